@@ -1,0 +1,116 @@
+"""The plain data that flows between the pipeline's stages.
+
+read -> map -> validate -> dedup -> batch -> send -> report
+
+Every stage takes and returns these types; none of them prints.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+#: Lead fields of ``POST /leads/import`` that hold one string each (API.md).
+LEAD_FIELDS: tuple[str, ...] = (
+    "email",
+    "firstName",
+    "lastName",
+    "company",
+    "title",
+    "phone",
+    "linkedinUrl",
+    "website",
+    "notes",
+    "source",
+    "status",
+)
+#: Values the API accepts for ``status``.
+LEAD_STATUSES: tuple[str, ...] = ("active", "bounced", "unsubscribed", "replied")
+#: The most leads one import request may carry.
+MAX_BATCH = 1000
+#: The API lists at most this many duplicate emails and error details per request.
+SERVER_LIST_CAP = 100
+
+
+@dataclass(frozen=True)
+class SourceInfo:
+    """What a reader found out about one input file."""
+
+    file: str  # the path as the user gave it ('-' for stdin)
+    format: str  # 'csv' or 'xlsx'
+    headers: list[str]  # header cells as written (may repeat or be empty)
+    columns: list[str]  # unique frame column keys, same order and length as headers
+    encoding: str | None = None  # detected or given (csv only)
+    delimiter: str | None = None  # detected or given (csv only)
+    sheet: str | None = None  # the sheet read (xlsx only)
+    header_row: int = 1  # spreadsheet row number of the header
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """A slice of one input file as read: raw text cells and their spreadsheet row numbers.
+
+    ``frame`` has one column per ``SourceInfo.columns`` key; every cell is a ``str`` or
+    missing (None/NaN), never an inferred number or date. ``rows[i]`` is the row number a
+    person sees in a spreadsheet for ``frame.iloc[i]`` (the header is row 1).
+    """
+
+    file: str
+    frame: pd.DataFrame
+    rows: np.ndarray  # int64
+
+
+@dataclass
+class Batch:
+    """Leads ready to send in one import request (at most ``MAX_BATCH``)."""
+
+    seq: int
+    files: list[str] = field(default_factory=list)
+    rows: list[int] = field(default_factory=list)
+    emails: list[str] = field(default_factory=list)  # as sent in each lead
+    leads: list[dict[str, Any]] = field(default_factory=list)  # camelCase JSON objects
+
+    def __len__(self) -> int:
+        return len(self.leads)
+
+    def subset(self, indices: list[int]) -> Batch:
+        """A batch of the same sequence number holding only ``indices`` (in that order)."""
+        return Batch(
+            seq=self.seq,
+            files=[self.files[i] for i in indices],
+            rows=[self.rows[i] for i in indices],
+            emails=[self.emails[i] for i in indices],
+            leads=[self.leads[i] for i in indices],
+        )
+
+
+@dataclass
+class Reply:
+    """One 200 answer of ``/leads/import`` and which items of the batch it covered."""
+
+    indices: list[int]  # positions in the Batch this request carried
+    data: dict[str, Any]  # the response's "data" object, as the server sent it
+    # True when this request was a resend after a failure that may have been processed
+    # (timeout or connection dropped after sending): its duplicates may be our own rows.
+    ambiguous: bool = False
+
+
+@dataclass
+class BatchResult:
+    """Everything the sender learned about one batch, after retries and bisection.
+
+    Every index of the batch appears in exactly one of: a reply's ``indices``,
+    ``rejected`` or ``not_sent``.
+    """
+
+    replies: list[Reply] = field(default_factory=list)
+    # Items the server refused with 422 once isolated by bisection: (index, server's reason).
+    rejected: list[tuple[int, str]] = field(default_factory=list)
+    # Items never imported (402 plan limit, 403, retries exhausted, interrupted): index -> reason.
+    not_sent: dict[int, str] = field(default_factory=dict)
+    requests: int = 0  # HTTP requests made for this batch, retries included
+    retries: int = 0  # of which retries (429, 5xx, timeouts, dropped connections)
+    rate_limited: int = 0  # 429 answers received

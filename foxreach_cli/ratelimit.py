@@ -1,0 +1,326 @@
+"""The request budget of one API key: never more than ``limit`` requests in any window.
+
+API.md gives two readings of the server's limit (a *fixed* 60-second window on the lead pages,
+a *sliding* window on the rate-limiting page). :class:`RateBudget` is safe under both:
+
+- **Local sliding log.** Every request start is logged; a logged request stops counting only
+  ``window`` seconds after its *response arrived*. The server counted the request somewhere
+  between our start and the response, so keying the expiry on the response time (not on the
+  start) keeps any two requests that share a slot at least ``window`` apart *as the server saw
+  them*, whatever the latency. No ``window``-second span can then hold more than ``limit``
+  requests, which also rules out the "100 at the end of one fixed window, 100 at the start of
+  the next" burst. Cost: a slot is reused after ``window + latency`` instead of ``window``
+  (about 1.6 % of the ceiling at 1 s latency).
+- **Server headers win.** The budget belongs to the key, and another process may be spending
+  it, so every response's ``X-RateLimit-Remaining``/``-Reset`` is a constraint of its own: if
+  the server said ``Remaining = r`` for a request started at ``sent_at`` and ``k`` other
+  requests have started since then (the server may not have counted them yet), at most
+  ``r - k`` more may start before ``Reset``. ``Reset`` (epoch seconds) is converted to the local
+  monotonic clock through ``wall`` and padded by ``margin`` (the header has 1 s resolution).
+- **429.** :meth:`RateBudget.penalise` stops every caller until ``now + Retry-After``.
+- ``limit`` is ``min(configured, server's X-RateLimit-Limit)`` once the server has said it.
+
+Small imports go at once: nothing waits while the log has room.
+
+The :class:`Budget` protocol is what the sender relies on, so a budget shared by several
+processes (through a file in the state directory) can later replace :class:`RateBudget`.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Protocol
+
+#: How long a waiter that cannot compute its wake-up time (every slot held by a request still
+#: in flight) sleeps before it looks again, when the sleep function is injected (tests).
+_IDLE_POLL = 0.05
+
+
+@dataclass(frozen=True)
+class RateInfo:
+    """The ``X-RateLimit-*`` headers of one response; ``None`` where absent or unreadable."""
+
+    limit: int | None
+    remaining: int | None
+    reset: float | None  # unix epoch seconds
+
+    @classmethod
+    def from_headers(cls, headers: Mapping[str, str]) -> RateInfo | None:
+        """Parse the headers of a response (any case); ``None`` when none of them is present."""
+        limit = _parse_int(headers.get("x-ratelimit-limit"))
+        remaining = _parse_int(headers.get("x-ratelimit-remaining"))
+        reset = _parse_float(headers.get("x-ratelimit-reset"))
+        if limit is None and remaining is None and reset is None:
+            return None
+        return cls(limit=limit, remaining=remaining, reset=reset)
+
+
+def _parse_int(value: str | None) -> int | None:
+    if value is None:
+        return None
+    try:
+        number = int(value.strip())
+    except ValueError:
+        return None
+    return number if number >= 0 else None
+
+
+def _parse_float(value: str | None) -> float | None:
+    if value is None:
+        return None
+    try:
+        number = float(value.strip())
+    except ValueError:
+        return None
+    return number if math.isfinite(number) and number >= 0 else None
+
+
+@dataclass(frozen=True)
+class BudgetSnapshot:
+    """The budget as the progress display shows it."""
+
+    limit: int  # requests allowed per window (after the server's Limit)
+    window: float  # seconds
+    used: int  # requests counted in the current span (in flight included)
+    in_flight: int  # started, no response yet
+    remaining: int | None  # what the server's latest headers still allow, if known
+    next_slot: float  # seconds until a request may start (0: now)
+
+    def describe(self) -> str:
+        """One short phrase, e.g. ``"87/100 req/min left"`` or ``"0/100 left, next in 4s"``."""
+        left = self.limit - self.used
+        if self.remaining is not None:
+            left = min(left, self.remaining)
+        left = max(0, left)
+        per = "min" if self.window == 60 else f"{self.window:g}s"
+        text = f"{left}/{self.limit} req/{per} left"
+        if self.next_slot > 0:
+            text += f", next in {math.ceil(self.next_slot)}s"
+        return text
+
+
+class Budget(Protocol):
+    """What the sender needs of a rate budget (one process today, several later)."""
+
+    def acquire(self, *, cancel: threading.Event | None = None) -> float | None:
+        """Block until one more request may start; return its start time (or None if cancelled)."""
+        ...
+
+    def release_unused(self, sent_at: float) -> None:
+        """Give back a slot that was acquired but never used for a request."""
+        ...
+
+    def observe(self, info: RateInfo | None, *, sent_at: float) -> None:
+        """Record that the request started at ``sent_at`` got an answer (or failed)."""
+        ...
+
+    def penalise(self, retry_after: float) -> None:
+        """After a 429: nobody starts a request for ``retry_after`` seconds."""
+        ...
+
+    def wake(self) -> None:
+        """Make every blocked :meth:`acquire` look at its ``cancel`` event again."""
+        ...
+
+    def snapshot(self) -> BudgetSnapshot:
+        """The current state, for display."""
+        ...
+
+
+@dataclass
+class _Entry:
+    start: float
+    end: float | None = None  # when the response (or failure) came back
+
+
+@dataclass(frozen=True)
+class _ServerView:
+    """One response's ``Remaining`` as a constraint until ``until`` (local monotonic time).
+
+    The server said ``remaining`` for a request; ``k`` requests started at or after it were
+    possibly not counted yet, and every start since counts too. So with ``S`` starts so far,
+    ``remaining - k - (S - S_then)`` more may start, i.e. ``base - S`` with
+    ``base = remaining - k + S_then``. Being linear in ``S`` with the same slope, views compare
+    by ``base`` alone: one with a lower ``base`` that lasts longer makes another redundant.
+    """
+
+    base: int
+    until: float
+
+    def allowance(self, starts_now: int) -> int:
+        return self.base - starts_now
+
+
+class RateBudget:
+    """Thread-safe request budget for one API key in this process (see the module docstring).
+
+    ``clock`` is monotonic seconds, ``wall`` unix seconds (only to convert the server's
+    ``X-RateLimit-Reset``), ``sleep`` how waiting happens. With the default ``time.sleep`` a
+    waiter sleeps on a condition and wakes early when a response or :meth:`wake` changes the
+    picture; an injected ``sleep`` (tests with a fake clock) is called with the wait instead.
+    """
+
+    def __init__(
+        self,
+        limit: int = 100,
+        window: float = 60.0,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        wall: Callable[[], float] = time.time,
+        sleep: Callable[[float], None] = time.sleep,
+        margin: float = 1.0,
+    ) -> None:
+        if limit < 1:
+            raise ValueError(f"limit must be at least 1, got {limit}")
+        if not (math.isfinite(window) and window > 0):
+            raise ValueError(f"window must be a positive number of seconds, got {window}")
+        self._configured = limit
+        self._server_limit: int | None = None
+        self.window = window
+        self.margin = margin
+        self._clock = clock
+        self._wall = wall
+        self._sleep = sleep
+        self._real_sleep = sleep is time.sleep
+        self._cond = threading.Condition()
+        self._log: list[_Entry] = []  # in start order
+        self._views: list[_ServerView] = []
+        self._starts = 0  # requests started, ever
+        self._penalty_until = -math.inf
+
+    @property
+    def limit(self) -> int:
+        """Requests allowed per window: the configured limit, lowered by the server's."""
+        if self._server_limit is None:
+            return self._configured
+        return min(self._configured, self._server_limit)
+
+    # -- the sender's side ---------------------------------------------------------------
+
+    def acquire(self, *, cancel: threading.Event | None = None) -> float | None:
+        """Block until one more request may start now, and count it as started.
+
+        Returns the start time on the budget's clock: pass it back as ``observe(sent_at=...)``
+        when the request ends (or to :meth:`release_unused` if it is never sent). Returns
+        ``None`` without counting anything when ``cancel`` is set while waiting.
+        """
+        with self._cond:
+            while True:
+                if cancel is not None and cancel.is_set():
+                    return None
+                now = self._clock()
+                wait = self._wait_time(now)
+                if wait <= 0:
+                    self._log.append(_Entry(start=now))
+                    self._starts += 1
+                    return now
+                if self._real_sleep:
+                    # Wakes early on observe()/wake(); the loop re-evaluates.
+                    self._cond.wait(timeout=None if math.isinf(wait) else wait)
+                else:
+                    # Injected sleep (a fake clock): when every slot is held by a request in
+                    # flight only a response can free one, so look again after a short while.
+                    self._cond.release()
+                    try:
+                        self._sleep(_IDLE_POLL if math.isinf(wait) else wait)
+                    finally:
+                        self._cond.acquire()
+
+    def release_unused(self, sent_at: float) -> None:
+        """Forget the slot taken at ``sent_at`` by :meth:`acquire`: no request went out."""
+        with self._cond:
+            for i in range(len(self._log) - 1, -1, -1):
+                entry = self._log[i]
+                if entry.end is None and entry.start == sent_at:
+                    del self._log[i]
+                    self._starts -= 1
+                    break
+            self._cond.notify_all()
+
+    def observe(self, info: RateInfo | None, *, sent_at: float) -> None:
+        """Record the end of the request started at ``sent_at`` and the server's headers.
+
+        Call it once for every acquired slot that was used, whatever the outcome (``info`` is
+        ``None`` when no response came): the slot's window starts counting from now.
+        """
+        with self._cond:
+            now = self._clock()
+            for entry in self._log:
+                if entry.end is None and entry.start == sent_at:
+                    entry.end = now
+                    break
+            if info is not None:
+                self._learn(info, sent_at, now)
+            self._cond.notify_all()
+
+    def penalise(self, retry_after: float) -> None:
+        """After a 429: no request starts before ``now + retry_after`` (the longest one wins)."""
+        with self._cond:
+            until = self._clock() + max(0.0, retry_after)
+            self._penalty_until = max(self._penalty_until, until)
+            self._cond.notify_all()
+
+    def wake(self) -> None:
+        """Wake every waiter so that it checks its ``cancel`` event."""
+        with self._cond:
+            self._cond.notify_all()
+
+    def snapshot(self) -> BudgetSnapshot:
+        """Limit, requests counted now, in flight, the server's remaining, next free slot."""
+        with self._cond:
+            now = self._clock()
+            wait = self._wait_time(now)
+            views = [v for v in self._views if v.until > now]
+            remaining = max(0, min(v.allowance(self._starts) for v in views)) if views else None
+            return BudgetSnapshot(
+                limit=self.limit,
+                window=self.window,
+                used=len(self._log),
+                in_flight=sum(1 for e in self._log if e.end is None),
+                remaining=remaining,
+                next_slot=0.0 if wait <= 0 else (self.window if math.isinf(wait) else wait),
+            )
+
+    # -- internals (caller holds the lock) ---------------------------------------------------
+
+    def _learn(self, info: RateInfo, sent_at: float, now: float) -> None:
+        if info.limit is not None and info.limit > 0:
+            self._server_limit = info.limit
+        if info.remaining is None:
+            return
+        if info.reset is not None:
+            # Clamp: a Reset more than a window away can only be clock skew.
+            ahead = min(max(0.0, info.reset - self._wall()), self.window)
+        else:
+            # Anything the server counted leaves its window (either reading) within one window.
+            ahead = self.window
+        started_after = max(0, sum(1 for e in self._log if e.start >= sent_at) - 1)
+        view = _ServerView(
+            base=info.remaining - started_after + self._starts,
+            until=now + ahead + self.margin,
+        )
+        if any(v.base <= view.base and v.until >= view.until for v in self._views):
+            return  # an earlier answer already says as much, for as long
+        self._views = [
+            v for v in self._views if not (view.base <= v.base and view.until >= v.until)
+        ]
+        self._views.append(view)
+
+    def _wait_time(self, now: float) -> float:
+        """Seconds until one more request may start (<= 0: now; inf: when a response comes)."""
+        waits = [self._penalty_until - now]
+        window = self.window
+        self._log = [e for e in self._log if e.end is None or e.end + window > now]
+        excess = len(self._log) - self.limit + 1
+        if excess > 0:
+            expiries = sorted(e.end + window for e in self._log if e.end is not None)
+            waits.append(expiries[excess - 1] - now if len(expiries) >= excess else math.inf)
+        self._views = [v for v in self._views if v.until > now]
+        for view in self._views:
+            if view.allowance(self._starts) <= 0:
+                waits.append(view.until - now)
+        return max(waits)

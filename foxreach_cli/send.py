@@ -1,0 +1,453 @@
+"""The send stage: batches in, one ``BatchResult`` per batch out, under the rate budget.
+
+:class:`Sender` keeps up to ``concurrency`` batches in flight on worker threads while the
+calling thread reads the next batches (the caller's iterator runs in the calling thread, one
+batch ahead at most), and hands every finished batch back in the calling thread.
+
+Per request (``budget.acquire()`` before every attempt, retries and splits included):
+
+- **Transient** (5xx, timeouts, dropped connections): up to ``max_retries`` retries with
+  exponential backoff and full jitter (``uniform(0, min(cap, base * 2**(n-1)))``). When the
+  retries run out the batch's items are not sent and the run stops (exit 5 later), after the
+  requests in flight have finished. A resend after a failure that may have been processed
+  marks the eventual reply ``ambiguous``.
+- **429**: the server's ``Retry-After`` (capped at ``max_retry_after``) goes to
+  ``budget.penalise`` so that every worker waits, then the request is sent again. The first
+  ``free_rate_limited`` consecutive 429s of a request cost no retry (waiting them out is the
+  documented cure); beyond that each 429 counts as a transient failure, so a key that another
+  integration keeps exhausting ends the run after ``free_rate_limited + max_retries + 1``
+  answers instead of never.
+- **422**: the request is split in halves, each half sent as a request of its own, until the
+  refused items are single leads; those are ``rejected`` with the server's detail, the rest is
+  imported. Cost: 1 request if clean; with ``k`` bad rows among ``n``, about
+  ``2·k·log2(n/k)`` more (one bad row in 1000: 20 extra requests; two: about 36).
+- **402**: nothing of the request was stored. With ``fill_plan_capacity`` the request is split
+  the same way to import what still fits; once a single lead is refused the plan is full: the
+  run stops, and every item not imported is ``not_sent`` with :data:`PLAN_LIMIT_REASON`.
+- **403/401**: the run stops at once (requests in flight finish), items ``not_sent``.
+- **Ctrl-C** in the calling thread: no new batches, no new requests; requests in flight
+  finish and are reported; everything else pulled is ``not_sent``.
+
+Why ``concurrency = 4``: the budget allows one request every 0.6 s on average (100/min). A
+1000-lead import takes the server about a second or two, so 2-3 requests must be in flight to
+use the whole budget; 4 covers up to 2.4 s per request. More only queue at the budget while
+holding memory and server capacity.
+"""
+
+from __future__ import annotations
+
+import queue
+import random
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass
+
+from .client import FoxReachClient, rate_of
+from .errors import (
+    ApiError,
+    AuthError,
+    FoxReachImportError,
+    PlanLimitError,
+    RequestRejectedError,
+    TransientError,
+    UsageError,
+)
+from .models import Batch, BatchResult, Reply
+from .ratelimit import Budget
+
+PLAN_LIMIT_REASON = "plan contact limit reached (402)"
+AUTH_REASON = "not sent: the API key was refused (403)"
+INTERRUPTED_REASON = "not sent: interrupted"
+SERVER_FAILED_REASON = "not sent: the run stopped after the server failed repeatedly"
+_POLL = 0.1  # seconds between deliveries of events while the calling thread waits
+
+
+@dataclass(frozen=True)
+class SendPolicy:
+    """How the sender behaves; the defaults are the CLI's defaults."""
+
+    restore: bool = True  # restoreSoftDeleted
+    concurrency: int = 4  # requests in flight (see the module docstring for why 4)
+    max_retries: int = 5  # per request, for transient failures
+    backoff_base: float = 0.5  # seconds; the n-th retry waits up to base * 2**(n-1)
+    backoff_cap: float = 30.0  # seconds
+    fill_plan_capacity: bool = True  # on 402, split to import what still fits
+    free_rate_limited: int = 10  # consecutive 429s per request that cost no retry
+    max_retry_after: float = 300.0  # longest single wait a 429 can impose, in seconds
+
+    def __post_init__(self) -> None:
+        if self.concurrency < 1:
+            raise UsageError(f"--concurrency must be at least 1, got {self.concurrency}.")
+        if self.max_retries < 0:
+            raise UsageError(f"--max-retries must be 0 or more, got {self.max_retries}.")
+        if self.backoff_base < 0 or self.backoff_cap < 0 or self.max_retry_after < 0:
+            raise UsageError("Backoff times must not be negative.")
+        if self.free_rate_limited < 0:
+            raise UsageError("free_rate_limited must not be negative.")
+
+
+@dataclass
+class SendOutcome:
+    """How the run ended."""
+
+    # AuthError / PlanLimitError / TransientError (retries exhausted) / ApiError that stopped
+    # the run, else None.
+    fatal: FoxReachImportError | None = None
+    interrupted: bool = False
+
+
+# -- events (delivered to on_event in the calling thread) -------------------------------------
+
+
+@dataclass(frozen=True)
+class RequestStarted:
+    """An HTTP request for ``size`` leads of batch ``seq`` is going out."""
+
+    seq: int
+    size: int
+    attempt: int  # 1 for the first try of these leads
+
+    @property
+    def message(self) -> str | None:
+        return None
+
+
+@dataclass(frozen=True)
+class RequestFinished:
+    """A request ended: ``status`` is None when no HTTP answer came."""
+
+    seq: int
+    size: int
+    status: int | None
+    seconds: float
+
+    @property
+    def message(self) -> str | None:
+        return None
+
+
+@dataclass(frozen=True)
+class RetryScheduled:
+    """A transient failure: the same leads go again after ``delay`` seconds."""
+
+    seq: int
+    size: int
+    attempt: int  # the attempt that failed
+    delay: float
+    reason: str
+
+    @property
+    def message(self) -> str:
+        return f"batch {self.seq}: retrying in {self.delay:.1f}s after: {self.reason}"
+
+
+@dataclass(frozen=True)
+class RateLimited:
+    """A 429: every request waits ``delay`` seconds."""
+
+    seq: int
+    delay: float
+
+    @property
+    def message(self) -> str:
+        return f"batch {self.seq}: rate limited (429); waiting {self.delay:.1f}s"
+
+
+@dataclass(frozen=True)
+class Splitting:
+    """A 422 or 402 for ``size`` leads: they go again as two halves."""
+
+    seq: int
+    size: int
+    status: int
+
+    @property
+    def message(self) -> str:
+        why = "refused rows" if self.status == 422 else "what still fits the plan"
+        return f"batch {self.seq}: {self.status} for {self.size} leads; splitting to find {why}"
+
+
+@dataclass(frozen=True)
+class Stopping:
+    """The run stops sending: ``reason`` is what the items not sent will say."""
+
+    reason: str
+    error: FoxReachImportError | None
+
+    @property
+    def message(self) -> str:
+        return f"stopping: {self.error}" if self.error is not None else f"stopping: {self.reason}"
+
+
+SendEvent = RequestStarted | RequestFinished | RetryScheduled | RateLimited | Splitting | Stopping
+
+
+class _Stopped(Exception):
+    """The run is stopping: leave the remaining items not sent."""
+
+
+class _Exhausted(Exception):
+    def __init__(self, error: TransientError, attempts: int) -> None:
+        super().__init__(str(error))
+        self.error = error
+        self.attempts = attempts
+
+
+class Sender:
+    """Sends batches concurrently under a rate budget; see the module docstring."""
+
+    def __init__(
+        self,
+        client: FoxReachClient,
+        budget: Budget,
+        policy: SendPolicy,
+        *,
+        sleep: Callable[[float], None] = time.sleep,
+        rng: random.Random | None = None,
+        on_event: Callable[[SendEvent], None] | None = None,
+    ) -> None:
+        self._client = client
+        self._budget = budget
+        self.policy = policy
+        self._sleep = sleep
+        self._rng = rng or random.Random()
+        self._on_event = on_event
+        self._events: queue.SimpleQueue[SendEvent] = queue.SimpleQueue()
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._stop_reason: str | None = None
+        self._fatal: FoxReachImportError | None = None
+
+    # -- the calling thread ------------------------------------------------------------------
+
+    def run(
+        self, batches: Iterable[Batch], on_result: Callable[[Batch, BatchResult], None]
+    ) -> SendOutcome:
+        """Send every batch; call ``on_result`` (in this thread) once per batch pulled.
+
+        Pulls from ``batches`` in this thread, at most ``concurrency + 1`` ahead of the
+        answers. Returns when every pulled batch has been reported. Batches never pulled (after
+        a stop or Ctrl-C) stay in the caller's iterator.
+        """
+        self._stop.clear()
+        self._stop_reason, self._fatal = None, None
+        conc = self.policy.concurrency
+        it: Iterator[Batch] = iter(batches)
+        pending: dict[Future[BatchResult], Batch] = {}
+        ahead: Batch | None = None
+        exhausted = False
+        interrupted = False
+        executor = ThreadPoolExecutor(max_workers=conc, thread_name_prefix="foxreach-send")
+        try:
+            try:
+                while True:
+                    while not self._stop.is_set() and len(pending) < conc and not exhausted:
+                        if ahead is None:
+                            ahead = next(it, None)
+                            exhausted = ahead is None
+                        if ahead is not None:
+                            pending[executor.submit(self._send_batch, ahead)] = ahead
+                            ahead = None
+                    if not self._stop.is_set() and ahead is None and not exhausted:
+                        # Read the next batch while the requests fly.
+                        ahead = next(it, None)
+                        exhausted = ahead is None
+                    self._deliver_events()
+                    if not pending:
+                        break
+                    self._collect(pending, on_result)
+            except KeyboardInterrupt:
+                interrupted = True
+                self._halt(None, INTERRUPTED_REASON)
+            while pending:
+                try:
+                    self._collect(pending, on_result)
+                except KeyboardInterrupt:
+                    # Already stopping; requests in flight end within their timeout.
+                    interrupted = True
+            if ahead is not None:
+                reason = self._stop_reason or INTERRUPTED_REASON
+                on_result(ahead, BatchResult(not_sent=dict.fromkeys(range(len(ahead)), reason)))
+        except BaseException:
+            # on_result or a worker raised (a bug): no new requests, let the others end.
+            self._halt(None, "not sent: the run failed")
+            raise
+        finally:
+            executor.shutdown(wait=True)
+            self._deliver_events()
+        return SendOutcome(fatal=self._fatal, interrupted=interrupted)
+
+    def _collect(
+        self,
+        pending: dict[Future[BatchResult], Batch],
+        on_result: Callable[[Batch, BatchResult], None],
+    ) -> None:
+        done, _ = wait(pending, timeout=_POLL, return_when=FIRST_COMPLETED)
+        self._deliver_events()
+        for future in sorted(done, key=lambda f: pending[f].seq):
+            batch = pending.pop(future)
+            on_result(batch, future.result())
+
+    def _deliver_events(self) -> None:
+        while True:
+            try:
+                event = self._events.get_nowait()
+            except queue.Empty:
+                return
+            if self._on_event is not None:
+                self._on_event(event)
+
+    # -- worker threads --------------------------------------------------------------------
+
+    def _emit(self, event: SendEvent) -> None:
+        if self._on_event is not None:
+            self._events.put(event)
+
+    def _halt(self, error: FoxReachImportError | None, reason: str) -> None:
+        """Stop sending; the first reason is what the items not sent will say."""
+        with self._lock:
+            first = not self._stop.is_set()
+            if first:
+                self._stop_reason = reason
+            if error is not None and self._fatal is None:
+                self._fatal = error
+            self._stop.set()
+        self._budget.wake()
+        if first or error is not None:
+            self._emit(Stopping(reason=reason, error=error))
+
+    def _stopped_reason(self) -> str | None:
+        with self._lock:
+            return self._stop_reason if self._stop.is_set() else None
+
+    def _send_batch(self, batch: Batch) -> BatchResult:
+        """Every item of ``batch`` into exactly one of replies / rejected / not_sent."""
+        result = BatchResult()
+        groups: deque[list[int]] = deque([list(range(len(batch)))])
+        while groups:
+            idx = groups.popleft()
+            stopped = self._stopped_reason()
+            if stopped is not None:
+                _not_sent(result, idx, stopped)
+                continue
+            try:
+                result.replies.append(self._request(batch, idx, result))
+            except _Stopped:
+                _not_sent(result, idx, self._stopped_reason() or INTERRUPTED_REASON)
+            except RequestRejectedError as exc:
+                if len(idx) == 1:
+                    result.rejected.append((idx[0], exc.message))
+                else:
+                    self._split(batch, idx, groups, 422)
+            except PlanLimitError as exc:
+                if self.policy.fill_plan_capacity and len(idx) > 1:
+                    self._split(batch, idx, groups, 402)
+                else:
+                    self._halt(exc, PLAN_LIMIT_REASON)
+                    _not_sent(result, idx, PLAN_LIMIT_REASON)
+            except AuthError as exc:
+                self._halt(exc, AUTH_REASON)
+                _not_sent(result, idx, AUTH_REASON)
+            except _Exhausted as exc:
+                fatal = TransientError(
+                    f"The server could not be reached or kept failing after {exc.attempts} "
+                    f"attempts: {exc.error}",
+                    status=exc.error.status,
+                    ambiguous=exc.error.ambiguous,
+                    hint="Run the import again later.",
+                )
+                self._halt(fatal, SERVER_FAILED_REASON)
+                _not_sent(
+                    result, idx, f"server unreachable after {exc.attempts} attempts: {exc.error}"
+                )
+            except ApiError as exc:
+                self._halt(exc, f"not sent: the run stopped ({exc})")
+                _not_sent(result, idx, f"not sent: {exc}")
+        return result
+
+    def _split(self, batch: Batch, idx: list[int], groups: deque[list[int]], status: int) -> None:
+        self._emit(Splitting(seq=batch.seq, size=len(idx), status=status))
+        half = len(idx) // 2
+        # Depth first, in file order: the first half is settled before the second is tried.
+        groups.appendleft(idx[half:])
+        groups.appendleft(idx[:half])
+
+    def _request(self, batch: Batch, idx: list[int], result: BatchResult) -> Reply:
+        """Send ``idx`` of ``batch`` until it gets an answer other than a transient failure."""
+        leads = batch.leads if len(idx) == len(batch) else [batch.leads[i] for i in idx]
+        policy = self.policy
+        attempts = 0
+        failures = 0  # transient failures that cost a retry
+        limited_in_a_row = 0
+        ambiguous = False
+        while True:
+            sent_at = self._budget.acquire(cancel=self._stop)
+            if sent_at is None:
+                raise _Stopped
+            if self._stop.is_set():
+                self._budget.release_unused(sent_at)
+                raise _Stopped
+            attempts += 1
+            result.requests += 1
+            self._emit(RequestStarted(seq=batch.seq, size=len(idx), attempt=attempts))
+            started = time.monotonic()
+            try:
+                response = self._client.import_leads(leads, restore=policy.restore)
+            except BaseException as exc:
+                self._budget.observe(rate_of(exc), sent_at=sent_at)
+                status = exc.status if isinstance(exc, ApiError) else None
+                self._emit(RequestFinished(batch.seq, len(idx), status, time.monotonic() - started))
+                if not isinstance(exc, TransientError):
+                    raise
+                error = exc
+            else:
+                self._budget.observe(response.rate, sent_at=sent_at)
+                self._emit(RequestFinished(batch.seq, len(idx), 200, time.monotonic() - started))
+                return Reply(indices=list(idx), data=response.data, ambiguous=ambiguous)
+
+            ambiguous = ambiguous or error.ambiguous
+            if error.status == 429:
+                result.rate_limited += 1
+                limited_in_a_row += 1
+                if limited_in_a_row > policy.free_rate_limited:
+                    failures += 1
+                if failures > policy.max_retries:
+                    raise _Exhausted(error, attempts)
+                delay = error.retry_after
+                if delay is None:
+                    delay = self._backoff(limited_in_a_row)
+                delay = min(delay, policy.max_retry_after)
+                result.retries += 1
+                self._emit(RateLimited(seq=batch.seq, delay=delay))
+                # Everyone waits: acquire() blocks until the penalty is over.
+                self._budget.penalise(delay)
+                continue
+            limited_in_a_row = 0
+            failures += 1
+            if failures > policy.max_retries:
+                raise _Exhausted(error, attempts)
+            delay = self._backoff(failures)
+            result.retries += 1
+            self._emit(RetryScheduled(batch.seq, len(idx), attempts, delay, str(error)))
+            if self._pause(delay):
+                raise _Stopped
+
+    def _backoff(self, n: int) -> float:
+        """Full jitter: uniform in [0, min(cap, base * 2**(n-1))]."""
+        ceiling = min(self.policy.backoff_cap, self.policy.backoff_base * 2 ** min(n - 1, 62))
+        return self._rng.uniform(0.0, ceiling)
+
+    def _pause(self, delay: float) -> bool:
+        """Wait ``delay`` seconds; True when the run was stopped meanwhile."""
+        if self._sleep is time.sleep:
+            return self._stop.wait(delay)
+        self._sleep(delay)
+        return self._stop.is_set()
+
+
+def _not_sent(result: BatchResult, idx: list[int], reason: str) -> None:
+    for i in idx:
+        result.not_sent[i] = reason

@@ -1,0 +1,366 @@
+"""The rate budget: never more than the limit in any window span, and the server's word wins."""
+
+from __future__ import annotations
+
+import heapq
+import math
+import threading
+import time
+from dataclasses import dataclass, field
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from foxreach_cli.ratelimit import BudgetSnapshot, RateBudget, RateInfo
+
+EPOCH = 1_706_140_000.0  # the fake wall clock at monotonic 0
+
+
+@dataclass
+class FakeTime:
+    """A monotonic clock, a wall clock ``EPOCH`` ahead, and a sleep that only moves them."""
+
+    now: float = 0.0
+    sleeps: list[float] = field(default_factory=list)
+
+    def clock(self) -> float:
+        return self.now
+
+    def wall(self) -> float:
+        return EPOCH + self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.now += seconds
+
+
+def budget_for(t: FakeTime, limit: int = 100, window: float = 60.0, **kw: float) -> RateBudget:
+    return RateBudget(limit, window, clock=t.clock, wall=t.wall, sleep=t.sleep, **kw)
+
+
+def test_small_imports_go_at_once() -> None:
+    t = FakeTime()
+    budget = budget_for(t, limit=100)
+    for _ in range(100):
+        budget.acquire()
+    assert t.sleeps == []
+    assert t.now == 0.0
+
+
+def test_limit_plus_one_waits_a_window_after_the_first_answer() -> None:
+    t = FakeTime()
+    budget = budget_for(t, limit=3, window=60)
+    starts = [budget.acquire() for _ in range(3)]
+    t.now = 2.5  # the first request's answer arrives 2.5 s after it started
+    budget.observe(None, sent_at=starts[0])
+    for s in starts[1:]:
+        budget.observe(None, sent_at=s)
+    assert budget.acquire() == pytest.approx(62.5)
+
+
+def test_expiry_counts_from_the_answer_not_the_start() -> None:
+    # A slow request may have reached the server late: its slot frees a window after the answer.
+    t = FakeTime()
+    budget = budget_for(t, limit=1, window=10)
+    first = budget.acquire()
+    t.now = 4.0
+    budget.observe(None, sent_at=first)
+    assert budget.acquire() == pytest.approx(14.0)
+
+
+def test_slot_held_by_a_request_in_flight_waits_for_its_answer() -> None:
+    t = FakeTime()
+    budget = budget_for(t, limit=1, window=5)
+    first = budget.acquire()
+    answered = threading.Event()
+
+    def answer_later() -> None:
+        time.sleep(0.05)
+        budget.observe(None, sent_at=first)
+        answered.set()
+
+    threading.Thread(target=answer_later).start()
+    second = budget.acquire()
+    assert answered.is_set()
+    assert second is not None and second >= 5.0
+
+
+def test_server_remaining_lower_than_local_waits_for_reset() -> None:
+    # Another process on the same key used most of the window: the server's word wins.
+    t = FakeTime()
+    budget = budget_for(t, limit=100, margin=1.0)
+    sent = budget.acquire()
+    t.now = 1.0
+    budget.observe(RateInfo(limit=100, remaining=2, reset=EPOCH + 30), sent_at=sent)
+    assert budget.acquire() == 1.0
+    assert budget.acquire() == 1.0
+    third = budget.acquire()
+    assert third == pytest.approx(31.0)  # Reset (30 s on the wall clock) + 1 s margin
+
+
+def test_requests_started_after_the_answered_one_count_against_remaining() -> None:
+    t = FakeTime()
+    budget = budget_for(t, limit=100, margin=0.0)
+    a = budget.acquire()
+    t.now = 0.1
+    budget.acquire()  # b and c started after a, before a's answer: not in a's Remaining
+    budget.acquire()
+    t.now = 0.5
+    budget.observe(RateInfo(100, 3, EPOCH + 20), sent_at=a)
+    assert budget.acquire() == 0.5  # 3 - 2 in flight = 1 more
+    assert budget.acquire() == pytest.approx(20.0)
+
+
+def test_older_answer_arriving_late_still_constrains() -> None:
+    t = FakeTime()
+    budget = budget_for(t, limit=100, margin=0.0)
+    a = budget.acquire()
+    b = budget.acquire()
+    t.now = 1.0
+    budget.observe(RateInfo(100, 10, EPOCH + 30), sent_at=b)
+    budget.observe(RateInfo(100, 1, EPOCH + 30), sent_at=a)  # a's answer says less
+    # a said 1 left, and b (started with a) may not have been counted: no more before reset.
+    assert budget.acquire() == pytest.approx(30.0)
+
+
+def test_server_limit_lowers_the_local_limit() -> None:
+    t = FakeTime()
+    budget = budget_for(t, limit=100, window=60)
+    first = budget.acquire()
+    budget.observe(RateInfo(limit=2, remaining=None, reset=None), sent_at=first)
+    assert budget.limit == 2
+    assert budget.acquire() == 0.0
+    assert budget.acquire() > 0.0
+
+
+def test_configured_limit_below_the_server_wins() -> None:
+    t = FakeTime()
+    budget = budget_for(t, limit=10)
+    first = budget.acquire()
+    budget.observe(RateInfo(limit=100, remaining=99, reset=EPOCH + 60), sent_at=first)
+    assert budget.limit == 10
+
+
+def test_reset_far_away_is_clamped_to_a_window() -> None:
+    # A wall clock hours off must not stall the run for hours.
+    t = FakeTime()
+    budget = budget_for(t, limit=100, window=60, margin=1.0)
+    first = budget.acquire()
+    budget.observe(RateInfo(100, 0, EPOCH + 7200), sent_at=first)
+    assert budget.acquire() == pytest.approx(61.0)
+
+
+def test_429_penalty_holds_everyone() -> None:
+    t = FakeTime()
+    budget = budget_for(t, limit=100)
+    budget.acquire()
+    t.now = 3.0
+    budget.penalise(7.0)
+    budget.penalise(2.0)  # a shorter penalty does not shorten the longer one
+    assert budget.acquire() == pytest.approx(10.0)
+
+
+def test_release_unused_gives_the_slot_back() -> None:
+    t = FakeTime()
+    budget = budget_for(t, limit=1)
+    sent = budget.acquire()
+    assert sent is not None
+    budget.release_unused(sent)
+    assert budget.acquire() == 0.0
+
+
+def test_cancel_returns_none_without_counting() -> None:
+    t = FakeTime()
+    budget = budget_for(t, limit=1)
+    budget.acquire()
+    stop = threading.Event()
+    stop.set()
+    assert budget.acquire(cancel=stop) is None
+    assert budget.snapshot().used == 1
+
+
+def test_snapshot_and_describe() -> None:
+    t = FakeTime()
+    budget = budget_for(t, limit=100, margin=0.0)
+    sent = budget.acquire()
+    budget.acquire()
+    budget.observe(RateInfo(100, 87, EPOCH + 30), sent_at=sent)
+    snap = budget.snapshot()
+    assert snap == BudgetSnapshot(
+        limit=100, window=60.0, used=2, in_flight=1, remaining=86, next_slot=0.0
+    )
+    assert snap.describe() == "86/100 req/min left"
+    budget.penalise(4.2)
+    assert budget.snapshot().describe() == "86/100 req/min left, next in 5s"
+
+
+def test_real_clock_threads_respect_the_window() -> None:
+    """With the real clock and several threads, starts never exceed the limit per span."""
+    budget = RateBudget(limit=4, window=0.15)
+    starts: list[float] = []
+    lock = threading.Lock()
+
+    def worker() -> None:
+        for _ in range(3):
+            sent = budget.acquire()
+            assert sent is not None
+            time.sleep(0.01)
+            budget.observe(None, sent_at=sent)
+            with lock:
+                starts.append(sent)
+
+    threads = [threading.Thread(target=worker) for _ in range(4)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join(timeout=5)
+    starts.sort()
+    assert len(starts) == 12
+    for i in range(len(starts) - 4):
+        assert starts[i + 4] - starts[i] >= 0.15
+
+
+# -- property: a simulated server never says 429, under either reading --------------------------
+
+
+class SimServer:
+    """The server's limiter (cf. API.md): counts a request when it arrives."""
+
+    def __init__(self, mode: str, limit: int, window: float, round_reset: str) -> None:
+        self.mode, self.limit, self.window, self.round_reset = mode, limit, window, round_reset
+        self.fixed: tuple[float, int] = (-1.0, 0)
+        self.log: list[float] = []
+        self.refused = 0
+
+    def hit(self, wall: float) -> RateInfo:
+        rnd = math.ceil if self.round_reset == "ceil" else math.floor
+        if self.mode == "fixed":
+            start = math.floor(wall / self.window) * self.window
+            window_start, count = self.fixed
+            if window_start != start:
+                count = 0
+            if count >= self.limit:
+                self.refused += 1
+            else:
+                count += 1
+            self.fixed = (start, count)
+            return RateInfo(self.limit, self.limit - count, rnd(start + self.window))
+        self.log = [x for x in self.log if x > wall - self.window]
+        if len(self.log) >= self.limit:
+            self.refused += 1
+        else:
+            self.log.append(wall)
+        return RateInfo(self.limit, self.limit - len(self.log), rnd(self.log[0] + self.window))
+
+
+class Simulation:
+    """Single-threaded discrete events: arrivals at the server and answers to the budget."""
+
+    def __init__(self, budget_limit: int, server: SimServer, window: float, offset: float) -> None:
+        self.now = 0.0
+        self.offset = offset
+        self.server = server
+        # (time, tie-breaker, kind, sent_at, latency, info)
+        self.events: list[tuple[float, int, str, float, float, RateInfo | None]] = []
+        self.n = 0
+        self.arrivals: list[float] = []
+        self.budget = RateBudget(
+            budget_limit,
+            window,
+            clock=lambda: self.now,
+            wall=lambda: self.offset + self.now,
+            sleep=self.sleep,
+        )
+
+    def sleep(self, seconds: float) -> None:
+        self.run_until(self.now + seconds)
+
+    def run_until(self, target: float) -> None:
+        while self.events and self.events[0][0] <= target:
+            at, _, kind, sent_at, latency, info = heapq.heappop(self.events)
+            self.now = at
+            if kind == "arrive":
+                self.arrivals.append(at)
+                answer = self.server.hit(self.offset + at)
+                self.push(sent_at + latency, "answer", sent_at, latency, answer)
+            else:
+                self.budget.observe(info, sent_at=sent_at)
+        self.now = max(self.now, target)
+
+    def push(
+        self, at: float, kind: str, sent_at: float, latency: float, info: RateInfo | None
+    ) -> None:
+        self.n += 1
+        heapq.heappush(self.events, (at, self.n, kind, sent_at, latency, info))
+
+    def send(self, latency: float, upload_share: float) -> float:
+        sent_at = self.budget.acquire()
+        assert sent_at is not None
+        self.push(sent_at + latency * upload_share, "arrive", sent_at, latency, None)
+        return sent_at
+
+
+requests_strategy = st.lists(
+    st.tuples(
+        st.floats(0.0, 3.0),  # gap before the next request is wanted
+        st.floats(0.01, 8.0),  # latency of its answer
+        st.floats(0.0, 1.0),  # share of the latency before the server counts it
+    ),
+    min_size=1,
+    max_size=120,
+)
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    requests=requests_strategy,
+    mode=st.sampled_from(["fixed", "sliding"]),
+    limit=st.integers(1, 12),
+    offset=st.floats(0.0, 100.0),
+    round_reset=st.sampled_from(["ceil", "floor"]),
+    local_lower=st.booleans(),
+)
+def test_never_more_than_limit_in_any_window_and_never_429(
+    requests: list[tuple[float, float, float]],
+    mode: str,
+    limit: int,
+    offset: float,
+    round_reset: str,
+    local_lower: bool,
+) -> None:
+    window = 20.0
+    server = SimServer(mode, limit, window, round_reset)
+    # --rate-limit equal to the server's limit (the default), or lower.
+    local = max(1, limit - 2) if local_lower else limit
+    sim = Simulation(local, server, window, EPOCH + offset)
+    for gap, latency, share in requests:
+        sim.run_until(sim.now + gap)
+        assert sim.send(latency, share) == sim.now
+    sim.run_until(math.inf)
+
+    assert server.refused == 0
+    cap = local
+    arrivals = sorted(sim.arrivals)
+    for i in range(len(arrivals) - cap):
+        assert arrivals[i + cap] - arrivals[i] >= window - 1e-9
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    gaps=st.lists(st.floats(0.0, 2.0), min_size=1, max_size=80),
+    limit=st.integers(1, 10),
+)
+def test_local_log_alone_keeps_starts_within_limit(gaps: list[float], limit: int) -> None:
+    """Without server headers, no window-span holds more than ``limit`` starts."""
+    t = FakeTime()
+    budget = budget_for(t, limit=limit, window=10.0)
+    starts = []
+    for gap in gaps:
+        t.now += gap
+        sent = budget.acquire()
+        assert sent is not None
+        starts.append(sent)
+        budget.observe(None, sent_at=sent)  # answered at once
+    for i in range(len(starts) - limit):
+        assert starts[i + limit] - starts[i] >= 10.0 - 1e-9

@@ -1,0 +1,1 @@
+"""Readers behind ``foxreach_cli.read`` (import from there): one module per concern."""

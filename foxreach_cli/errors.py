@@ -61,9 +61,7 @@ class LockedError(FoxReachImportError):
 class ApiError(FoxReachImportError):
     """The FoxReach API refused a request or could not be reached."""
 
-    def __init__(
-        self, message: str, *, status: int | None = None, hint: str | None = None
-    ) -> None:
+    def __init__(self, message: str, *, status: int | None = None, hint: str | None = None) -> None:
         super().__init__(message, hint=hint)
         self.status = status
 

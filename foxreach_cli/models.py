@@ -33,6 +33,9 @@ LEAD_STATUSES: tuple[str, ...] = ("active", "bounced", "unsubscribed", "replied"
 MAX_BATCH = 1000
 #: The API lists at most this many duplicate emails and error details per request.
 SERVER_LIST_CAP = 100
+#: A reader may add this column to a chunk's frame: a non-empty cell is the reason that row
+#: could not be read as written (e.g. more cells than the header); validation rejects it.
+ROW_ERROR_COLUMN = "\x00row_error"
 
 
 @dataclass(frozen=True)

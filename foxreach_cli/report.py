@@ -1,0 +1,422 @@
+"""The REPORT stage: merge local rejections and every batch's server answer into one report.
+
+Every input row ends in exactly one bucket::
+
+    rowsRead == created + restored + duplicates + errors + notSent
+
+``duplicates`` and ``errors`` are merged totals (local + server). The server lists at most 100
+duplicates and 100 errors per request and never row numbers, so each reply is mapped back to
+the rows of the request it answered (case-insensitively by email); where a reply counts more
+than it lists, the rows that cannot be told apart are named as *unresolved* instead of guessed.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from .models import Batch, BatchResult, Reply
+
+#: Kinds of per-row detail the report keeps.
+INVALID, DUPLICATE, ERROR, NOT_SENT, UNRESOLVED = (
+    "invalid",
+    "duplicate",
+    "error",
+    "notSent",
+    "unresolved",
+)
+_DETAIL_COLUMNS = ["file", "row", "email", "reason", "kind"]
+RETRY_DUPLICATE_REASON = (
+    "already in the workspace: probably imported by an earlier attempt of the same request "
+    "that got no answer"
+)
+UNRESOLVED_REASON = (
+    "the server counted more duplicates/errors than it listed, so this row may have been "
+    "imported or skipped; use --exact-report to know"
+)
+#: Cells starting with these are formulas to a spreadsheet (OWASP CSV injection).
+_FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise_formula(value: str) -> str:
+    """Prefix a cell a spreadsheet would execute as a formula with an apostrophe."""
+    return "'" + value if value.startswith(_FORMULA_PREFIXES) else value
+
+
+@dataclass
+class FileSummary:
+    """Per-file facts shown in the summary and written to the JSON report."""
+
+    file: str
+    format: str
+    encoding: str | None
+    delimiter: str | None
+    sheet: str | None
+    mapping: list[dict[str, str]]
+    rows_read: int = 0
+
+
+@dataclass
+class ImportReport:
+    """The final, merged report of one run (the JSON of ``--report`` and ``--json``)."""
+
+    dry_run: bool
+    rows_read: int
+    valid: int
+    invalid: int
+    local_duplicates: int
+    created: int
+    restored: int
+    duplicates: int
+    errors: int
+    not_sent: int
+    requests: int
+    retries: int
+    rate_limited: int
+    elapsed_seconds: float
+    details: pd.DataFrame  # file, row, email, reason, kind — every row not (surely) imported
+    files: list[FileSummary] = field(default_factory=list)
+    retry_duplicates: int = 0
+    stopped_because: str | None = None
+    complete: bool = True
+    sandbox: bool = False
+
+    @property
+    def unresolved(self) -> int:
+        """Rows whose fate the server's capped lists do not reveal."""
+        return int((self.details["kind"] == UNRESOLVED).sum())
+
+    def identity_holds(self) -> bool:
+        """The accounting identity of DESIGN.md."""
+        return self.rows_read == (
+            self.created + self.restored + self.duplicates + self.errors + self.not_sent
+        )
+
+    def _records(self, *kinds: str) -> list[dict[str, Any]]:
+        part = self.details[self.details["kind"].isin(kinds)]
+        return [
+            {"file": f, "row": int(r), "email": e, "reason": why}
+            for f, r, e, why in zip(part["file"], part["row"], part["email"], part["reason"])
+        ]
+
+    def to_dict(self) -> dict[str, Any]:
+        """The report as the documented camelCase JSON object."""
+        dups = self.details[self.details["kind"] == DUPLICATE]
+        not_sent = self.details[self.details["kind"] == NOT_SENT]
+        return {
+            "dryRun": self.dry_run,
+            "sandbox": self.sandbox,
+            "complete": self.complete,
+            "stoppedBecause": self.stopped_because,
+            "rowsRead": self.rows_read,
+            "valid": self.valid,
+            "invalid": self.invalid,
+            "localDuplicates": self.local_duplicates,
+            "created": self.created,
+            "restored": self.restored,
+            "duplicates": self.duplicates,
+            "errors": self.errors,
+            "notSent": self.not_sent,
+            "unresolved": self.unresolved,
+            "duplicatesFromRetries": self.retry_duplicates,
+            "duplicateEmails": [e for e in dups["email"] if e],
+            "duplicateDetails": self._records(DUPLICATE),
+            "errorDetails": self._records(INVALID, ERROR),
+            "unresolvedRows": self._records(UNRESOLVED),
+            "notSentReasons": dict(Counter(not_sent["reason"])),
+            "requests": self.requests,
+            "retries": self.retries,
+            "rateLimited": self.rate_limited,
+            "elapsedSeconds": round(self.elapsed_seconds, 3),
+            "files": [
+                {
+                    "file": f.file,
+                    "format": f.format,
+                    "encoding": f.encoding,
+                    "delimiter": f.delimiter,
+                    "sheet": f.sheet,
+                    "rowsRead": f.rows_read,
+                    "mapping": f.mapping,
+                }
+                for f in self.files
+            ],
+        }
+
+    def to_json(self) -> str:
+        """The report as indented JSON text."""
+        return json.dumps(self.to_dict(), indent=2, ensure_ascii=False)
+
+    def write_json(self, path: str | Path) -> None:
+        """Write the JSON report to ``path``."""
+        Path(path).write_text(self.to_json() + "\n", encoding="utf-8")
+
+    def rejected_rows(self) -> dict[str, dict[int, str]]:
+        """Every row not imported, by file then row number: its reason."""
+        out: dict[str, dict[int, str]] = {}
+        for f, r, why in zip(self.details["file"], self.details["row"], self.details["reason"]):
+            out.setdefault(f, {})[int(r)] = why
+        return out
+
+
+class ReportBuilder:
+    """Accumulates what every stage learned; ``finish()`` returns the ImportReport.
+
+    Used from one thread only (the sender calls back in the calling thread).
+    """
+
+    def __init__(self, *, dry_run: bool, sandbox: bool = False) -> None:
+        self.dry_run = dry_run
+        self.sandbox = sandbox
+        self.rows_read = 0
+        self.valid = 0
+        self.invalid = 0
+        self.local_duplicates = 0
+        self.created = 0
+        self.restored = 0
+        self.server_duplicates = 0
+        self.server_errors = 0
+        self.not_sent = 0
+        self.requests = 0
+        self.retries = 0
+        self.rate_limited = 0
+        self.retry_duplicates = 0
+        self.files: list[FileSummary] = []
+        self._details: list[pd.DataFrame] = []
+        self._small: list[tuple[str, int, str, str, str]] = []
+
+    # -- local stages ---------------------------------------------------------------------
+    def add_file(self, summary: FileSummary) -> None:
+        """Register an input file (in run order)."""
+        self.files.append(summary)
+
+    def add_read(self, file: str, n: int) -> None:
+        """Count ``n`` data rows read from ``file``."""
+        self.rows_read += n
+        for f in self.files:
+            if f.file == file:
+                f.rows_read += n
+                break
+
+    def add_local(self, file: str, frame: pd.DataFrame, kind: str) -> None:
+        """Record locally rejected rows (columns row, email, reason) of one kind."""
+        if frame.empty:
+            return
+        if kind == INVALID:
+            self.invalid += len(frame)
+        elif kind == DUPLICATE:
+            self.local_duplicates += len(frame)
+        elif kind == NOT_SENT:
+            self.not_sent += len(frame)
+        else:  # pragma: no cover - programming error
+            raise ValueError(kind)
+        part = pd.DataFrame(
+            {
+                "file": file,
+                "row": frame["row"].to_numpy(),
+                "email": frame["email"].fillna("").astype(str).to_numpy(),
+                "reason": frame["reason"].astype(str).to_numpy(),
+                "kind": kind,
+            }
+        )
+        self._details.append(part)
+
+    def add_valid(self, n: int) -> None:
+        """Count ``n`` rows that passed validation and were first of their email."""
+        self.valid += n
+
+    def add_not_sent(
+        self, files: Iterable[str], rows: Iterable[int], emails: Iterable[str], reason: str
+    ) -> None:
+        """Record valid rows that were never imported (dry run, stop, interrupt)."""
+        for f, r, e in zip(files, rows, emails):
+            self._small.append((f, int(r), e, reason, NOT_SENT))
+            self.not_sent += 1
+
+    def add_not_sent_frame(self, file: str, frame: pd.DataFrame, reason: str) -> None:
+        """Record a frame of valid rows (columns row, email) that will not be sent."""
+        if frame.empty:
+            return
+        self.add_local(file, frame.assign(reason=reason)[["row", "email", "reason"]], NOT_SENT)
+
+    # -- the server ------------------------------------------------------------------------
+    def add_batch_result(self, batch: Batch, result: BatchResult) -> None:
+        """Merge one batch's server answers, mapping listed emails back to rows."""
+        self.requests += result.requests
+        self.retries += result.retries
+        self.rate_limited += result.rate_limited
+        for reply in result.replies:
+            self._add_reply(batch, reply)
+        for i, reason in result.rejected:
+            self._row(batch, i, f"refused by the server: {reason}", ERROR)
+            self.server_errors += 1
+        for i, reason in result.not_sent.items():
+            self._row(batch, i, reason, NOT_SENT)
+            self.not_sent += 1
+
+    def _row(self, batch: Batch, i: int, reason: str, kind: str) -> None:
+        self._small.append((batch.files[i], batch.rows[i], batch.emails[i], reason, kind))
+
+    def _add_reply(self, batch: Batch, reply: Reply) -> None:
+        data = reply.data
+        n = len(reply.indices)
+        created = int(data.get("created", 0))
+        restored = int(data.get("restored", 0))
+        n_dup = int(data.get("duplicates", 0))
+        n_err = int(data.get("errors", 0))
+        by_key = {batch.emails[i].strip().lower(): i for i in reply.indices}
+
+        dup_rows: list[int] = []
+        for email in data.get("duplicateEmails") or []:
+            i = by_key.pop(str(email).strip().lower(), None)
+            if i is not None:
+                dup_rows.append(i)
+        err_rows: list[tuple[int, str]] = []
+        for item in data.get("errorDetails") or []:
+            email = str(item.get("email") or "").strip().lower()
+            i = by_key.pop(email, None)
+            if i is not None:
+                err_rows.append((i, str(item.get("reason") or "rejected by the server")))
+        rest = sorted(by_key.values())
+        ok = created + restored
+        hidden_dup = max(n_dup - len(dup_rows), 0)
+        hidden_err = max(n_err - len(err_rows), 0)
+
+        # A server whose counts do not add up to the request still leaves every row accounted.
+        missing = min(n - (ok + n_dup + n_err), len(rest))
+        if missing > 0:
+            self.server_errors += missing
+            for i in rest[-missing:]:
+                self._row(batch, i, "not mentioned in the server's answer", ERROR)
+            rest = rest[:-missing]
+
+        dup_reason = RETRY_DUPLICATE_REASON if reply.ambiguous else "already in the workspace"
+        for i in dup_rows:
+            self._row(batch, i, dup_reason, DUPLICATE)
+        for i, why in err_rows:
+            self._row(batch, i, f"refused by the server: {why}", ERROR)
+        if reply.ambiguous:
+            self.retry_duplicates += n_dup
+
+        # Rows the lists do not name: all imported when the counts say so, all duplicates
+        # (or all errors) when nothing else is left; otherwise they cannot be told apart.
+        if hidden_dup or hidden_err:
+            if ok == 0 and hidden_err == 0:
+                for i in rest:
+                    self._row(batch, i, dup_reason, DUPLICATE)
+            elif ok == 0 and hidden_dup == 0:
+                for i in rest:
+                    self._row(batch, i, "refused by the server (reason not listed)", ERROR)
+            else:
+                for i in rest:
+                    self._row(batch, i, UNRESOLVED_REASON, UNRESOLVED)
+        self.created += created
+        self.restored += restored
+        self.server_duplicates += n_dup
+        self.server_errors += n_err
+
+    # -- the end ---------------------------------------------------------------------------
+    def finish(
+        self,
+        *,
+        elapsed: float,
+        stopped_because: str | None = None,
+        complete: bool = True,
+    ) -> ImportReport:
+        """Freeze what was gathered into the final report."""
+        frames = [f for f in self._details if not f.empty]
+        if self._small:
+            frames.append(pd.DataFrame(self._small, columns=_DETAIL_COLUMNS))
+        details = (
+            pd.concat(frames, ignore_index=True)
+            if frames
+            else pd.DataFrame({c: pd.Series(dtype=object) for c in _DETAIL_COLUMNS})
+        )
+        if not details.empty:
+            order = {f.file: n for n, f in enumerate(self.files)}
+            details = (
+                details.assign(_f=details["file"].map(order).fillna(len(order)))
+                .sort_values(["_f", "row"], kind="stable")
+                .drop(columns="_f")
+                .reset_index(drop=True)
+            )
+        return ImportReport(
+            dry_run=self.dry_run,
+            sandbox=self.sandbox,
+            rows_read=self.rows_read,
+            valid=self.valid,
+            invalid=self.invalid,
+            local_duplicates=self.local_duplicates,
+            created=self.created,
+            restored=self.restored,
+            duplicates=self.local_duplicates + self.server_duplicates,
+            errors=self.invalid + self.server_errors,
+            not_sent=self.not_sent,
+            requests=self.requests,
+            retries=self.retries,
+            rate_limited=self.rate_limited,
+            elapsed_seconds=elapsed,
+            details=details,
+            files=self.files,
+            retry_duplicates=self.retry_duplicates,
+            stopped_because=stopped_because,
+            complete=complete,
+        )
+
+
+RowReader = Callable[[set[int]], Iterator[tuple[int, list[str]]]]
+
+
+def _header_slots(headers: list[str]) -> list[tuple[str, int]]:
+    """(header, occurrence) pairs, so a repeated header name keeps each of its columns."""
+    seen: Counter[str] = Counter()
+    slots = []
+    for h in headers:
+        slots.append((h, seen[h]))
+        seen[h] += 1
+    return slots
+
+
+def write_rejected_csv(
+    path: str | Path,
+    report: ImportReport,
+    sources: list[tuple[str, list[str], RowReader]],
+) -> int:
+    """Write every row not imported with its original cells plus ``row`` and ``reason``.
+
+    ``sources`` holds, per input file, ``(file, headers, read_rows)`` where ``read_rows(rows)``
+    yields ``(row number, cells)`` for the row numbers asked for, in row order. Files with
+    different headers share one CSV whose header is the union of theirs in first-seen order,
+    with a leading ``file`` column when several files are involved. Every cell is neutralised
+    against formula injection. Returns the number of rows written.
+    """
+    wanted = report.rejected_rows()
+    involved = [(f, h, r) for f, h, r in sources if wanted.get(f)]
+    union: list[tuple[str, int]] = []
+    for _, headers, _ in involved:
+        union += [slot for slot in _header_slots(headers) if slot not in union]
+    with_file = len(involved) > 1
+    written = 0
+    with open(path, "w", encoding="utf-8", newline="") as out:
+        writer = csv.writer(out)
+        head = (["file"] if with_file else []) + [h for h, _ in union] + ["row", "reason"]
+        writer.writerow([neutralise_formula(h) for h in head])
+        for file, headers, read_rows in involved:
+            reasons = wanted[file]
+            positions = [union.index(slot) for slot in _header_slots(headers)]
+            for row, cells in read_rows(set(reasons)):
+                line = [""] * len(union)
+                for pos, value in zip(positions, cells):
+                    line[pos] = value or ""
+                writer.writerow(
+                    [neutralise_formula(v) for v in ([file] if with_file else []) + line]
+                    + [str(row), neutralise_formula(reasons[row])]
+                )
+                written += 1
+    return written

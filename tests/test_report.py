@@ -1,0 +1,225 @@
+"""The report: merging server answers back onto rows, the identity, the rejected CSV."""
+
+from __future__ import annotations
+
+import csv
+
+import pandas as pd
+import pytest
+
+from foxreach_cli.models import Batch, BatchResult, Reply
+from foxreach_cli.report import (
+    DUPLICATE,
+    ERROR,
+    INVALID,
+    NOT_SENT,
+    RETRY_DUPLICATE_REASON,
+    UNRESOLVED,
+    FileSummary,
+    ReportBuilder,
+    neutralise_formula,
+    write_rejected_csv,
+)
+
+
+def make_batch(n: int, *, start_row: int = 2, file: str = "a.csv") -> Batch:
+    return Batch(
+        seq=0,
+        files=[file] * n,
+        rows=list(range(start_row, start_row + n)),
+        emails=[f"Lead{i}@Example.com" for i in range(n)],
+        leads=[{"email": f"Lead{i}@Example.com"} for i in range(n)],
+    )
+
+
+def answer(created=0, restored=0, duplicates=0, errors=0, dup_emails=(), error_details=()):
+    return {
+        "created": created,
+        "restored": restored,
+        "duplicates": duplicates,
+        "errors": errors,
+        "duplicateEmails": list(dup_emails),
+        "errorDetails": list(error_details),
+    }
+
+
+def builder_with(batch: Batch, result: BatchResult) -> ReportBuilder:
+    b = ReportBuilder(dry_run=False)
+    b.add_file(FileSummary("a.csv", "csv", "utf-8", ",", None, []))
+    b.add_read("a.csv", len(batch))
+    b.add_valid(len(batch))
+    b.add_batch_result(batch, result)
+    return b
+
+
+def kinds(report) -> dict[int, str]:
+    return dict(zip(report.details["row"], report.details["kind"]))
+
+
+def test_listed_duplicates_and_errors_map_back_to_rows_case_insensitively():
+    batch = make_batch(5)
+    data = answer(
+        created=3,
+        duplicates=1,
+        errors=1,
+        dup_emails=["lead1@example.com"],
+        error_details=[{"email": "LEAD3@EXAMPLE.COM", "reason": "bad"}],
+    )
+    report = builder_with(batch, BatchResult(replies=[Reply(list(range(5)), data)])).finish(
+        elapsed=1
+    )
+    assert kinds(report) == {3: DUPLICATE, 5: ERROR}
+    assert report.identity_holds()
+    assert report.to_dict()["errorDetails"] == [
+        {"file": "a.csv", "row": 5, "email": "Lead3@Example.com", "reason": "refused by the server: bad"}
+    ]
+    assert report.to_dict()["duplicateEmails"] == ["Lead1@Example.com"]
+
+
+def test_more_duplicates_than_listed_names_the_unresolved_rows_instead_of_guessing():
+    batch = make_batch(300)
+    listed = [f"lead{i}@example.com" for i in range(100)]
+    data = answer(created=150, duplicates=150, dup_emails=listed)
+    report = builder_with(batch, BatchResult(replies=[Reply(list(range(300)), data)])).finish(
+        elapsed=1
+    )
+    k = kinds(report)
+    assert sum(v == DUPLICATE for v in k.values()) == 100
+    assert report.unresolved == 200  # the 200 rows not listed: 150 created, 50 duplicates
+    assert report.duplicates == 150 and report.created == 150
+    assert report.identity_holds()
+
+
+def test_unlisted_rows_are_resolved_when_the_counts_leave_no_doubt():
+    batch = make_batch(250)
+    listed = [f"lead{i}@example.com" for i in range(100)]
+    data = answer(duplicates=250, dup_emails=listed)
+    report = builder_with(batch, BatchResult(replies=[Reply(list(range(250)), data)])).finish(
+        elapsed=1
+    )
+    assert report.unresolved == 0
+    assert set(kinds(report).values()) == {DUPLICATE}
+    assert len(report.details) == 250
+
+
+def test_duplicates_of_a_resent_request_are_marked_as_probably_ours():
+    batch = make_batch(3)
+    data = answer(duplicates=3, dup_emails=[e.lower() for e in batch.emails])
+    result = BatchResult(replies=[Reply([0, 1, 2], data, ambiguous=True)], retries=1)
+    report = builder_with(batch, result).finish(elapsed=1)
+    assert report.retry_duplicates == 3
+    assert set(report.details["reason"]) == {RETRY_DUPLICATE_REASON}
+    assert report.to_dict()["duplicatesFromRetries"] == 3
+
+
+def test_rejected_and_not_sent_items_are_accounted():
+    batch = make_batch(4)
+    result = BatchResult(
+        replies=[Reply([0, 1], answer(created=2))],
+        rejected=[(2, "customFields must be an object")],
+        not_sent={3: "plan contact limit reached (402)"},
+        requests=5,
+    )
+    report = builder_with(batch, result).finish(elapsed=1)
+    assert kinds(report) == {4: ERROR, 5: NOT_SENT}
+    assert report.created == 2 and report.errors == 1 and report.not_sent == 1
+    assert report.identity_holds()
+    assert report.to_dict()["notSentReasons"] == {"plan contact limit reached (402)": 1}
+
+
+def test_a_server_answer_that_does_not_add_up_still_accounts_for_every_row():
+    batch = make_batch(4)
+    report = builder_with(batch, BatchResult(replies=[Reply([0, 1, 2, 3], answer(created=3))]))
+    final = report.finish(elapsed=1)
+    assert final.identity_holds()
+    assert final.errors == 1
+
+
+def test_local_rejections_count_into_merged_totals():
+    b = ReportBuilder(dry_run=True)
+    b.add_file(FileSummary("a.csv", "csv", "utf-8", ",", None, []))
+    b.add_read("a.csv", 6)
+    b.add_local("a.csv", pd.DataFrame({"row": [2], "email": [""], "reason": ["missing email"]}),
+                INVALID)
+    b.add_local("a.csv", pd.DataFrame({"row": [4], "email": ["A@x.io"],
+                                       "reason": ["duplicate of row 3"]}), DUPLICATE)
+    b.add_valid(4)
+    b.add_not_sent_frame("a.csv", pd.DataFrame({"row": [3, 5, 6, 7], "email": list("abcd")}),
+                         "dry run: not sent")
+    r = b.finish(elapsed=0.5)
+    assert (r.rows_read, r.valid, r.invalid, r.local_duplicates) == (6, 4, 1, 1)
+    assert (r.errors, r.duplicates, r.not_sent) == (1, 1, 4)
+    assert r.rows_read == r.valid + r.invalid + r.local_duplicates
+    assert r.identity_holds()
+    assert list(r.details["row"]) == [2, 3, 4, 5, 6, 7]  # sorted by row for people
+
+
+@pytest.mark.parametrize(
+    "cell, expected",
+    [
+        ("=HYPERLINK(\"x\")", "'=HYPERLINK(\"x\")"),
+        ("+1 415 555 0100", "'+1 415 555 0100"),
+        ("-2", "'-2"),
+        ("@SUM(A1)", "'@SUM(A1)"),
+        ("\tcmd", "'\tcmd"),
+        ("plain", "plain"),
+        ("a=b", "a=b"),
+    ],
+)
+def test_formula_cells_are_neutralised(cell, expected):
+    assert neutralise_formula(cell) == expected
+
+
+def test_rejected_csv_has_original_columns_row_and_reason(tmp_path):
+    b = ReportBuilder(dry_run=True)
+    b.add_file(FileSummary("a.csv", "csv", "utf-8", ",", None, []))
+    b.add_read("a.csv", 3)
+    b.add_local("a.csv", pd.DataFrame({"row": [3], "email": ["x"], "reason": ["invalid email"]}),
+                INVALID)
+    report = b.finish(elapsed=0)
+    originals = {2: ["ok@x.io", "Ann"], 3: ["x", "=cmd()"], 4: ["b@x.io", "Bo"]}
+
+    def read_rows(rows):
+        for r in sorted(rows):
+            yield r, originals[r]
+
+    out = tmp_path / "rejected.csv"
+    n = write_rejected_csv(out, report, [("a.csv", ["Email", "Name"], read_rows)])
+    assert n == 1
+    with open(out, newline="", encoding="utf-8") as fh:
+        rows = list(csv.reader(fh))
+    assert rows == [["Email", "Name", "row", "reason"], ["x", "'=cmd()", "3", "invalid email"]]
+
+
+def test_rejected_csv_of_several_files_keeps_every_column_and_names_the_file(tmp_path):
+    b = ReportBuilder(dry_run=True)
+    for f in ("a.csv", "b.csv"):
+        b.add_file(FileSummary(f, "csv", "utf-8", ",", None, []))
+        b.add_read(f, 1)
+        b.add_local(f, pd.DataFrame({"row": [2], "email": [""], "reason": ["missing email"]}),
+                    INVALID)
+    report = b.finish(elapsed=0)
+    sources = [
+        ("a.csv", ["Email", "Name", "Name"], lambda rows: iter([(2, ["", "A", "A2"])])),
+        ("b.csv", ["Email", "Phone"], lambda rows: iter([(2, ["", "+1"])])),
+    ]
+    out = tmp_path / "rejected.csv"
+    write_rejected_csv(out, report, sources)
+    with open(out, newline="", encoding="utf-8") as fh:
+        rows = list(csv.reader(fh))
+    assert rows[0] == ["file", "Email", "Name", "Name", "Phone", "row", "reason"]
+    assert rows[1] == ["a.csv", "", "A", "A2", "", "2", "missing email"]
+    assert rows[2] == ["b.csv", "", "", "", "'+1", "2", "missing email"]
+
+
+def test_unresolved_rows_are_listed_in_the_json():
+    batch = make_batch(201)
+    data = answer(created=1, errors=200,
+                  error_details=[{"email": f"lead{i}@example.com", "reason": "x"} for i in range(100)])
+    report = builder_with(batch, BatchResult(replies=[Reply(list(range(201)), data)])).finish(
+        elapsed=1
+    )
+    d = report.to_dict()
+    assert d["unresolved"] == 101
+    assert len(d["unresolvedRows"]) == 101
+    assert {k for k in kinds(report).values()} == {ERROR, UNRESOLVED}

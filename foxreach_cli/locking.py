@@ -1,0 +1,139 @@
+"""Work locks: two runs never import the same file to the same workspace at once.
+
+The unit of locking is the *work*, not the state directory: one lock file per work id (a
+destination plus an input file's content hash) under ``<state_dir>/locks/``. Two cron jobs
+that import different files with one state directory run side by side (sharing the rate
+budget); two runs of the same file to the same workspace do not.
+
+A run takes every lock it needs up front, in sorted order (so two runs with overlapping sets
+cannot deadlock), before anything is sent. If one cannot be had within ``timeout`` seconds
+(a single deadline for the whole set) it gives back what it took and raises
+:class:`~foxreach_cli.errors.LockedError` (exit 6).
+
+The locks are kernel ``flock`` locks (:class:`filelock.FileLock`): the OS drops them when the
+holder dies, even by SIGKILL, so a lock file left behind never blocks anyone. The files
+themselves stay (deleting a flock'd file on release races with a waiter that already opened
+it); each is empty and named by a hash, so they cost nothing but an inode.
+"""
+
+from __future__ import annotations
+
+import errno
+import hashlib
+import math
+import time
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from types import TracebackType
+
+from filelock import FileLock, Timeout
+
+from .errors import LockedError, UsageError
+
+#: Sub-directory of the state directory that holds the lock files.
+LOCKS_DIR = "locks"
+
+#: How often a waiting run looks at a busy lock again (seconds).
+_POLL = 0.05
+
+
+def lock_path(state_dir: Path, work_id: str) -> Path:
+    """The lock file of ``work_id``: work ids hold ``:``, ``/`` and ``#``, so the name is a hash."""
+    digest = hashlib.sha256(work_id.encode("utf-8")).hexdigest()[:32]
+    return Path(state_dir) / LOCKS_DIR / f"{digest}.lock"
+
+
+class WorkLocks:
+    """Hold the locks of several pieces of work for the length of a ``with`` block.
+
+    ``work_ids`` are arbitrary strings (duplicates are taken once). ``timeout`` is how long, in
+    seconds, the whole set may take to acquire (0: one try each; ``inf``: wait for ever).
+    ``describe`` turns a work id into words for the error message (e.g. the file's name);
+    without it the id itself is shown.
+    """
+
+    def __init__(
+        self,
+        state_dir: Path,
+        work_ids: Iterable[str],
+        *,
+        timeout: float = 0.0,
+        describe: Callable[[str], str] | None = None,
+    ) -> None:
+        if math.isnan(timeout) or timeout < 0:
+            raise UsageError(f"--lock-timeout must be 0 or more seconds, got {timeout:g}.")
+        self.state_dir = Path(state_dir)
+        self.work_ids: list[str] = sorted(set(work_ids))
+        self.timeout = timeout
+        self._describe = describe or (lambda work_id: work_id)
+        self._held: list[FileLock] = []
+        self._entered = False
+
+    @property
+    def held(self) -> bool:
+        """Whether this object currently holds all its locks."""
+        return self._entered
+
+    def acquire(self) -> None:
+        """Take every lock, in sorted order, or none: raises :class:`LockedError` on timeout."""
+        locks_dir = self.state_dir / LOCKS_DIR
+        try:
+            locks_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        except OSError as exc:
+            raise UsageError(
+                f"Cannot create the lock directory {locks_dir} ({exc.strerror}); pass --state-dir."
+            ) from None
+        deadline = time.monotonic() + self.timeout
+        try:
+            for work_id in self.work_ids:
+                lock = FileLock(
+                    lock_path(self.state_dir, work_id),
+                    mode=0o600,
+                    # A soft lock (a marker file) would survive a crashed holder and block every
+                    # later run: fail instead on a filesystem without flock.
+                    fallback_to_soft=False,
+                    # Locks are per open file: two objects in one process exclude each other.
+                    thread_local=False,
+                )
+                left = max(0.0, deadline - time.monotonic())
+                try:
+                    lock.acquire(timeout=-1 if math.isinf(left) else left, poll_interval=_POLL)
+                except Timeout:
+                    raise LockedError(
+                        f"Another foxreach run is importing {self._describe(work_id)} to the same "
+                        f"workspace; waited {self.timeout:g} s. "
+                        "Try again later or raise --lock-timeout."
+                    ) from None
+                except OSError as exc:
+                    if exc.errno == errno.ENOSYS:
+                        raise UsageError(
+                            f"The state directory {self.state_dir} is on a filesystem without "
+                            "file locking; pass a local --state-dir."
+                        ) from None
+                    raise UsageError(
+                        f"Cannot use the lock file {lock.lock_file} ({exc.strerror}); "
+                        "pass --state-dir."
+                    ) from None
+                self._held.append(lock)
+        except BaseException:
+            self.release()
+            raise
+        self._entered = True
+
+    def release(self) -> None:
+        """Give back every lock held (in reverse order); safe to call twice."""
+        while self._held:
+            self._held.pop().release(force=True)
+        self._entered = False
+
+    def __enter__(self) -> WorkLocks:
+        self.acquire()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.release()

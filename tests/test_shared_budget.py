@@ -1,0 +1,274 @@
+"""The shared rate budget: runs on one key together never exceed the limit in any window."""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+import subprocess
+import sys
+import textwrap
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from foxreach_cli.ratelimit import RateBudget, RateInfo
+from foxreach_cli.shared_budget import SharedBudget
+
+REPO = Path(__file__).resolve().parent.parent
+T0 = 1_700_000_000.0
+
+
+class FakeTime:
+    """A wall and a monotonic clock that only move when someone sleeps."""
+
+    def __init__(self) -> None:
+        self.now = T0
+        self.sleeps: list[float] = []
+        self.on_sleep: Callable[[float], None] | None = None
+
+    def wall(self) -> float:
+        return self.now
+
+    def mono(self) -> float:
+        return self.now - T0 + 100.0
+
+    def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        if self.on_sleep is not None:
+            self.on_sleep(seconds)
+        self.now += max(seconds, 0.0)
+
+
+def at(offset: float) -> object:
+    """``T0 + offset`` to a microsecond (pytest.approx's relative default is ~30 min at T0)."""
+    return pytest.approx(T0 + offset, abs=1e-6)
+
+
+def make(
+    state: Path,
+    clock: FakeTime,
+    fingerprint: str = "0123456789abcdef",
+    *,
+    limit: int = 5,
+    window: float = 60.0,
+    margin: float | None = None,
+) -> SharedBudget:
+    """One process's budget: its own RateBudget wrapped in the shared log, on the fake clock."""
+    inner = RateBudget(limit, window, clock=clock.mono, wall=clock.wall, sleep=clock.sleep)
+    return SharedBudget(
+        inner,
+        state,
+        fingerprint,
+        limit=limit,
+        window=window,
+        margin=margin,
+        wall=clock.wall,
+        sleep=clock.sleep,
+    )
+
+
+def send(budget: SharedBudget, clock: FakeTime) -> float:
+    """Acquire, 'send' instantly, observe; return the wall time the request started."""
+    sent_at = budget.acquire()
+    assert sent_at is not None
+    started = clock.now
+    budget.observe(None, sent_at=sent_at)
+    return started
+
+
+def shared_entries(state: Path, fingerprint: str = "0123456789abcdef") -> list[list[object]]:
+    return json.loads((state / f"budget-{fingerprint}.json").read_text())["starts"]
+
+
+def test_two_budgets_on_one_key_never_exceed_the_limit_in_any_span(tmp_path: Path) -> None:
+    clock = FakeTime()
+    a, b = make(tmp_path, clock), make(tmp_path, clock)
+    starts = [send(a if i % 2 == 0 else b, clock) for i in range(30)]
+    span = 60.0 + 3.0  # window + the default 5 % margin
+    # Each process alone would let 5 through at once: together they may not.
+    assert starts[:5] == [T0] * 5
+    for i in range(len(starts) - 5):
+        assert starts[i + 5] - starts[i] >= span
+    # ...and no slower than that: six spans for 30 requests.
+    assert starts[-1] == at(5 * span)
+
+
+def test_explicit_margin_sets_how_long_a_start_counts(tmp_path: Path) -> None:
+    clock = FakeTime()
+    a, b = make(tmp_path, clock, margin=0.0), make(tmp_path, clock, margin=0.0)
+    for _ in range(5):
+        send(a, clock)
+    assert send(b, clock) == at(60.0)
+
+
+def test_different_keys_do_not_share(tmp_path: Path) -> None:
+    clock = FakeTime()
+    a, b = make(tmp_path, clock, "aaaa"), make(tmp_path, clock, "bbbb")
+    starts = [send(budget, clock) for budget in (a, b) for _ in range(5)]
+    assert starts == [T0] * 10
+    assert clock.sleeps == []
+
+
+def test_cancel_while_waiting_returns_none_and_holds_nothing(tmp_path: Path) -> None:
+    clock = FakeTime()
+    a, b = make(tmp_path, clock), make(tmp_path, clock)
+    for _ in range(5):
+        send(b, clock)
+    cancel = threading.Event()
+    clock.on_sleep = lambda _: cancel.set()
+    assert a.acquire(cancel=cancel) is None
+    assert clock.sleeps == [pytest.approx(63.0)]  # it was waiting for the oldest start
+    assert a._inner.snapshot().used == 0  # the inner slot was given back
+    assert len(shared_entries(tmp_path)) == 5  # and nothing was added to the shared log
+    clock.on_sleep = None
+    assert send(a, clock) == at(63.0)
+
+
+def test_cancel_with_real_sleep_is_noticed_on_wake(tmp_path: Path) -> None:
+    a = SharedBudget(RateBudget(1, 30.0), tmp_path, "feed", limit=1, window=30.0)
+    b = SharedBudget(RateBudget(1, 30.0), tmp_path, "feed", limit=1, window=30.0)
+    assert b.acquire() is not None
+    cancel = threading.Event()
+    result: list[float | None] = []
+    waiter = threading.Thread(target=lambda: result.append(a.acquire(cancel=cancel)))
+    waiter.start()
+    time.sleep(0.1)
+    assert waiter.is_alive()  # waiting for the shared slot (31.5 s away)
+    started = time.monotonic()
+    cancel.set()
+    a.wake()
+    waiter.join(timeout=5)
+    assert not waiter.is_alive()
+    assert result == [None]
+    assert time.monotonic() - started < 1.0
+
+
+def test_release_unused_frees_the_shared_slot(tmp_path: Path) -> None:
+    clock = FakeTime()
+    a, b = make(tmp_path, clock), make(tmp_path, clock)
+    taken = [a.acquire() for _ in range(5)]
+    assert len(shared_entries(tmp_path)) == 5
+    sent_at = taken[-1]
+    assert sent_at is not None
+    a.release_unused(sent_at)
+    assert len(shared_entries(tmp_path)) == 4
+    assert send(b, clock) == T0
+    assert clock.sleeps == []
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        b"",
+        b"{not json",
+        b"\xff\xfe\x00",
+        b"[]",
+        b'{"starts": 3}',
+        b'{"starts": [[1, "a", 3]]}',
+        b'{"starts": [["soon", "a"]]}',
+        b'{"version": 1, "starts": [], "penalty_until": "later"}',
+    ],
+)
+def test_corrupt_file_is_taken_as_empty_and_rewritten(tmp_path: Path, content: bytes) -> None:
+    clock = FakeTime()
+    (tmp_path / "budget-0123456789abcdef.json").write_bytes(content)
+    a = make(tmp_path, clock)
+    assert [send(a, clock) for _ in range(5)] == [T0] * 5
+    assert len(shared_entries(tmp_path)) == 5
+    assert send(a, clock) == at(63.0)  # and the limit holds again
+
+
+def test_a_429_in_one_process_pauses_the_others(tmp_path: Path) -> None:
+    clock = FakeTime()
+    a, b = make(tmp_path, clock), make(tmp_path, clock)
+    a.penalise(10.0)
+    assert send(b, clock) == at(10.0)
+
+
+def test_snapshot_shows_what_every_process_used(tmp_path: Path) -> None:
+    clock = FakeTime()
+    a, b = make(tmp_path, clock), make(tmp_path, clock)
+    for _ in range(3):
+        send(b, clock)
+    snap = a.snapshot()
+    assert (snap.limit, snap.used, snap.next_slot) == (5, 3, 0.0)
+    for _ in range(2):
+        send(b, clock)
+    snap = a.snapshot()
+    assert snap.used == 5
+    assert snap.next_slot == pytest.approx(63.0)
+    assert snap.describe() == "0/5 req/min left, next in 63s"
+
+
+def test_server_limit_lowers_the_shared_limit(tmp_path: Path) -> None:
+    clock = FakeTime()
+    a = make(tmp_path, clock)
+    sent_at = a.acquire()
+    assert sent_at is not None
+    a.observe(RateInfo(limit=2, remaining=None, reset=None), sent_at=sent_at)
+    assert send(a, clock) == T0
+    assert send(a, clock) == at(63.0)
+
+
+def test_shared_file_is_private_and_name_must_be_safe(tmp_path: Path) -> None:
+    clock = FakeTime()
+    send(make(tmp_path, clock), clock)
+    path = tmp_path / "budget-0123456789abcdef.json"
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")] == []
+    with pytest.raises(ValueError):
+        make(tmp_path, clock, "../elsewhere")
+
+
+WORKER = """
+    import sys, time
+    from pathlib import Path
+    from foxreach_cli.ratelimit import RateBudget
+    from foxreach_cli.shared_budget import SharedBudget
+
+    state, go, count = Path(sys.argv[1]), Path(sys.argv[2]), int(sys.argv[3])
+    budget = SharedBudget(
+        RateBudget(5, 0.5), state, "c0ffee", limit=5, window=0.5, margin=0.2
+    )
+    while not go.exists():
+        time.sleep(0.005)
+    for _ in range(count):
+        sent_at = budget.acquire()
+        print(repr(time.time()), flush=True)
+        budget.observe(None, sent_at=sent_at)
+"""
+
+
+def test_concurrent_processes_together_stay_under_the_limit(tmp_path: Path) -> None:
+    go = tmp_path / "go"
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    workers = [
+        subprocess.Popen(
+            [sys.executable, "-c", textwrap.dedent(WORKER), str(tmp_path / "state"), str(go), "6"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
+        )
+        for _ in range(3)
+    ]
+    time.sleep(0.3)
+    go.touch()
+    starts: list[float] = []
+    for worker in workers:
+        out, err = worker.communicate(timeout=60)
+        assert worker.returncode == 0, err
+        starts.extend(float(line) for line in out.split())
+    starts.sort()
+    assert len(starts) == 18
+    # The server's view: no 0.5 s window holds more than 5 starts of the three together
+    # (the 0.2 s margin absorbs the gap between taking a slot and printing its time, even
+    # on a busy machine).
+    for i in range(len(starts) - 5):
+        assert starts[i + 5] - starts[i] >= 0.5, starts
+    # Shared, not serialised: 18 requests start within three spans of 0.7 s (plus slack).
+    assert starts[-1] - starts[0] < 3 * 0.7 + 1.5, starts

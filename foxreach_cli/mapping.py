@@ -1,0 +1,633 @@
+"""The MAP stage: decide which lead field each input column fills.
+
+Every column gets exactly one :class:`Target`: a lead field (``email``, ``firstName``, ...),
+a custom field (``customFields.<key>``), ``tags``, or ``ignore``. The decision is made once
+per file from its headers, in this order of precedence:
+
+1. ``--map "Column=field"`` options,
+2. a mapping file (``--mapping FILE.toml``),
+3. a header that *is* a lead field name ("email", "First Name" -> ``firstName``),
+4. a known synonym from the exports people have (:data:`SYNONYMS`),
+5. the ``--unmapped`` policy: ``custom`` keeps the column as a custom field under its header
+   text as written, ``ignore`` drops it.
+
+Headers are compared normalised: casefolded, with everything but letters and digits removed,
+so "E-mail", "email" and "E_MAIL" are the same header.
+
+Single-valued lead fields take one column. When several columns claim one, the stronger claim
+wins (by the order above, then by the synonym's rank, then the leftmost column) and each loser
+keeps its data as a custom field under its header: data is never dropped because of a clash.
+``tags`` takes any number of columns (their tags are merged). Custom field keys are unique:
+a key already taken gets a suffix, ``"Notes (2)"`` (explicit ``customFields.<key>`` targets
+keep their key; suffixes go to the weaker claim), and the reason says so.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections import Counter
+from collections.abc import Mapping as AbcMapping
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+import tomli_w
+
+from foxreach_cli.errors import MappingDriftError, NoEmailColumnError, UsageError
+from foxreach_cli.models import LEAD_FIELDS, ROW_ERROR_COLUMN, SourceInfo
+
+TargetKind = Literal["field", "custom", "tags", "ignore"]
+
+_CUSTOM_PREFIX = "customFields."
+_FIELD_BY_CASEFOLD = {f.casefold(): f for f in LEAD_FIELDS}
+_VALID_TARGETS = ", ".join(LEAD_FIELDS) + ", customFields.<key>, tags or ignore"
+
+
+def normalise_header(text: str) -> str:
+    """The form headers are compared in: casefolded, letters and digits only.
+
+    ``"E-mail"``, ``"email"`` and ``" E_MAIL "`` all become ``"email"``;
+    ``"Person Linkedin Url"`` becomes ``"personlinkedinurl"``.
+    """
+    return re.sub(r"[\W_]+", "", text.casefold())
+
+
+@dataclass(frozen=True)
+class Target:
+    """Where one column's values go in a lead."""
+
+    kind: TargetKind
+    #: The lead field (one of ``models.LEAD_FIELDS``) for "field"; the customFields key for
+    #: "custom"; empty for "tags" and "ignore".
+    name: str = ""
+
+    @classmethod
+    def parse(cls, text: str) -> Target:
+        """Parse ``email``, ``firstName`` (any case), ``customFields.<key>``, ``tags``, ``ignore``.
+
+        The customFields key is kept exactly as written (it is user data). Anything else is a
+        :class:`UsageError` listing the valid targets.
+        """
+        stripped = text.strip()
+        folded = stripped.casefold()
+        if folded in _FIELD_BY_CASEFOLD:
+            return cls("field", _FIELD_BY_CASEFOLD[folded])
+        if folded in ("tags", "ignore"):
+            return cls(folded)  # type: ignore[arg-type]
+        if folded.startswith(_CUSTOM_PREFIX.casefold()):
+            key = stripped[len(_CUSTOM_PREFIX) :].strip()
+            if key:
+                return cls("custom", key)
+            raise UsageError(
+                f"'{text}' names no custom field key; write it as customFields.<key>, "
+                "e.g. customFields.industry."
+            )
+        raise UsageError(f"'{text}' is not a lead field; use one of {_VALID_TARGETS}.")
+
+    def __str__(self) -> str:
+        if self.kind == "field":
+            return self.name
+        if self.kind == "custom":
+            return _CUSTOM_PREFIX + self.name
+        return self.kind
+
+
+@dataclass(frozen=True)
+class ColumnMap:
+    """The decision for one input column."""
+
+    header: str  # as written in the file
+    column: str  # the frame key (``SourceInfo.columns``)
+    target: Target
+    how: str  # why, for a person: "--map", "synonym: 'Email Address'", ...
+
+
+@dataclass(frozen=True)
+class Mapping:
+    """How every column of one input file maps to lead fields (in column order)."""
+
+    columns: tuple[ColumnMap, ...]
+
+    @property
+    def email_column(self) -> str:
+        """The frame key of the column that holds the email."""
+        for cm in self.columns:
+            if cm.target == _EMAIL:
+                return cm.column
+        raise NoEmailColumnError(
+            "The mapping has no email column; name one with --map 'Column=email'."
+        )
+
+    def field_columns(self) -> dict[str, str]:
+        """Lead field -> frame key, for every single-valued field that has a column."""
+        return {cm.target.name: cm.column for cm in self.columns if cm.target.kind == "field"}
+
+    def custom_columns(self) -> list[tuple[str, str]]:
+        """(customFields key, frame key) pairs, in column order; keys are unique."""
+        return [(cm.target.name, cm.column) for cm in self.columns if cm.target.kind == "custom"]
+
+    def tag_columns(self) -> list[str]:
+        """Frame keys of the columns whose cells are tag lists."""
+        return [cm.column for cm in self.columns if cm.target.kind == "tags"]
+
+
+_EMAIL = Target("field", "email")
+
+
+@dataclass(frozen=True)
+class MappingFile:
+    """A saved mapping (``foxreach map FILE --write mapping.toml``)."""
+
+    columns: dict[str, Target]  # header (or column key for repeated headers) -> target
+    headers: tuple[str, ...] | None  # the headers it was made from, for drift detection
+    path: str
+
+
+# --------------------------------------------------------------------------------------------
+# Synonyms
+# --------------------------------------------------------------------------------------------
+
+#: Headers recognised per target, strongest first (a header's rank decides which of two
+#: competing columns fills the field). Compared normalised (see :func:`normalise_header`), so
+#: each spelling also covers its case/punctuation variants. Sources: Apollo, HubSpot, LinkedIn
+#: (Sales Navigator and connection exports), Salesforce, Google Sheets, Mailchimp, Pipedrive,
+#: Outreach and Lemlist exports.
+#:
+#: Deliberately absent (they stay custom fields unless mapped with --map):
+#: "Lead Status"/"Lifecycle Stage" (CRM pipeline stages such as "New", "Open": every row would
+#: be rejected as an invalid status), "Lead Source" (would replace the import's own source,
+#: csv_import), "Headline" (a LinkedIn tagline, not a job title), "Description" (in Apollo and
+#: Salesforce account exports it describes the company), "Email Status" (a verdict, not an
+#: address), "Company Linkedin Url" (the company's page, not the person's), "URL" and "Name"
+#: (too vague). "Domain" maps to website, but ranks below every real website column.
+SYNONYMS: dict[str, tuple[str, ...]] = {
+    "email": (
+        "Email",
+        "Email Address",
+        "E-mail",
+        "E-mail Address",
+        "Primary Email",
+        "Work Email",
+        "Business Email",
+        "Email - Work",
+        "Work Email Address",
+        "Person - Email",
+        "Contact Email",
+        "Email 1",
+        "Email - Other",
+        "Secondary Email",
+        "Email 2",
+        "Personal Email",
+        "Email - Home",
+        "Other Email",
+        "Tertiary Email",
+        "Email 3",
+    ),
+    "firstName": ("First Name", "Given Name", "Forename", "First", "Person - First Name"),
+    "lastName": ("Last Name", "Surname", "Family Name", "Last", "Person - Last Name"),
+    "company": (
+        "Company",
+        "Company Name",
+        "Account Name",
+        "Organization",
+        "Organisation",
+        "Organization Name",
+        "Organisation Name",
+        "Organization - Name",
+        "Current Company",
+        "Employer",
+        "Account",
+        "Company Name for Emails",
+    ),
+    "title": (
+        "Title",
+        "Job Title",
+        "Position",
+        "Role",
+        "Job Role",
+        "Current Title",
+        "Current Position",
+        "Designation",
+    ),
+    "phone": (
+        "Phone",
+        "Phone Number",
+        "Telephone",
+        "First Phone",
+        "Direct Phone",
+        "Work Direct Phone",
+        "Direct Dial",
+        "Work Phone",
+        "Phone - Work",
+        "Business Phone",
+        "Mobile Phone",
+        "Mobile",
+        "Mobile Phone Number",
+        "Phone - Mobile",
+        "Cell Phone",
+        "Cell",
+        "Corporate Phone",
+        "Company Phone",
+        "Home Phone",
+        "Phone - Home",
+        "Other Phone",
+        "Phone - Other",
+    ),
+    "linkedinUrl": (
+        "LinkedIn URL",
+        "LinkedIn",
+        "Person Linkedin Url",
+        "LinkedIn Profile",
+        "LinkedIn Profile URL",
+        "LinkedIn Link",
+        "Profile URL",
+    ),
+    "website": (
+        "Website",
+        "Company Website",
+        "Website URL",
+        "Web Site",
+        "Company URL",
+        "Homepage",
+        "Domain",
+        "Company Domain",
+        "Website Domain",
+    ),
+    "notes": ("Notes", "Note", "Comments", "Comment", "Remarks"),
+    "tags": ("Tags", "Tag", "Labels", "Label", "Lists"),
+}
+
+
+def _build_synonym_index() -> dict[str, tuple[str, int, str]]:
+    index: dict[str, tuple[str, int, str]] = {}
+    for target, spellings in SYNONYMS.items():
+        for rank, spelling in enumerate(spellings):
+            key = normalise_header(spelling)
+            if key in index and index[key][0] != target:
+                raise AssertionError(f"synonym {spelling!r} listed for two targets")
+            index.setdefault(key, (target, rank, spelling))
+    return index
+
+
+#: normalised header -> (target, rank, spelling as listed)
+_SYNONYM_INDEX = _build_synonym_index()
+_FIELD_BY_NORMAL = {normalise_header(f): f for f in (*LEAD_FIELDS, "tags")}
+
+
+# --------------------------------------------------------------------------------------------
+# Options and building
+# --------------------------------------------------------------------------------------------
+
+
+def parse_map_options(values: Sequence[str]) -> dict[str, Target]:
+    """Parse repeated ``--map "Column=field"`` values into ``{column: target}``.
+
+    Headers may contain ``=`` ("Score (1=low)") and so may custom keys, so a value is split at
+    the *rightmost* ``=`` whose right-hand side is a valid target:
+    ``"Score (1=low)=customFields.score"`` names the column ``Score (1=low)``, and
+    ``"A=customFields.x=y"`` maps ``A`` to the custom key ``x=y``. A value with no such ``=``
+    (or an empty column name) is a :class:`UsageError`; naming one column twice is too.
+    """
+    result: dict[str, Target] = {}
+    for value in values:
+        header, target = _split_map_option(value)
+        if header in result:
+            raise UsageError(f"--map names column '{header}' twice; keep one --map per column.")
+        result[header] = target
+    return result
+
+
+def _split_map_option(value: str) -> tuple[str, Target]:
+    last_error: UsageError | None = None
+    pos = len(value)
+    while (pos := value.rfind("=", 0, pos)) != -1:
+        header = value[:pos].strip()
+        try:
+            target = Target.parse(value[pos + 1 :])
+        except UsageError as exc:
+            last_error = last_error or exc
+            continue
+        if header:
+            return header, target
+        break
+    detail = f" ({last_error.message})" if last_error and "=" in value else ""
+    raise UsageError(
+        f"--map '{value}' is not Column=field{detail}; write it as \"Column=field\" with "
+        f"field one of {_VALID_TARGETS}."
+    )
+
+
+# Claim strength levels (lower wins).
+_LEVEL_MAP_OPTION, _LEVEL_MAPPING_FILE, _LEVEL_FIELD_NAME, _LEVEL_SYNONYM, _LEVEL_UNMAPPED = range(
+    5
+)
+
+
+@dataclass
+class _Claim:
+    index: int
+    header: str
+    column: str
+    target: Target
+    how: str
+    level: int
+    rank: int = 0
+
+
+def build_mapping(
+    info: SourceInfo,
+    *,
+    overrides: AbcMapping[str, Target] | None = None,
+    mapping_file: MappingFile | None = None,
+    unmapped: Literal["custom", "ignore"] = "custom",
+) -> Mapping:
+    """Decide the target of every column of ``info`` (see the module docstring for the rules).
+
+    Raises :class:`UsageError` when an override or mapping-file entry names a column the file
+    does not have (or several columns ambiguously), or when two explicit entries of the same
+    source claim one single-valued field; :class:`NoEmailColumnError` when no column can be
+    the email.
+    """
+    if unmapped not in ("custom", "ignore"):
+        raise UsageError(f"--unmapped '{unmapped}' is not valid; use custom or ignore.")
+    indices = [i for i, col in enumerate(info.columns) if col != ROW_ERROR_COLUMN]
+    claims: dict[int, _Claim] = {}
+
+    def explicit(entries: AbcMapping[str, Target], level: int, source: str, how: str) -> None:
+        seen: dict[int, str] = {}
+        for name, target in entries.items():
+            i = _resolve_column(name, info, indices, source)
+            if i in seen:
+                raise UsageError(
+                    f"{source} names column '{info.headers[i]}' twice (as '{seen[i]}' and "
+                    f"'{name}'); keep one entry per column."
+                )
+            seen[i] = name
+            if i not in claims:
+                claims[i] = _Claim(i, info.headers[i], info.columns[i], target, how, level)
+
+    if overrides:
+        explicit(overrides, _LEVEL_MAP_OPTION, "--map", "--map")
+    if mapping_file is not None:
+        explicit(mapping_file.columns, _LEVEL_MAPPING_FILE, mapping_file.path, "mapping file")
+
+    for i in indices:
+        if i in claims:
+            continue
+        header, column = info.headers[i], info.columns[i]
+        norm = normalise_header(header)
+        if norm in _FIELD_BY_NORMAL:
+            target = _target_for(_FIELD_BY_NORMAL[norm])
+            claims[i] = _Claim(i, header, column, target, "field name", _LEVEL_FIELD_NAME)
+        elif norm in _SYNONYM_INDEX:
+            name, rank, spelling = _SYNONYM_INDEX[norm]
+            claims[i] = _Claim(
+                i, header, column, _target_for(name), f"synonym: '{spelling}'", _LEVEL_SYNONYM, rank
+            )
+        elif unmapped == "ignore":
+            how = "not recognised: ignored (--unmapped ignore)"
+            claims[i] = _Claim(i, header, column, Target("ignore"), how, _LEVEL_UNMAPPED)
+        elif header.strip():
+            how = "not recognised: kept as custom field"
+            claims[i] = _Claim(i, header, column, Target("custom", header), how, _LEVEL_UNMAPPED)
+        else:
+            key = column if column.strip() else f"column {i + 1}"
+            how = f"no header: kept as custom field '{key}'"
+            claims[i] = _Claim(i, header, column, Target("custom", key), how, _LEVEL_UNMAPPED)
+
+    _settle_field_clashes(claims, info, mapping_file)
+    _settle_custom_keys(claims)
+    mapping = Mapping(tuple(_to_column_map(claims[i]) for i in indices))
+    if not any(cm.target == _EMAIL for cm in mapping.columns):
+        raise NoEmailColumnError(
+            f"{info.file} has no column that can be the email (headers: "
+            f"{_list_headers(info)}); name one with --map 'Column=email'."
+        )
+    return mapping
+
+
+def _target_for(name: str) -> Target:
+    return Target("tags") if name == "tags" else Target("field", name)
+
+
+def _to_column_map(claim: _Claim) -> ColumnMap:
+    return ColumnMap(claim.header, claim.column, claim.target, claim.how)
+
+
+def _settle_field_clashes(
+    claims: dict[int, _Claim], info: SourceInfo, mapping_file: MappingFile | None
+) -> None:
+    """One column per single-valued field: the strongest claim wins, losers become custom."""
+    by_field: dict[str, list[_Claim]] = {}
+    for claim in claims.values():
+        if claim.target.kind == "field":
+            by_field.setdefault(claim.target.name, []).append(claim)
+    for field_name, competing in by_field.items():
+        if len(competing) < 2:
+            continue
+        competing.sort(key=lambda c: (c.level, c.rank, c.index))
+        winner, runner_up = competing[0], competing[1]
+        if runner_up.level == winner.level and winner.level in (
+            _LEVEL_MAP_OPTION,
+            _LEVEL_MAPPING_FILE,
+        ):
+            source = "--map" if winner.level == _LEVEL_MAP_OPTION else mapping_file.path  # type: ignore[union-attr]
+            raise UsageError(
+                f"{source} maps both '{winner.header}' and '{runner_up.header}' to "
+                f"{field_name}; map only one of them (the other can be "
+                f"customFields.<key> or ignore)."
+            )
+        for loser in competing[1:]:
+            key = loser.header if loser.header.strip() else loser.column
+            loser.target = Target("custom", key)
+            loser.how = (
+                f"second column for {field_name} (after '{winner.header}'): kept as custom field"
+            )
+            loser.level = _LEVEL_UNMAPPED
+
+
+def _settle_custom_keys(claims: dict[int, _Claim]) -> None:
+    """Make customFields keys unique; the weaker claim gets a numbered suffix."""
+    custom = [c for c in claims.values() if c.target.kind == "custom"]
+    custom.sort(key=lambda c: (c.level, c.index))
+    taken: set[str] = set()
+    for claim in custom:
+        key = claim.target.name
+        if key in taken:
+            n = 2
+            while f"{key} ({n})" in taken:
+                n += 1
+            new_key = f"{key} ({n})"
+            claim.how += f"; key '{key}' already used, so kept as '{new_key}'"
+            claim.target = Target("custom", new_key)
+            key = new_key
+        taken.add(key)
+
+
+def _resolve_column(name: str, info: SourceInfo, indices: list[int], source: str) -> int:
+    """The index of the column an entry names: exact header, then column key, then normalised."""
+    exact = [i for i in indices if info.headers[i] == name]
+    if len(exact) == 1:
+        return exact[0]
+    by_key = [i for i in indices if info.columns[i] == name]
+    if len(by_key) == 1:
+        return by_key[0]
+    if not exact:
+        norm = normalise_header(name)
+        exact = [i for i in indices if norm and normalise_header(info.headers[i]) == norm]
+        if len(exact) == 1:
+            return exact[0]
+    if exact:
+        keys = ", ".join(f"'{info.columns[i]}'" for i in exact)
+        raise UsageError(
+            f"{source} names '{name}', which matches several columns of {info.file}; "
+            f"name one by its column key instead ({keys})."
+        )
+    raise UsageError(
+        f"{source} names a column '{name}' that {info.file} does not have; use one of its "
+        f"headers: {_list_headers(info)}."
+    )
+
+
+def _list_headers(info: SourceInfo, limit: int = 30) -> str:
+    shown = [
+        f"'{h}'" for h, c in zip(info.headers, info.columns, strict=True) if c != ROW_ERROR_COLUMN
+    ]
+    more = len(shown) - limit
+    text = ", ".join(shown[:limit])
+    return f"{text} and {more} more" if more > 0 else (text or "none")
+
+
+# --------------------------------------------------------------------------------------------
+# Mapping files
+# --------------------------------------------------------------------------------------------
+
+
+def load_mapping_file(path: str) -> MappingFile:
+    """Read a mapping file written by :func:`write_mapping_file` (or by hand).
+
+    Layout: an optional ``headers = [...]`` array (the headers it was made from, used by
+    :func:`check_drift`) and a ``[columns]`` table of ``"Header" = "target"``. Anything
+    unreadable or malformed is a :class:`UsageError` of one sentence.
+    """
+    try:
+        with open(path, "rb") as fh:
+            data = tomllib.load(fh)
+    except FileNotFoundError:
+        raise UsageError(f"Mapping file {path} does not exist; check the path.") from None
+    except OSError as exc:
+        raise UsageError(
+            f"Cannot read mapping file {path} ({exc.strerror}); check the path and permissions."
+        ) from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise UsageError(
+            f"Mapping file {path} is not valid TOML ({exc}); fix it or re-create it with "
+            f"'foxreach map FILE --write {path}'."
+        ) from None
+    columns_raw = data.get("columns")
+    if not isinstance(columns_raw, dict) or not columns_raw:
+        raise UsageError(
+            f'Mapping file {path} has no [columns] table of "Header" = "field" entries; '
+            f"re-create it with 'foxreach map FILE --write {path}'."
+        )
+    columns: dict[str, Target] = {}
+    for header, value in columns_raw.items():
+        if not isinstance(value, str):
+            raise UsageError(
+                f"Mapping file {path}: the entry for '{header}' must be a string such as "
+                f'"email" or "customFields.{header}".'
+            )
+        try:
+            columns[header] = Target.parse(value)
+        except UsageError as exc:
+            raise UsageError(f"Mapping file {path}, column '{header}': {exc.message}") from None
+    headers_raw = data.get("headers")
+    headers: tuple[str, ...] | None = None
+    if headers_raw is not None:
+        if not isinstance(headers_raw, list) or not all(isinstance(h, str) for h in headers_raw):
+            raise UsageError(
+                f"Mapping file {path}: 'headers' must be a list of the file's header texts; "
+                "fix it or delete the line to skip the drift check."
+            )
+        headers = tuple(headers_raw)
+    return MappingFile(columns=columns, headers=headers, path=path)
+
+
+def write_mapping_file(path: str, mapping: Mapping, info: SourceInfo) -> None:
+    """Save ``mapping`` as TOML that :func:`load_mapping_file` reads back to the same mapping.
+
+    The file records the headers it was made from (so a later run can detect renamed or
+    added columns) and comments each entry with the reason it was chosen. Each column is
+    named by its header, or by its column key when the header is empty or repeated.
+    """
+    counts = Counter(info.headers)
+    lines = [
+        f"# foxreach mapping for {info.file}: edit the right-hand sides (a lead field such as",
+        '# email or firstName, "customFields.<key>", "tags" or "ignore"), then run',
+        f"# foxreach import FILE --mapping {path}",
+        "",
+        tomli_w.dumps(
+            {
+                "headers": [
+                    h
+                    for h, c in zip(info.headers, info.columns, strict=True)
+                    if c != ROW_ERROR_COLUMN
+                ]
+            }
+        ).rstrip("\n"),
+        "",
+        "[columns]",
+    ]
+    for cm in mapping.columns:
+        name = cm.header if cm.header.strip() and counts[cm.header] == 1 else cm.column
+        entry = tomli_w.dumps({name: str(cm.target)}).rstrip("\n")
+        comment = " ".join(cm.how.splitlines())  # a header may hold a line break
+        lines.append(f"{entry}  # {comment}")
+    text = "\n".join(lines) + "\n"
+    try:
+        with open(path, "w", encoding="utf-8") as fh:
+            fh.write(text)
+    except OSError as exc:
+        raise UsageError(
+            f"Cannot write mapping file {path} ({exc.strerror}); choose a writable path."
+        ) from None
+
+
+def check_drift(
+    mapping_file: MappingFile, info: SourceInfo, *, allow_new_columns: bool = False
+) -> None:
+    """Stop with :class:`MappingDriftError` when the file's headers changed since the mapping.
+
+    A column whose header is gone is *missing*; a header not in the mapping file is *added*;
+    a missing and an added header in the same position are reported as one *renamed* column.
+    Reordering alone is not drift. Added columns are accepted when ``allow_new_columns``
+    (they then map by the usual rules). A mapping file without recorded headers is not
+    checked.
+    """
+    if mapping_file.headers is None:
+        return
+    old = list(mapping_file.headers)
+    new = [h for h, c in zip(info.headers, info.columns, strict=True) if c != ROW_ERROR_COLUMN]
+    missing = Counter(old) - Counter(new)
+    added = Counter(new) - Counter(old)
+    if not missing and (not added or allow_new_columns):
+        return
+    renamed: list[tuple[str, str]] = []
+    for i in range(min(len(old), len(new))):
+        if missing[old[i]] > 0 and added[new[i]] > 0:
+            renamed.append((old[i], new[i]))
+            missing[old[i]] -= 1
+            added[new[i]] -= 1
+    parts = []
+    if renamed:
+        parts.append("renamed " + ", ".join(f"'{a}' to '{b}'" for a, b in renamed))
+    if +missing:
+        parts.append("missing " + ", ".join(f"'{h}'" for h in (+missing).elements()))
+    if +added:
+        parts.append("new " + ", ".join(f"'{h}'" for h in (+added).elements()))
+    raise MappingDriftError(
+        f"The columns of {info.file} changed since {mapping_file.path} was made "
+        f"({'; '.join(parts)}); re-create it with "
+        f"'foxreach map {info.file} --write {mapping_file.path}' or edit it to match."
+    )

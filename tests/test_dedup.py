@@ -1,0 +1,106 @@
+"""DEDUP stage: one lead per email (any case or spacing) across a run; first occurrence wins."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from foxreach_cli.dedup import Deduper
+from foxreach_cli.mapping import build_mapping
+from foxreach_cli.models import Chunk, SourceInfo
+from foxreach_cli.validate import ValidatedChunk, validate_chunk
+
+INFO = SourceInfo("x", "csv", ["Email", "Name"], ["Email", "Name"])
+MAPPING = build_mapping(INFO)
+
+
+def validated(emails: list[str], *, file: str = "a.csv", first_row: int = 2) -> ValidatedChunk:
+    frame = pd.DataFrame({"Email": emails, "Name": [f"n{i}" for i in range(len(emails))]})
+    rows = np.arange(first_row, first_row + len(emails), dtype=np.int64)
+    return validate_chunk(Chunk(file, frame.astype("str"), rows), MAPPING)
+
+
+def test_within_a_chunk_the_first_occurrence_wins_whatever_the_case_or_spacing():
+    vc = validated(["Ann@X.com", "bob@x.com", " ann@x.COM ", "ANN@X.COM", "bob@x.com"])
+    unique, dups = Deduper().split(vc)
+    assert unique["row"].tolist() == [2, 3]
+    assert unique["email"].tolist() == ["Ann@X.com", "bob@x.com"]
+    assert list(unique.columns) == list(vc.valid.columns)
+    assert dups.to_dict("records") == [
+        {"row": 4, "email": "ann@x.COM", "reason": "duplicate of row 2", "first_file": "a.csv",
+         "first_row": 2},
+        {"row": 5, "email": "ANN@X.COM", "reason": "duplicate of row 2", "first_file": "a.csv",
+         "first_row": 2},
+        {"row": 6, "email": "bob@x.com", "reason": "duplicate of row 3", "first_file": "a.csv",
+         "first_row": 3},
+    ]  # fmt: skip
+
+
+def test_across_chunks_and_files_the_earlier_row_wins_and_the_reason_names_its_file():
+    d = Deduper()
+    u1, d1 = d.split(validated(["a@x.com", "b@x.com"], first_row=2))
+    u2, d2 = d.split(validated(["c@x.com", "A@x.com"], first_row=4))
+    u3, d3 = d.split(validated(["B@X.COM", "c@x.com", "d@x.com"], file="b.csv"))
+    assert (u1["row"].tolist(), u2["row"].tolist(), u3["row"].tolist()) == ([2, 3], [4], [4])
+    assert d1.empty
+    assert d2[["row", "reason"]].values.tolist() == [[5, "duplicate of row 2"]]
+    assert d3[["row", "reason", "first_file", "first_row"]].values.tolist() == [
+        [2, "duplicate of row 3 in a.csv", "a.csv", 3],
+        [3, "duplicate of row 4 in a.csv", "a.csv", 4],
+    ]
+    assert len(d) == 4  # a, b, c, d
+
+
+def test_empty_chunk_and_duplicate_frame_columns():
+    unique, dups = Deduper().split(validated([]))
+    assert unique.empty and dups.empty
+    assert list(dups.columns) == ["row", "email", "reason", "first_file", "first_row"]
+
+
+def test_unique_rows_keep_their_data_for_sending():
+    from foxreach_cli.leads import to_leads
+
+    unique, _ = Deduper().split(validated(["a@x.com", "A@x.com", "b@x.com"]))
+    leads = to_leads(unique)
+    # "Name" is no lead field, so it travels as a custom field of the surviving rows.
+    assert [(lead["email"], lead["customFields"]["Name"]) for lead in leads] == [
+        ("a@x.com", "n0"),
+        ("b@x.com", "n2"),
+    ]
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.lists(
+        st.lists(st.integers(0, 60), max_size=40),  # chunks of email ids
+        min_size=1,
+        max_size=40,
+    ),
+    st.randoms(use_true_random=False),
+)
+def test_hypothesis_matches_a_plain_first_seen_set_across_many_chunks(chunks, rnd):
+    # Many small chunks exercise the merging of seen-hash runs.
+    d = Deduper()
+    first_seen: dict[str, tuple[str, int]] = {}
+    row = 2
+    for k, ids in enumerate(chunks):
+        file = f"f{k // 10}.csv"
+        if k % 10 == 0:
+            row = 2
+        emails = [f"u{i}@x.com".upper() if rnd.random() < 0.5 else f" u{i}@x.com" for i in ids]
+        unique, dups = d.split(validated(emails, file=file, first_row=row))
+        expected_unique, expected_dups = [], []
+        for r, e in enumerate(emails, start=row):
+            key = e.strip().lower()
+            if key in first_seen:
+                expected_dups.append((r, *first_seen[key]))
+            else:
+                first_seen[key] = (file, r)
+                expected_unique.append(r)
+        assert unique["row"].tolist() == expected_unique
+        got = list(zip(dups["row"], dups["first_file"], dups["first_row"], strict=True))
+        assert got == expected_dups
+        row += len(emails)
+    assert len(d) == len(first_seen)

@@ -1,0 +1,123 @@
+"""Lead payloads: validated rows become API.md lead objects, absent fields omitted."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+
+from foxreach_cli.dedup import Deduper
+from foxreach_cli.leads import original_cells, split_tags, to_leads
+from foxreach_cli.mapping import Target, build_mapping
+from foxreach_cli.models import LEAD_FIELDS, Chunk, SourceInfo
+from foxreach_cli.validate import LeadDefaults, validate_chunk
+
+API_KEYS = {*LEAD_FIELDS, "customFields", "tags"}
+
+
+def validated(columns: dict[str, list], defaults: LeadDefaults | None = None, file="a.csv", **kw):
+    frame = pd.DataFrame(columns, dtype="str")
+    headers = list(columns)
+    mapping = build_mapping(SourceInfo(file, "csv", headers, headers), **kw)
+    rows = np.arange(2, 2 + len(frame), dtype=np.int64)
+    return validate_chunk(Chunk(file, frame, rows), mapping, defaults or LeadDefaults())
+
+
+def test_a_full_row_becomes_a_camelcase_lead_with_trimmed_values():
+    vc = validated(
+        {
+            "Email Address": [" Ann@Acme.com "],
+            "First Name": [" Ann "],
+            "Last Name": ["Lee"],
+            "Company": ["Acme"],
+            "Job Title": ["CEO"],
+            "Phone": ["+1 415 555 0100"],
+            "LinkedIn URL": ["https://linkedin.com/in/ann"],
+            "Website": ["acme.com"],
+            "Notes": ["met at fair"],
+            "Status": ["Replied"],
+            "Tags": ["vip; q1 | vip,  ,west"],
+            "Industry": [" fintech "],
+            "deal Size": ["10"],
+        },
+        LeadDefaults(source="fair-2025", tags=("imported", "q1")),
+    )
+    [lead] = to_leads(vc.valid)
+    assert lead == {
+        "email": "Ann@Acme.com",
+        "firstName": "Ann",
+        "lastName": "Lee",
+        "company": "Acme",
+        "title": "CEO",
+        "phone": "+1 415 555 0100",
+        "linkedinUrl": "https://linkedin.com/in/ann",
+        "website": "acme.com",
+        "notes": "met at fair",
+        "source": "fair-2025",
+        "status": "replied",
+        "customFields": {"Industry": "fintech", "deal Size": "10"},
+        "tags": ["vip", "q1", "west", "imported"],
+    }
+    assert list(lead)[:1] + list(lead)[-2:] == ["email", "customFields", "tags"]
+    json.dumps(lead)  # plain JSON types only
+
+
+def test_blank_and_missing_cells_are_omitted_never_sent_empty():
+    vc = validated(
+        {"Email": ["a@x.com", "b@x.com"], "Company": ["  ", None], "Region": ["", None],
+         "Tags": [" , ;", None]}
+    )  # fmt: skip
+    assert to_leads(vc.valid) == [
+        {"email": "a@x.com", "source": "csv_import"},
+        {"email": "b@x.com", "source": "csv_import"},
+    ]
+
+
+def test_default_status_and_tags_apply_where_the_row_has_none():
+    vc = validated(
+        {"Email": ["a@x.com", "b@x.com"], "Status": ["bounced", ""]},
+        LeadDefaults(status="active", tags=("batch-7",)),
+    )
+    leads = to_leads(vc.valid)
+    assert [(lead["status"], lead["tags"]) for lead in leads] == [
+        ("bounced", ["batch-7"]),
+        ("active", ["batch-7"]),
+    ]
+
+
+def test_several_tag_columns_merge_in_column_order_without_repeats():
+    vc = validated(
+        {"Email": ["a@x.com"], "Tags": ["b, a"], "Segment": ["a|c"]},
+        overrides={"Segment": Target("tags")},
+    )
+    assert to_leads(vc.valid)[0]["tags"] == ["b", "a", "c"]
+
+
+def test_split_tags_handles_every_separator():
+    assert split_tags(" a, b;c |d ,, ") == ["a", "b", "c", "d"]
+    assert split_tags(None) == [] and split_tags(float("nan")) == []
+
+
+def test_rows_from_several_chunks_keep_their_own_cells_and_order():
+    d = Deduper()
+    a, _ = d.split(validated({"Email": ["a@x.com", "b@x.com"], "Company": ["A", "B"]}))
+    b, _ = d.split(
+        validated({"Email": ["c@x.com", "A@x.com"], "Company": ["C", "dup"]}, file="b.csv")
+    )
+    mixed = pd.concat([b, a.iloc[::-1]], ignore_index=True)
+    assert [(lead["email"], lead["company"]) for lead in to_leads(mixed)] == [
+        ("c@x.com", "C"),
+        ("b@x.com", "B"),
+        ("a@x.com", "A"),
+    ]
+    cells = original_cells(mixed)
+    assert cells["Company"].tolist() == ["C", "B", "A"]
+
+
+def test_slices_of_a_validated_frame_build_only_their_rows():
+    vc = validated({"Email": [f"u{i}@x.com" for i in range(2500)], "Title": ["T"] * 2500})
+    leads = [lead for s in range(0, 2500, 1000) for lead in to_leads(vc.valid.iloc[s : s + 1000])]
+    assert [lead["email"] for lead in leads] == [f"u{i}@x.com" for i in range(2500)]
+    assert all(set(lead) <= API_KEYS for lead in leads)
+    assert to_leads(vc.valid.iloc[:0]) == []

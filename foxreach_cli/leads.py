@@ -39,7 +39,7 @@ def to_leads(valid: pd.DataFrame) -> list[dict[str, Any]]:
     if n == 0:
         return []
     srcs = valid["src"].tolist()
-    pos = valid["pos"].to_numpy()
+    pos = valid["pos"].to_numpy(dtype=np.intp)
     leads: list[dict[str, Any]] = [{"email": e} for e in valid["email"].tolist()]
     # Pass-through cells, fetched per chunk the rows came from (usually one per batch).
     if all(s is srcs[0] for s in srcs):
@@ -96,7 +96,9 @@ def _fill(
     frame = src.frame
 
     def column(key: str) -> list[Any]:
-        return frame[key].to_numpy(dtype=object)[pos].tolist()
+        # The reader's object columns give a view here (no copy of the whole chunk), and
+        # fancy indexing then touches only this batch's rows.
+        return frame[key].to_numpy()[pos].tolist()
 
     for name, key in src.fields:
         for lead, v in zip(leads, column(key), strict=True):

@@ -10,7 +10,7 @@
     └── ApiError                        the API refused or failed; carries .status
         ├── AuthError                   403/401: key missing, invalid or read-only  (exit 3)
         ├── PlanLimitError              402: plan contact limit                     (exit 4)
-        ├── TransientError              429/5xx/timeout/connection: retry           (exit 5 when retries run out)
+        ├── TransientError              429/5xx/timeout/dropped: retried            (exit 5 at last)
         └── RequestRejectedError        422: the request was refused as a whole
 
 Each class says whether it is transient (worth retrying) so the retry policy reads the type,

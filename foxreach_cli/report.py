@@ -37,10 +37,13 @@ RETRY_DUPLICATE_REASON = (
     "already in the workspace: probably imported by an earlier attempt of the same request "
     "that got no answer"
 )
+DUPLICATE_REASON = "already in the workspace"
 UNRESOLVED_REASON = (
     "the server counted more duplicates/errors than it listed, so this row may have been "
     "imported or skipped; use --exact-report to know"
 )
+#: Journal kind of rows the server imported (created or restored: it does not say which).
+IMPORTED = "imported"
 #: Cells starting with these are formulas to a spreadsheet (OWASP CSV injection).
 _FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
@@ -48,6 +51,15 @@ _FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 def neutralise_formula(value: str) -> str:
     """Prefix a cell a spreadsheet would execute as a formula with an apostrophe."""
     return "'" + value if value.startswith(_FORMULA_PREFIXES) else value
+
+
+@dataclass
+class BatchOutcome:
+    """What became of one batch: server counts (created, restored, duplicates, errors) and
+    each row's (kind, email, reason); rows with no entry have an unknown fate."""
+
+    counts: list[int]
+    rows: dict[int, tuple[str, str, str]] = field(default_factory=dict)
 
 
 @dataclass
@@ -87,6 +99,8 @@ class ImportReport:
     stopped_because: str | None = None
     complete: bool = True
     sandbox: bool = False
+    previous: list[int] = field(default_factory=lambda: [0, 0, 0, 0])
+    skipped: list[dict[str, str]] = field(default_factory=list)
 
     @property
     def unresolved(self) -> int:
@@ -131,6 +145,10 @@ class ImportReport:
             "errorDetails": self._records(INVALID, ERROR),
             "unresolvedRows": self._records(UNRESOLVED),
             "notSentReasons": dict(Counter(not_sent["reason"])),
+            "previousRuns": dict(
+                zip(("created", "restored", "duplicates", "errors"), self.previous)
+            ),
+            "skippedFiles": self.skipped,
             "requests": self.requests,
             "retries": self.retries,
             "rateLimited": self.rate_limited,
@@ -188,6 +206,10 @@ class ReportBuilder:
         self.rate_limited = 0
         self.retry_duplicates = 0
         self.files: list[FileSummary] = []
+        # (file, row) sent by an earlier run that got no answer: duplicates are likely ours
+        self.uncertain: set[tuple[str, int]] = set()
+        self.previous = [0, 0, 0, 0]  # created, restored, duplicates, errors of earlier runs
+        self.skipped: list[dict[str, str]] = []  # files imported before, not read again
         self._details: list[pd.DataFrame] = []
         self._small: list[tuple[str, int, str, str, str]] = []
 
@@ -239,6 +261,10 @@ class ReportBuilder:
             self._small.append((f, int(r), e, reason, NOT_SENT))
             self.not_sent += 1
 
+    def add_unsent_valid(self, n: int) -> None:
+        """Count valid rows a dry run does not send: nothing to fix, so no per-row detail."""
+        self.not_sent += n
+
     def add_not_sent_frame(self, file: str, frame: pd.DataFrame, reason: str) -> None:
         """Record a frame of valid rows (columns row, email) that will not be sent."""
         if frame.empty:
@@ -246,19 +272,49 @@ class ReportBuilder:
         self.add_local(file, frame.assign(reason=reason)[["row", "email", "reason"]], NOT_SENT)
 
     # -- the server ------------------------------------------------------------------------
-    def add_batch_result(self, batch: Batch, result: BatchResult) -> None:
-        """Merge one batch's server answers, mapping listed emails back to rows."""
+    def add_batch_result(self, batch: Batch, result: BatchResult) -> BatchOutcome:
+        """Merge one batch's server answers, mapping listed emails back to rows.
+
+        Returns what became of each row, for the resume journal.
+        """
         self.requests += result.requests
         self.retries += result.retries
         self.rate_limited += result.rate_limited
+        before = (self.created, self.restored, self.server_duplicates, self.server_errors)
+        first_detail = len(self._small)
         for reply in result.replies:
             self._add_reply(batch, reply)
         for i, reason in result.rejected:
             self._row(batch, i, f"refused by the server: {reason}", ERROR)
             self.server_errors += 1
+        after = (self.created, self.restored, self.server_duplicates, self.server_errors)
+        outcome = BatchOutcome(counts=[a - b for a, b in zip(after, before)])
+        for _, row, email, reason, kind in self._small[first_detail:]:
+            outcome.rows[row] = (kind, email, reason)
+        for reply in result.replies:
+            for i in reply.indices:
+                outcome.rows.setdefault(batch.rows[i], (IMPORTED, batch.emails[i], ""))
         for i, reason in result.not_sent.items():
             self._row(batch, i, reason, NOT_SENT)
             self.not_sent += 1
+            if not result.retries:  # never reached the server: nothing of it can be stored
+                outcome.rows[batch.rows[i]] = (NOT_SENT, batch.emails[i], reason)
+        return outcome
+
+    def add_previous(
+        self, file: str, counts: list[int], rows: dict[int, tuple[str, str, str]]
+    ) -> None:
+        """Merge a batch answered in an earlier run of the same file (resume)."""
+        created, restored, dups, errors = counts
+        self.created += created
+        self.restored += restored
+        self.server_duplicates += dups
+        self.server_errors += errors
+        self.previous = [p + c for p, c in zip(self.previous, counts)]
+        for row, (kind, email, reason) in rows.items():
+            if kind in (DUPLICATE, ERROR, UNRESOLVED):
+                self._small.append((file, row, email, f"earlier run: {reason}", kind))
+                self.retry_duplicates += reason == RETRY_DUPLICATE_REASON
 
     def _row(self, batch: Batch, i: int, reason: str, kind: str) -> None:
         self._small.append((batch.files[i], batch.rows[i], batch.emails[i], reason, kind))
@@ -296,20 +352,23 @@ class ReportBuilder:
                 self._row(batch, i, "not mentioned in the server's answer", ERROR)
             rest = rest[:-missing]
 
-        dup_reason = RETRY_DUPLICATE_REASON if reply.ambiguous else "already in the workspace"
+        def duplicate(i: int) -> None:
+            # A row whose earlier sending got no answer is most likely a duplicate of itself.
+            ours = reply.ambiguous or (batch.files[i], batch.rows[i]) in self.uncertain
+            self.retry_duplicates += ours
+            self._row(batch, i, RETRY_DUPLICATE_REASON if ours else DUPLICATE_REASON, DUPLICATE)
+
         for i in dup_rows:
-            self._row(batch, i, dup_reason, DUPLICATE)
+            duplicate(i)
         for i, why in err_rows:
             self._row(batch, i, f"refused by the server: {why}", ERROR)
-        if reply.ambiguous:
-            self.retry_duplicates += n_dup
 
         # Rows the lists do not name: all imported when the counts say so, all duplicates
         # (or all errors) when nothing else is left; otherwise they cannot be told apart.
         if hidden_dup or hidden_err:
             if ok == 0 and hidden_err == 0:
                 for i in rest:
-                    self._row(batch, i, dup_reason, DUPLICATE)
+                    duplicate(i)
             elif ok == 0 and hidden_dup == 0:
                 for i in rest:
                     self._row(batch, i, "refused by the server (reason not listed)", ERROR)
@@ -367,6 +426,8 @@ class ReportBuilder:
             retry_duplicates=self.retry_duplicates,
             stopped_because=stopped_because,
             complete=complete,
+            previous=self.previous,
+            skipped=self.skipped,
         )
 
 

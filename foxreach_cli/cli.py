@@ -1,0 +1,634 @@
+"""The thin command-line shell: parse options, build an ImportConfig, call the library, render.
+
+Exit codes live in one table, ``EXIT_CODES``, keyed by exception class.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+import traceback
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager, nullcontext
+from enum import StrEnum
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, TextIO
+
+import typer
+from rich.console import Console
+
+from . import __version__
+from .client import mask_key
+from .config import (
+    API_KEY_ENV,
+    Credentials,
+    ImportConfig,
+    default_state_dir,
+    resolve_credentials,
+    resolve_credentials_explained,
+    write_env_value,
+)
+from .errors import (
+    ApiError,
+    AuthError,
+    FoxReachImportError,
+    InputError,
+    LockedError,
+    PlanLimitError,
+    TransientError,
+    UsageError,
+)
+from .mapping import parse_map_options
+from .models import LEAD_STATUSES, MAX_BATCH
+from .pipeline import RunResult, run_import
+from .progress import FanOut, LogProgress, Progress, RichProgress
+from .render import one_line, render_report
+
+if TYPE_CHECKING:
+    from .sandbox.server import RunningSandbox
+
+#: The key an embedded sandbox run uses when none is given (any otr_ key works there).
+SANDBOX_KEY = "otr_sandbox"
+#: Exit code per error class; the first matching class (in order) wins.
+EXIT_CODES: list[tuple[type[BaseException], int]] = [
+    (UsageError, 2),
+    (InputError, 2),
+    (AuthError, 3),
+    (PlanLimitError, 4),
+    (TransientError, 5),
+    (ApiError, 5),
+    (LockedError, 6),
+    (FoxReachImportError, 2),
+]
+EXIT_OK, EXIT_REJECTED, EXIT_INTERRUPTED, EXIT_INTERNAL = 0, 1, 130, 70
+
+app = typer.Typer(
+    name="foxreach",
+    help="Bulk-import sales leads from CSV and XLSX files into a FoxReach workspace.",
+    no_args_is_help=True,
+    add_completion=False,
+    # Tracebacks with locals could show the API key: never.
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+
+
+class Unmapped(StrEnum):
+    custom = "custom"
+    ignore = "ignore"
+
+
+class FailOn(StrEnum):
+    errors = "errors"
+    duplicates = "duplicates"
+    never = "never"
+
+
+def exit_code_for(exc: BaseException) -> int:
+    """The documented exit code of an error."""
+    for cls, code in EXIT_CODES:
+        if isinstance(exc, cls):
+            return code
+    return EXIT_INTERNAL
+
+
+def _err_console() -> Console:
+    return Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+@contextmanager
+def _user_errors(verbose: bool, log: Callable[[], TextIO | None] = lambda: None) -> Iterator[None]:
+    """Turn every failure into one sentence on stderr and its exit code; never a traceback."""
+    try:
+        yield
+    except FoxReachImportError as exc:
+        _err_console().print(f"[red]Error:[/] {exc}", markup=True)
+        stream = log()
+        if stream is not None and not stream.closed:
+            _log_line(stream, f"error: {exc}")
+        raise typer.Exit(exit_code_for(exc)) from None
+    except KeyboardInterrupt:
+        _err_console().print("Interrupted.")
+        raise typer.Exit(EXIT_INTERRUPTED) from None
+    except (typer.Exit, typer.Abort):
+        raise
+    except Exception as exc:  # a bug: say so plainly, detail only on request
+        if verbose:
+            traceback.print_exc()
+        _err_console().print(
+            f"[red]Unexpected error:[/] {exc.__class__.__name__}. "
+            "Run again with --verbose for details, and please report it."
+        )
+        raise typer.Exit(EXIT_INTERNAL) from None
+
+
+def _exit_code(result: RunResult, fail_on: FailOn) -> int:
+    if result.interrupted:
+        return EXIT_INTERRUPTED
+    if result.fatal is not None:
+        return exit_code_for(result.fatal)
+    r = result.report
+    if fail_on is FailOn.errors and r.errors:
+        return EXIT_REJECTED
+    if fail_on is FailOn.duplicates and (r.errors or r.duplicates):
+        return EXIT_REJECTED
+    return EXIT_OK
+
+
+def _version(value: bool) -> None:
+    if value:
+        print(f"foxreach {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_version, is_eager=True, help="Show the version."),
+    ] = False,
+) -> None:
+    """Bulk-import sales leads from CSV and XLSX files into a FoxReach workspace."""
+
+
+@app.command("import")
+def import_command(
+    files: Annotated[
+        list[str],
+        typer.Argument(
+            help="CSV/TSV/TXT/XLSX files or folders; '-' reads stdin.", show_default=False
+        ),
+    ],
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Read, map, validate and dedup; send nothing.")
+    ] = False,
+    sandbox: Annotated[
+        bool,
+        typer.Option(
+            "--sandbox", help="Import into the embedded local sandbox; no account needed."
+        ),
+    ] = False,
+    api_key: Annotated[
+        str | None,
+        typer.Option(
+            "--api-key",
+            help="API key (otr_...); default: $FOXREACH_API_KEY or .env.",
+            show_default=False,
+        ),
+    ] = None,
+    base_url: Annotated[
+        str | None,
+        typer.Option(
+            "--base-url",
+            help="API base URL; default: $FOXREACH_BASE_URL or https://api.foxreach.io/api/v1.",
+            show_default=False,
+        ),
+    ] = None,
+    env_file: Annotated[
+        str | None,
+        typer.Option(
+            "--env-file",
+            help="Read FOXREACH_* settings from this file (default .env).",
+            show_default=False,
+        ),
+    ] = None,
+    sheet: Annotated[
+        str | None, typer.Option("--sheet", help="XLSX sheet name or 1-based number.")
+    ] = None,
+    encoding: Annotated[
+        str | None, typer.Option("--encoding", help="Text encoding (default: detected).")
+    ] = None,
+    delimiter: Annotated[
+        str | None,
+        typer.Option("--delimiter", help="Field delimiter, e.g. ';' or 'tab' (default: detected)."),
+    ] = None,
+    maps: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--map",
+            help="Column=field (repeatable); field is a lead field, "
+            "customFields.<key>, tags or ignore.",
+        ),
+    ] = None,
+    mapping_file: Annotated[
+        str | None, typer.Option("--mapping", help="Mapping TOML file from 'foxreach map --write'.")
+    ] = None,
+    allow_new_columns: Annotated[
+        bool,
+        typer.Option(
+            "--allow-new-columns", help="Accept columns added since the --mapping file was written."
+        ),
+    ] = False,
+    unmapped: Annotated[
+        Unmapped,
+        typer.Option(
+            "--unmapped", help="Unrecognised columns become customFields, or are ignored."
+        ),
+    ] = Unmapped.custom,
+    tags: Annotated[
+        list[str] | None, typer.Option("--tag", help="Tag added to every lead (repeatable).")
+    ] = None,
+    source: Annotated[str, typer.Option("--source", help="Lead source.")] = "csv_import",
+    status: Annotated[
+        str | None,
+        typer.Option(
+            "--status", help="Status for leads without one: " + ", ".join(LEAD_STATUSES) + "."
+        ),
+    ] = None,
+    no_restore: Annotated[
+        bool,
+        typer.Option(
+            "--no-restore", help="Count soft-deleted matches as duplicates; don't restore."
+        ),
+    ] = False,
+    batch_size: Annotated[
+        int, typer.Option("--batch-size", help=f"Leads per request (1-{MAX_BATCH}).")
+    ] = MAX_BATCH,
+    rate_limit: Annotated[
+        int, typer.Option("--rate-limit", help="Requests per minute this run may use.")
+    ] = 100,
+    rate_window: Annotated[
+        float,
+        typer.Option(
+            "--rate-window",
+            help="Length in seconds of the API's rate window "
+            "(60; smaller only for sandboxes and tests).",
+        ),
+    ] = 60.0,
+    concurrency: Annotated[
+        int,
+        typer.Option("--concurrency", help="Requests in flight at once."),
+    ] = 16,
+    timeout: Annotated[
+        float,
+        typer.Option("--timeout", help="Seconds to wait for each answer before retrying."),
+    ] = 30.0,
+    exact_report: Annotated[
+        bool,
+        typer.Option(
+            "--exact-report", help="Batches of at most 100, so every duplicate and error is named."
+        ),
+    ] = False,
+    report: Annotated[
+        str | None, typer.Option("--report", help="Write the final report as JSON to this file.")
+    ] = None,
+    rejected: Annotated[
+        str | None,
+        typer.Option(
+            "--rejected",
+            help="Write every row not imported (original columns + row, reason) to this CSV.",
+        ),
+    ] = None,
+    json_out: Annotated[
+        bool, typer.Option("--json", help="Print only the final report as JSON on stdout.")
+    ] = False,
+    quiet: Annotated[
+        bool, typer.Option("--quiet", "-q", help="Print only the one-line summary and errors.")
+    ] = False,
+    verbose: Annotated[
+        bool, typer.Option("--verbose", "-v", help="More detail, including on failures.")
+    ] = False,
+    fail_on: Annotated[
+        FailOn,
+        typer.Option(
+            "--fail-on",
+            help="Exit 1 when rows were rejected: errors, duplicates (or errors), never.",
+        ),
+    ] = FailOn.errors,
+    limit: Annotated[
+        int | None, typer.Option("--limit", help="Process only the first N data rows.", min=0)
+    ] = None,
+    resume: Annotated[
+        bool | None,
+        typer.Option(
+            "--resume/--no-resume",
+            help="Send only what earlier runs of the same file "
+            "did not get answered (default: on; off for --sandbox).",
+            show_default=False,
+        ),
+    ] = None,
+    state_dir: Annotated[
+        str | None,
+        typer.Option(
+            "--state-dir",
+            help="Where the resume journal, locks and shared rate budget "
+            "live (default: the user's state directory).",
+            show_default=False,
+        ),
+    ] = None,
+    lock_timeout: Annotated[
+        float,
+        typer.Option(
+            "--lock-timeout",
+            help="Seconds to wait for another run working on the same file; then exit 6.",
+        ),
+    ] = 0.0,
+    move_done: Annotated[
+        str | None,
+        typer.Option(
+            "--move-done",
+            help="Move each file fully accounted for into this folder (never on a failed run).",
+            show_default=False,
+        ),
+    ] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Import files already imported before again.")
+    ] = False,
+    log_file: Annotated[
+        str | None,
+        typer.Option(
+            "--log-file",
+            help="Append timestamped progress and summary lines here.",
+            show_default=False,
+        ),
+    ] = None,
+) -> None:
+    """Import leads from FILE(s) into FoxReach (or the sandbox, or nowhere with --dry-run)."""
+    with ExitStack() as stack, _user_errors(verbose, lambda: log):
+        log: TextIO | None = None
+        if status is not None and status.strip().lower() not in LEAD_STATUSES:
+            raise UsageError(f"--status must be one of {', '.join(LEAD_STATUSES)}.")
+        cfg = ImportConfig(
+            files=files,
+            dry_run=dry_run,
+            sandbox=sandbox,
+            encoding=encoding,
+            delimiter=_delimiter(delimiter),
+            sheet=sheet,
+            limit=limit,
+            maps=parse_map_options(maps or []),
+            mapping_file=mapping_file,
+            allow_new_columns=allow_new_columns,
+            unmapped=unmapped.value,
+            tags=tuple(t.strip() for t in tags or [] if t.strip()),
+            source=source,
+            status=status.strip().lower() if status else None,
+            restore=not no_restore,
+            batch_size=batch_size,
+            rate_limit=rate_limit,
+            rate_window=rate_window,
+            concurrency=concurrency,
+            exact_report=exact_report,
+            timeout=timeout,
+            report_path=report,
+            rejected_path=rejected,
+            fail_on=fail_on.value,
+            resume=resume,
+            state_dir=state_dir,
+            lock_timeout=lock_timeout,
+            move_done=move_done,
+            force=force,
+        )
+        _check_ranges(cfg)
+        out = Console(highlight=False, soft_wrap=True)
+        log = stack.enter_context(_open_log(log_file))
+        progress = _progress(json_out or quiet)
+        if log is not None:
+            progress = FanOut(progress, LogProgress(log, interval=30.0))
+        sandbox_ctx = _embedded_sandbox() if sandbox and not dry_run else nullcontext(None)
+        with sandbox_ctx as running:
+            if running is not None:
+                creds = Credentials(
+                    base_url=running.base_url,
+                    api_key=api_key or SANDBOX_KEY,
+                    destination=f"sandbox:{running.config.db}",
+                )
+            elif dry_run:
+                creds = None
+            else:
+                creds = resolve_credentials(api_key=api_key, base_url=base_url, env_file=env_file)
+            result = run_import(cfg, creds, progress=progress, stdin=sys.stdin.buffer)
+        rep = result.report
+        if log is not None:
+            _log_line(log, one_line(rep))
+            if result.fatal is not None:
+                _log_line(log, f"error: {result.fatal}")
+            for path in result.moved:
+                _log_line(log, f"moved to {path}")
+        if json_out:
+            sys.stdout.write(rep.to_json() + "\n")
+        elif quiet:
+            out.print(one_line(rep), markup=False)
+            if result.fatal is not None:
+                _err_console().print(f"[red]Error:[/] {result.fatal}")
+        else:
+            render_report(out, rep, show_mapping=dry_run or verbose)
+            if rep.rows_read and not rejected and (rep.errors or rep.duplicates or rep.not_sent):
+                out.print("[dim]Add --rejected FILE.csv to get these rows back, ready to fix.[/]")
+            if result.fatal is not None:
+                _err_console().print(f"[red]Error:[/] {result.fatal}")
+        raise typer.Exit(_exit_code(result, fail_on))
+
+
+@contextmanager
+def _embedded_sandbox() -> Iterator[RunningSandbox]:
+    """The local sandbox on a free loopback port for this run, kept in its default database."""
+    # Imported here: FastAPI and uvicorn cost half a second that other runs need not pay.
+    from .sandbox.config import SandboxConfig
+    from .sandbox.server import SandboxStartupError, run_in_thread
+
+    try:
+        with run_in_thread(SandboxConfig()) as running:
+            yield running
+    except SandboxStartupError as exc:
+        raise UsageError(f"The local sandbox could not start: {exc}") from None
+
+
+@contextmanager
+def _open_log(path: str | None) -> Iterator[TextIO | None]:
+    """The --log-file, opened for appending (created owner-only)."""
+    if path is None:
+        yield None
+        return
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+    except OSError as exc:
+        raise UsageError(f"Cannot open --log-file {path}: {exc.strerror}.") from None
+    with open(fd, "a", encoding="utf-8") as fh:
+        yield fh
+
+
+def _log_line(stream: TextIO, text: str) -> None:
+    stream.write(f"{time.strftime('%Y-%m-%d %H:%M:%S')} {text}\n")
+    stream.flush()
+
+
+def _delimiter(value: str | None) -> str | None:
+    if value is None:
+        return None
+    named = {"tab": "\t", "\\t": "\t", "comma": ",", "semicolon": ";", "pipe": "|"}
+    value = named.get(value.lower(), value)
+    if len(value) != 1:
+        raise UsageError(
+            f"--delimiter must be one character or tab/comma/semicolon/pipe, not {value!r}."
+        )
+    return value
+
+
+def _check_ranges(cfg: ImportConfig) -> None:
+    if not 1 <= cfg.batch_size <= MAX_BATCH:
+        raise UsageError(f"--batch-size must be between 1 and {MAX_BATCH}.")
+    if cfg.rate_limit < 1:
+        raise UsageError("--rate-limit must be at least 1 request per minute.")
+    if cfg.rate_window <= 0:
+        raise UsageError("--rate-window must be a positive number of seconds.")
+    if cfg.timeout <= 0:
+        raise UsageError("--timeout must be a positive number of seconds.")
+    if cfg.concurrency < 1:
+        raise UsageError("--concurrency must be at least 1.")
+
+
+def _progress(silent: bool) -> Progress:
+    if silent:
+        return Progress()
+    if sys.stderr.isatty():
+        return RichProgress(_err_console())
+    return LogProgress(sys.stderr)
+
+
+@app.command("map")
+def map_command(
+    file: Annotated[str, typer.Argument(help="CSV/TSV/TXT/XLSX file ('-' for stdin).")],
+    write: Annotated[
+        str | None, typer.Option("--write", help="Save the mapping to this TOML file.")
+    ] = None,
+    sheet: Annotated[
+        str | None, typer.Option("--sheet", help="XLSX sheet name or 1-based number.")
+    ] = None,
+    encoding: Annotated[
+        str | None, typer.Option("--encoding", help="Text encoding (default: detected).")
+    ] = None,
+    delimiter: Annotated[
+        str | None, typer.Option("--delimiter", help="Field delimiter (default: detected).")
+    ] = None,
+    maps: Annotated[
+        list[str] | None, typer.Option("--map", help="Column=field (repeatable).")
+    ] = None,
+    mapping_file: Annotated[
+        str | None, typer.Option("--mapping", help="Start from this mapping TOML file.")
+    ] = None,
+    unmapped: Annotated[
+        Unmapped, typer.Option("--unmapped", help="Unrecognised columns: custom or ignore.")
+    ] = Unmapped.custom,
+    verbose: Annotated[
+        bool, typer.Option("--verbose", "-v", help="More detail on failures.")
+    ] = False,
+) -> None:
+    """Show how FILE's columns map to lead fields, and optionally save the mapping."""
+    from .mapping import build_mapping, load_mapping_file, write_mapping_file
+    from .pipeline import mapping_rows
+    from .read import open_source
+    from .render import mapping_table
+
+    with _user_errors(verbose):
+        overrides = parse_map_options(maps or [])
+        mfile = load_mapping_file(mapping_file) if mapping_file else None
+        with open_source(
+            file,
+            encoding=encoding,
+            delimiter=_delimiter(delimiter),
+            sheet=sheet,
+            stdin=sys.stdin.buffer,
+        ) as src:
+            mapping = build_mapping(
+                src.info, overrides=overrides, mapping_file=mfile, unmapped=unmapped.value
+            )
+            samples = _samples(src)
+            out = Console(highlight=False, soft_wrap=True)
+            out.print(
+                mapping_table(mapping_rows(mapping), title=f"Mapping of {file}", samples=samples)
+            )
+            if write:
+                write_mapping_file(write, mapping, src.info)
+                out.print(f"Saved to {write}; reuse it with --mapping {write}.")
+
+
+def _samples(src: object) -> dict[str, str]:
+    """The first non-empty value of each column, by header."""
+    from .read import Source
+
+    assert isinstance(src, Source)
+    samples: dict[str, str] = {}
+    headers = dict(zip(src.info.columns, src.info.headers))
+    for chunk in src.chunks():
+        for key in chunk.frame.columns:
+            header = headers.get(key)
+            if header is None or header in samples:
+                continue
+            col = chunk.frame[key].dropna().astype(str).str.strip()
+            col = col[col != ""]
+            if len(col):
+                samples[header] = col.iloc[0]
+        break
+    return samples
+
+
+config_app = typer.Typer(help="Show the settings foxreach would use.", no_args_is_help=True)
+app.add_typer(config_app, name="config")
+
+
+@config_app.command("show")
+def config_show(
+    api_key: Annotated[
+        str | None, typer.Option("--api-key", help="As for import.", show_default=False)
+    ] = None,
+    base_url: Annotated[
+        str | None, typer.Option("--base-url", help="As for import.", show_default=False)
+    ] = None,
+    env_file: Annotated[
+        str | None, typer.Option("--env-file", help="As for import.", show_default=False)
+    ] = None,
+    state_dir: Annotated[
+        str | None, typer.Option("--state-dir", help="As for import.", show_default=False)
+    ] = None,
+) -> None:
+    """Show the base URL, the API key (masked) and where each came from."""
+    with _user_errors(False):
+        creds, origins = resolve_credentials_explained(
+            api_key=api_key, base_url=base_url, env_file=env_file
+        )
+        out = Console(highlight=False, soft_wrap=True)
+        key = mask_key(creds.api_key) if creds.api_key else "(none)"
+        out.print(f"base URL:  {creds.base_url}  [dim]({origins['base_url']})[/]")
+        out.print(f"API key:   {key}  [dim]({origins['api_key']})[/]")
+        out.print(f"state dir: {state_dir or default_state_dir()}")
+        out.print("[dim]Precedence: flags, then environment variables, then the .env file.[/]")
+
+
+@config_app.command("init")
+def config_init(
+    env_file: Annotated[
+        str, typer.Option("--env-file", help="The file to write the key to.")
+    ] = ".env",
+) -> None:
+    """Ask for the API key (hidden) and save it to .env, readable by you only."""
+    with _user_errors(False):
+        key = typer.prompt("FoxReach API key", hide_input=True).strip()
+        if not key.startswith("otr_"):
+            raise UsageError("FoxReach API keys start with otr_; nothing was written.")
+        write_env_value(Path(env_file), API_KEY_ENV, key)
+        Console(highlight=False).print(
+            f"Saved {mask_key(key)} to {env_file} (owner-only). "
+            "foxreach reads it from there when run in this directory."
+        )
+
+
+def _mount_sandbox() -> None:
+    from .sandbox.cli import app as sandbox_app
+
+    app.add_typer(
+        sandbox_app, name="sandbox", help="Run a local FoxReach-compatible sandbox server."
+    )
+
+
+_mount_sandbox()
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,192 @@
+"""The resume journal: what was sent of each input file, and what the server answered.
+
+One SQLite database in the state directory. An input file is identified by the SHA-256 of
+its content (a renamed copy is the same file, an edited one is new) and a destination by the
+base URL plus a fingerprint of the key (never the key). Per batch, the journal records the
+rows it carried *before* the request goes out (state ``sent``) and the outcome of each row once
+the answer is merged (state ``done``). A run that dies leaves ``sent`` batches whose fate is
+unknown: the next run re-sends those rows and reports their duplicates as probably created by
+the earlier attempt. Rows of ``done`` batches are not sent again; their earlier outcome is
+merged into the new report, marked as such.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sqlite3
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .errors import UsageError
+from .report import NOT_SENT, BatchOutcome
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS files (
+    destination TEXT NOT NULL,
+    content_hash TEXT NOT NULL,
+    name TEXT NOT NULL,
+    status TEXT NOT NULL,             -- 'running' or 'done'
+    updated_at REAL NOT NULL,
+    summary TEXT,                     -- JSON counts of the run that finished it
+    PRIMARY KEY (destination, content_hash)
+);
+CREATE TABLE IF NOT EXISTS batches (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    destination TEXT NOT NULL,
+    content_hash TEXT NOT NULL,
+    rows TEXT NOT NULL,               -- JSON list of the spreadsheet rows the request carried
+    state TEXT NOT NULL,              -- 'sent' (no answer recorded yet) or 'done'
+    outcome TEXT,                     -- JSON {counts, rows: {row: [kind, email, reason]}}
+    updated_at REAL NOT NULL
+);
+CREATE INDEX IF NOT EXISTS batches_by_file ON batches (destination, content_hash);
+"""
+
+
+def file_hash(path: str | Path) -> str:
+    """SHA-256 of a file's content, read in blocks."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        while block := fh.read(1 << 20):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def key_fingerprint(api_key: str) -> str:
+    """A short, one-way fingerprint of the key: safe to store and show."""
+    return hashlib.sha256(("foxreach:" + api_key).encode()).hexdigest()[:16]
+
+
+def destination_id(base_url: str, api_key: str) -> str:
+    """Where a run imports to: base URL and key fingerprint, never the key itself."""
+    return f"{base_url.rstrip('/')}#{key_fingerprint(api_key)}"
+
+
+@dataclass
+class FileHistory:
+    """What the journal knows of one file at one destination."""
+
+    done: bool = False
+    finished_at: float | None = None
+    answered: list[BatchOutcome] = field(default_factory=list)  # batches the server answered
+    settled: set[int] = field(default_factory=set)  # rows whose fate is known: never resend
+    uncertain: set[int] = field(default_factory=set)  # sent, answer unknown: resend, flagged
+
+
+def ensure_private_dir(path: Path) -> Path:
+    """Create ``path`` (owner-only permissions) if needed."""
+    path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    return path
+
+
+class Journal:
+    """The resume journal of one state directory. Used from one thread."""
+
+    def __init__(self, state_dir: str | Path) -> None:
+        self.dir = ensure_private_dir(Path(state_dir))
+        self.path = self.dir / "journal.sqlite"
+        # SQLite creates the database and its -wal/-shm files with the process umask: make
+        # them owner-only while they come into being.
+        old_umask = os.umask(0o077)
+        try:
+            self.db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+            self.db.execute("PRAGMA journal_mode=WAL")
+            self.db.execute("PRAGMA synchronous=FULL")  # a confirmed batch must survive power loss
+            self.db.executescript(_SCHEMA)
+        except sqlite3.Error as exc:
+            raise UsageError(
+                f"Cannot use the state directory {self.dir} ({exc}); pass --state-dir."
+            ) from None
+        finally:
+            os.umask(old_umask)
+
+    def close(self) -> None:
+        """Close the database."""
+        self.db.close()
+
+    def __enter__(self) -> Journal:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- reading ---------------------------------------------------------------------------
+    def history(self, destination: str, content_hash: str) -> FileHistory:
+        """Everything recorded of a file at a destination."""
+        hist = FileHistory()
+        row = self.db.execute(
+            "SELECT status, updated_at FROM files WHERE destination=? AND content_hash=?",
+            (destination, content_hash),
+        ).fetchone()
+        if row is not None:
+            hist.done = row[0] == "done"
+            hist.finished_at = row[1] if hist.done else None
+        for rows, outcome in self.db.execute(
+            "SELECT rows, outcome FROM batches WHERE destination=? AND content_hash=?",
+            (destination, content_hash),
+        ):
+            sent = json.loads(rows)
+            if outcome is None:  # sent, no answer recorded: the run died while it was out
+                hist.uncertain.update(sent)
+                continue
+            data = json.loads(outcome)
+            known = {int(r): tuple(v) for r, v in data["rows"].items()}
+            answered = {r: v for r, v in known.items() if v[0] != NOT_SENT}
+            hist.answered.append(BatchOutcome(counts=data["counts"], rows=answered))
+            hist.settled.update(answered)
+            hist.uncertain.update(r for r in sent if r not in known)
+        hist.uncertain -= hist.settled
+        return hist
+
+    # -- writing ---------------------------------------------------------------------------
+    def start_file(self, destination: str, content_hash: str, name: str) -> None:
+        """Note that a run is working on a file."""
+        self.db.execute(
+            "INSERT INTO files VALUES (?, ?, ?, 'running', ?, NULL) "
+            "ON CONFLICT(destination, content_hash) DO UPDATE SET "
+            "status='running', name=excluded.name, updated_at=excluded.updated_at",
+            (destination, content_hash, name, time.time()),
+        )
+
+    def forget_file(self, destination: str, content_hash: str) -> None:
+        """Drop everything known of a file (``--no-resume``, ``--force``)."""
+        with self.db:
+            self.db.execute("BEGIN")
+            for table in ("files", "batches"):
+                self.db.execute(
+                    f"DELETE FROM {table} WHERE destination=? AND content_hash=?",
+                    (destination, content_hash),
+                )
+
+    def batch_sent(self, destination: str, content_hash: str, rows: list[int]) -> int:
+        """Record, before the request goes out, the rows it is about to carry; returns the
+        batch's journal id."""
+        cur = self.db.execute(
+            "INSERT INTO batches (destination, content_hash, rows, state, outcome, updated_at) "
+            "VALUES (?, ?, ?, 'sent', NULL, ?)",
+            (destination, content_hash, json.dumps(rows), time.time()),
+        )
+        return int(cur.lastrowid or 0)
+
+    def batch_done(self, batch_id: int, outcome: BatchOutcome) -> None:
+        """Record what the server answered for a batch. Rows of the batch without an entry
+        in ``outcome.rows`` stay uncertain for the next run."""
+        data = {
+            "counts": outcome.counts,
+            "rows": {str(r): list(v) for r, v in outcome.rows.items()},
+        }
+        self.db.execute(
+            "UPDATE batches SET state='done', outcome=?, updated_at=? WHERE id=?",
+            (json.dumps(data), time.time(), batch_id),
+        )
+
+    def finish_file(self, destination: str, content_hash: str, summary: dict[str, int]) -> None:
+        """Mark a file fully accounted for at this destination."""
+        self.db.execute(
+            "UPDATE files SET status='done', updated_at=?, summary=? "
+            "WHERE destination=? AND content_hash=?",
+            (time.time(), json.dumps(summary), destination, content_hash),
+        )

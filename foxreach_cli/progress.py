@@ -1,0 +1,174 @@
+"""Progress display as a pluggable collector: a rich bar, plain log lines, or nothing.
+
+The pipeline only calls the methods of ``Progress``; it never knows whether a terminal is
+attached. ``RichProgress`` is for a person at a terminal, ``LogProgress`` for cron (periodic
+plain lines, no escape codes), ``Progress`` itself is silent (``--quiet``, ``--json``).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import TextIO
+
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    TaskProgressColumn,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+from rich.progress import Progress as RichBar
+
+
+@dataclass
+class ProgressStats:
+    """What the display shows; every count is rows of the input."""
+
+    rows_read: int = 0
+    rows_done: int = 0  # rows whose fate is known (rejected locally or answered by the server)
+    batches: int = 0
+    created: int = 0
+    restored: int = 0
+    duplicates: int = 0
+    errors: int = 0
+    budget: str = ""  # e.g. "87/100 req/min left"
+
+
+class Progress:
+    """The silent collector; subclasses draw."""
+
+    def start(self, *, total_rows: int | None, label: str) -> None:
+        """A run begins; ``total_rows`` is an estimate (None when unknown)."""
+
+    def update(self, stats: ProgressStats) -> None:
+        """New figures are available."""
+
+    def note(self, text: str) -> None:
+        """A line worth showing now (a retry, a wait, a stop)."""
+
+    def stop(self) -> None:
+        """The run is over; leave the terminal clean."""
+
+
+class LogProgress(Progress):
+    """Plain timestamped lines every ``interval`` seconds: for cron and pipes."""
+
+    def __init__(self, stream: TextIO, *, interval: float = 5.0) -> None:
+        self.stream = stream
+        self.interval = interval
+        self._last = 0.0
+        self._label = ""
+        self._total: int | None = None
+        self._stats = ProgressStats()
+
+    def _line(self, text: str) -> None:
+        stamp = time.strftime("%Y-%m-%d %H:%M:%S")
+        self.stream.write(f"{stamp} {text}\n")
+        self.stream.flush()
+
+    def start(self, *, total_rows: int | None, label: str) -> None:
+        self._label = label
+        self._total = total_rows
+        self._last = time.monotonic()
+        about = f" (about {total_rows:,} rows)" if total_rows else ""
+        self._line(f"{label}{about}")
+
+    def update(self, stats: ProgressStats) -> None:
+        self._stats = stats
+        now = time.monotonic()
+        if now - self._last >= self.interval:
+            self._last = now
+            self._line(self._describe(stats))
+
+    def _describe(self, s: ProgressStats) -> str:
+        of = f"/{self._total:,}" if self._total else ""
+        text = (
+            f"{s.rows_done:,}{of} rows done, {s.batches:,} batches: {s.created:,} created, "
+            f"{s.restored:,} restored, {s.duplicates:,} duplicates, {s.errors:,} errors"
+        )
+        return f"{text}; budget {s.budget}" if s.budget else text
+
+    def note(self, text: str) -> None:
+        self._line(text)
+
+    def stop(self) -> None:
+        self._line(self._describe(self._stats))
+
+
+class RichProgress(Progress):
+    """A live rich progress bar on a terminal (written to stderr)."""
+
+    def __init__(self, console: Console) -> None:
+        self.console = console
+        self._bar = RichBar(
+            TextColumn("[bold]{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TaskProgressColumn(),
+            TextColumn("{task.fields[counts]}"),
+            TextColumn("[dim]{task.fields[budget]}"),
+            TimeElapsedColumn(),
+            TextColumn("ETA"),
+            TimeRemainingColumn(),
+            console=console,
+            transient=False,
+        )
+        self._task: int | None = None
+
+    def start(self, *, total_rows: int | None, label: str) -> None:
+        self._bar.start()
+        self._task = self._bar.add_task(label, total=total_rows, counts="", budget="")
+
+    def update(self, stats: ProgressStats) -> None:
+        if self._task is None:
+            return
+        counts = (
+            f"[green]{stats.created:,}[/] new [cyan]{stats.restored:,}[/] restored "
+            f"[yellow]{stats.duplicates:,}[/] dup [red]{stats.errors:,}[/] err"
+        )
+        task = self._bar.tasks[self._task]
+        total = task.total
+        if total is not None and stats.rows_read > total:
+            total = stats.rows_read  # the line-count estimate was low (quoted newlines)
+        self._bar.update(
+            self._task,
+            completed=stats.rows_done,
+            total=total,
+            counts=counts,
+            budget=stats.budget,
+        )
+
+    def note(self, text: str) -> None:
+        self._bar.console.print(f"[dim]{text}[/]", highlight=False)
+
+    def stop(self) -> None:
+        if self._task is not None:
+            task = self._bar.tasks[self._task]
+            self._bar.update(self._task, total=task.completed)
+        self._bar.stop()
+
+
+class FanOut(Progress):
+    """Sends every call to several collectors (the display and a --log-file)."""
+
+    def __init__(self, *collectors: Progress) -> None:
+        self.collectors = collectors
+
+    def start(self, *, total_rows: int | None, label: str) -> None:
+        for c in self.collectors:
+            c.start(total_rows=total_rows, label=label)
+
+    def update(self, stats: ProgressStats) -> None:
+        for c in self.collectors:
+            c.update(stats)
+
+    def note(self, text: str) -> None:
+        for c in self.collectors:
+            c.note(text)
+
+    def stop(self) -> None:
+        for c in self.collectors:
+            c.stop()

@@ -1,0 +1,136 @@
+"""Rendering of reports and mappings for people (rich) and for machines (one line, JSON).
+
+Only the CLI calls these; the library stages never print.
+"""
+
+from __future__ import annotations
+
+from rich.console import Console
+from rich.table import Table
+
+from .report import ImportReport
+
+SAMPLE_REJECTED = 10
+
+
+def one_line(report: ImportReport) -> str:
+    """The final one-line summary (``--quiet`` prints only this)."""
+    mode = "dry run" if report.dry_run else ("sandbox" if report.sandbox else "import")
+    line = (
+        f"foxreach {mode}: {report.rows_read:,} rows read: {report.created:,} created, "
+        f"{report.restored:,} restored, {report.duplicates:,} duplicates, "
+        f"{report.errors:,} errors, {report.not_sent:,} not sent "
+        f"({report.elapsed_seconds:.1f} s, {report.requests:,} requests)"
+    )
+    if report.unresolved:
+        line += f"; {report.unresolved:,} rows unresolved"
+    if report.skipped:
+        names = ", ".join(s["file"] for s in report.skipped)
+        line += f"; skipped (imported before): {names}"
+    if report.stopped_because:
+        line += f"; stopped: {report.stopped_because}"
+    return line
+
+
+def mapping_table(
+    rows: list[dict[str, str]], *, title: str, samples: dict[str, str] | None = None
+) -> Table:
+    """A table of column -> field with how each decision was made."""
+    table = Table(title=title, title_justify="left", header_style="bold")
+    table.add_column("Column")
+    if samples is not None:
+        table.add_column("Sample", overflow="ellipsis", max_width=32)
+    table.add_column("Field")
+    table.add_column("How", style="dim")
+    for row in rows:
+        cells = [row["column"]]
+        if samples is not None:
+            cells.append(samples.get(row["column"], ""))
+        cells += [row["field"], row["how"]]
+        table.add_row(*cells)
+    return table
+
+
+def render_report(console: Console, report: ImportReport, *, show_mapping: bool) -> None:
+    """The rich summary printed at the end of a run."""
+    if report.sandbox:
+        console.print(
+            "[bold cyan]Sandbox run:[/] leads went to the local FoxReach sandbox, "
+            "not to your workspace."
+        )
+    if show_mapping:
+        for f in report.files:
+            console.print(mapping_table(f.mapping, title=f"Mapping of {f.file}"))
+    counts = Table(
+        title="Dry run (nothing sent)" if report.dry_run else "Import report",
+        title_justify="left",
+        show_header=False,
+    )
+    counts.add_column("What")
+    counts.add_column("Rows", justify="right")
+    counts.add_row("Rows read", f"{report.rows_read:,}")
+    counts.add_row("  valid and unique", f"{report.valid:,}")
+    counts.add_row("  invalid", f"{report.invalid:,}")
+    counts.add_row("  duplicates in the input", f"{report.local_duplicates:,}")
+    if not report.dry_run:
+        counts.add_row("[green]Created[/]", f"{report.created:,}")
+        counts.add_row("[cyan]Restored[/]", f"{report.restored:,}")
+    counts.add_row("[yellow]Duplicates[/] (total)", f"{report.duplicates:,}")
+    counts.add_row("[red]Errors[/] (total)", f"{report.errors:,}")
+    counts.add_row("Not sent", f"{report.not_sent:,}")
+    if report.unresolved:
+        counts.add_row("  of which unresolved", f"{report.unresolved:,}")
+    if not report.dry_run:
+        counts.add_row(
+            "Requests (retries, 429s)",
+            f"{report.requests:,} ({report.retries:,}, {report.rate_limited:,})",
+        )
+    counts.add_row("Elapsed", f"{report.elapsed_seconds:.1f} s")
+    console.print(counts)
+
+    problems = report.details[report.details["kind"] != "notSent"]
+    if not problems.empty:
+        sample = Table(
+            title=f"Rows not imported (first {min(len(problems), SAMPLE_REJECTED)} "
+            f"of {len(problems):,})",
+            title_justify="left",
+            header_style="bold",
+        )
+        several = len(report.files) > 1
+        if several:
+            sample.add_column("File")
+        sample.add_column("Row", justify="right")
+        sample.add_column("Email")
+        sample.add_column("Reason")
+        for rec in problems.head(SAMPLE_REJECTED).itertuples(index=False):
+            cells = [rec.file] if several else []
+            sample.add_row(*cells, str(rec.row), rec.email or "", rec.reason)
+        console.print(sample)
+    if report.retry_duplicates:
+        console.print(
+            f"[yellow]{report.retry_duplicates:,} duplicates came from resending requests "
+            "that got no answer:[/] those leads were most likely imported by the first attempt."
+        )
+    if report.unresolved:
+        console.print(
+            f"[yellow]{report.unresolved:,} rows are unresolved:[/] the API lists at most 100 "
+            "duplicates and errors per request. Run again with --exact-report to resolve every row."
+        )
+    for skipped in report.skipped:
+        console.print(
+            f"Skipped {skipped['file']}: already imported on {skipped['importedAt']} "
+            "(--force imports it again)."
+        )
+    if any(report.previous):
+        created, restored, dups, errors = report.previous
+        console.print(
+            f"Resumed: {created:,} created, {restored:,} restored, {dups:,} duplicates and "
+            f"{errors:,} errors come from earlier runs of the same file."
+        )
+    if report.stopped_because:
+        console.print(f"[red]Stopped:[/] {report.stopped_because}")
+    if report.not_sent and not report.dry_run:
+        console.print(
+            f"{report.not_sent:,} rows were not sent; they are listed with their reason "
+            "in the --rejected file."
+        )

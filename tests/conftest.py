@@ -1,0 +1,18 @@
+"""Shared fixtures. The sandbox server fixture lives in tests/sandbox_fixture.py."""
+
+from __future__ import annotations
+
+import pytest
+
+pytest_plugins = ["tests.sandbox_fixture"]
+
+
+@pytest.fixture(autouse=True)
+def _private_user_dirs(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+                       ) -> None:
+    """Keep every test's journal, locks and sandbox database out of the real home."""
+    base = tmp_path_factory.mktemp("home")
+    monkeypatch.setenv("XDG_STATE_HOME", str(base / "state"))
+    monkeypatch.setenv("XDG_DATA_HOME", str(base / "data"))
+    monkeypatch.delenv("FOXREACH_API_KEY", raising=False)
+    monkeypatch.delenv("FOXREACH_BASE_URL", raising=False)

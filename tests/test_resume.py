@@ -1,0 +1,192 @@
+"""Unattended runs: SIGKILL mid-import and resume, locking, --move-done, machine output.
+
+The importer runs as a real subprocess against the real sandbox; kill points are seeded so
+each parametrised case kills at a different, reproducible moment.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+ROW_COUNT = 4000
+BATCH = "100"
+
+
+def make_csv(path: Path, n: int) -> set[str]:
+    valid = set()
+    with open(path, "w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh)
+        w.writerow(["Email", "First Name", "Company"])
+        for i in range(n):
+            if i % 500 == 7:
+                email = f"broken{i}@"
+            elif i % 500 == 9:
+                email = f"LEAD{i - 1}@EXAMPLE.COM"  # duplicate of the row before
+            else:
+                email = f"lead{i}@example.com"
+                valid.add(email)
+            w.writerow([email, f"Name{i}", "Acme"])
+    return valid
+
+
+def command(path: Path, sandbox, key: str, state: Path, *extra: str) -> list[str]:
+    return [
+        sys.executable, "-m", "foxreach_cli.cli", "import", str(path),
+        "--base-url", sandbox.base_url, "--api-key", key, "--state-dir", str(state),
+        "--batch-size", BATCH, "--rate-limit", "100000", "--rate-window", "1",
+        "--json", "--fail-on", "never", *extra,
+    ]
+
+
+def run_to_end(cmd: list[str]) -> tuple[int, dict]:
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+    assert proc.stdout.strip(), proc.stderr
+    return proc.returncode, json.loads(proc.stdout)
+
+
+def kill_after_imports(cmd: list[str], sandbox, imports: int) -> None:
+    """Start the importer and SIGKILL it once the sandbox has taken ``imports`` requests."""
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 60
+    try:
+        while sandbox.stats.imports < imports and proc.poll() is None:
+            assert time.monotonic() < deadline, "the importer never got that far"
+            time.sleep(0.005)
+    finally:
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGKILL)
+        proc.wait(10)
+
+
+def stored_emails(sandbox, key: str) -> list[str]:
+    return [x["email"].lower() for x in sandbox.store.leads(key) if not x.get("deletedAt")]
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3, 4])
+@pytest.mark.parametrize("drop_rate", [0.0, 0.1])
+def test_sigkill_at_a_random_point_then_resume_imports_each_lead_exactly_once(
+    sandbox_factory, tmp_path, seed, drop_rate
+):
+    sandbox = sandbox_factory(on_disk=True, latency=0.01, drop_rate=drop_rate, seed=seed)
+    key = f"otr_resume_{seed}_{int(drop_rate * 10)}"
+    path = tmp_path / "leads.csv"
+    valid = make_csv(path, ROW_COUNT)
+    state = tmp_path / "state"
+    kill_point = random.Random(seed).randint(1, 30)  # of ~40 requests
+    kill_after_imports(command(path, sandbox, key, state), sandbox, kill_point)
+
+    code, r = run_to_end(command(path, sandbox, key, state))
+    emails = stored_emails(sandbox, key)
+    assert sorted(emails) == sorted(valid), "every valid unique lead exactly once"
+    assert code == 0
+    assert r["rowsRead"] == ROW_COUNT
+    assert r["rowsRead"] == r["created"] + r["restored"] + r["duplicates"] + r["errors"] + \
+        r["notSent"]
+    assert r["notSent"] == 0
+    # Rows the killed run sent without an answer come back as duplicates marked as ours;
+    # nothing pre-existed in this workspace, so every other duplicate is a local one.
+    assert r["created"] + r["duplicatesFromRetries"] == len(emails)
+    assert r["duplicates"] - r["duplicatesFromRetries"] == r["localDuplicates"]
+    assert r["previousRuns"]["created"] > 0 or r["duplicatesFromRetries"] > 0
+
+    # The file is now done: a third run skips it and sends nothing.
+    before = sandbox.stats.imports
+    code, again = run_to_end(command(path, sandbox, key, state))
+    assert again["skippedFiles"] and sandbox.stats.imports == before
+
+
+def test_no_resume_starts_over(sandbox, tmp_path):
+    path = tmp_path / "leads.csv"
+    make_csv(path, 300)
+    state = tmp_path / "state"
+    run_to_end(command(path, sandbox, "otr_nr", state))
+    _, r = run_to_end(command(path, sandbox, "otr_nr", state, "--no-resume"))
+    assert r["created"] == 0  # everything was sent again and came back as duplicates
+    assert r["duplicates"] == r["rowsRead"] - r["errors"] == 299
+
+
+def test_the_journal_is_per_workspace(sandbox, tmp_path):
+    path = tmp_path / "leads.csv"
+    valid = make_csv(path, 200)
+    state = tmp_path / "state"
+    run_to_end(command(path, sandbox, "otr_ws_one", state))
+    _, r = run_to_end(command(path, sandbox, "otr_ws_two", state))
+    assert not r["skippedFiles"]
+    assert sorted(stored_emails(sandbox, "otr_ws_two")) == sorted(valid)
+
+
+def test_two_concurrent_runs_on_the_same_file_never_both_import(sandbox_factory, tmp_path):
+    sandbox = sandbox_factory(latency=0.5)
+    path = tmp_path / "leads.csv"
+    valid = make_csv(path, 1000)
+    state = tmp_path / "state"
+    cmd = command(path, sandbox, "otr_lock", state, "--concurrency", "1")
+    first = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    while sandbox.stats.imports < 1:
+        time.sleep(0.005)
+    second = subprocess.run(cmd, capture_output=True, text=True, timeout=60)
+    out, _ = first.communicate(timeout=120)
+    assert first.returncode == 0
+    assert second.returncode == 6
+    assert "Another foxreach run" in second.stderr
+    assert sorted(stored_emails(sandbox, "otr_lock")) == sorted(valid)
+
+
+def test_move_done_moves_only_fully_accounted_files(sandbox_factory, tmp_path):
+    sandbox = sandbox_factory(contact_limit=150)
+    drop = tmp_path / "drop"
+    drop.mkdir()
+    make_csv(drop / "a.csv", 100)
+    make_csv(drop / "b.csv", 300)
+    done = tmp_path / "done"
+    code, r = run_to_end(command(drop, sandbox, "otr_move", tmp_path / "state",
+                                 "--move-done", str(done)))
+    assert code == 4  # the plan limit stopped the run: a failed run moves nothing
+    assert sorted(p.name for p in drop.iterdir()) == ["a.csv", "b.csv"]
+    assert not done.exists() or not any(done.iterdir())
+
+    ok = sandbox_factory()
+    code, r = run_to_end(command(drop, ok, "otr_move", tmp_path / "state2",
+                                 "--move-done", str(done)))
+    assert code == 0
+    assert sorted(p.name for p in done.iterdir()) == ["a.csv", "b.csv"]
+    assert not any(drop.iterdir())
+
+
+def test_output_without_a_terminal_has_no_escape_codes(sandbox, tmp_path):
+    path = tmp_path / "leads.csv"
+    make_csv(path, 50)
+    cmd = command(path, sandbox, "otr_tty", tmp_path / "state")
+    cmd.remove("--json")
+    env = {k: v for k, v in os.environ.items() if k not in ("FORCE_COLOR", "TERM")}
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=60, env=env)
+    assert proc.returncode == 0, proc.stderr
+    assert "\x1b[" not in proc.stdout and "\x1b[" not in proc.stderr
+    assert "Import report" in proc.stdout
+
+
+def test_quiet_prints_one_line_and_log_file_gets_timestamped_lines(sandbox, tmp_path):
+    path = tmp_path / "leads.csv"
+    make_csv(path, 50)
+    log = tmp_path / "run.log"
+    cmd = command(path, sandbox, "otr_quiet", tmp_path / "state", "--quiet", "--log-file",
+                  str(log))
+    cmd.remove("--json")
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0
+    assert len(proc.stdout.strip().splitlines()) == 1
+    assert proc.stderr == ""
+    lines = log.read_text().splitlines()
+    assert lines and all(line[:4].isdigit() and line[10] == " " for line in lines)
+    assert any("50 rows read" in line for line in lines)
+    assert oct(log.stat().st_mode & 0o777) == "0o600"

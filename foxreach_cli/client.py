@@ -45,6 +45,7 @@ from types import TracebackType
 from typing import Any
 
 import httpx
+import orjson
 
 from . import __version__
 from .errors import (
@@ -208,12 +209,9 @@ class FoxReachClient:
         """
         if not 1 <= len(leads) <= MAX_BATCH:
             raise ValueError(f"an import request carries 1 to {MAX_BATCH} leads, got {len(leads)}")
-        body = json.dumps(
-            {"leads": leads, "restoreSoftDeleted": bool(restore)},
-            ensure_ascii=False,
-            separators=(",", ":"),
-            allow_nan=False,
-        ).encode("utf-8")
+        # orjson: a 1000-lead body encodes ~10x faster than with json, and the encoding runs
+        # under the GIL in the sender's workers while the calling thread builds batches.
+        body = orjson.dumps({"leads": leads, "restoreSoftDeleted": bool(restore)})
         try:
             response = self._http.post(IMPORT_PATH, content=body)
         except httpx.TransportError as exc:

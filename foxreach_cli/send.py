@@ -1,8 +1,8 @@
 """The send stage: batches in, one ``BatchResult`` per batch out, under the rate budget.
 
 :class:`Sender` keeps up to ``concurrency`` batches in flight on worker threads while the
-calling thread reads the next batches (the caller's iterator runs in the calling thread, one
-batch ahead at most), and hands every finished batch back in the calling thread.
+calling thread reads the next batches (the caller's iterator runs in the calling thread, up
+to ``prefetch`` batches ahead), and hands every finished batch back in the calling thread.
 
 Per request (``budget.acquire()`` before every attempt, retries and splits included):
 
@@ -28,10 +28,13 @@ Per request (``budget.acquire()`` before every attempt, retries and splits inclu
 - **Ctrl-C** in the calling thread: no new batches, no new requests; requests in flight
   finish and are reported; everything else pulled is ``not_sent``.
 
-Why ``concurrency = 4``: the budget allows one request every 0.6 s on average (100/min). A
-1000-lead import takes the server about a second or two, so 2-3 requests must be in flight to
-use the whole budget; 4 covers up to 2.4 s per request. More only queue at the budget while
-holding memory and server capacity.
+Why ``concurrency = 16``: on average the budget allows one request every 0.6 s (100/min), and
+2-3 requests in flight would keep up with 1-2 s requests. But a slot frees one window after
+its answer, so the budget comes back in bursts shaped like the previous window: with few
+requests in flight a window's requests go out one latency after another, that spread is
+copied into every later window and the run falls well short of the ceiling (measured: 69% of
+the ideal schedule with 4). With 16 in flight and batches built ahead (``prefetch``), a
+window's budget leaves within a few round trips.
 """
 
 from __future__ import annotations
@@ -70,13 +73,14 @@ class SendPolicy:
     """How the sender behaves; the defaults are the CLI's defaults."""
 
     restore: bool = True  # restoreSoftDeleted
-    concurrency: int = 4  # requests in flight (see the module docstring for why 4)
+    concurrency: int = 16  # requests in flight (see the module docstring for why 16)
     max_retries: int = 5  # per request, for transient failures
     backoff_base: float = 0.5  # seconds; the n-th retry waits up to base * 2**(n-1)
     backoff_cap: float = 30.0  # seconds
     fill_plan_capacity: bool = True  # on 402, split to import what still fits
     free_rate_limited: int = 10  # consecutive 429s per request that cost no retry
     max_retry_after: float = 300.0  # longest single wait a 429 can impose, in seconds
+    prefetch: int | None = None  # batches built ahead of the workers (None: = concurrency)
 
     def __post_init__(self) -> None:
         if self.concurrency < 1:
@@ -235,30 +239,40 @@ class Sender:
         self._stop.clear()
         self._stop_reason, self._fatal = None, None
         conc = self.policy.concurrency
+        depth = self.policy.prefetch if self.policy.prefetch is not None else conc
         it: Iterator[Batch] = iter(batches)
         pending: dict[Future[BatchResult], Batch] = {}
-        ahead: Batch | None = None
+        # Batches built ahead while every worker waits for the budget, so that when the
+        # window opens the requests go out at once instead of one build at a time.
+        ahead: deque[Batch] = deque()
         exhausted = False
         interrupted = False
         executor = ThreadPoolExecutor(max_workers=conc, thread_name_prefix="foxreach-send")
         try:
             try:
                 while True:
-                    while not self._stop.is_set() and len(pending) < conc and not exhausted:
-                        if ahead is None:
-                            ahead = next(it, None)
-                            exhausted = ahead is None
-                        if ahead is not None:
-                            pending[executor.submit(self._send_batch, ahead)] = ahead
-                            ahead = None
-                    if not self._stop.is_set() and ahead is None and not exhausted:
+                    while not self._stop.is_set() and len(pending) < conc:
+                        if not ahead and not exhausted:
+                            batch = next(it, None)
+                            exhausted = batch is None
+                            if batch is not None:
+                                ahead.append(batch)
+                        if not ahead:
+                            break
+                        batch = ahead.popleft()
+                        pending[executor.submit(self._send_batch, batch)] = batch
+                    more = not self._stop.is_set() and not exhausted and len(ahead) < depth
+                    if more:
                         # Read the next batch while the requests fly.
-                        ahead = next(it, None)
-                        exhausted = ahead is None
+                        batch = next(it, None)
+                        exhausted = batch is None
+                        if batch is not None:
+                            ahead.append(batch)
                     self._deliver_events()
-                    if not pending:
+                    if not pending and (self._stop.is_set() or not ahead):
                         break
-                    self._collect(pending, on_result)
+                    # Don't wait for answers while there is building ahead left to do.
+                    self._collect(pending, on_result, timeout=0 if more else _POLL)
             except KeyboardInterrupt:
                 interrupted = True
                 self._halt(None, INTERRUPTED_REASON)
@@ -268,9 +282,10 @@ class Sender:
                 except KeyboardInterrupt:
                     # Already stopping; requests in flight end within their timeout.
                     interrupted = True
-            if ahead is not None:
-                reason = self._stop_reason or INTERRUPTED_REASON
-                on_result(ahead, BatchResult(not_sent=dict.fromkeys(range(len(ahead)), reason)))
+            reason = self._stop_reason or INTERRUPTED_REASON
+            while ahead:
+                batch = ahead.popleft()
+                on_result(batch, BatchResult(not_sent=dict.fromkeys(range(len(batch)), reason)))
         except BaseException:
             # on_result or a worker raised (a bug): no new requests, let the others end.
             self._halt(None, "not sent: the run failed")
@@ -284,8 +299,12 @@ class Sender:
         self,
         pending: dict[Future[BatchResult], Batch],
         on_result: Callable[[Batch, BatchResult], None],
+        *,
+        timeout: float = _POLL,
     ) -> None:
-        done, _ = wait(pending, timeout=_POLL, return_when=FIRST_COMPLETED)
+        if not pending:
+            return
+        done, _ = wait(pending, timeout=timeout, return_when=FIRST_COMPLETED)
         self._deliver_events()
         for future in sorted(done, key=lambda f: pending[f].seq):
             batch = pending.pop(future)

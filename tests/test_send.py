@@ -423,7 +423,7 @@ def test_never_more_than_concurrency_in_flight_and_backpressure() -> None:
             in_flight -= 1
         return ok(len(leads_of(request)))
 
-    h = Harness(handler, SendPolicy(concurrency=3))
+    h = Harness(handler, SendPolicy(concurrency=3, prefetch=2))
     pulled_ahead: list[int] = []
 
     def batches() -> Iterator[Batch]:
@@ -435,9 +435,36 @@ def test_never_more_than_concurrency_in_flight_and_backpressure() -> None:
     assert outcome.fatal is None
     assert len(h.results) == 15
     assert 2 <= peak <= 3
-    # Never more than concurrency + 1 batches pulled and not yet reported.
-    assert max(pulled_ahead) <= 3
+    # Never more than concurrency + prefetch batches pulled and not yet reported.
+    assert max(pulled_ahead) <= 3 + 2
     assert h.result_threads == {threading.get_ident()}
+
+
+def test_batches_are_built_ahead_while_every_worker_waits() -> None:
+    release = threading.Event()
+
+    waited: list[bool] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        # Without building ahead only 3 batches are pulled and nobody sets `release`.
+        waited.append(release.wait(3))
+        return ok(len(leads_of(request)))
+
+    h = Harness(handler, SendPolicy(concurrency=2, prefetch=4))
+    pulled = 0
+
+    def batches() -> Iterator[Batch]:
+        nonlocal pulled
+        for s in range(10):
+            pulled += 1
+            if pulled == 6:  # 2 in flight + 4 built ahead, before any answer
+                threading.Timer(0.2, release.set).start()
+            yield make_batch(5, seq=s)
+
+    outcome = h.run(batches())
+    assert outcome.fatal is None
+    assert len(h.results) == 10
+    assert all(waited)
 
 
 def test_rate_budget_is_never_exceeded_in_a_simulated_run() -> None:

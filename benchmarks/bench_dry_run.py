@@ -31,7 +31,8 @@ t = time.perf_counter()
 df = pd.read_csv(sys.argv[1], dtype=str)
 n = len(df)
 el = time.perf_counter() - t
-print({"rows": n, "seconds": el, "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024})
+peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+print({"rows": n, "seconds": el, "peak_mb": peak})
 """
 
 OURS = """
@@ -69,8 +70,10 @@ def main() -> None:
         if not path.exists():
             t = time.perf_counter()
             write_leads_csv(path, rows)
-            print(f"generated {path} ({path.stat().st_size / 1e6:.0f} MB) "
-                  f"in {time.perf_counter() - t:.1f} s")
+            print(
+                f"generated {path} ({path.stat().st_size / 1e6:.0f} MB) "
+                f"in {time.perf_counter() - t:.1f} s"
+            )
         peer = run(PEER, path)
         ours = run(OURS, path)
         ratio = ours["seconds"] / peer["seconds"]
@@ -83,17 +86,21 @@ def main() -> None:
             "foxreach_rows_per_s": round(rows / ours["seconds"]),
             "ratio_to_bare_read": round(ratio, 2),
             "foxreach_peak_mb": round(ours["peak_mb"]),
-            "valid/invalid/dups": f'{ours["valid"]}/{ours["invalid"]}/{ours["dups"]}',
+            "valid/invalid/dups": f"{ours['valid']}/{ours['invalid']}/{ours['dups']}",
         }
         results.append(line)
         print(json.dumps(line))
     print()
-    print(f"{'rows':>10} {'read_csv s':>10} {'dry run s':>10} {'rows/s':>10} {'ratio':>6} "
-          f"{'peak MB':>8} {'peer MB':>8}")
+    print(
+        f"{'rows':>10} {'read_csv s':>10} {'dry run s':>10} {'rows/s':>10} {'ratio':>6} "
+        f"{'peak MB':>8} {'peer MB':>8}"
+    )
     for r in results:
-        print(f"{r['rows']:>10,} {r['peer_read_csv_s']:>10} {r['foxreach_dry_run_s']:>10} "
-              f"{r['foxreach_rows_per_s']:>10,} {r['ratio_to_bare_read']:>6} "
-              f"{r['foxreach_peak_mb']:>8} {r['peer_peak_mb']:>8}")
+        print(
+            f"{r['rows']:>10,} {r['peer_read_csv_s']:>10} {r['foxreach_dry_run_s']:>10} "
+            f"{r['foxreach_rows_per_s']:>10,} {r['ratio_to_bare_read']:>6} "
+            f"{r['foxreach_peak_mb']:>8} {r['peer_peak_mb']:>8}"
+        )
 
 
 if __name__ == "__main__":

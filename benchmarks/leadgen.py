@@ -11,23 +11,98 @@ import csv
 import random
 from pathlib import Path
 
-FIRST = ["Alex", "Sam", "Jordan", "Taylor", "Morgan", "Casey", "Jamie", "Riley", "Zoë", "Renée",
-         "Müller", "José", "Priya", "Wei", "Olu", "Anya", "Lars", "Chloé", "Omar", "Ines"]
-LAST = ["Smith", "Nguyen", "García", "O'Brien", "Kowalski", "Andersson", "Rossi", "Dubois",
-        "Tanaka", "Okafor", "Schmidt", "Silva", "Cohen", "Murphy", "Larsen", "Patel"]
-COMPANIES = ["Acme", "Globex", "Initech", "Umbrella", "Hooli", "Stark Industries",
-             "Wayne Enterprises", "Wonka, Inc.", "Tyrell Corp", "Cyberdyne", "Soylent"]
-TITLES = ["CTO", "Head of RevOps", "VP Sales", "Founder & CEO", "Account Executive",
-          "Marketing Manager", "SDR", "Director, Growth"]
+FIRST = [
+    "Alex",
+    "Sam",
+    "Jordan",
+    "Taylor",
+    "Morgan",
+    "Casey",
+    "Jamie",
+    "Riley",
+    "Zoë",
+    "Renée",
+    "Müller",
+    "José",
+    "Priya",
+    "Wei",
+    "Olu",
+    "Anya",
+    "Lars",
+    "Chloé",
+    "Omar",
+    "Ines",
+]
+LAST = [
+    "Smith",
+    "Nguyen",
+    "García",
+    "O'Brien",
+    "Kowalski",
+    "Andersson",
+    "Rossi",
+    "Dubois",
+    "Tanaka",
+    "Okafor",
+    "Schmidt",
+    "Silva",
+    "Cohen",
+    "Murphy",
+    "Larsen",
+    "Patel",
+]
+COMPANIES = [
+    "Acme",
+    "Globex",
+    "Initech",
+    "Umbrella",
+    "Hooli",
+    "Stark Industries",
+    "Wayne Enterprises",
+    "Wonka, Inc.",
+    "Tyrell Corp",
+    "Cyberdyne",
+    "Soylent",
+]
+TITLES = [
+    "CTO",
+    "Head of RevOps",
+    "VP Sales",
+    "Founder & CEO",
+    "Account Executive",
+    "Marketing Manager",
+    "SDR",
+    "Director, Growth",
+]
 DOMAINS = ["acme.com", "globex.io", "initech.co", "umbrella.org", "hooli.xyz", "example.net"]
 INDUSTRIES = ["FinTech", "SaaS", "Healthcare", "Retail", "Logistics"]
-BAD_EMAILS = ["", "not-an-email", "jane@", "@example.com", "a b@example.com", "x@y", "bob@@acme.com"]
-HEADERS = ["First Name", "Last Name", "Title", "Company Name", "Email", "Person Linkedin Url",
-           "Website", "Phone Number", "Industry", "Employees", "Tags"]
+BAD_EMAILS = [
+    "",
+    "not-an-email",
+    "jane@",
+    "@example.com",
+    "a b@example.com",
+    "x@y",
+    "bob@@acme.com",
+]
+HEADERS = [
+    "First Name",
+    "Last Name",
+    "Title",
+    "Company Name",
+    "Email",
+    "Person Linkedin Url",
+    "Website",
+    "Phone Number",
+    "Industry",
+    "Employees",
+    "Tags",
+]
 
 
-def write_leads_csv(path: Path, rows: int, *, seed: int = 7, bad_share: float = 0.03,
-                    dup_share: float = 0.03) -> Path:
+def write_leads_csv(
+    path: Path, rows: int, *, seed: int = 7, bad_share: float = 0.03, dup_share: float = 0.03
+) -> Path:
     """Write ``rows`` data rows of a realistic lead export to ``path``."""
     rng = random.Random(seed)
     with open(path, "w", encoding="utf-8", newline="") as fh:
@@ -44,13 +119,19 @@ def write_leads_csv(path: Path, rows: int, *, seed: int = 7, bad_share: float = 
                 email = f"Lead.{j}@{DOMAINS[j % len(DOMAINS)]}".upper()
             else:
                 email = f"lead.{i}@{DOMAINS[i % len(DOMAINS)]}"
-            w.writerow([
-                first, last, rng.choice(TITLES), company, email,
-                f"https://www.linkedin.com/in/{first.lower()}-{last.lower()}-{i}",
-                f"https://{DOMAINS[i % len(DOMAINS)]}",
-                f"+1 415 555 {i % 10000:04d}",
-                rng.choice(INDUSTRIES),
-                rng.choice(["1-10", "11-50", "51-200", "201-500"]),
-                rng.choice(["", "enterprise", "q1-outreach;webinar", "partner"]),
-            ])
+            w.writerow(
+                [
+                    first,
+                    last,
+                    rng.choice(TITLES),
+                    company,
+                    email,
+                    f"https://www.linkedin.com/in/{first.lower()}-{last.lower()}-{i}",
+                    f"https://{DOMAINS[i % len(DOMAINS)]}",
+                    f"+1 415 555 {i % 10000:04d}",
+                    rng.choice(INDUSTRIES),
+                    rng.choice(["1-10", "11-50", "51-200", "201-500"]),
+                    rng.choice(["", "enterprise", "q1-outreach;webinar", "partner"]),
+                ]
+            )
     return path

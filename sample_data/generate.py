@@ -13,15 +13,65 @@ import random
 from pathlib import Path
 
 HERE = Path(__file__).parent
-FIRST = ["Alex", "Sam", "Jordan", "Taylor", "Morgan", "Casey", "Jamie", "Riley", "Zoë",
-         "Renée", "José", "Priya", "Wei", "Olu", "Anya", "Lars", "Chloé", "Omar", "Ines"]
-LAST = ["Smith", "Nguyen", "García", "O'Brien", "Kowalski", "Andersson", "Rossi", "Dubois",
-        "Tanaka", "Okafor", "Schmidt", "Silva", "Cohen", "Murphy", "Larsen", "Patel"]
-COMPANIES = [("Acme", "acme.com"), ("Globex", "globex.io"), ("Initech", "initech.co"),
-             ("Umbrella", "umbrella.org"), ("Hooli", "hooli.xyz"), ("Wonka, Inc.", "wonka.com"),
-             ("Tyrell Corp", "tyrell.ai"), ("Cyberdyne", "cyberdyne.net")]
-TITLES = ["CTO", "Head of RevOps", "VP Sales", "Founder & CEO", "Account Executive",
-          "Marketing Manager", "SDR", "Director, Growth"]
+FIRST = [
+    "Alex",
+    "Sam",
+    "Jordan",
+    "Taylor",
+    "Morgan",
+    "Casey",
+    "Jamie",
+    "Riley",
+    "Zoë",
+    "Renée",
+    "José",
+    "Priya",
+    "Wei",
+    "Olu",
+    "Anya",
+    "Lars",
+    "Chloé",
+    "Omar",
+    "Ines",
+]
+LAST = [
+    "Smith",
+    "Nguyen",
+    "García",
+    "O'Brien",
+    "Kowalski",
+    "Andersson",
+    "Rossi",
+    "Dubois",
+    "Tanaka",
+    "Okafor",
+    "Schmidt",
+    "Silva",
+    "Cohen",
+    "Murphy",
+    "Larsen",
+    "Patel",
+]
+COMPANIES = [
+    ("Acme", "acme.com"),
+    ("Globex", "globex.io"),
+    ("Initech", "initech.co"),
+    ("Umbrella", "umbrella.org"),
+    ("Hooli", "hooli.xyz"),
+    ("Wonka, Inc.", "wonka.com"),
+    ("Tyrell Corp", "tyrell.ai"),
+    ("Cyberdyne", "cyberdyne.net"),
+]
+TITLES = [
+    "CTO",
+    "Head of RevOps",
+    "VP Sales",
+    "Founder & CEO",
+    "Account Executive",
+    "Marketing Manager",
+    "SDR",
+    "Director, Growth",
+]
 
 
 def main() -> None:
@@ -34,20 +84,22 @@ def main() -> None:
         local = f"{first}.{last}".lower().replace("'", "").replace(" ", "")
         email = f"{local}{i}@{domain}"
         emails.append(email)
-        rows.append({
-            "First Name": first,
-            "Last Name": last,
-            "Title": rng.choice(TITLES),
-            "Company Name": company,
-            "Email": email,
-            "Person Linkedin Url": f"https://www.linkedin.com/in/{local}-{i}",
-            "Website": f"https://{domain}",
-            "Phone Number": f"+1 415 555 {1000 + i:04d}" if i % 4 else "4155550100",
-            "Zip": f"0{2100 + i % 50}",
-            "Status": rng.choice(["active", "active", "active", "replied", ""]),
-            "Industry": rng.choice(["FinTech", "SaaS", "Healthcare", "Retail"]),
-            "Tags": rng.choice(["", "enterprise", "q1-outreach;webinar", "partner|enterprise"]),
-        })
+        rows.append(
+            {
+                "First Name": first,
+                "Last Name": last,
+                "Title": rng.choice(TITLES),
+                "Company Name": company,
+                "Email": email,
+                "Person Linkedin Url": f"https://www.linkedin.com/in/{local}-{i}",
+                "Website": f"https://{domain}",
+                "Phone Number": f"+1 415 555 {1000 + i:04d}" if i % 4 else "4155550100",
+                "Zip": f"0{2100 + i % 50}",
+                "Status": rng.choice(["active", "active", "active", "replied", ""]),
+                "Industry": rng.choice(["FinTech", "SaaS", "Healthcare", "Retail"]),
+                "Tags": rng.choice(["", "enterprise", "q1-outreach;webinar", "partner|enterprise"]),
+            }
+        )
     # What real exports contain: blanks, typos, notes with commas and line breaks, repeats.
     rows[7]["Email"] = ""
     rows[23]["Email"] = "jane.doe@"
@@ -69,8 +121,17 @@ def main() -> None:
     wb = Workbook()
     ws = wb.active
     ws.title = "Contacts"
-    ws.append(["Email Address", "Given Name", "Surname", "Account Name", "Job Title",
-               "Mobile Phone", "Lifecycle Stage"])
+    ws.append(
+        [
+            "Email Address",
+            "Given Name",
+            "Surname",
+            "Account Name",
+            "Job Title",
+            "Mobile Phone",
+            "Lifecycle Stage",
+        ]
+    )
     for i in range(40):
         first, last = rng.choice(FIRST), rng.choice(LAST)
         company, domain = rng.choice(COMPANIES)
@@ -78,8 +139,17 @@ def main() -> None:
         if i in (5, 17, 29):
             email = emails[i * 3].upper()  # already in leads.csv
         phone = 4155550000 + i  # stored as a number, as Excel does
-        ws.append([email, first, last, company, rng.choice(TITLES), phone,
-                   rng.choice(["lead", "customer", "opportunity"])])
+        ws.append(
+            [
+                email,
+                first,
+                last,
+                company,
+                rng.choice(TITLES),
+                phone,
+                rng.choice(["lead", "customer", "opportunity"]),
+            ]
+        )
     ws2 = wb.create_sheet("Notes")
     ws2.append(["This sheet is not leads"])
     wb.save(HERE / "hubspot_export.xlsx")

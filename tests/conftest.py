@@ -8,8 +8,9 @@ pytest_plugins = ["tests.sandbox_fixture"]
 
 
 @pytest.fixture(autouse=True)
-def _private_user_dirs(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
-                       ) -> None:
+def _private_user_dirs(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Keep every test's journal, locks and sandbox database out of the real home."""
     base = tmp_path_factory.mktemp("home")
     monkeypatch.setenv("XDG_STATE_HOME", str(base / "state"))

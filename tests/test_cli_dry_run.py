@@ -42,7 +42,10 @@ def test_dry_run_of_the_sample_accounts_for_every_row():
     assert report["notSent"] == report["valid"]
     assert report["created"] == report["restored"] == 0
     assert report["rowsRead"] == (
-        report["created"] + report["restored"] + report["duplicates"] + report["errors"]
+        report["created"]
+        + report["restored"]
+        + report["duplicates"]
+        + report["errors"]
         + report["notSent"]
     )
     # The sample's planted problems (see sample_data/generate.py), by spreadsheet row.
@@ -57,8 +60,11 @@ def test_dry_run_of_a_folder_dedups_across_files_and_names_the_file():
     report = dry_json(str(SAMPLE))
     files = [f["file"] for f in report["files"]]
     assert [Path(f).name for f in files] == ["hubspot_export.xlsx", "leads.csv"]
-    cross = [d for d in report["duplicateDetails"] if d["file"].endswith("leads.csv")
-             and "hubspot_export.xlsx" in d["reason"]]
+    cross = [
+        d
+        for d in report["duplicateDetails"]
+        if d["file"].endswith("leads.csv") and "hubspot_export.xlsx" in d["reason"]
+    ]
     assert len(cross) == 3
     assert report["rowsRead"] == 240
 
@@ -126,8 +132,17 @@ def test_limit_processes_only_the_first_rows(tmp_path):
 
 def test_report_and_rejected_files_are_written_in_a_dry_run(tmp_path):
     rep, rej = tmp_path / "report.json", tmp_path / "rejected.csv"
-    result = run("import", str(SAMPLE / "leads.csv"), "--dry-run", "--report", str(rep),
-                 "--rejected", str(rej), "--fail-on", "never")
+    result = run(
+        "import",
+        str(SAMPLE / "leads.csv"),
+        "--dry-run",
+        "--report",
+        str(rep),
+        "--rejected",
+        str(rej),
+        "--fail-on",
+        "never",
+    )
     assert result.exit_code == 0, result.output
     report = json.loads(rep.read_text())
     with open(rej, newline="", encoding="utf-8") as fh:
@@ -142,8 +157,9 @@ def test_report_and_rejected_files_are_written_in_a_dry_run(tmp_path):
 
 
 def test_stdin_is_read_with_dash(tmp_path):
-    result = runner.invoke(app, ["import", "-", "--dry-run", "--json"],
-                           input=b"Email\na@example.com\nb@example.com\n")
+    result = runner.invoke(
+        app, ["import", "-", "--dry-run", "--json"], input=b"Email\na@example.com\nb@example.com\n"
+    )
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["rowsRead"] == 2
 
@@ -157,8 +173,7 @@ def test_human_summary_shows_counts_and_sample_rows(tmp_path):
 
 
 def test_quiet_prints_one_line(tmp_path):
-    result = run("import", str(SAMPLE / "leads.csv"), "--dry-run", "--quiet",
-                 "--fail-on", "never")
+    result = run("import", str(SAMPLE / "leads.csv"), "--dry-run", "--quiet", "--fail-on", "never")
     assert result.exit_code == 0
     assert len(result.stdout.strip().splitlines()) == 1
     assert "200 rows read" in result.stdout
@@ -179,7 +194,10 @@ def test_the_installed_command_runs_as_a_subprocess(tmp_path):
     env = {**os.environ, "NO_COLOR": "1"}
     proc = subprocess.run(
         [sys.executable, "-m", "foxreach_cli.cli", "import", str(f), "--dry-run", "--json"],
-        capture_output=True, text=True, env=env, timeout=60,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
     )
     assert proc.returncode == 0, proc.stderr
     report = json.loads(proc.stdout)

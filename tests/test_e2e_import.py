@@ -20,8 +20,9 @@ runner = CliRunner()
 FAST = ["--rate-window", "2", "--rate-limit", "1000"]
 
 
-def make_csv(path: Path, n: int, *, start: int = 0, bad: tuple[int, ...] = (),
-             dups: tuple[int, ...] = ()) -> tuple[Path, set[str]]:
+def make_csv(
+    path: Path, n: int, *, start: int = 0, bad: tuple[int, ...] = (), dups: tuple[int, ...] = ()
+) -> tuple[Path, set[str]]:
     """A lead file of ``n`` rows; returns it and the set of valid unique emails (lowercase)."""
     valid: set[str] = set()
     with open(path, "w", newline="", encoding="utf-8") as fh:
@@ -42,8 +43,18 @@ def make_csv(path: Path, n: int, *, start: int = 0, bad: tuple[int, ...] = (),
 def import_json(base_url: str, key: str, *args: str) -> tuple[int, dict]:
     result = runner.invoke(
         app,
-        ["import", *args, "--base-url", base_url, "--api-key", key, "--json", "--fail-on",
-         "never", *FAST],
+        [
+            "import",
+            *args,
+            "--base-url",
+            base_url,
+            "--api-key",
+            key,
+            "--json",
+            "--fail-on",
+            "never",
+            *FAST,
+        ],
     )
     assert result.stdout.strip(), result.output
     return result.exit_code, json.loads(result.stdout)
@@ -55,8 +66,9 @@ def stored(sandbox, key: str, *, active_only: bool = True) -> list[dict]:
 
 
 def identity(r: dict) -> bool:
-    return r["rowsRead"] == r["created"] + r["restored"] + r["duplicates"] + r["errors"] + \
-        r["notSent"]
+    return (
+        r["rowsRead"] == r["created"] + r["restored"] + r["duplicates"] + r["errors"] + r["notSent"]
+    )
 
 
 def test_import_stores_every_valid_unique_lead_exactly_once(sandbox, api_key, tmp_path):
@@ -77,11 +89,22 @@ def test_import_stores_every_valid_unique_lead_exactly_once(sandbox, api_key, tm
 
 
 def test_a_file_imported_before_is_skipped_with_a_notice(sandbox, api_key, tmp_path):
-    path, valid = make_csv(tmp_path / "leads.csv", 30)
+    path, _valid = make_csv(tmp_path / "leads.csv", 30)
     import_json(sandbox.base_url, api_key, str(path))
     renamed = path.rename(tmp_path / "renamed copy.csv")  # same content: same file
-    result = runner.invoke(app, ["import", str(renamed), "--base-url", sandbox.base_url,
-                                 "--api-key", api_key, "--quiet", *FAST])
+    result = runner.invoke(
+        app,
+        [
+            "import",
+            str(renamed),
+            "--base-url",
+            sandbox.base_url,
+            "--api-key",
+            api_key,
+            "--quiet",
+            *FAST,
+        ],
+    )
     assert result.exit_code == 0, result.output
     assert "skipped (imported before)" in result.stdout
     assert sandbox.stats.imports == 1
@@ -92,9 +115,9 @@ def test_a_file_imported_before_is_skipped_with_a_notice(sandbox, api_key, tmp_p
 
 
 def test_a_second_import_reports_duplicates_and_stores_nothing_new(sandbox, api_key, tmp_path):
-    path, valid = make_csv(tmp_path / "leads.csv", 300)
+    path, _valid = make_csv(tmp_path / "leads.csv", 300)
     import_json(sandbox.base_url, api_key, str(path))
-    code, r = import_json(sandbox.base_url, api_key, str(path), "--force")
+    _code, r = import_json(sandbox.base_url, api_key, str(path), "--force")
     assert (r["created"], r["duplicates"]) == (0, 300)
     assert len(stored(sandbox, api_key)) == 300
     # 300 duplicates but the API lists only 100 per request: counts leave no doubt, all named
@@ -157,10 +180,9 @@ def test_server_faults_and_dropped_connections_lose_nothing_and_store_nothing_tw
     assert identity(r)
 
 
-def test_plan_limit_fills_capacity_keeps_the_rest_and_exits_4(sandbox_factory, api_key,
-                                                               tmp_path):
+def test_plan_limit_fills_capacity_keeps_the_rest_and_exits_4(sandbox_factory, api_key, tmp_path):
     sandbox = sandbox_factory(contact_limit=1234)
-    path, valid = make_csv(tmp_path / "leads.csv", 3000)
+    path, _valid = make_csv(tmp_path / "leads.csv", 3000)
     rejected = tmp_path / "rejected.csv"
     code, r = import_json(sandbox.base_url, api_key, str(path), "--rejected", str(rejected))
     assert code == 4
@@ -198,8 +220,13 @@ def test_422_poisoned_row_is_isolated_and_the_rest_imported(sandbox, api_key, tm
 
     leads = [{"email": f"p{i}@example.com"} for i in range(64)]
     leads[37]["customFields"] = ["not", "an", "object"]
-    batch = Batch(seq=0, files=["x"] * 64, rows=list(range(2, 66)),
-                  emails=[x["email"] for x in leads], leads=leads)
+    batch = Batch(
+        seq=0,
+        files=["x"] * 64,
+        rows=list(range(2, 66)),
+        emails=[x["email"] for x in leads],
+        leads=leads,
+    )
     results: list[BatchResult] = []
     with FoxReachClient(sandbox.base_url, api_key) as client:
         Sender(client, RateBudget(1000, 1.0), SendPolicy()).run(
@@ -210,14 +237,26 @@ def test_422_poisoned_row_is_isolated_and_the_rest_imported(sandbox, api_key, tm
     assert len(stored(sandbox, api_key)) == 63
 
 
-def test_rate_limit_is_never_exceeded_and_no_429_is_received(sandbox_factory, api_key,
-                                                             tmp_path):
+def test_rate_limit_is_never_exceeded_and_no_429_is_received(sandbox_factory, api_key, tmp_path):
     sandbox = sandbox_factory(rate_limit=4, window=1.0, window_mode="sliding")
     path, _ = make_csv(tmp_path / "leads.csv", 120)
     result = runner.invoke(
         app,
-        ["import", str(path), "--base-url", sandbox.base_url, "--api-key", api_key,
-         "--batch-size", "10", "--rate-limit", "4", "--rate-window", "1", "--json"],
+        [
+            "import",
+            str(path),
+            "--base-url",
+            sandbox.base_url,
+            "--api-key",
+            api_key,
+            "--batch-size",
+            "10",
+            "--rate-limit",
+            "4",
+            "--rate-window",
+            "1",
+            "--json",
+        ],
     )
     r = json.loads(result.stdout)
     assert result.exit_code == 0
@@ -240,7 +279,6 @@ def test_sandbox_option_runs_the_embedded_sandbox_and_says_so(tmp_path, monkeypa
 @pytest.mark.parametrize("url", ["http://api.example.com/api/v1", "ftp://127.0.0.1/api/v1"])
 def test_plain_http_to_a_remote_host_is_refused(tmp_path, url):
     path, _ = make_csv(tmp_path / "leads.csv", 3)
-    result = runner.invoke(app, ["import", str(path), "--base-url", url, "--api-key",
-                                 "otr_x_123"])
+    result = runner.invoke(app, ["import", str(path), "--base-url", url, "--api-key", "otr_x_123"])
     assert result.exit_code == 2
     assert "Traceback" not in result.output

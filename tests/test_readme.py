@@ -19,7 +19,7 @@ def _is_option(param: object) -> bool:
     return getattr(param, "param_type_name", "") == "option"
 
 
-def _command(path: list[str]):  # noqa: ANN202 - typer's internal click classes
+def _command(path: list[str]):
     cmd = typer.main.get_command(app)
     for name in path:
         cmd = cmd.commands[name]  # type: ignore[attr-defined]
@@ -56,7 +56,7 @@ def test_every_option_is_documented_and_every_documented_option_exists(path, hea
 def test_every_command_and_option_has_help_text():
     seen: list[str] = []
 
-    def walk(cmd, name: str) -> None:  # noqa: ANN001
+    def walk(cmd, name: str) -> None:
         assert cmd.help or cmd.short_help, f"{name} has no help"
         for param in cmd.params:
             if _is_option(param):
@@ -82,8 +82,12 @@ def test_ci_runs_the_readme_test_command():
 def test_the_exit_code_table_matches_the_cli():
     from foxreach_cli.cli import EXIT_CODES, EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_REJECTED
 
-    documented = {int(c) for c in re.findall(r"^\| (\d+) \| ", README.split("## Exit codes")[1]
-                                              .split("\n## ")[0], re.M)}
+    documented = {
+        int(c)
+        for c in re.findall(
+            r"^\| (\d+) \| ", README.split("## Exit codes")[1].split("\n## ")[0], re.M
+        )
+    }
     assert documented == {0, EXIT_REJECTED, EXIT_INTERNAL, EXIT_INTERRUPTED} | {
         code for _, code in EXIT_CODES
     }

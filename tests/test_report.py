@@ -71,7 +71,12 @@ def test_listed_duplicates_and_errors_map_back_to_rows_case_insensitively():
     assert kinds(report) == {3: DUPLICATE, 5: ERROR}
     assert report.identity_holds()
     assert report.to_dict()["errorDetails"] == [
-        {"file": "a.csv", "row": 5, "email": "Lead3@Example.com", "reason": "refused by the server: bad"}
+        {
+            "file": "a.csv",
+            "row": 5,
+            "email": "Lead3@Example.com",
+            "reason": "refused by the server: bad",
+        }
     ]
     assert report.to_dict()["duplicateEmails"] == ["Lead1@Example.com"]
 
@@ -139,13 +144,18 @@ def test_local_rejections_count_into_merged_totals():
     b = ReportBuilder(dry_run=True)
     b.add_file(FileSummary("a.csv", "csv", "utf-8", ",", None, []))
     b.add_read("a.csv", 6)
-    b.add_local("a.csv", pd.DataFrame({"row": [2], "email": [""], "reason": ["missing email"]}),
-                INVALID)
-    b.add_local("a.csv", pd.DataFrame({"row": [4], "email": ["A@x.io"],
-                                       "reason": ["duplicate of row 3"]}), DUPLICATE)
+    b.add_local(
+        "a.csv", pd.DataFrame({"row": [2], "email": [""], "reason": ["missing email"]}), INVALID
+    )
+    b.add_local(
+        "a.csv",
+        pd.DataFrame({"row": [4], "email": ["A@x.io"], "reason": ["duplicate of row 3"]}),
+        DUPLICATE,
+    )
     b.add_valid(4)
-    b.add_not_sent_frame("a.csv", pd.DataFrame({"row": [3, 5, 6, 7], "email": list("abcd")}),
-                         "dry run: not sent")
+    b.add_not_sent_frame(
+        "a.csv", pd.DataFrame({"row": [3, 5, 6, 7], "email": list("abcd")}), "dry run: not sent"
+    )
     r = b.finish(elapsed=0.5)
     assert (r.rows_read, r.valid, r.invalid, r.local_duplicates) == (6, 4, 1, 1)
     assert (r.errors, r.duplicates, r.not_sent) == (1, 1, 4)
@@ -157,7 +167,7 @@ def test_local_rejections_count_into_merged_totals():
 @pytest.mark.parametrize(
     "cell, expected",
     [
-        ("=HYPERLINK(\"x\")", "'=HYPERLINK(\"x\")"),
+        ('=HYPERLINK("x")', '\'=HYPERLINK("x")'),
         ("+1 415 555 0100", "'+1 415 555 0100"),
         ("-2", "'-2"),
         ("@SUM(A1)", "'@SUM(A1)"),
@@ -174,8 +184,9 @@ def test_rejected_csv_has_original_columns_row_and_reason(tmp_path):
     b = ReportBuilder(dry_run=True)
     b.add_file(FileSummary("a.csv", "csv", "utf-8", ",", None, []))
     b.add_read("a.csv", 3)
-    b.add_local("a.csv", pd.DataFrame({"row": [3], "email": ["x"], "reason": ["invalid email"]}),
-                INVALID)
+    b.add_local(
+        "a.csv", pd.DataFrame({"row": [3], "email": ["x"], "reason": ["invalid email"]}), INVALID
+    )
     report = b.finish(elapsed=0)
     originals = {2: ["ok@x.io", "Ann"], 3: ["x", "=cmd()"], 4: ["b@x.io", "Bo"]}
 
@@ -196,8 +207,9 @@ def test_rejected_csv_of_several_files_keeps_every_column_and_names_the_file(tmp
     for f in ("a.csv", "b.csv"):
         b.add_file(FileSummary(f, "csv", "utf-8", ",", None, []))
         b.add_read(f, 1)
-        b.add_local(f, pd.DataFrame({"row": [2], "email": [""], "reason": ["missing email"]}),
-                    INVALID)
+        b.add_local(
+            f, pd.DataFrame({"row": [2], "email": [""], "reason": ["missing email"]}), INVALID
+        )
     report = b.finish(elapsed=0)
     sources = [
         ("a.csv", ["Email", "Name", "Name"], lambda rows: iter([(2, ["", "A", "A2"])])),
@@ -214,8 +226,11 @@ def test_rejected_csv_of_several_files_keeps_every_column_and_names_the_file(tmp
 
 def test_unresolved_rows_are_listed_in_the_json():
     batch = make_batch(201)
-    data = answer(created=1, errors=200,
-                  error_details=[{"email": f"lead{i}@example.com", "reason": "x"} for i in range(100)])
+    data = answer(
+        created=1,
+        errors=200,
+        error_details=[{"email": f"lead{i}@example.com", "reason": "x"} for i in range(100)],
+    )
     report = builder_with(batch, BatchResult(replies=[Reply(list(range(201)), data)])).finish(
         elapsed=1
     )

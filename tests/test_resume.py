@@ -41,10 +41,27 @@ def make_csv(path: Path, n: int) -> set[str]:
 
 def command(path: Path, sandbox, key: str, state: Path, *extra: str) -> list[str]:
     return [
-        sys.executable, "-m", "foxreach_cli.cli", "import", str(path),
-        "--base-url", sandbox.base_url, "--api-key", key, "--state-dir", str(state),
-        "--batch-size", BATCH, "--rate-limit", "100000", "--rate-window", "1",
-        "--json", "--fail-on", "never", *extra,
+        sys.executable,
+        "-m",
+        "foxreach_cli.cli",
+        "import",
+        str(path),
+        "--base-url",
+        sandbox.base_url,
+        "--api-key",
+        key,
+        "--state-dir",
+        str(state),
+        "--batch-size",
+        BATCH,
+        "--rate-limit",
+        "100000",
+        "--rate-window",
+        "1",
+        "--json",
+        "--fail-on",
+        "never",
+        *extra,
     ]
 
 
@@ -90,8 +107,9 @@ def test_sigkill_at_a_random_point_then_resume_imports_each_lead_exactly_once(
     assert sorted(emails) == sorted(valid), "every valid unique lead exactly once"
     assert code == 0
     assert r["rowsRead"] == ROW_COUNT
-    assert r["rowsRead"] == r["created"] + r["restored"] + r["duplicates"] + r["errors"] + \
-        r["notSent"]
+    assert (
+        r["rowsRead"] == r["created"] + r["restored"] + r["duplicates"] + r["errors"] + r["notSent"]
+    )
     assert r["notSent"] == 0
     # Rows the killed run sent without an answer come back as duplicates marked as ours;
     # nothing pre-existed in this workspace, so every other duplicate is a local one.
@@ -135,7 +153,7 @@ def test_two_concurrent_runs_on_the_same_file_never_both_import(sandbox_factory,
     while sandbox.stats.imports < 1:
         time.sleep(0.005)
     second = subprocess.run(cmd, capture_output=True, text=True, timeout=60)
-    out, _ = first.communicate(timeout=120)
+    _out, _ = first.communicate(timeout=120)
     assert first.returncode == 0
     assert second.returncode == 6
     assert "Another foxreach run" in second.stderr
@@ -149,15 +167,17 @@ def test_move_done_moves_only_fully_accounted_files(sandbox_factory, tmp_path):
     make_csv(drop / "a.csv", 100)
     make_csv(drop / "b.csv", 300)
     done = tmp_path / "done"
-    code, r = run_to_end(command(drop, sandbox, "otr_move", tmp_path / "state",
-                                 "--move-done", str(done)))
+    code, _ = run_to_end(
+        command(drop, sandbox, "otr_move", tmp_path / "state", "--move-done", str(done))
+    )
     assert code == 4  # the plan limit stopped the run: a failed run moves nothing
     assert sorted(p.name for p in drop.iterdir()) == ["a.csv", "b.csv"]
     assert not done.exists() or not any(done.iterdir())
 
     ok = sandbox_factory()
-    code, r = run_to_end(command(drop, ok, "otr_move", tmp_path / "state2",
-                                 "--move-done", str(done)))
+    code, _r = run_to_end(
+        command(drop, ok, "otr_move", tmp_path / "state2", "--move-done", str(done))
+    )
     assert code == 0
     assert sorted(p.name for p in done.iterdir()) == ["a.csv", "b.csv"]
     assert not any(drop.iterdir())
@@ -179,8 +199,7 @@ def test_quiet_prints_one_line_and_log_file_gets_timestamped_lines(sandbox, tmp_
     path = tmp_path / "leads.csv"
     make_csv(path, 50)
     log = tmp_path / "run.log"
-    cmd = command(path, sandbox, "otr_quiet", tmp_path / "state", "--quiet", "--log-file",
-                  str(log))
+    cmd = command(path, sandbox, "otr_quiet", tmp_path / "state", "--quiet", "--log-file", str(log))
     cmd.remove("--json")
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0

@@ -65,6 +65,8 @@ PLAN_LIMIT_REASON = "plan contact limit reached (402)"
 AUTH_REASON = "not sent: the API key was refused (403)"
 INTERRUPTED_REASON = "not sent: interrupted"
 SERVER_FAILED_REASON = "not sent: the run stopped after the server failed repeatedly"
+MAY_BE_STORED = "may have been imported (the next run will tell)"
+UNANSWERED_REASON = f"sent without an answer before the run stopped: it {MAY_BE_STORED}"
 _POLL = 0.1  # seconds between deliveries of events while the calling thread waits
 
 
@@ -192,12 +194,18 @@ SendEvent = RequestStarted | RequestFinished | RetryScheduled | RateLimited | Sp
 class _Stopped(Exception):
     """The run is stopping: leave the remaining items not sent."""
 
+    def __init__(self, ambiguous: bool = False) -> None:
+        super().__init__()
+        # An earlier attempt went out and got no answer: it may have been stored.
+        self.ambiguous = ambiguous
+
 
 class _Exhausted(Exception):
-    def __init__(self, error: TransientError, attempts: int) -> None:
+    def __init__(self, error: TransientError, attempts: int, ambiguous: bool) -> None:
         super().__init__(str(error))
         self.error = error
         self.attempts = attempts
+        self.ambiguous = ambiguous
 
 
 class Sender:
@@ -354,8 +362,9 @@ class Sender:
                 continue
             try:
                 result.replies.append(self._request(batch, idx, result))
-            except _Stopped:
-                _not_sent(result, idx, self._stopped_reason() or INTERRUPTED_REASON)
+            except _Stopped as exc:
+                reason = UNANSWERED_REASON if exc.ambiguous else None
+                _not_sent(result, idx, reason or self._stopped_reason() or INTERRUPTED_REASON)
             except RequestRejectedError as exc:
                 if len(idx) == 1:
                     result.rejected.append((idx[0], exc.message))
@@ -379,9 +388,11 @@ class Sender:
                     hint="Run the import again later.",
                 )
                 self._halt(fatal, SERVER_FAILED_REASON)
-                _not_sent(
-                    result, idx, f"server unreachable after {exc.attempts} attempts: {exc.error}"
-                )
+                if exc.ambiguous:
+                    reason = f"no answer after {exc.attempts} attempts, so it {MAY_BE_STORED}"
+                else:
+                    reason = f"server unreachable after {exc.attempts} attempts"
+                _not_sent(result, idx, f"{reason}: {exc.error}")
             except ApiError as exc:
                 self._halt(exc, f"not sent: the run stopped ({exc})")
                 _not_sent(result, idx, f"not sent: {exc}")
@@ -405,10 +416,10 @@ class Sender:
         while True:
             sent_at = self._budget.acquire(cancel=self._stop)
             if sent_at is None:
-                raise _Stopped
+                raise _Stopped(ambiguous)
             if self._stop.is_set():
                 self._budget.release_unused(sent_at)
-                raise _Stopped
+                raise _Stopped(ambiguous)
             attempts += 1
             result.requests += 1
             self._emit(RequestStarted(seq=batch.seq, size=len(idx), attempt=attempts))
@@ -434,7 +445,7 @@ class Sender:
                 if limited_in_a_row > policy.free_rate_limited:
                     failures += 1
                 if failures > policy.max_retries:
-                    raise _Exhausted(error, attempts)
+                    raise _Exhausted(error, attempts, ambiguous)
                 delay = error.retry_after
                 if delay is None:
                     delay = self._backoff(limited_in_a_row)
@@ -447,12 +458,12 @@ class Sender:
             limited_in_a_row = 0
             failures += 1
             if failures > policy.max_retries:
-                raise _Exhausted(error, attempts)
+                raise _Exhausted(error, attempts, ambiguous)
             delay = self._backoff(failures)
             result.retries += 1
             self._emit(RetryScheduled(batch.seq, len(idx), attempts, delay, str(error)))
             if self._pause(delay):
-                raise _Stopped
+                raise _Stopped(ambiguous)
 
     def _backoff(self, n: int) -> float:
         """Full jitter: uniform in [0, min(cap, base * 2**(n-1))]."""

@@ -86,6 +86,18 @@ class Credentials:
     destination: str | None = None
 
 
+def ensure_private_dir(path: Path) -> Path:
+    """Create a state directory readable by its owner only (0700), parents as usual.
+
+    ``mkdir(parents=True, mode=...)`` applies the mode to the last part only, so a state
+    directory created as the parent of e.g. ``locks/`` would otherwise get the umask's mode.
+    An existing directory is left as it is.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.mkdir(exist_ok=True, mode=0o700)
+    return path
+
+
 def default_state_dir() -> Path:
     """Where the resume journal, locks and the shared rate budget live by default."""
     return Path(user_state_dir("foxreach"))

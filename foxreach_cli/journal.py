@@ -20,6 +20,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .config import ensure_private_dir
 from .errors import UsageError
 from .report import NOT_SENT, BatchOutcome
 
@@ -74,12 +75,6 @@ class FileHistory:
     answered: list[BatchOutcome] = field(default_factory=list)  # batches the server answered
     settled: set[int] = field(default_factory=set)  # rows whose fate is known: never resend
     uncertain: set[int] = field(default_factory=set)  # sent, answer unknown: resend, flagged
-
-
-def ensure_private_dir(path: Path) -> Path:
-    """Create ``path`` (owner-only permissions) if needed."""
-    path.mkdir(parents=True, exist_ok=True, mode=0o700)
-    return path
 
 
 class Journal:

@@ -28,6 +28,7 @@ from types import TracebackType
 
 from filelock import FileLock, Timeout
 
+from .config import ensure_private_dir
 from .errors import LockedError, UsageError
 
 #: Sub-directory of the state directory that holds the lock files.
@@ -78,7 +79,8 @@ class WorkLocks:
         """Take every lock, in sorted order, or none: raises :class:`LockedError` on timeout."""
         locks_dir = self.state_dir / LOCKS_DIR
         try:
-            locks_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+            ensure_private_dir(self.state_dir)
+            locks_dir.mkdir(exist_ok=True, mode=0o700)
         except OSError as exc:
             raise UsageError(
                 f"Cannot create the lock directory {locks_dir} ({exc.strerror}); pass --state-dir."

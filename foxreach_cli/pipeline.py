@@ -439,13 +439,19 @@ def _send(
     size = min(cfg.batch_size, EXACT_REPORT_BATCH) if cfg.exact_report else cfg.batch_size
     batcher = Batcher(frames, size)
     # One budget per key on this machine: concurrent runs share it through the state directory.
-    budget = SharedBudget(
-        RateBudget(limit=cfg.rate_limit, window=cfg.rate_window),
-        Path(cfg.state_dir) if cfg.state_dir else default_state_dir(),
-        key_fingerprint(creds.api_key),
-        limit=cfg.rate_limit,
-        window=cfg.rate_window,
-    )
+    state_dir = Path(cfg.state_dir) if cfg.state_dir else default_state_dir()
+    try:
+        budget = SharedBudget(
+            RateBudget(limit=cfg.rate_limit, window=cfg.rate_window),
+            state_dir,
+            key_fingerprint(creds.api_key),
+            limit=cfg.rate_limit,
+            window=cfg.rate_window,
+        )
+    except OSError as exc:
+        raise UsageError(
+            f"Cannot use the state directory {state_dir} ({exc.strerror}); pass --state-dir."
+        ) from None
     policy = SendPolicy(
         restore=cfg.restore, concurrency=cfg.concurrency, max_retries=cfg.max_retries
     )

@@ -14,11 +14,12 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 import pandas as pd
 
@@ -46,6 +47,13 @@ UNRESOLVED_REASON = (
 IMPORTED = "imported"
 #: Cells starting with these are formulas to a spreadsheet (OWASP CSV injection).
 _FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def open_private(path: str | Path) -> TextIO:
+    """Open ``path`` for writing text, created readable by its owner only: reports and
+    rejected rows hold people's personal data."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    return open(fd, "w", encoding="utf-8", newline="")
 
 
 def neutralise_formula(value: str) -> str:
@@ -172,8 +180,9 @@ class ImportReport:
         return json.dumps(self.to_dict(), indent=2, ensure_ascii=False)
 
     def write_json(self, path: str | Path) -> None:
-        """Write the JSON report to ``path``."""
-        Path(path).write_text(self.to_json() + "\n", encoding="utf-8")
+        """Write the JSON report to ``path`` (owner-only: it holds lead emails)."""
+        with open_private(path) as fh:
+            fh.write(self.to_json() + "\n")
 
     def rejected_rows(self) -> dict[str, dict[int, str]]:
         """Every row not imported, by file then row number: its reason."""
@@ -464,7 +473,7 @@ def write_rejected_csv(
         union += [slot for slot in _header_slots(headers) if slot not in union]
     with_file = len(involved) > 1
     written = 0
-    with open(path, "w", encoding="utf-8", newline="") as out:
+    with open_private(path) as out:
         writer = csv.writer(out)
         head = (["file"] if with_file else []) + [h for h, _ in union] + ["row", "reason"]
         writer.writerow([neutralise_formula(h) for h in head])

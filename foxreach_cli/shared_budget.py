@@ -44,6 +44,7 @@ from pathlib import Path
 
 from filelock import FileLock
 
+from .config import ensure_private_dir
 from .ratelimit import BudgetSnapshot, RateBudget, RateInfo
 
 _FILE_VERSION = 1
@@ -112,8 +113,7 @@ class SharedBudget:
         self._wall = wall
         self._sleep = sleep
         self._real_sleep = sleep is time.sleep
-        self.dir = Path(state_dir)
-        self.dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        self.dir = ensure_private_dir(Path(state_dir))
         self.path = self.dir / f"budget-{key_fingerprint}.json"
         # thread_local=False: one lock for the whole process, taken by one thread at a time
         # (self._mutex), never re-entered. fallback_to_soft=False: a soft lock left by a crashed

@@ -209,3 +209,32 @@ def test_quiet_prints_one_line_and_log_file_gets_timestamped_lines(sandbox, tmp_
     assert lines and all(line[:4].isdigit() and line[10] == " " for line in lines)
     assert any("50 rows read" in line for line in lines)
     assert oct(log.stat().st_mode & 0o777) == "0o600"
+
+
+def test_ctrl_c_finishes_requests_in_flight_reports_and_exits_130(sandbox_factory, tmp_path):
+    sandbox = sandbox_factory(latency=0.05)
+    path = tmp_path / "leads.csv"
+    valid = make_csv(path, ROW_COUNT)
+    state = tmp_path / "state"
+    cmd = command(path, sandbox, "otr_ctrl_c", state, "--concurrency", "2")
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    while sandbox.stats.imports < 5:
+        assert time.monotonic() < deadline and proc.poll() is None
+        time.sleep(0.005)
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    assert "Traceback" not in err
+    r = json.loads(out)
+    assert r["stoppedBecause"] == "interrupted"
+    assert r["rowsRead"] == ROW_COUNT  # the rest was read locally and accounted for
+    assert (
+        r["rowsRead"] == r["created"] + r["restored"] + r["duplicates"] + r["errors"] + r["notSent"]
+    )
+    assert r["notSent"] > 0 and r["created"] == len(stored_emails(sandbox, "otr_ctrl_c"))
+
+    code, again = run_to_end(cmd)
+    assert code == 0
+    assert sorted(stored_emails(sandbox, "otr_ctrl_c")) == sorted(valid)
+    assert again["previousRuns"]["created"] == r["created"]

@@ -14,10 +14,8 @@ from typing import TextIO
 from rich.console import Console
 from rich.progress import (
     BarColumn,
-    MofNCompleteColumn,
     TaskProgressColumn,
     TextColumn,
-    TimeElapsedColumn,
     TimeRemainingColumn,
 )
 from rich.progress import Progress as RichBar
@@ -105,12 +103,9 @@ class RichProgress(Progress):
         self.console = console
         self._bar = RichBar(
             TextColumn("[bold]{task.description}"),
-            BarColumn(),
-            MofNCompleteColumn(),
+            BarColumn(bar_width=20),
             TaskProgressColumn(),
-            TextColumn("{task.fields[counts]}"),
-            TextColumn("[dim]{task.fields[budget]}"),
-            TimeElapsedColumn(),
+            TextColumn("{task.fields[line]}"),
             TextColumn("ETA"),
             TimeRemainingColumn(),
             console=console,
@@ -120,26 +115,21 @@ class RichProgress(Progress):
 
     def start(self, *, total_rows: int | None, label: str) -> None:
         self._bar.start()
-        self._task = self._bar.add_task(label, total=total_rows, counts="", budget="")
+        self._task = self._bar.add_task(label, total=total_rows, line="")
 
     def update(self, stats: ProgressStats) -> None:
         if self._task is None:
             return
-        counts = (
-            f"[green]{stats.created:,}[/] new [cyan]{stats.restored:,}[/] restored "
-            f"[yellow]{stats.duplicates:,}[/] dup [red]{stats.errors:,}[/] err"
-        )
-        task = self._bar.tasks[self._task]
-        total = task.total
+        parts = [f"{stats.rows_done:,} rows", f"[green]{stats.created:,}[/] new"]
+        if stats.restored:
+            parts.append(f"[cyan]{stats.restored:,}[/] restored")
+        parts += [f"[yellow]{stats.duplicates:,}[/] dup", f"[red]{stats.errors:,}[/] err"]
+        if stats.budget:
+            parts.append(f"[dim]{stats.budget}[/]")
+        total = self._bar.tasks[self._task].total
         if total is not None and stats.rows_read > total:
             total = stats.rows_read  # the line-count estimate was low (quoted newlines)
-        self._bar.update(
-            self._task,
-            completed=stats.rows_done,
-            total=total,
-            counts=counts,
-            budget=stats.budget,
-        )
+        self._bar.update(self._task, completed=stats.rows_done, total=total, line=" · ".join(parts))
 
     def note(self, text: str) -> None:
         self._bar.console.print(f"[dim]{text}[/]", highlight=False)

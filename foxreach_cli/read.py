@@ -17,7 +17,11 @@ How a CSV is read, and why:
 - The whole file is decoded once up front in 1 MB blocks (ASCII blocks are skipped at
   memory speed), so a bad byte is reported before the first chunk, never halfway through
   an import. BOMs decide first; UTF-8 is tried next; otherwise charset-normalizer guesses
-  and single-byte Western text is read as cp1252, the way Excel writes it.
+  and single-byte Western text is read as cp1252, the way Excel writes it. A file that
+  holds well-formed multi-byte UTF-8 as well as bad bytes is damaged UTF-8, not cp1252: it
+  is refused (naming the byte and line) rather than read with every accent garbled.
+- A header wider than Excel's 16,384 columns is refused: such a file is not a lead list
+  (usually the wrong delimiter), and pandas' per-column cost would make it run for minutes.
 - Rows are parsed by pandas' C engine in chunks (the fast path). A row with more cells
   than the header makes that engine stop; the rest of the file is then read with Python's
   ``csv`` module, which keeps such rows and flags them in ``ROW_ERROR_COLUMN``.

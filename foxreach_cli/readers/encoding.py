@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import codecs
 import contextlib
+import re
 from pathlib import Path
 
 from foxreach_cli.errors import InputError, UsageError
@@ -80,6 +81,15 @@ def decide_encoding(
         return "utf-8", 0, "utf-8", nul, quotes
     except _DecodeFailure as fail:
         utf8_failure = fail
+    if _has_utf8_sequences(path, name):
+        # Real UTF-8 text with a few bad bytes: reading it all as cp1252 would silently
+        # garble every accented letter that is correct, so refuse and say where.
+        raise InputError(
+            f"{name} is UTF-8 text with bytes that are not valid UTF-8 (byte "
+            f"0x{utf8_failure.byte:02X} at offset {utf8_failure.offset}, line "
+            f"{_line_of(path, name, utf8_failure.offset)}); fix or remove those bytes, "
+            "or pass --encoding with the file's real encoding such as cp1252."
+        )
     for codec in _legacy_candidates(path, name, utf8_failure.offset):
         with contextlib.suppress(_DecodeFailure):
             nul, quotes = _verify(path, name, codec, 0)
@@ -130,6 +140,40 @@ def _verify(path: Path, name: str, codec: str, skip: int) -> tuple[bool, int]:
             if final:
                 return has_nul, quotes
             position += len(block)
+
+
+# A well-formed multi-byte UTF-8 sequence (no overlongs, no surrogates, at most U+10FFFF).
+_UTF8_SEQUENCE = re.compile(
+    rb"[\xc2-\xdf][\x80-\xbf]"
+    rb"|\xe0[\xa0-\xbf][\x80-\xbf]|[\xe1-\xec\xee\xef][\x80-\xbf]{2}|\xed[\x80-\x9f][\x80-\xbf]"
+    rb"|\xf0[\x90-\xbf][\x80-\xbf]{2}|[\xf1-\xf3][\x80-\xbf]{3}|\xf4[\x80-\x8f][\x80-\xbf]{2}"
+)
+
+
+def _has_utf8_sequences(path: Path, name: str) -> bool:
+    """Does the file hold any well-formed multi-byte UTF-8 sequence?
+
+    Single-byte Western text almost never does (it takes an accented capital or letter
+    followed straight by a symbol such as » or ’), so one means the file was written as
+    UTF-8 and its invalid bytes are damage, not another encoding.
+    """
+    tail = b""
+    with open_binary(path, name) as handle:
+        while block := handle.read(BLOCK_BYTES):
+            if _UTF8_SEQUENCE.search(tail + block):
+                return True
+            tail = block[-3:]  # a sequence may straddle two blocks
+    return False
+
+
+def _line_of(path: Path, name: str, offset: int) -> int:
+    """The 1-based line (counting line feeds) that holds the byte at ``offset``."""
+    lines = 1
+    with open_binary(path, name) as handle:
+        while offset > 0 and (block := handle.read(min(BLOCK_BYTES, offset))):
+            lines += block.count(b"\n")
+            offset -= len(block)
+    return lines
 
 
 def _legacy_candidates(path: Path, name: str, offset: int) -> list[str]:

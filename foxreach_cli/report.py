@@ -45,6 +45,10 @@ UNRESOLVED_REASON = (
 )
 #: Journal kind of rows the server imported (created or restored: it does not say which).
 IMPORTED = "imported"
+#: How the reader's reason for a row longer than its header starts.
+LONG_ROW_PREFIX = "row has "
+EXTRA_CELLS_HEADER = "(cells beyond the header)"
+EXTRA_CELLS_SEPARATOR = " | "
 #: Cells starting with these are formulas to a spreadsheet (OWASP CSV injection).
 _FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
@@ -475,7 +479,13 @@ def write_rejected_csv(
     written = 0
     with open_private(path) as out:
         writer = csv.writer(out)
-        head = (["file"] if with_file else []) + [h for h, _ in union] + ["row", "reason"]
+        # Rows longer than their header (the reader's LONG_ROW_REASON) keep the surplus cells
+        # in one more column, so the person fixing them loses nothing.
+        long_rows = any(
+            why.startswith(LONG_ROW_PREFIX) for f, _, _ in involved for why in wanted[f].values()
+        )
+        extra = [EXTRA_CELLS_HEADER] if long_rows else []
+        head = (["file"] if with_file else []) + [h for h, _ in union] + extra + ["row", "reason"]
         writer.writerow([neutralise_formula(h) for h in head])
         for file, headers, read_rows in involved:
             reasons = wanted[file]
@@ -484,6 +494,10 @@ def write_rejected_csv(
                 line = [""] * len(union)
                 for pos, value in zip(positions, cells):
                     line[pos] = value or ""
+                if long_rows:
+                    line.append(
+                        EXTRA_CELLS_SEPARATOR.join(v or "" for v in cells[len(positions) :])
+                    )
                 writer.writerow(
                     [neutralise_formula(v) for v in ([file] if with_file else []) + line]
                     + [str(row), neutralise_formula(reasons[row])]

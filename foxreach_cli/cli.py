@@ -380,7 +380,7 @@ def import_command(
             move_done=move_done,
             force=force,
         )
-        _check_ranges(cfg)
+        cfg.check()
         out = Console(highlight=False, soft_wrap=True)
         log = stack.enter_context(_open_log(log_file))
         progress = _progress(json_out or quiet)
@@ -464,19 +464,6 @@ def _delimiter(value: str | None) -> str | None:
             f"--delimiter must be one character or tab/comma/semicolon/pipe, not {value!r}."
         )
     return value
-
-
-def _check_ranges(cfg: ImportConfig) -> None:
-    if not 1 <= cfg.batch_size <= MAX_BATCH:
-        raise UsageError(f"--batch-size must be between 1 and {MAX_BATCH}.")
-    if cfg.rate_limit < 1:
-        raise UsageError("--rate-limit must be at least 1 request per minute.")
-    if cfg.rate_window <= 0:
-        raise UsageError("--rate-window must be a positive number of seconds.")
-    if cfg.timeout <= 0:
-        raise UsageError("--timeout must be a positive number of seconds.")
-    if cfg.concurrency < 1:
-        raise UsageError("--concurrency must be at least 1.")
 
 
 def _progress(silent: bool) -> Progress:

@@ -17,6 +17,7 @@ from platformdirs import user_state_dir
 
 from .errors import UsageError
 from .mapping import Target
+from .models import MAX_BATCH
 
 DEFAULT_BASE_URL = "https://api.foxreach.io/api/v1"
 API_KEY_ENV = "FOXREACH_API_KEY"
@@ -66,6 +67,19 @@ class ImportConfig:
     lock_timeout: float = 0.0
     move_done: str | None = None
     force: bool = False
+
+    def check(self) -> None:
+        """Refuse values no run can work with, in one sentence naming the option."""
+        if not 1 <= self.batch_size <= MAX_BATCH:
+            raise UsageError(f"--batch-size must be between 1 and {MAX_BATCH}.")
+        if self.rate_limit < 1:
+            raise UsageError("--rate-limit must be at least 1 request per minute.")
+        if self.rate_window <= 0:
+            raise UsageError("--rate-window must be a positive number of seconds.")
+        if self.timeout <= 0:
+            raise UsageError("--timeout must be a positive number of seconds.")
+        if self.concurrency < 1:
+            raise UsageError("--concurrency must be at least 1.")
 
     @property
     def journaled(self) -> bool:

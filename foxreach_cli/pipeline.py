@@ -29,7 +29,7 @@ from .journal import Journal, destination_id, file_hash, key_fingerprint
 from .leads import to_leads
 from .locking import WorkLocks
 from .mapping import Mapping, build_mapping, check_drift, load_mapping_file
-from .models import MAX_BATCH, Batch, BatchResult
+from .models import Batch, BatchResult
 from .progress import Progress, ProgressStats
 from .ratelimit import Budget, RateBudget
 from .read import Source, expand_inputs, open_source, read_rows
@@ -273,8 +273,7 @@ def run_import(
     ``RunResult.fatal`` with every row still accounted for.
     """
     progress = progress or Progress()
-    if not 1 <= cfg.batch_size <= MAX_BATCH:
-        raise UsageError(f"--batch-size must be between 1 and {MAX_BATCH}.")
+    cfg.check()
     started = time.monotonic()
     run = _Run(cfg, progress)
     fatal: FoxReachImportError | None = None

@@ -112,15 +112,59 @@ def test_requests_started_after_the_answered_one_count_against_remaining() -> No
     assert budget.acquire() == pytest.approx(20.0)
 
 
-def test_older_answer_arriving_late_still_constrains() -> None:
+def test_answers_in_any_order_the_lowest_remaining_bounds() -> None:
+    # b was counted first (it says 10 left), a after it (1 left): one more, then the reset.
     t = FakeTime()
     budget = budget_for(t, limit=100, margin=0.0)
     a = budget.acquire()
     b = budget.acquire()
     t.now = 1.0
     budget.observe(RateInfo(100, 10, EPOCH + 30), sent_at=b)
-    budget.observe(RateInfo(100, 1, EPOCH + 30), sent_at=a)  # a's answer says less
-    # a said 1 left, and b (started with a) may not have been counted: no more before reset.
+    budget.observe(RateInfo(100, 1, EPOCH + 30), sent_at=a)  # the older answer says less
+    assert budget.acquire() == 1.0
+    assert budget.acquire() == pytest.approx(30.0)
+
+
+def test_answered_requests_are_not_counted_twice_against_remaining() -> None:
+    # 16 requests in flight, answered out of order: each answer with headers was counted
+    # before the one that says the least, so that least is exactly what is left.
+    t = FakeTime()
+    budget = budget_for(t, limit=100, margin=0.0)
+    starts = [budget.acquire() for _ in range(16)]
+    t.now = 1.0
+    counted = list(range(16))  # the server counted them in start order ...
+    for i in reversed(counted):  # ... and the answers come back newest first
+        budget.observe(RateInfo(100, 20 - 1 - i, EPOCH + 30), sent_at=starts[i])
+    # The server counted 16 and said 4 left after the last: 4 more now, not fewer.
+    assert [budget.acquire() for _ in range(4)] == [1.0] * 4
+    assert budget.acquire() == pytest.approx(30.0)
+
+
+def test_request_in_flight_started_earlier_counts_against_a_later_answer() -> None:
+    # a is still in flight when b's answer says 1 left: a may land on it, so nothing goes.
+    t = FakeTime()
+    budget = budget_for(t, limit=100, margin=0.0)
+    a = budget.acquire()
+    t.now = 0.1
+    b = budget.acquire()
+    t.now = 1.0
+    budget.observe(RateInfo(100, 1, EPOCH + 30), sent_at=b)
+    assert budget.snapshot().remaining == 0
+    t.now = 2.0
+    budget.observe(RateInfo(100, 2, EPOCH + 30), sent_at=a)  # a was counted before b
+    assert budget.acquire() == 2.0
+    assert budget.acquire() == pytest.approx(30.0)
+
+
+def test_failure_without_headers_counts_against_answers_that_started_before_it() -> None:
+    t = FakeTime()
+    budget = budget_for(t, limit=100, margin=0.0)
+    a = budget.acquire()
+    b = budget.acquire()
+    t.now = 0.5
+    budget.observe(None, sent_at=a)  # dropped connection: the server may have counted it
+    t.now = 1.0
+    budget.observe(RateInfo(100, 1, EPOCH + 30), sent_at=b)
     assert budget.acquire() == pytest.approx(30.0)
 
 

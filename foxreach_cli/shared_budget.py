@@ -2,22 +2,30 @@
 
 Two cron jobs on one key must together stay under the server's limit. :class:`SharedBudget`
 wraps this process's :class:`~foxreach_cli.ratelimit.RateBudget` (which knows the server's
-headers, this process's requests in flight and 429 penalties) and adds a log of request
-starts shared through a small JSON file in the state directory::
+headers, this process's requests in flight and 429 penalties) and adds a log of requests
+shared through a small JSON file in the state directory::
 
-    <state_dir>/budget-<key fingerprint>.json       {"version": 1, "starts": [[t, token], ...],
-    <state_dir>/budget-<key fingerprint>.json.lock   "penalty_until": t}   (t: unix seconds)
+    <state_dir>/budget-<key fingerprint>.json       {"version": 2,
+    <state_dir>/budget-<key fingerprint>.json.lock   "requests": [[start, token, end], ...],
+                                                     "penalty_until": t}   (unix seconds)
 
-:meth:`SharedBudget.acquire` first takes the inner budget's slot, then, under the file lock,
-reads the log, drops starts older than ``window + margin``, and appends its own start if fewer
-than ``limit`` remain. Otherwise it waits, *outside* the file lock, until the oldest start
-expires, and tries again. So no ``window + margin`` span holds more than ``limit`` starts of
-all the processes together. ``margin`` (default 5 % of the window) covers the time between a
-request's start and its arrival, since the server counts a request when it arrives.
+The shared log follows the same rule as the in-process one: a request counts from its start
+until one ``window`` after its answer (``end``; ``null`` while in flight), since the server
+counted it somewhere in between. :meth:`SharedBudget.acquire` first takes the inner budget's
+slot, then, under the file lock, reads the log and appends its own request if fewer than
+``limit`` count; otherwise it waits, *outside* the file lock, until the soonest one stops
+counting, and tries again. :meth:`SharedBudget.observe` writes the answer's time. So, as the
+server sees them, no ``window`` span holds more than ``limit`` requests of all the processes
+together, whatever the latency, and one process alone runs exactly as fast as without the
+file. (Counting from the start plus a fixed margin instead cost 5 % of every window.)
+
+A process that dies with a request in flight leaves an entry without ``end``: it stops counting
+``2 * window`` after its start (a request unanswered that long has timed out).
 
 Times in the file are wall-clock (``time.time``): monotonic clocks are not comparable between
 processes. A step of the system clock can stretch or shorten one window; entries that claim to
-lie more than one span in the future (the clock went back) are dropped.
+lie more than one window in the future (the clock went back) are dropped. A file written by
+an older foxreach (version 1: starts only) is read as requests answered when they started.
 
 A 429 seen by one process is shared too: :meth:`SharedBudget.penalise` records
 ``penalty_until`` in the file and every process waits for it, since the limit is the key's.
@@ -41,36 +49,66 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import NamedTuple
 
 from filelock import FileLock
 
 from .config import ensure_private_dir
 from .ratelimit import BudgetSnapshot, RateBudget, RateInfo
 
-_FILE_VERSION = 1
+_FILE_VERSION = 2
+#: An entry without an answer stops counting this many windows after its start.
+_LAPSE = 2.0
 _FINGERPRINT = re.compile(r"[A-Za-z0-9_-]{1,64}")
+
+
+class _Request(NamedTuple):
+    """One request in the shared log (wall-clock seconds)."""
+
+    start: float
+    token: str
+    end: float | None  # when its answer (or failure) came; None while in flight
+
+    def expiry(self, window: float) -> float:
+        """When it stops counting: a window after its answer, or its lapse if unanswered."""
+        return self.end + window if self.end is not None else self.start + _LAPSE * window
 
 
 @dataclass
 class _Log:
     """The shared file's content."""
 
-    starts: list[tuple[float, str]] = field(default_factory=list)  # (wall time, token), sorted
+    requests: list[_Request] = field(default_factory=list)  # in start order
     penalty_until: float = 0.0  # wall time before which nobody starts a request
 
-    def prune(self, now: float, span: float) -> None:
-        """Drop starts that no longer count, and ones from a clock that has since gone back."""
-        self.starts = sorted(s for s in self.starts if now - span < s[0] <= now + span)
+    def prune(self, now: float, window: float) -> None:
+        """Drop requests that no longer count, and ones from a clock that has since gone back."""
+        self.requests = sorted(
+            r for r in self.requests if now < r.expiry(window) and r.start <= now + window
+        )
         if self.penalty_until > now + 3600:  # a clock that went back by a lot
             self.penalty_until = 0.0
 
-    def wait_time(self, now: float, span: float, limit: int) -> float:
-        """Seconds until one more start fits (<= 0: now)."""
+    def wait_time(self, now: float, window: float, limit: int) -> float:
+        """Seconds until one more request fits (<= 0: now)."""
         waits = [self.penalty_until - now]
-        excess = len(self.starts) - limit + 1
+        excess = len(self.requests) - limit + 1
         if excess > 0:
-            waits.append(self.starts[excess - 1][0] + span - now)
+            # A request still in flight counts until a window after its answer, so it frees
+            # nothing sooner than ``now + window`` (or its lapse, if its process died).
+            expiries = sorted(
+                r.expiry(window) if r.end is not None else min(now + window, r.expiry(window))
+                for r in self.requests
+            )
+            waits.append(expiries[excess - 1] - now)
         return max(waits)
+
+    def find(self, token: str) -> int | None:
+        """The position of the request with ``token``, if the log holds it."""
+        for i, r in enumerate(self.requests):
+            if r.token == token:
+                return i
+        return None
 
 
 class SharedBudget:
@@ -92,7 +130,6 @@ class SharedBudget:
         *,
         limit: int,
         window: float,
-        margin: float | None = None,
         wall: Callable[[], float] = time.time,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
@@ -100,16 +137,11 @@ class SharedBudget:
             raise ValueError(f"limit must be at least 1, got {limit}")
         if not (math.isfinite(window) and window > 0):
             raise ValueError(f"window must be a positive number of seconds, got {window}")
-        if margin is None:
-            margin = 0.05 * window
-        if not (math.isfinite(margin) and margin >= 0):
-            raise ValueError(f"margin must be 0 or more seconds, got {margin}")
         if not _FINGERPRINT.fullmatch(key_fingerprint):
             raise ValueError(f"key_fingerprint must be a short name: {key_fingerprint!r}")
         self._inner = inner
         self._limit = limit
         self.window = window
-        self.margin = margin
         self._wall = wall
         self._sleep = sleep
         self._real_sleep = sleep is time.sleep
@@ -123,15 +155,12 @@ class SharedBudget:
         )
         self._mutex = threading.Lock()  # threads of this process: one file access at a time
         self._cond = threading.Condition()  # waiters sleep here; wake() notifies
-        # Inner start time -> our entries in the shared log (a fake clock can repeat a time).
-        self._tokens: dict[float, list[str]] = {}
+        # Inner start time -> our entries in the shared log, (token, wall start) (a fake clock
+        # can repeat a time). Its own lock: observe() looks here before taking the file.
+        self._tokens: dict[float, list[tuple[str, float]]] = {}
+        self._mutex_tokens = threading.Lock()
         self._prefix = f"{os.getpid()}-{secrets.token_hex(4)}-"
         self._counter = 0
-
-    @property
-    def span(self) -> float:
-        """How long a start counts in the shared log: ``window + margin`` seconds."""
-        return self.window + self.margin
 
     @property
     def limit(self) -> int:
@@ -165,14 +194,28 @@ class SharedBudget:
     def release_unused(self, sent_at: float) -> None:
         """Give back the slot taken at ``sent_at``, here and in the shared log."""
         self._inner.release_unused(sent_at)
-        token = self._forget(sent_at)
-        if token is not None:
+        mine = self._forget(sent_at)
+        if mine is not None:
             with self._locked() as log:
-                log.starts = [s for s in log.starts if s[1] != token]
+                log.requests = [r for r in log.requests if r.token != mine[0]]
 
     def observe(self, info: RateInfo | None, *, sent_at: float) -> None:
-        """Record the end of a request; its shared entry expires ``span`` after its start."""
-        self._forget(sent_at)
+        """Record the end of a request: its shared entry counts for one more window.
+
+        The shared end is written before the inner budget's, so it is never the later of the
+        two: one process alone is never held back by the file.
+        """
+        mine = self._forget(sent_at)
+        if mine is not None:
+            token, start = mine
+            with self._locked() as log:
+                answered = _Request(start, token, self._wall())
+                i = log.find(token)
+                if i is None:  # lapsed while in flight: it counts again, from its answer
+                    log.requests.append(answered)
+                    log.requests.sort()
+                else:
+                    log.requests[i] = answered
         self._inner.observe(info, sent_at=sent_at)
 
     def penalise(self, retry_after: float) -> None:
@@ -192,34 +235,35 @@ class SharedBudget:
         inner = self._inner.snapshot()
         now = self._wall()
         log = self._read()  # no lock: the file is only ever replaced whole
-        log.prune(now, self.span)
+        log.prune(now, self.window)
         limit = self.limit
-        wait = log.wait_time(now, self.span, limit)
+        wait = log.wait_time(now, self.window, limit)
         return replace(
             inner,
             limit=limit,
-            used=max(inner.used, len(log.starts)),
+            used=max(inner.used, len(log.requests)),
             next_slot=max(inner.next_slot, wait, 0.0),
         )
 
     # -- internals -----------------------------------------------------------------------
 
     def _try_take(self, sent_at: float) -> float:
-        """Append our start to the shared log if it has room; else return the wait."""
+        """Append our request to the shared log if it has room; else return the wait."""
         with self._locked() as log:
             now = self._wall()
-            wait = log.wait_time(now, self.span, self.limit)
+            wait = log.wait_time(now, self.window, self.limit)
             if wait > 0:
                 return wait
             self._counter += 1
             token = f"{self._prefix}{self._counter}"
-            log.starts.append((now, token))
-            self._tokens.setdefault(sent_at, []).append(token)
+            log.requests.append(_Request(now, token, None))
+            with self._mutex_tokens:
+                self._tokens.setdefault(sent_at, []).append((token, now))
             return 0.0
 
-    def _forget(self, sent_at: float) -> str | None:
-        """Drop (and return) the token of one request started at ``sent_at``."""
-        with self._mutex:
+    def _forget(self, sent_at: float) -> tuple[str, float] | None:
+        """Drop (and return) the token and wall start of one request started at ``sent_at``."""
+        with self._mutex_tokens:
             tokens = self._tokens.get(sent_at)
             if not tokens:
                 return None
@@ -243,26 +287,36 @@ class SharedBudget:
         """Read, prune and yield the log under the file lock; write it back if it changed."""
         with self._mutex, self._file_lock:
             log = self._read()
-            log.prune(self._wall(), self.span)
-            before = (list(log.starts), log.penalty_until)
+            log.prune(self._wall(), self.window)
+            before = (list(log.requests), log.penalty_until)
             yield log
-            if (log.starts, log.penalty_until) != before:
+            if (log.requests, log.penalty_until) != before:
                 self._write(log)
 
     def _read(self) -> _Log:
         try:
             data = json.loads(self.path.read_bytes())
-            starts = [(float(t), str(tok)) for t, tok in data["starts"]]
+            if "requests" in data:
+                requests = [
+                    _Request(float(t), str(tok), None if end is None else float(end))
+                    for t, tok, end in data["requests"]
+                ]
+            else:  # version 1 (starts only): as if answered when they started
+                requests = [_Request(float(t), str(tok), float(t)) for t, tok in data["starts"]]
             penalty = float(data.get("penalty_until", 0.0))
         except (OSError, ValueError, TypeError, KeyError, AttributeError):
             return _Log()  # missing or corrupt: start afresh rather than block for ever
-        starts = [s for s in starts if math.isfinite(s[0])]
-        return _Log(starts=starts, penalty_until=penalty if math.isfinite(penalty) else 0.0)
+        requests = [
+            r
+            for r in requests
+            if math.isfinite(r.start) and (r.end is None or math.isfinite(r.end))
+        ]
+        return _Log(requests=requests, penalty_until=penalty if math.isfinite(penalty) else 0.0)
 
     def _write(self, log: _Log) -> None:
         payload = {
             "version": _FILE_VERSION,
-            "starts": [[t, tok] for t, tok in log.starts],
+            "requests": [list(r) for r in log.requests],
             "penalty_until": log.penalty_until,
         }
         fd, tmp = tempfile.mkstemp(dir=self.dir, prefix=f".{self.path.name}.", suffix=".tmp")

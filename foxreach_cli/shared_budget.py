@@ -206,17 +206,20 @@ class SharedBudget:
         two: one process alone is never held back by the file.
         """
         mine = self._forget(sent_at)
-        if mine is not None:
-            token, start = mine
-            with self._locked() as log:
-                answered = _Request(start, token, self._wall())
-                i = log.find(token)
-                if i is None:  # lapsed while in flight: it counts again, from its answer
-                    log.requests.append(answered)
-                    log.requests.sort()
-                else:
-                    log.requests[i] = answered
-        self._inner.observe(info, sent_at=sent_at)
+        try:
+            if mine is not None:
+                token, start = mine
+                with self._locked() as log:
+                    answered = _Request(start, token, self._wall())
+                    i = log.find(token)
+                    if i is None:  # lapsed while in flight: it counts again, from its answer
+                        log.requests.append(answered)
+                        log.requests.sort()
+                    else:
+                        log.requests[i] = answered
+        finally:
+            # Even if the file cannot be written, this process's budget learns of the answer.
+            self._inner.observe(info, sent_at=sent_at)
 
     def penalise(self, retry_after: float) -> None:
         """After a 429: no process on this key starts a request for ``retry_after`` seconds."""

@@ -68,6 +68,7 @@ from typer.testing import CliRunner
 
 from foxreach_cli.cli import app
 from foxreach_cli.read import open_source
+from tests.accounting import assert_accounted, assert_split_locally
 from tests.bad_corpus import CASES, HUGE_CELL, WIDE_COLUMNS, write_case
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -188,14 +189,8 @@ def test_every_case_is_imported_or_refused_in_one_sentence(tmp_path: Path, name:
         assert outcome.exit_code == 0, outcome.stderr
         report = outcome.report
         assert report["rowsRead"] == expected
-        assert report["rowsRead"] == report["valid"] + report["invalid"] + report["localDuplicates"]
-        assert report["rowsRead"] == (
-            report["created"]
-            + report["restored"]
-            + report["duplicates"]
-            + report["errors"]
-            + report["notSent"]
-        )
+        assert_split_locally(report)
+        assert_accounted(report)
         assert report["notSent"] == report["valid"]
         # The rejected file names exactly the rows the report rejects.
         assert set(outcome.rejected) == set(outcome.errors) | set(outcome.duplicates)

@@ -13,6 +13,7 @@ import pytest
 from typer.testing import CliRunner
 
 from foxreach_cli.cli import app
+from tests.accounting import assert_accounted, assert_split_locally
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "sample_data"
@@ -38,16 +39,10 @@ def test_dry_run_of_the_sample_accounts_for_every_row():
     report = dry_json(str(SAMPLE / "leads.csv"))
     assert report["dryRun"] is True
     assert report["rowsRead"] == 200
-    assert report["rowsRead"] == report["valid"] + report["invalid"] + report["localDuplicates"]
+    assert_split_locally(report)
     assert report["notSent"] == report["valid"]
     assert report["created"] == report["restored"] == 0
-    assert report["rowsRead"] == (
-        report["created"]
-        + report["restored"]
-        + report["duplicates"]
-        + report["errors"]
-        + report["notSent"]
-    )
+    assert_accounted(report)
     # The sample's planted problems (see sample_data/generate.py), by spreadsheet row.
     errors = {e["row"]: e["reason"] for e in report["errorDetails"]}
     assert {9, 25, 43, 79, 153} <= set(errors)  # blank, 'jane.doe@', 'bob@@', 'lead' status, space

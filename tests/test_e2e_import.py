@@ -15,6 +15,7 @@ import pytest
 from typer.testing import CliRunner
 
 from foxreach_cli.cli import app
+from tests.accounting import assert_accounted
 
 runner = CliRunner()
 FAST = ["--rate-window", "2", "--rate-limit", "1000"]
@@ -65,12 +66,6 @@ def stored(sandbox, key: str, *, active_only: bool = True) -> list[dict]:
     return [x for x in leads if not (active_only and x.get("deletedAt"))]
 
 
-def identity(r: dict) -> bool:
-    return (
-        r["rowsRead"] == r["created"] + r["restored"] + r["duplicates"] + r["errors"] + r["notSent"]
-    )
-
-
 def test_import_stores_every_valid_unique_lead_exactly_once(sandbox, api_key, tmp_path):
     path, valid = make_csv(tmp_path / "leads.csv", 2500, bad=(5, 600, 2400), dups=(7, 1500))
     code, r = import_json(sandbox.base_url, api_key, str(path))
@@ -81,7 +76,7 @@ def test_import_stores_every_valid_unique_lead_exactly_once(sandbox, api_key, tm
     assert r["created"] == len(leads) == 2495
     assert (r["errors"], r["duplicates"], r["notSent"]) == (3, 2, 0)
     assert r["requests"] == 3  # 2495 leads in batches of 1000
-    assert identity(r)
+    assert_accounted(r)
     lead = next(x for x in leads if x["email"] == "lead42@example.com")
     assert lead["phone"] == "0000000042"  # sent as text, leading zero kept
     assert lead["customFields"] == {"Industry": "SaaS"}
@@ -135,7 +130,7 @@ def test_more_than_100_duplicates_in_a_mixed_batch_are_unresolved_until_exact_re
     assert (r["created"], r["duplicates"]) == (400, 400)
     assert len(r["duplicateEmails"]) == 100
     assert r["unresolved"] == 700  # 400 created + 300 unlisted duplicates, not guessed
-    assert identity(r)
+    assert_accounted(r)
 
     again, _ = make_csv(tmp_path / "again.csv", 1000)  # 800 known + 200 new
     _, exact = import_json(sandbox.base_url, api_key, str(again), "--exact-report")
@@ -177,7 +172,7 @@ def test_server_faults_and_dropped_connections_lose_nothing_and_store_nothing_tw
     # a dropped request was stored; its resend comes back as duplicates, reported as ours
     assert r["created"] + r["duplicatesFromRetries"] == len(leads)
     assert (r["duplicatesFromRetries"] > 0) == (sandbox.stats.injected_drops > 0)
-    assert identity(r)
+    assert_accounted(r)
 
 
 def test_plan_limit_fills_capacity_keeps_the_rest_and_exits_4(sandbox_factory, api_key, tmp_path):
@@ -188,7 +183,7 @@ def test_plan_limit_fills_capacity_keeps_the_rest_and_exits_4(sandbox_factory, a
     assert code == 4
     assert len(stored(sandbox, api_key)) == r["created"] == 1234
     assert r["notSent"] == 3000 - 1234
-    assert identity(r)
+    assert_accounted(r)
     with open(rejected, newline="", encoding="utf-8") as fh:
         rows = list(csv.DictReader(fh))
     assert len(rows) == 3000 - 1234

@@ -32,6 +32,7 @@ from typer.testing import CliRunner
 
 from foxreach_cli.cli import app
 from foxreach_cli.report import neutralise_formula
+from tests.accounting import assert_accounted, assert_split_locally
 
 runner = CliRunner()
 
@@ -199,14 +200,8 @@ def test_any_table_is_accounted_for_row_by_row(tmp_path_factory, table, layout, 
 
     # 1. accounting
     assert report["rowsRead"] == len(data)
-    assert report["rowsRead"] == report["valid"] + report["invalid"] + report["localDuplicates"]
-    assert report["rowsRead"] == (
-        report["created"]
-        + report["restored"]
-        + report["duplicates"]
-        + report["errors"]
-        + report["notSent"]
-    )
+    assert_split_locally(report)
+    assert_accounted(report)
     errors = {e["row"]: e for e in report["errorDetails"]}
     dups = {d["row"]: d for d in report["duplicateDetails"]}
     assert len(errors) == len(report["errorDetails"]) == report["invalid"]

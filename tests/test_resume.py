@@ -18,6 +18,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.accounting import assert_accounted
+
 ROW_COUNT = 4000
 BATCH = "100"
 
@@ -107,9 +109,7 @@ def test_sigkill_at_a_random_point_then_resume_imports_each_lead_exactly_once(
     assert sorted(emails) == sorted(valid), "every valid unique lead exactly once"
     assert code == 0
     assert r["rowsRead"] == ROW_COUNT
-    assert (
-        r["rowsRead"] == r["created"] + r["restored"] + r["duplicates"] + r["errors"] + r["notSent"]
-    )
+    assert_accounted(r)
     assert r["notSent"] == 0
     # Rows the killed run sent without an answer come back as duplicates marked as ours;
     # nothing pre-existed in this workspace, so every other duplicate is a local one.
@@ -229,9 +229,7 @@ def test_ctrl_c_finishes_requests_in_flight_reports_and_exits_130(sandbox_factor
     r = json.loads(out)
     assert r["stoppedBecause"] == "interrupted"
     assert r["rowsRead"] == ROW_COUNT  # the rest was read locally and accounted for
-    assert (
-        r["rowsRead"] == r["created"] + r["restored"] + r["duplicates"] + r["errors"] + r["notSent"]
-    )
+    assert_accounted(r)
     assert r["notSent"] > 0 and r["created"] == len(stored_emails(sandbox, "otr_ctrl_c"))
 
     code, again = run_to_end(cmd)

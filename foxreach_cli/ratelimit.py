@@ -349,12 +349,11 @@ class RateBudget:
                 default=math.inf,
             )
             self._blind_ends = [end for end in self._blind_ends if end > oldest]
-        allowance = self._server_allowance()
-        if allowance is not None and allowance <= 0:
-            # Blocked until every view that says no has expired (an answer that changes the
-            # picture sooner wakes the waiters).
-            blocking = [
-                v.until for v in self._views if v.allowance(self._in_flight, self._blind_ends) <= 0
-            ]
+        # Blocked until every view that says no has expired (an answer that changes the
+        # picture sooner wakes the waiters).
+        blocking = [
+            v.until for v in self._views if v.allowance(self._in_flight, self._blind_ends) <= 0
+        ]
+        if blocking:
             waits.append(max(blocking) - now)
         return max(waits)

@@ -2,7 +2,8 @@
 
 Every outcome of a request becomes either an :class:`ImportResponse` or one of the errors of
 :mod:`foxreach_cli.errors`, with the response's ``X-RateLimit-*`` headers attached
-(``exc.rate``, read with :func:`rate_of`) so the rate budget learns from failures too.
+(``exc.rate``, read with :func:`rate_of`) so the rate budget learns from failures too, and
+the answer's round trip on the wire (``exc.round_trip``, :func:`round_trip_of`).
 
 How failures are read (the retry policy reads the type, not the message):
 
@@ -75,6 +76,7 @@ class ImportResponse:
 
     data: dict[str, Any]  # the "data" object as the server sent it
     rate: RateInfo | None  # its X-RateLimit-* headers
+    round_trip: float | None = None  # seconds from writing the request to the whole answer
 
 
 def check_base_url(url: str) -> str:
@@ -137,6 +139,31 @@ def mask_key(key: str) -> str:
 def rate_of(exc: BaseException) -> RateInfo | None:
     """The ``X-RateLimit-*`` headers attached to an error raised by the client, if any."""
     return getattr(exc, "rate", None)
+
+
+def round_trip_of(exc: BaseException) -> float | None:
+    """The round trip of the answer behind an error raised by the client (``None``: no answer)."""
+    return getattr(exc, "round_trip", None)
+
+
+class _WireClock:
+    """httpcore's ``trace`` hook: when the request's first byte went out on a connection.
+
+    A round trip timed from there leaves out the wait for a pooled connection and the TCP and
+    TLS handshakes of a new one, which happen before the server can count the request.
+    """
+
+    __slots__ = ("started",)
+
+    def __init__(self) -> None:
+        self.started = time.monotonic()  # fallback for transports that do not trace
+
+    def __call__(self, event: str, info: dict[str, Any]) -> None:
+        if event.endswith("send_request_headers.started"):
+            self.started = time.monotonic()
+
+    def since(self) -> float:
+        return max(0.0, time.monotonic() - self.started)
 
 
 class FoxReachClient:
@@ -212,17 +239,21 @@ class FoxReachClient:
         # orjson: a 1000-lead body encodes ~10x faster than with json, and the encoding runs
         # under the GIL in the sender's workers while the calling thread builds batches.
         body = orjson.dumps({"leads": leads, "restoreSoftDeleted": bool(restore)})
+        wire = _WireClock()
         try:
-            response = self._http.post(IMPORT_PATH, content=body)
+            response = self._http.post(IMPORT_PATH, content=body, extensions={"trace": wire})
         except httpx.TransportError as exc:
             raise self._transport_error(exc) from None
+        round_trip = wire.since()
         rate = RateInfo.from_headers(response.headers)
         try:
             if response.status_code == 200:
-                return ImportResponse(data=self._import_data(response), rate=rate)
+                data = self._import_data(response)
+                return ImportResponse(data=data, rate=rate, round_trip=round_trip)
             raise self._status_error(response)
         except FoxReachImportError as exc:
             exc.rate = rate  # type: ignore[attr-defined]
+            exc.round_trip = round_trip  # type: ignore[attr-defined]
             raise
 
     # -- translation -------------------------------------------------------------------

@@ -3,14 +3,24 @@
 API.md gives two readings of the server's limit (a *fixed* 60-second window on the lead pages,
 a *sliding* window on the rate-limiting page). :class:`RateBudget` is safe under both:
 
-- **Local sliding log.** Every request start is logged; a logged request stops counting only
-  ``window`` seconds after its *response arrived*. The server counted the request somewhere
-  between our start and the response, so keying the expiry on the response time (not on the
-  start) keeps any two requests that share a slot at least ``window`` apart *as the server saw
-  them*, whatever the latency. No ``window``-second span can then hold more than ``limit``
-  requests, which also rules out the "100 at the end of one fixed window, 100 at the start of
-  the next" burst. Cost: a slot is reused after ``window + latency`` instead of ``window``
-  (about 1.6 % of the ceiling at 1 s latency).
+- **Local sliding log.** Every request start is logged; a logged request stops counting
+  ``window`` seconds after the server *counted* it. When that was is not said, only bounded:
+  somewhere between our start and the answer. Keying the expiry on the start is what API.md
+  calls safe ("never sends more than the limit in any 60-second span"), but a request that
+  met a queue on its way in was counted later than it was sent, and under the sliding reading
+  the request that reuses its slot could then land inside its window. Keying on the answer is
+  safe whatever the delays, but spends a round trip per slot per window (3 % of a 10-second
+  window at 0.3 s latency). The log keys on the answer *less the fastest round trip seen*
+  (the floor, timed from the first byte on the wire, so a connection's handshakes are left
+  out): the request that reuses the slot is sent at ``answer - floor + window`` and counted
+  one way-in later, while the answered one was counted one way-out (server work and the way
+  back) before its answer. They are a window apart as long as no leg of any exchange is faster
+  than on the fastest one (the assumption NTP makes; queueing only adds). The expiry is never
+  earlier than the start-keyed one, and a request that got no answer keys on its failure (a
+  timeout or a dropped connection may have been counted just before it failed). No
+  ``window``-second span then holds more than ``limit`` requests as the server saw them,
+  which also rules out the "100 at the end of one fixed window, 100 at the start of the next"
+  burst.
 - **Server headers win.** The budget belongs to the key, and another process may be spending
   it, so every response's ``X-RateLimit-Remaining``/``-Reset`` is a constraint of its own: the
   server said ``Remaining = r`` when it counted that request, and every request of ours it may
@@ -125,8 +135,11 @@ class Budget(Protocol):
         """Give back a slot that was acquired but never used for a request."""
         ...
 
-    def observe(self, info: RateInfo | None, *, sent_at: float) -> None:
-        """Record that the request started at ``sent_at`` got an answer (or failed)."""
+    def observe(
+        self, info: RateInfo | None, *, sent_at: float, round_trip: float | None = None
+    ) -> None:
+        """Record that the request started at ``sent_at`` ended; ``round_trip`` is the wire time
+        of its HTTP answer (any status), ``None`` when it failed without one."""
         ...
 
     def penalise(self, retry_after: float) -> None:
@@ -146,6 +159,7 @@ class Budget(Protocol):
 class _Entry:
     start: float
     end: float | None = None  # when the response (or failure) came back
+    answered: bool = False  # a response came: the server counted it a floor before, or sooner
 
 
 @dataclass(frozen=True)
@@ -212,6 +226,7 @@ class RateBudget:
         # at any moment before they ended, so they weigh on every view that started earlier.
         self._blind_ends: list[float] = []
         self._penalty_until = -math.inf
+        self._floor = math.inf  # the fastest round trip that got an answer
 
     @property
     def limit(self) -> int:
@@ -262,19 +277,27 @@ class RateBudget:
                     break
             self._cond.notify_all()
 
-    def observe(self, info: RateInfo | None, *, sent_at: float) -> None:
+    def observe(
+        self, info: RateInfo | None, *, sent_at: float, round_trip: float | None = None
+    ) -> None:
         """Record the end of the request started at ``sent_at`` and the server's headers.
 
         Call it once for every acquired slot that was used, whatever the outcome (``info`` is
-        ``None`` when no response came): the slot's window starts counting from now.
+        ``None`` when no response came, or one came without rate headers). ``round_trip`` is
+        the seconds from the request's first byte on the wire to its whole answer, whatever
+        the status, or ``None`` when no answer came: the slot then stops counting one window
+        after now less the fastest round trip seen, else one window after now.
         """
         with self._cond:
             now = self._clock()
             for entry in self._log:
                 if entry.end is None and entry.start == sent_at:
                     entry.end = now
+                    entry.answered = round_trip is not None
                     self._in_flight -= 1
                     break
+            if round_trip is not None:
+                self._floor = min(self._floor, max(0.0, round_trip))
             if info is not None and info.limit is not None and info.limit > 0:
                 self._server_limit = info.limit
             if info is not None and info.remaining is not None:
@@ -282,6 +305,12 @@ class RateBudget:
             else:
                 self._blind_ends.append(now)
             self._cond.notify_all()
+
+    def lead(self, round_trip: float) -> float:
+        """How long before its answer the server counted, at the latest, a request answered
+        after ``round_trip`` seconds: the fastest round trip seen, this one included."""
+        with self._cond:
+            return max(0.0, min(self._floor, round_trip))
 
     def penalise(self, retry_after: float) -> None:
         """After a 429: no request starts before ``now + retry_after`` (the longest one wins)."""
@@ -325,6 +354,13 @@ class RateBudget:
         self._views = [v for v in self._views if not view.covers(v)]
         self._views.append(view)
 
+    @staticmethod
+    def _expiry(entry: _Entry, floor: float, window: float) -> float:
+        """When an answered or failed request stops counting (see the module docstring)."""
+        assert entry.end is not None
+        counted_by = entry.end - floor if entry.answered else entry.end
+        return max(entry.start, counted_by) + window
+
     def _server_allowance(self) -> int | None:
         """How many more may start by the server's live views (``None``: no view)."""
         if not self._views:
@@ -335,10 +371,14 @@ class RateBudget:
         """Seconds until one more request may start (<= 0: now; inf: when a response comes)."""
         waits = [self._penalty_until - now]
         window = self.window
-        self._log = [e for e in self._log if e.end is None or e.end + window > now]
+        floor = 0.0 if math.isinf(self._floor) else self._floor
+        # Re-keyed with the floor as it stands: it only ever shrinks, so expiries only move later.
+        self._log = [e for e in self._log if e.end is None or self._expiry(e, floor, window) > now]
         excess = len(self._log) - self.limit + 1
         if excess > 0:
-            expiries = sorted(e.end + window for e in self._log if e.end is not None)
+            expiries = sorted(
+                self._expiry(e, floor, window) for e in self._log if e.end is not None
+            )
             waits.append(expiries[excess - 1] - now if len(expiries) >= excess else math.inf)
         self._views = [v for v in self._views if v.until > now]
         if self._blind_ends:

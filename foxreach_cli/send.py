@@ -30,7 +30,8 @@ Per request (``budget.acquire()`` before every attempt, retries and splits inclu
 
 Why ``concurrency = 16``: on average the budget allows one request every 0.6 s (100/min), and
 2-3 requests in flight would keep up with 1-2 s requests. But a slot frees one window after
-its answer, so the budget comes back in bursts shaped like the previous window: with few
+its answer (less the fastest round trip, see :mod:`foxreach_cli.ratelimit`), so the budget
+comes back in bursts shaped like the previous window: with few
 requests in flight a window's requests go out one latency after another, that spread is
 copied into every later window and the run falls well short of the ceiling (measured: 69% of
 the ideal schedule with 4). With 16 in flight and batches built ahead (``prefetch``), a
@@ -48,7 +49,7 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 
-from .client import FoxReachClient, rate_of
+from .client import FoxReachClient, rate_of, round_trip_of
 from .errors import (
     ApiError,
     AuthError,
@@ -427,14 +428,14 @@ class Sender:
             try:
                 response = self._client.import_leads(leads, restore=policy.restore)
             except BaseException as exc:
-                self._budget.observe(rate_of(exc), sent_at=sent_at)
+                self._budget.observe(rate_of(exc), sent_at=sent_at, round_trip=round_trip_of(exc))
                 status = exc.status if isinstance(exc, ApiError) else None
                 self._emit(RequestFinished(batch.seq, len(idx), status, time.monotonic() - started))
                 if not isinstance(exc, TransientError):
                     raise
                 error = exc
             else:
-                self._budget.observe(response.rate, sent_at=sent_at)
+                self._budget.observe(response.rate, sent_at=sent_at, round_trip=response.round_trip)
                 self._emit(RequestFinished(batch.seq, len(idx), 200, time.monotonic() - started))
                 return Reply(indices=list(idx), data=response.data, ambiguous=ambiguous)
 

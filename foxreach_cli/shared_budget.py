@@ -10,14 +10,16 @@ shared through a small JSON file in the state directory::
                                                      "penalty_until": t}   (unix seconds)
 
 The shared log follows the same rule as the in-process one: a request counts from its start
-until one ``window`` after its answer (``end``; ``null`` while in flight), since the server
-counted it somewhere in between. :meth:`SharedBudget.acquire` first takes the inner budget's
-slot, then, under the file lock, reads the log and appends its own request if fewer than
-``limit`` count; otherwise it waits, *outside* the file lock, until the soonest one stops
-counting, and tries again. :meth:`SharedBudget.observe` writes the answer's time. So, as the
-server sees them, no ``window`` span holds more than ``limit`` requests of all the processes
-together, whatever the latency, and one process alone runs exactly as fast as without the
-file. (Counting from the start plus a fixed margin instead cost 5 % of every window.)
+until one ``window`` after the server counted it, at the latest (``end``; ``null`` while in
+flight): the answer's time less the fastest round trip this process has seen, or the failure's
+time for a request that got no answer (see :mod:`foxreach_cli.ratelimit`).
+:meth:`SharedBudget.acquire` first takes the inner budget's slot, then, under the file lock,
+reads the log and appends its own request if fewer than ``limit`` count; otherwise it waits,
+*outside* the file lock, until the soonest one stops counting, and tries again.
+:meth:`SharedBudget.observe` writes that ``end``. So, as the server sees them, no ``window``
+span holds more than ``limit`` requests of all the processes together, and one process alone
+runs exactly as fast as without the file. (Counting from the start plus a fixed margin
+instead cost 5 % of every window.)
 
 A process that dies with a request in flight leaves an entry without ``end``: it stops counting
 ``2 * window`` after its start (a request unanswered that long has timed out).
@@ -67,10 +69,10 @@ class _Request(NamedTuple):
 
     start: float
     token: str
-    end: float | None  # when its answer (or failure) came; None while in flight
+    end: float | None  # counted by the server by then at the latest; None while in flight
 
     def expiry(self, window: float) -> float:
-        """When it stops counting: a window after its answer, or its lapse if unanswered."""
+        """When it stops counting: a window after ``end``, or its lapse if still in flight."""
         return self.end + window if self.end is not None else self.start + _LAPSE * window
 
 
@@ -94,7 +96,7 @@ class _Log:
         waits = [self.penalty_until - now]
         excess = len(self.requests) - limit + 1
         if excess > 0:
-            # A request still in flight counts until a window after its answer, so it frees
+            # A request still in flight may be counted as late as its answer, so it frees
             # nothing sooner than ``now + window`` (or its lapse, if its process died).
             expiries = sorted(
                 r.expiry(window) if r.end is not None else min(now + window, r.expiry(window))
@@ -199,7 +201,9 @@ class SharedBudget:
             with self._locked() as log:
                 log.requests = [r for r in log.requests if r.token != mine[0]]
 
-    def observe(self, info: RateInfo | None, *, sent_at: float) -> None:
+    def observe(
+        self, info: RateInfo | None, *, sent_at: float, round_trip: float | None = None
+    ) -> None:
         """Record the end of a request: its shared entry counts for one more window.
 
         The shared end is written before the inner budget's, so it is never the later of the
@@ -209,17 +213,19 @@ class SharedBudget:
         try:
             if mine is not None:
                 token, start = mine
+                lead = 0.0 if round_trip is None else self._inner.lead(round_trip)
                 with self._locked() as log:
-                    answered = _Request(start, token, self._wall())
+                    counted_by = max(start, self._wall() - lead)
+                    answered_entry = _Request(start, token, counted_by)
                     i = log.find(token)
                     if i is None:  # lapsed while in flight: it counts again, from its answer
-                        log.requests.append(answered)
+                        log.requests.append(answered_entry)
                         log.requests.sort()
                     else:
-                        log.requests[i] = answered
+                        log.requests[i] = answered_entry
         finally:
             # Even if the file cannot be written, this process's budget learns of the answer.
-            self._inner.observe(info, sent_at=sent_at)
+            self._inner.observe(info, sent_at=sent_at, round_trip=round_trip)
 
     def penalise(self, retry_after: float) -> None:
         """After a 429: no process on this key starts a request for ``retry_after`` seconds."""

@@ -17,6 +17,7 @@ from foxreach_cli.client import (
     check_base_url,
     mask_key,
     rate_of,
+    round_trip_of,
 )
 from foxreach_cli.errors import (
     ApiError,
@@ -322,7 +323,53 @@ def test_network_failures_are_transient_and_say_whether_sent(
     assert info.value.ambiguous is ambiguous
     assert info.value.status is None
     assert rate_of(info.value) is None
+    assert round_trip_of(info.value) is None  # no answer: the budget keys on the failure
     assert_key_hidden(info.value)
+
+
+# -- the round trip the rate budget keys on ----------------------------------------------------
+
+
+class _SlowConnectTransport(httpx.BaseTransport):
+    """Waits ``connect`` seconds (a handshake), then reports the request on the wire as httpcore
+    does and answers ``serve`` seconds later with ``status``."""
+
+    def __init__(self, connect: float, serve: float, status: int = 200) -> None:
+        self.connect, self.serve, self.status = connect, serve, status
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        time.sleep(self.connect)
+        request.extensions["trace"]("http11.send_request_headers.started", {"request": request})
+        time.sleep(self.serve)
+        body = {"data": ok_body(created=1)["data"]} if self.status == 200 else {"detail": "no"}
+        return httpx.Response(self.status, json=body)
+
+
+@pytest.mark.parametrize("status", [200, 500])
+def test_round_trip_is_timed_from_the_first_byte_on_the_wire(status: int) -> None:
+    # The connection's handshake happens before the server can count the request: left out.
+    transport = _SlowConnectTransport(connect=0.3, serve=0.05, status=status)
+    with FoxReachClient(BASE, KEY, transport=transport) as slow:
+        if status == 200:
+            round_trip = slow.import_leads([{"email": "a@b.co"}]).round_trip
+        else:
+            with pytest.raises(TransientError) as info:
+                slow.import_leads([{"email": "a@b.co"}])
+            round_trip = round_trip_of(info.value)
+    assert round_trip is not None
+    assert 0.05 <= round_trip < 0.3
+
+
+def test_round_trip_without_a_trace_covers_the_whole_call(
+    client: FoxReachClient, httpx_mock: HTTPXMock
+) -> None:
+    def slow(request: httpx.Request) -> httpx.Response:
+        time.sleep(0.05)
+        return httpx.Response(200, json=ok_body(created=1))
+
+    httpx_mock.add_callback(slow, url=URL)
+    round_trip = client.import_leads([{"email": "a@b.co"}]).round_trip
+    assert round_trip is not None and round_trip >= 0.05
 
 
 # -- the key never shows -----------------------------------------------------------------------

@@ -59,14 +59,51 @@ def test_limit_plus_one_waits_a_window_after_the_first_answer() -> None:
     assert budget.acquire() == pytest.approx(62.5)
 
 
-def test_expiry_counts_from_the_answer_not_the_start() -> None:
-    # A slow request may have reached the server late: its slot frees a window after the answer.
+def test_expiry_counts_from_the_failure_when_no_answer_came() -> None:
+    # A request that failed without an answer may have reached the server just before it
+    # failed: its slot frees a window after the failure, not after the start.
     t = FakeTime()
     budget = budget_for(t, limit=1, window=10)
     first = budget.acquire()
     t.now = 4.0
     budget.observe(None, sent_at=first)
     assert budget.acquire() == pytest.approx(14.0)
+
+
+def test_answered_slot_frees_a_window_after_the_answer_less_the_fastest_round_trip() -> None:
+    t = FakeTime()
+    budget = budget_for(t, limit=1, window=10)
+    first = budget.acquire()
+    t.now = 0.4
+    budget.observe(None, sent_at=first, round_trip=0.4)
+    second = budget.acquire()
+    assert second == pytest.approx(10.0)  # the answer (0.4) - the floor (0.4) + the window
+    t.now = 11.5  # a slower answer: queued somewhere, so counted up to 1.1 s after it was sent
+    budget.observe(None, sent_at=second, round_trip=1.5)
+    assert budget.acquire() == pytest.approx(21.1)  # 11.5 - 0.4 + 10
+
+
+def test_a_faster_answer_lowers_the_floor_for_the_slots_already_answered() -> None:
+    t = FakeTime()
+    budget = budget_for(t, limit=2, window=10)
+    slow, fast = budget.acquire(), budget.acquire()
+    t.now = 2.0
+    budget.observe(None, sent_at=slow, round_trip=2.0)  # floor 2.0: slow counted by 0.0
+    t.now = 2.5
+    budget.observe(None, sent_at=fast, round_trip=0.5)  # floor 0.5: slow counted by 1.5
+    assert budget.acquire() == pytest.approx(11.5)
+    assert budget.acquire() == pytest.approx(12.0)  # fast: 2.5 - 0.5 + 10
+
+
+def test_the_wire_round_trip_can_only_lower_the_floor_never_free_a_slot_before_its_start() -> None:
+    # A round trip reported longer than the time since acquire (a clock mix-up) is clamped:
+    # the slot still counts for a whole window from its start.
+    t = FakeTime()
+    budget = budget_for(t, limit=1, window=10)
+    first = budget.acquire()
+    t.now = 0.2
+    budget.observe(None, sent_at=first, round_trip=5.0)
+    assert budget.acquire() == pytest.approx(10.0)
 
 
 def test_slot_held_by_a_request_in_flight_waits_for_its_answer() -> None:
@@ -301,10 +338,19 @@ class SimServer:
 class Simulation:
     """Single-threaded discrete events: arrivals at the server and answers to the budget."""
 
-    def __init__(self, budget_limit: int, server: SimServer, window: float, offset: float) -> None:
+    def __init__(
+        self,
+        budget_limit: int,
+        server: SimServer,
+        window: float,
+        offset: float,
+        *,
+        report_round_trip: bool = False,
+    ) -> None:
         self.now = 0.0
         self.offset = offset
         self.server = server
+        self.report_round_trip = report_round_trip  # else every answer is observed as a failure
         # (time, tie-breaker, kind, sent_at, latency, info)
         self.events: list[tuple[float, int, str, float, float, RateInfo | None]] = []
         self.n = 0
@@ -329,7 +375,8 @@ class Simulation:
                 answer = self.server.hit(self.offset + at)
                 self.push(sent_at + latency, "answer", sent_at, latency, answer)
             else:
-                self.budget.observe(info, sent_at=sent_at)
+                round_trip = latency if self.report_round_trip else None
+                self.budget.observe(info, sent_at=sent_at, round_trip=round_trip)
         self.now = max(self.now, target)
 
     def push(
@@ -408,3 +455,50 @@ def test_local_log_alone_keeps_starts_within_limit(gaps: list[float], limit: int
         budget.observe(None, sent_at=sent)  # answered at once
     for i in range(len(starts) - limit):
         assert starts[i + limit] - starts[i] >= 10.0 - 1e-9
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    requests=st.lists(
+        st.tuples(
+            st.floats(0.0, 3.0),  # gap before the next request is wanted
+            st.floats(0.0, 4.0),  # queueing on the way in, before the server counts it
+            st.floats(0.0, 4.0),  # queueing after the count (server work, the way back)
+        ),
+        min_size=1,
+        max_size=120,
+    ),
+    way_in=st.floats(0.0, 1.0),
+    way_out=st.floats(0.01, 2.0),
+    mode=st.sampled_from(["fixed", "sliding"]),
+    limit=st.integers(1, 12),
+    offset=st.floats(0.0, 100.0),
+    round_reset=st.sampled_from(["ceil", "floor"]),
+)
+def test_floor_keyed_slots_are_safe_when_the_fastest_exchange_met_no_queue(
+    requests: list[tuple[float, float, float]],
+    way_in: float,
+    way_out: float,
+    mode: str,
+    limit: int,
+    offset: float,
+    round_reset: str,
+) -> None:
+    """Fixed delays each way plus any queueing: keyed on the answer less the fastest round
+    trip, no window-span holds more than ``limit`` arrivals, as long as the fastest exchange
+    was answered first (the first request here meets no queue)."""
+    window = 20.0
+    server = SimServer(mode, limit, window, round_reset)
+    sim = Simulation(limit, server, window, EPOCH + offset, report_round_trip=True)
+    for n, (gap, queue_in, queue_out) in enumerate(requests):
+        if n == 0:
+            queue_in = queue_out = 0.0
+        sim.run_until(sim.now + gap)
+        latency = way_in + queue_in + way_out + queue_out
+        assert sim.send(latency, (way_in + queue_in) / latency) == sim.now
+    sim.run_until(math.inf)
+
+    assert server.refused == 0
+    arrivals = sorted(sim.arrivals)
+    for i in range(len(arrivals) - limit):
+        assert arrivals[i + limit] - arrivals[i] >= window - 1e-9

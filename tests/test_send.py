@@ -467,6 +467,33 @@ def test_batches_are_built_ahead_while_every_worker_waits() -> None:
     assert all(waited)
 
 
+def test_the_budget_learns_the_round_trip_of_answers_and_none_for_failures() -> None:
+    answers = iter(
+        [httpx.Response(503, json={"detail": "busy"}), httpx.ConnectError("refused"), ok(5)]
+    )
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        answer = next(answers)
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
+
+    h = Harness(handler)
+    observed: list[float | None] = []
+    observe = h.budget.observe
+
+    def spy(info: Any, *, sent_at: float, round_trip: float | None = None) -> None:
+        observed.append(round_trip)
+        observe(info, sent_at=sent_at, round_trip=round_trip)
+
+    h.budget.observe = spy  # type: ignore[method-assign]
+    outcome = h.run([make_batch(5)])
+    assert outcome.fatal is None
+    assert [r.data["created"] for r in h.result().replies] == [5]
+    # 503 and 200 were answers (timed); the refused connection was not.
+    assert [rt is not None for rt in observed] == [True, False, True]
+
+
 def test_rate_budget_is_never_exceeded_in_a_simulated_run() -> None:
     starts: list[float] = []
     h: Harness

@@ -106,6 +106,23 @@ def test_a_shared_entry_counts_until_a_window_after_its_answer(tmp_path: Path) -
     assert send(a, clock) == at(64.0)
 
 
+def test_an_answered_entry_counts_until_a_window_after_the_answer_less_the_floor(
+    tmp_path: Path,
+) -> None:
+    clock = FakeTime()
+    a, b = make(tmp_path, clock, limit=2), make(tmp_path, clock, limit=2)
+    fast, slow = b.acquire(), b.acquire()
+    assert fast is not None and slow is not None
+    clock.now += 0.5
+    b.observe(None, sent_at=fast, round_trip=0.5)  # the fastest exchange: counted by T0
+    clock.now += 3.5
+    b.observe(None, sent_at=slow, round_trip=4.0)  # queued: counted by 4.0 - 0.5
+    assert sorted(entry[2] for entry in shared_entries(tmp_path)) == [at(0.0), at(3.5)]
+    # a, another process on the key, waits for those very times plus a window.
+    assert send(a, clock) == at(60.0)
+    assert send(a, clock) == at(63.5)
+
+
 def test_a_request_in_flight_elsewhere_blocks_until_answered_plus_a_window(
     tmp_path: Path,
 ) -> None:

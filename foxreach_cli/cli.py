@@ -44,6 +44,7 @@ from .models import LEAD_STATUSES, MAX_BATCH
 from .pipeline import RunResult, run_import
 from .progress import FanOut, LogProgress, Progress, RichProgress
 from .render import one_line, render_report
+from .runtime import tune_gc
 
 if TYPE_CHECKING:
     from .sandbox.server import RunningSandbox
@@ -614,6 +615,7 @@ _mount_sandbox()
 
 def main() -> None:
     """Console-script entry point."""
+    tune_gc()
     app()
 
 

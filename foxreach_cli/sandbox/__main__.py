@@ -1,6 +1,8 @@
 """``python -m foxreach_cli.sandbox serve ...``: the sandbox CLI without the main CLI."""
 
+from ..runtime import tune_gc
 from .cli import app
 
 if __name__ == "__main__":
+    tune_gc()
     app(prog_name="python -m foxreach_cli.sandbox")

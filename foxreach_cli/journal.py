@@ -20,6 +20,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import orjson
+
 from .config import ensure_private_dir
 from .errors import UsageError
 from .report import NOT_SENT, BatchOutcome
@@ -162,20 +164,21 @@ class Journal:
         cur = self.db.execute(
             "INSERT INTO batches (destination, content_hash, rows, state, outcome, updated_at) "
             "VALUES (?, ?, ?, 'sent', NULL, ?)",
-            (destination, content_hash, json.dumps(rows), time.time()),
+            (destination, content_hash, orjson.dumps(rows).decode(), time.time()),
         )
         return int(cur.lastrowid or 0)
 
     def batch_done(self, batch_id: int, outcome: BatchOutcome) -> None:
         """Record what the server answered for a batch. Rows of the batch without an entry
         in ``outcome.rows`` stay uncertain for the next run."""
-        data = {
-            "counts": outcome.counts,
-            "rows": {str(r): list(v) for r, v in outcome.rows.items()},
-        }
+        # orjson: row numbers become string keys and tuples arrays, as json.loads reads them
+        # back; ~10x cheaper than json.dumps on a 1000-row outcome, once per batch.
+        data = orjson.dumps(
+            {"counts": outcome.counts, "rows": outcome.rows}, option=orjson.OPT_NON_STR_KEYS
+        ).decode()
         self.db.execute(
             "UPDATE batches SET state='done', outcome=?, updated_at=? WHERE id=?",
-            (json.dumps(data), time.time(), batch_id),
+            (data, time.time(), batch_id),
         )
 
     def finish_file(self, destination: str, content_hash: str, summary: dict[str, int]) -> None:

@@ -19,6 +19,7 @@ later); share of ideal = ideal / measured elapsed. Prints a table, the ceiling
 
     /work/venv/bin/python benchmarks/bench_import.py                 # 200,000 rows, 50 req/10 s
     /work/venv/bin/python benchmarks/bench_import.py --window-mode both
+    /work/venv/bin/python benchmarks/bench_import.py --limit 100 --window 60   # the API's own
     /work/venv/bin/python benchmarks/bench_import.py --quick         # smoke run, ~1 minute
 """
 

@@ -4,8 +4,9 @@ Both allocate a few container objects per lead (a dict per lead, a dict of custo
 list of tags): about 3000 per 1000-lead batch. With CPython's default collector threshold
 (700 allocations) that starts a collection every few hundred leads, and each one walks every
 young object, most of which live until the batch is sent. The garbage is almost never cyclic,
-so collecting less often loses nothing and saved 15 % of the importer's CPU per batch and
-more of the sandbox's (``benchmarks/bench_sandbox.py``).
+so collecting less often loses nothing. Measured: the importer's CPU for 200 batches against
+an instant transport fell from ~8.8 to ~7.5 s, and the sandbox's CPU per 1000-lead import
+during ``benchmarks/bench_import.py`` from 42 to 36 ms.
 """
 
 from __future__ import annotations

@@ -373,12 +373,20 @@ class RateBudget:
         window = self.window
         floor = 0.0 if math.isinf(self._floor) else self._floor
         # Re-keyed with the floor as it stands: it only ever shrinks, so expiries only move later.
-        self._log = [e for e in self._log if e.end is None or self._expiry(e, floor, window) > now]
-        excess = len(self._log) - self.limit + 1
+        live: list[_Entry] = []
+        expiries: list[float] = []  # of the live entries that ended
+        for e in self._log:
+            if e.end is None:
+                live.append(e)
+                continue
+            expiry = self._expiry(e, floor, window)
+            if expiry > now:
+                live.append(e)
+                expiries.append(expiry)
+        self._log = live
+        excess = len(live) - self.limit + 1
         if excess > 0:
-            expiries = sorted(
-                self._expiry(e, floor, window) for e in self._log if e.end is not None
-            )
+            expiries.sort()
             waits.append(expiries[excess - 1] - now if len(expiries) >= excess else math.inf)
         self._views = [v for v in self._views if v.until > now]
         if self._blind_ends:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import ssl
 import time
 from typing import Any
 
@@ -427,6 +428,22 @@ def test_mask_key(key: str, shown: str) -> None:
 )
 def test_base_url_accepted(url: str, normalised: str) -> None:
     assert check_base_url(url) == normalised
+
+
+@pytest.mark.parametrize(
+    ("url", "trusts_cas"),
+    [("https://api.foxreach.io/api/v1", True), ("http://127.0.0.1:8765/api/v1", False)],
+)
+def test_tls_verifies_against_the_ca_bundle_only_where_tls_is_spoken(
+    url: str, trusts_cas: bool
+) -> None:
+    # httpx internals: the pool's SSL context is the one every TLS handshake would use.
+    with FoxReachClient(url, KEY) as client:
+        ctx = client._http._transport._pool._ssl_context  # type: ignore[attr-defined]
+    # Verification stays on either way; a plain-http client skips loading the CA bundle, so
+    # a handshake it should never attempt would fail instead of trusting anything.
+    assert ctx.verify_mode == ssl.CERT_REQUIRED and ctx.check_hostname
+    assert (ctx.cert_store_stats()["x509_ca"] > 0) is trusts_cas
 
 
 @pytest.mark.parametrize(

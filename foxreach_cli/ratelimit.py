@@ -150,6 +150,10 @@ class Budget(Protocol):
         """Make every blocked :meth:`acquire` look at its ``cancel`` event again."""
         ...
 
+    def spent(self) -> bool:
+        """True while no request may start now and some of ours still await their answer."""
+        ...
+
     def snapshot(self) -> BudgetSnapshot:
         """The current state, for display."""
         ...
@@ -323,6 +327,11 @@ class RateBudget:
         """Wake every waiter so that it checks its ``cancel`` event."""
         with self._cond:
             self._cond.notify_all()
+
+    def spent(self) -> bool:
+        """True while no request may start now and some of ours still await their answer."""
+        with self._cond:
+            return self._in_flight > 0 and self._wait_time(self._clock()) > 0
 
     def snapshot(self) -> BudgetSnapshot:
         """Limit, requests counted now, in flight, the server's remaining, next free slot."""

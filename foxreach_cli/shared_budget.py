@@ -239,6 +239,11 @@ class SharedBudget:
         with self._cond:
             self._cond.notify_all()
 
+    def spent(self) -> bool:
+        """This process's budget is spent for now, with requests in flight (the shared file is
+        not read: this only decides whether to build batches ahead)."""
+        return self._inner.spent()
+
     def snapshot(self) -> BudgetSnapshot:
         """The inner budget's state, with ``used`` and ``next_slot`` covering every process."""
         inner = self._inner.snapshot()

@@ -261,6 +261,22 @@ def test_cancel_returns_none_without_counting() -> None:
     assert budget.snapshot().used == 1
 
 
+def test_spent_only_while_no_slot_is_free_and_answers_are_due() -> None:
+    t = FakeTime()
+    budget = budget_for(t, limit=2)
+    first = budget.acquire()
+    assert not budget.spent()  # a slot is still free
+    second = budget.acquire()
+    assert budget.spent()  # no slot, two answers due
+    assert first is not None and second is not None
+    budget.observe(None, sent_at=first, round_trip=0.1)
+    assert budget.spent()  # the answer frees its slot only a window later
+    budget.observe(None, sent_at=second, round_trip=0.1)
+    assert not budget.spent()  # still no slot, but nothing is due any more
+    t.now += 60.0
+    assert not budget.spent()
+
+
 def test_snapshot_and_describe() -> None:
     t = FakeTime()
     budget = budget_for(t, limit=100, margin=0.0)

@@ -79,7 +79,13 @@ def leads_of(request: httpx.Request) -> list[dict[str, Any]]:
 class Harness:
     """A FoxReachClient over a MockTransport, a fake-clock budget, and a recording sender."""
 
-    def __init__(self, handler: Handler, policy: SendPolicy | None = None, limit: int = 100):
+    def __init__(
+        self,
+        handler: Handler,
+        policy: SendPolicy | None = None,
+        limit: int = 100,
+        budget_type: type[RateBudget] = RateBudget,
+    ):
         self.time = FakeTime()
         self.requests: list[list[dict[str, Any]]] = []
         self.events: list[SendEvent] = []
@@ -94,7 +100,7 @@ class Harness:
             return handler(request)
 
         self.client = FoxReachClient(BASE, KEY, transport=httpx.MockTransport(recording))
-        self.budget = RateBudget(
+        self.budget = budget_type(
             limit, 60.0, clock=self.time.clock, wall=self.time.wall, sleep=self.time.sleep
         )
         self.sender = Sender(
@@ -465,6 +471,37 @@ def test_batches_are_built_ahead_while_every_worker_waits() -> None:
     assert outcome.fatal is None
     assert len(h.results) == 10
     assert all(waited)
+
+
+class SpentBudget(RateBudget):
+    """A budget that always says its window is spent with answers due."""
+
+    def spent(self) -> bool:
+        return True
+
+
+def test_no_batches_built_ahead_while_the_budget_is_spent() -> None:
+    release = threading.Event()
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        release.wait(3)
+        return ok(len(leads_of(request)))
+
+    # Batches for the workers are still pulled when a worker is free; none beyond them.
+    h = Harness(handler, SendPolicy(concurrency=2, prefetch=4), budget_type=SpentBudget)
+    answered_before_pull: list[bool] = []
+
+    def batches() -> Iterator[Batch]:
+        for s in range(6):
+            answered_before_pull.append(release.is_set())
+            if s == 1:
+                threading.Timer(0.3, release.set).start()
+            yield make_batch(5, seq=s)
+
+    outcome = h.run(batches())
+    assert outcome.fatal is None
+    assert len(h.results) == 6
+    assert answered_before_pull == [False, False, True, True, True, True]
 
 
 def test_the_budget_learns_the_round_trip_of_answers_and_none_for_failures() -> None:

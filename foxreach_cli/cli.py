@@ -258,9 +258,14 @@ def import_command(
         ),
     ] = 60.0,
     concurrency: Annotated[
-        int,
-        typer.Option("--concurrency", help="Requests in flight at once."),
-    ] = 16,
+        int | None,
+        typer.Option(
+            "--concurrency",
+            help="Requests in flight at once "
+            "[default: the --rate-limit, at most 100: a whole window's budget at once].",
+            show_default=False,
+        ),
+    ] = None,
     timeout: Annotated[
         float,
         typer.Option("--timeout", help="Seconds to wait for each answer before retrying."),

@@ -53,7 +53,7 @@ class ImportConfig:
     batch_size: int = 1000
     rate_limit: int = 100
     rate_window: float = 60.0
-    concurrency: int = 16
+    concurrency: int | None = None  # None: one window's budget (send.default_concurrency)
     exact_report: bool = False
     timeout: float = 30.0
     max_retries: int = 5
@@ -78,7 +78,7 @@ class ImportConfig:
             raise UsageError("--rate-window must be a positive number of seconds.")
         if self.timeout <= 0:
             raise UsageError("--timeout must be a positive number of seconds.")
-        if self.concurrency < 1:
+        if self.concurrency is not None and self.concurrency < 1:
             raise UsageError("--concurrency must be at least 1.")
 
     @property

@@ -42,7 +42,7 @@ from .report import (
     ReportBuilder,
     write_rejected_csv,
 )
-from .send import Sender, SendPolicy
+from .send import Sender, SendPolicy, default_concurrency
 from .shared_budget import SharedBudget
 from .validate import LeadDefaults, validate_chunk
 
@@ -451,16 +451,15 @@ def _send(
         raise UsageError(
             f"Cannot use the state directory {state_dir} ({exc.strerror}); pass --state-dir."
         ) from None
-    policy = SendPolicy(
-        restore=cfg.restore, concurrency=cfg.concurrency, max_retries=cfg.max_retries
-    )
+    concurrency = cfg.concurrency or default_concurrency(cfg.rate_limit)
+    policy = SendPolicy(restore=cfg.restore, concurrency=concurrency, max_retries=cfg.max_retries)
     with FoxReachClient(
         creds.base_url,
         creds.api_key,
         timeout=cfg.timeout,
         transport=transport,
         # A request must never wait for a connection after it took its rate slot.
-        max_connections=cfg.concurrency,
+        max_connections=concurrency,
     ) as client:
         sender = Sender(client, budget, policy, on_event=partial(_on_event, run, budget))
         outcome = sender.run(run.journaled(iter(batcher)), run.on_result)

@@ -27,6 +27,7 @@ from foxreach_cli.send import (
     SendOutcome,
     SendPolicy,
     Splitting,
+    default_concurrency,
 )
 
 BASE = "https://api.foxreach.io/api/v1"
@@ -471,6 +472,13 @@ def test_batches_are_built_ahead_while_every_worker_waits() -> None:
     assert outcome.fatal is None
     assert len(h.results) == 10
     assert all(waited)
+
+
+@pytest.mark.parametrize(("limit", "default"), [(1, 1), (50, 50), (100, 100), (1000, 100)])
+def test_default_concurrency_sends_a_whole_window_at_once_up_to_100(
+    limit: int, default: int
+) -> None:
+    assert default_concurrency(limit) == default
 
 
 class SpentBudget(RateBudget):

@@ -451,7 +451,9 @@ def _send(
         raise UsageError(
             f"Cannot use the state directory {state_dir} ({exc.strerror}); pass --state-dir."
         ) from None
-    concurrency = cfg.concurrency or default_concurrency(cfg.rate_limit)
+    concurrency = cfg.concurrency
+    if concurrency is None:
+        concurrency = default_concurrency(cfg.rate_limit)
     policy = SendPolicy(restore=cfg.restore, concurrency=concurrency, max_retries=cfg.max_retries)
     with FoxReachClient(
         creds.base_url,

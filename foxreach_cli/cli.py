@@ -86,6 +86,34 @@ class FailOn(StrEnum):
     never = "never"
 
 
+# Options that `import` and `map` share: declared once so that both read and map a file alike.
+SheetOption = Annotated[
+    str | None, typer.Option("--sheet", help="XLSX sheet name or 1-based number.")
+]
+EncodingOption = Annotated[
+    str | None, typer.Option("--encoding", help="Text encoding (default: detected).")
+]
+DelimiterOption = Annotated[
+    str | None,
+    typer.Option("--delimiter", help="Field delimiter, e.g. ';' or 'tab' (default: detected)."),
+]
+MapOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--map",
+        help="Column=field (repeatable); field is a lead field, "
+        "customFields.<key>, tags or ignore.",
+    ),
+]
+MappingFileOption = Annotated[
+    str | None, typer.Option("--mapping", help="Mapping TOML file from 'foxreach map --write'.")
+]
+UnmappedOption = Annotated[
+    Unmapped,
+    typer.Option("--unmapped", help="Unrecognised columns become customFields, or are ignored."),
+]
+
+
 def exit_code_for(exc: BaseException) -> int:
     """The documented exit code of an error."""
     for cls, code in EXIT_CODES:
@@ -194,39 +222,18 @@ def import_command(
             show_default=False,
         ),
     ] = None,
-    sheet: Annotated[
-        str | None, typer.Option("--sheet", help="XLSX sheet name or 1-based number.")
-    ] = None,
-    encoding: Annotated[
-        str | None, typer.Option("--encoding", help="Text encoding (default: detected).")
-    ] = None,
-    delimiter: Annotated[
-        str | None,
-        typer.Option("--delimiter", help="Field delimiter, e.g. ';' or 'tab' (default: detected)."),
-    ] = None,
-    maps: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--map",
-            help="Column=field (repeatable); field is a lead field, "
-            "customFields.<key>, tags or ignore.",
-        ),
-    ] = None,
-    mapping_file: Annotated[
-        str | None, typer.Option("--mapping", help="Mapping TOML file from 'foxreach map --write'.")
-    ] = None,
+    sheet: SheetOption = None,
+    encoding: EncodingOption = None,
+    delimiter: DelimiterOption = None,
+    maps: MapOption = None,
+    mapping_file: MappingFileOption = None,
     allow_new_columns: Annotated[
         bool,
         typer.Option(
             "--allow-new-columns", help="Accept columns added since the --mapping file was written."
         ),
     ] = False,
-    unmapped: Annotated[
-        Unmapped,
-        typer.Option(
-            "--unmapped", help="Unrecognised columns become customFields, or are ignored."
-        ),
-    ] = Unmapped.custom,
+    unmapped: UnmappedOption = Unmapped.custom,
     tags: Annotated[
         list[str] | None, typer.Option("--tag", help="Tag added to every lead (repeatable).")
     ] = None,
@@ -486,24 +493,12 @@ def map_command(
     write: Annotated[
         str | None, typer.Option("--write", help="Save the mapping to this TOML file.")
     ] = None,
-    sheet: Annotated[
-        str | None, typer.Option("--sheet", help="XLSX sheet name or 1-based number.")
-    ] = None,
-    encoding: Annotated[
-        str | None, typer.Option("--encoding", help="Text encoding (default: detected).")
-    ] = None,
-    delimiter: Annotated[
-        str | None, typer.Option("--delimiter", help="Field delimiter (default: detected).")
-    ] = None,
-    maps: Annotated[
-        list[str] | None, typer.Option("--map", help="Column=field (repeatable).")
-    ] = None,
-    mapping_file: Annotated[
-        str | None, typer.Option("--mapping", help="Start from this mapping TOML file.")
-    ] = None,
-    unmapped: Annotated[
-        Unmapped, typer.Option("--unmapped", help="Unrecognised columns: custom or ignore.")
-    ] = Unmapped.custom,
+    sheet: SheetOption = None,
+    encoding: EncodingOption = None,
+    delimiter: DelimiterOption = None,
+    maps: MapOption = None,
+    mapping_file: MappingFileOption = None,
+    unmapped: UnmappedOption = Unmapped.custom,
     verbose: Annotated[
         bool, typer.Option("--verbose", "-v", help="More detail on failures.")
     ] = False,

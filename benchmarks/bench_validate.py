@@ -21,8 +21,8 @@ import tracemalloc
 import numpy as np
 import pandas as pd
 
+from foxreach_cli.batch import to_leads
 from foxreach_cli.dedup import Deduper
-from foxreach_cli.leads import to_leads
 from foxreach_cli.mapping import build_mapping
 from foxreach_cli.models import Chunk, SourceInfo
 from foxreach_cli.validate import LeadDefaults, email_verdict, validate_chunk
@@ -222,9 +222,9 @@ def main() -> None:
 
     t0 = _clock()
     built = 0
-    for unique in uniques[:4]:
+    for vc, unique in list(zip(vcs, uniques))[:4]:
         for start in range(0, len(unique), 1000):
-            built += len(to_leads(unique.iloc[start : start + 1000]))
+            built += len(to_leads(vc.cells, unique.iloc[start : start + 1000]))
     t_leads = _clock() - t0
     print(f"to_leads: {built:,} leads in {t_leads:.3f} s = {built / t_leads * 60:,.0f} leads/min")
     del vcs, uniques

@@ -1,50 +1,49 @@
-"""The thin command-line shell: parse options, build an ImportConfig, call the library, render.
+"""The thin command-line shell: options -> config -> run -> render -> exit code.
 
-Exit codes live in one table, ``EXIT_CODES``, keyed by exception class.
+Exit codes live in one table, ``EXIT_CODES``, keyed by exception class; ``FLAGS`` names the
+command-line flag of each config field an error can be about.
 """
 
 from __future__ import annotations
 
-import os
 import sys
 import time
 import traceback
-from collections.abc import Callable, Iterator
-from contextlib import ExitStack, contextmanager, nullcontext
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import replace
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, TextIO
+from typing import TYPE_CHECKING, Annotated
 
+import pandas as pd
 import typer
 from rich.console import Console
 
 from . import __version__
 from .client import mask_key
-from .config import (
-    API_KEY_ENV,
-    Credentials,
-    ImportConfig,
-    default_state_dir,
-    resolve_credentials,
-    resolve_credentials_explained,
-    write_env_value,
-)
+from .config import build_config, build_read_options
+from .credentials import API_KEY_ENV, Credentials, resolve_credentials_explained, write_env_value
 from .errors import (
+    STORAGE_EXCEPTIONS,
     ApiError,
     AuthError,
     FoxReachImportError,
     InputError,
     LockedError,
     PlanLimitError,
+    StorageError,
     TransientError,
     UsageError,
+    storage_error,
 )
-from .mapping import parse_map_options
 from .models import LEAD_STATUSES, MAX_BATCH
+from .outputs import LogFile, open_log
 from .pipeline import RunResult, run_import
 from .progress import FanOut, LogProgress, Progress, RichProgress
 from .render import one_line, render_report
 from .runtime import tune_gc
+from .state import default_state_dir
 
 if TYPE_CHECKING:
     from .sandbox.server import RunningSandbox
@@ -55,6 +54,7 @@ SANDBOX_KEY = "otr_sandbox"
 EXIT_CODES: list[tuple[type[BaseException], int]] = [
     (UsageError, 2),
     (InputError, 2),
+    (StorageError, 2),
     (AuthError, 3),
     (PlanLimitError, 4),
     (TransientError, 5),
@@ -63,6 +63,30 @@ EXIT_CODES: list[tuple[type[BaseException], int]] = [
     (FoxReachImportError, 2),
 ]
 EXIT_OK, EXIT_REJECTED, EXIT_INTERRUPTED, EXIT_INTERNAL = 0, 1, 130, 70
+#: The flag of each config field (``FoxReachImportError.option``) a message can be about.
+FLAGS = {
+    "api_key": "--api-key",
+    "batch_size": "--batch-size",
+    "concurrency": "--concurrency",
+    "delimiter": "--delimiter",
+    "encoding": "--encoding",
+    "env_file": "--env-file",
+    "limit": "--limit",
+    "lock_timeout": "--lock-timeout",
+    "log_file": "--log-file",
+    "maps": "--map",
+    "move_done": "--move-done",
+    "rate_limit": "--rate-limit",
+    "rate_window": "--rate-window",
+    "rejected_path": "--rejected",
+    "report_path": "--report",
+    "source": "--source",
+    "state_dir": "--state-dir",
+    "status": "--status",
+    "timeout": "--timeout",
+    "unmapped": "--unmapped",
+    "write_mapping": "--write",
+}
 
 app = typer.Typer(
     name="foxreach",
@@ -122,21 +146,28 @@ def exit_code_for(exc: BaseException) -> int:
     return EXIT_INTERNAL
 
 
+def _describe(exc: FoxReachImportError) -> str:
+    """An error's sentence, with the flag of the option it is about."""
+    return exc.describe(FLAGS.get(exc.option or ""))
+
+
 def _err_console() -> Console:
     return Console(stderr=True, highlight=False, soft_wrap=True)
 
 
 @contextmanager
-def _user_errors(verbose: bool, log: Callable[[], TextIO | None] = lambda: None) -> Iterator[None]:
+def _user_errors(verbose: bool) -> Iterator[None]:
     """Turn every failure into one sentence on stderr and its exit code; never a traceback."""
     try:
         yield
     except FoxReachImportError as exc:
-        _err_console().print(f"[red]Error:[/] {exc}", markup=True)
-        stream = log()
-        if stream is not None and not stream.closed:
-            _log_line(stream, f"error: {exc}")
+        _err_console().print(f"[red]Error:[/] {_describe(exc)}", markup=True)
         raise typer.Exit(exit_code_for(exc)) from None
+    except STORAGE_EXCEPTIONS as exc:
+        # A writer outside the storage boundary: still one sentence naming the file.
+        error = storage_error(exc, None)
+        _err_console().print(f"[red]Error:[/] {_describe(error)}", markup=True)
+        raise typer.Exit(exit_code_for(error)) from None
     except KeyboardInterrupt:
         _err_console().print("Interrupted.")
         raise typer.Exit(EXIT_INTERRUPTED) from None
@@ -358,80 +389,93 @@ def import_command(
     ] = None,
 ) -> None:
     """Import leads from FILE(s) into FoxReach (or the sandbox, or nowhere with --dry-run)."""
-    with ExitStack() as stack, _user_errors(verbose, lambda: log):
-        log: TextIO | None = None
-        if status is not None and status.strip().lower() not in LEAD_STATUSES:
-            raise UsageError(f"--status must be one of {', '.join(LEAD_STATUSES)}.")
-        cfg = ImportConfig(
-            files=files,
+    with _user_errors(verbose), ExitStack() as stack:
+        cfg = build_config(
+            files,
+            read=build_read_options(
+                encoding=encoding,
+                delimiter=delimiter,
+                sheet=sheet,
+                maps=maps or [],
+                mapping_file=mapping_file,
+                unmapped=unmapped.value,
+            ),
             dry_run=dry_run,
             sandbox=sandbox,
-            encoding=encoding,
-            delimiter=_delimiter(delimiter),
-            sheet=sheet,
+            api_key=api_key,
+            base_url=base_url,
+            env_file=env_file,
             limit=limit,
-            maps=parse_map_options(maps or []),
-            mapping_file=mapping_file,
             allow_new_columns=allow_new_columns,
-            unmapped=unmapped.value,
-            tags=tuple(t.strip() for t in tags or [] if t.strip()),
+            tags=tags or [],
             source=source,
-            status=status.strip().lower() if status else None,
+            status=status,
             restore=not no_restore,
             batch_size=batch_size,
+            exact_report=exact_report,
             rate_limit=rate_limit,
             rate_window=rate_window,
             concurrency=concurrency,
-            exact_report=exact_report,
             timeout=timeout,
             report_path=report,
             rejected_path=rejected,
-            fail_on=fail_on.value,
+            log_file=log_file,
             resume=resume,
             state_dir=state_dir,
             lock_timeout=lock_timeout,
             move_done=move_done,
             force=force,
         )
-        cfg.check()
-        out = Console(highlight=False, soft_wrap=True)
-        log = stack.enter_context(_open_log(log_file))
-        progress = _progress(json_out or quiet)
-        if log is not None:
-            progress = FanOut(progress, LogProgress(log, interval=30.0))
-        sandbox_ctx = _embedded_sandbox() if sandbox and not dry_run else nullcontext(None)
-        with sandbox_ctx as running:
-            if running is not None:
-                creds = Credentials(
-                    base_url=running.base_url,
-                    api_key=api_key or SANDBOX_KEY,
-                    destination=f"sandbox:{running.config.db}",
-                )
-            elif dry_run:
-                creds = None
-            else:
-                creds = resolve_credentials(api_key=api_key, base_url=base_url, env_file=env_file)
-            result = run_import(cfg, creds, progress=progress, stdin=sys.stdin.buffer)
-        rep = result.report
-        if log is not None:
-            _log_line(log, one_line(rep))
-            if result.fatal is not None:
-                _log_line(log, f"error: {result.fatal}")
-            for path in result.moved:
-                _log_line(log, f"moved to {path}")
-        if json_out:
-            sys.stdout.write(rep.to_json() + "\n")
-        elif quiet:
-            out.print(one_line(rep), markup=False)
-            if result.fatal is not None:
-                _err_console().print(f"[red]Error:[/] {result.fatal}")
-        else:
-            render_report(out, rep, show_mapping=dry_run or verbose)
-            if rep.rows_read and not rejected and (rep.errors or rep.duplicates or rep.not_sent):
-                out.print("[dim]Add --rejected FILE.csv to get these rows back, ready to fix.[/]")
-            if result.fatal is not None:
-                _err_console().print(f"[red]Error:[/] {result.fatal}")
+        log = stack.enter_context(open_log(cfg.log_file))
+        progress = _progress(json_out or quiet, log)
+        if sandbox and not dry_run:
+            running = stack.enter_context(_embedded_sandbox())
+            creds = Credentials(
+                base_url=running.base_url,
+                api_key=api_key or SANDBOX_KEY,
+                destination=f"sandbox:{running.config.db}",
+            )
+            cfg = replace(cfg, credentials=creds)
+        try:
+            result = run_import(cfg, progress=progress, stdin=sys.stdin.buffer)
+        except FoxReachImportError as exc:
+            if log is not None:
+                _log_line(log, f"error: {_describe(exc)}")
+            raise
+        _render(result, json_out=json_out, quiet=quiet, verbose=verbose, rejected=rejected, log=log)
         raise typer.Exit(_exit_code(result, fail_on))
+
+
+def _render(
+    result: RunResult,
+    *,
+    json_out: bool,
+    quiet: bool,
+    verbose: bool,
+    rejected: str | None,
+    log: LogFile | None,
+) -> None:
+    """Show a finished run: the report (rich, one line, or JSON) and the log file's lines."""
+    rep = result.report
+    fatal = _describe(result.fatal) if result.fatal is not None else None
+    if log is not None:
+        _log_line(log, one_line(rep))
+        if fatal is not None:
+            _log_line(log, f"error: {fatal}")
+        for path in result.moved:
+            _log_line(log, f"moved to {path}")
+    out = Console(highlight=False, soft_wrap=True)
+    if json_out:
+        sys.stdout.write(rep.to_json() + "\n")
+        return
+    if quiet:
+        out.print(one_line(rep), markup=False)
+    else:
+        render_report(out, rep, show_mapping=rep.dry_run or verbose)
+        if rep.rows_read and not rejected and (rep.errors or rep.duplicates or rep.not_sent):
+            out.print("[dim]Add --rejected FILE.csv to get these rows back, ready to fix.[/]")
+    if fatal is not None:
+        _err_console().print(f"[red]Error:[/] {fatal}")
 
 
 @contextmanager
@@ -448,43 +492,22 @@ def _embedded_sandbox() -> Iterator[RunningSandbox]:
         raise UsageError(f"The local sandbox could not start: {exc}") from None
 
 
-@contextmanager
-def _open_log(path: str | None) -> Iterator[TextIO | None]:
-    """The --log-file, opened for appending (created owner-only)."""
-    if path is None:
-        yield None
-        return
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
-    except OSError as exc:
-        raise UsageError(f"Cannot open --log-file {path}: {exc.strerror}.") from None
-    with open(fd, "a", encoding="utf-8") as fh:
-        yield fh
-
-
-def _log_line(stream: TextIO, text: str) -> None:
+def _log_line(stream: LogFile, text: str) -> None:
     stream.write(f"{time.strftime('%Y-%m-%d %H:%M:%S')} {text}\n")
     stream.flush()
 
 
-def _delimiter(value: str | None) -> str | None:
-    if value is None:
-        return None
-    named = {"tab": "\t", "\\t": "\t", "comma": ",", "semicolon": ";", "pipe": "|"}
-    value = named.get(value.lower(), value)
-    if len(value) != 1:
-        raise UsageError(
-            f"--delimiter must be one character or tab/comma/semicolon/pipe, not {value!r}."
-        )
-    return value
-
-
-def _progress(silent: bool) -> Progress:
+def _progress(silent: bool, log: LogFile | None) -> Progress:
+    """The display: silent, a rich bar on a terminal, or plain lines; plus the log file."""
     if silent:
-        return Progress()
-    if sys.stderr.isatty():
-        return RichProgress(_err_console())
-    return LogProgress(sys.stderr)
+        progress = Progress()
+    elif sys.stderr.isatty():
+        progress = RichProgress(_err_console())
+    else:
+        progress = LogProgress(sys.stderr)
+    if log is not None:
+        progress = FanOut(progress, LogProgress(log, interval=30.0))  # type: ignore[arg-type]
+    return progress
 
 
 @app.command("map")
@@ -504,52 +527,47 @@ def map_command(
     ] = False,
 ) -> None:
     """Show how FILE's columns map to lead fields, and optionally save the mapping."""
-    from .mapping import build_mapping, load_mapping_file, write_mapping_file
-    from .pipeline import mapping_rows
+    from .mapping import build_mapping, mapping_rows
+    from .mapping_file import load_mapping_file, write_mapping_file
     from .read import open_source
+    from .readers.base import display_name
     from .render import mapping_table
 
     with _user_errors(verbose):
-        overrides = parse_map_options(maps or [])
-        mfile = load_mapping_file(mapping_file) if mapping_file else None
+        opts = build_read_options(
+            encoding=encoding,
+            delimiter=delimiter,
+            sheet=sheet,
+            maps=maps or [],
+            mapping_file=mapping_file,
+            unmapped=unmapped.value,
+        )
+        saved = load_mapping_file(opts.mapping_file) if opts.mapping_file else None
         with open_source(
             file,
-            encoding=encoding,
-            delimiter=_delimiter(delimiter),
-            sheet=sheet,
+            encoding=opts.encoding,
+            delimiter=opts.delimiter,
+            sheet=opts.sheet,
             stdin=sys.stdin.buffer,
         ) as src:
             mapping = build_mapping(
-                src.info, overrides=overrides, mapping_file=mfile, unmapped=unmapped.value
+                src.info, overrides=opts.maps, mapping_file=saved, unmapped=opts.unmapped
             )
-            samples = _samples(src)
+            first = next(iter(src.chunks()), None)
+            samples = [_sample(first.frame[c.column]) if first else "" for c in mapping.columns]
             out = Console(highlight=False, soft_wrap=True)
-            out.print(
-                mapping_table(mapping_rows(mapping), title=f"Mapping of {file}", samples=samples)
-            )
+            title = f"Mapping of {display_name(file)}"
+            out.print(mapping_table(mapping_rows(mapping), title=title, samples=samples))
             if write:
                 write_mapping_file(write, mapping, src.info)
                 out.print(f"Saved to {write}; reuse it with --mapping {write}.")
 
 
-def _samples(src: object) -> dict[str, str]:
-    """The first non-empty value of each column, by header."""
-    from .read import Source
-
-    assert isinstance(src, Source)
-    samples: dict[str, str] = {}
-    headers = dict(zip(src.info.columns, src.info.headers))
-    for chunk in src.chunks():
-        for key in chunk.frame.columns:
-            header = headers.get(key)
-            if header is None or header in samples:
-                continue
-            col = chunk.frame[key].dropna().astype(str).str.strip()
-            col = col[col != ""]
-            if len(col):
-                samples[header] = col.iloc[0]
-        break
-    return samples
+def _sample(column: pd.Series) -> str:
+    """The first non-empty value of a column of the first chunk ("" when none)."""
+    values = column.dropna().astype(str).str.strip()
+    values = values[values != ""]
+    return str(values.iloc[0]) if len(values) else ""
 
 
 config_app = typer.Typer(help="Show the settings foxreach would use.", no_args_is_help=True)

@@ -60,7 +60,7 @@ from .errors import (
     UsageError,
 )
 from .models import MAX_BATCH
-from .ratelimit import RateInfo
+from .rate_budget import RateInfo
 
 USER_AGENT = f"foxreach-import/{__version__} (+python-httpx)"
 IMPORT_PATH = "/leads/import"
@@ -110,6 +110,19 @@ def check_base_url(url: str) -> str:
             "Use https:// (plain http is allowed only for localhost)."
         )
     return text
+
+
+def check_api_key(api_key: str) -> str:
+    """The key, trimmed, if it can be sent in a header; else ``UsageError``."""
+    key = api_key.strip()
+    if not key:
+        raise UsageError("No API key given.", hint=_AUTH_HINT)
+    if not key.isascii() or not key.isprintable() or any(c.isspace() for c in key):
+        raise UsageError(
+            "The API key contains spaces or characters that cannot be sent in a header.",
+            hint=_AUTH_HINT,
+        )
+    return key
 
 
 def _is_loopback(host: str) -> bool:
@@ -183,17 +196,10 @@ class FoxReachClient:
         transport: httpx.BaseTransport | None = None,
         max_connections: int = 16,
     ) -> None:
+        # Checked here too, not only in the config: this is the boundary where the key goes on
+        # the wire, and httpx would otherwise fail deep inside with the key in the exception.
         self.base_url = check_base_url(base_url)
-        key = api_key.strip()
-        if not key:
-            raise UsageError("No API key given.", hint=_AUTH_HINT)
-        if not key.isascii() or not key.isprintable() or any(c.isspace() for c in key):
-            # Without this check httpx would fail deep inside with the key in the exception.
-            raise UsageError(
-                "The API key contains spaces or characters that cannot be sent in a header.",
-                hint=_AUTH_HINT,
-            )
-        self._key = key
+        self._key = check_api_key(api_key)
         # A plain-http base URL (loopback only) never speaks TLS, and redirects are not
         # followed: skip loading the CA bundle (60-100 ms at every start). The context trusts
         # no CA at all, so a TLS handshake, were one ever attempted, would fail closed.
@@ -202,7 +208,7 @@ class FoxReachClient:
             verify=ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT) if plain else True,
             base_url=self.base_url,
             headers={
-                "X-API-Key": key,
+                "X-API-Key": self._key,
                 "Content-Type": "application/json",
                 "Accept": "application/json",
                 "User-Agent": USER_AGENT,

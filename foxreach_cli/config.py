@@ -1,179 +1,226 @@
-"""Run configuration: the options of ``foxreach import`` as one typed object, and where the
-API key and base URL come from.
+"""The options of one run, parsed and checked once: :func:`build_config` turns what the user
+gave into a frozen :class:`ImportConfig` (or :class:`ReadOptions` for ``map``), and every stage
+trusts it.
 
-Precedence, highest first: command-line flags, environment variables, the ``.env`` file
-(``--env-file``, default ``.env`` in the working directory).
+Errors name the config field in ``option`` (``batch_size``), never a command-line flag; the
+CLI puts the flag in their place.
 """
 
 from __future__ import annotations
 
-import os
+import codecs
+import math
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-from dotenv import dotenv_values
-from platformdirs import user_state_dir
-
+from .client import check_api_key, check_base_url
+from .credentials import Credentials, resolve_credentials
 from .errors import UsageError
-from .mapping import Target
-from .models import MAX_BATCH
+from .mapping import Target, parse_map_options
+from .models import LEAD_STATUSES, MAX_BATCH, SERVER_LIST_CAP
+from .send import default_concurrency
+from .state import default_state_dir
+from .validate import LeadDefaults
 
-DEFAULT_BASE_URL = "https://api.foxreach.io/api/v1"
-API_KEY_ENV = "FOXREACH_API_KEY"
-BASE_URL_ENV = "FOXREACH_BASE_URL"
-
-FailOn = Literal["errors", "duplicates", "never"]
+Unmapped = Literal["custom", "ignore"]
+_NAMED_DELIMITERS = {"tab": "\t", "\\t": "\t", "comma": ",", "semicolon": ";", "pipe": "|"}
 
 
-@dataclass
+@dataclass(frozen=True)
+class ReadOptions:
+    """How to read and map the input files (shared by ``import`` and ``map``)."""
+
+    encoding: str | None = None  # a codec name Python knows, explicit about byte order
+    delimiter: str | None = None  # one character
+    sheet: str | None = None  # a sheet name or a 1-based number
+    maps: Mapping[str, Target] = field(default_factory=dict)  # --map overrides
+    mapping_file: str | None = None
+    unmapped: Unmapped = "custom"
+
+
+@dataclass(frozen=True)
 class ImportConfig:
-    """Everything one import run needs; built by the CLI, read by the pipeline."""
+    """Everything one import run needs, normalised and checked (see :func:`build_config`)."""
 
-    files: list[str]
+    files: tuple[str, ...]
+    read: ReadOptions = field(default_factory=ReadOptions)
     dry_run: bool = False
     sandbox: bool = False
-    api_key: str | None = None
-    base_url: str = DEFAULT_BASE_URL
-    # input
-    encoding: str | None = None
-    delimiter: str | None = None
-    sheet: str | None = None
+    # None for a dry run, and for --sandbox until the embedded sandbox is listening.
+    credentials: Credentials | None = None
     limit: int | None = None
-    # mapping
-    maps: dict[str, Target] = field(default_factory=dict)
-    mapping_file: str | None = None
     allow_new_columns: bool = False
-    unmapped: Literal["custom", "ignore"] = "custom"
-    tags: tuple[str, ...] = ()
-    source: str = "csv_import"
-    status: str | None = None
+    defaults: LeadDefaults = field(default_factory=LeadDefaults)
     # sending
     restore: bool = True
-    batch_size: int = 1000
+    batch_size: int = MAX_BATCH  # already lowered for --exact-report
     rate_limit: int = 100
     rate_window: float = 60.0
-    concurrency: int | None = None  # None: one window's budget (send.default_concurrency)
-    exact_report: bool = False
+    concurrency: int = 100
     timeout: float = 30.0
     max_retries: int = 5
-    # output
+    # outputs
     report_path: str | None = None
     rejected_path: str | None = None
-    fail_on: FailOn = "errors"
+    log_file: str | None = None
     # unattended runs
-    resume: bool | None = None  # None: on for real workspaces, off for --sandbox
-    state_dir: str | None = None
+    resume: bool = True  # read and write the resume journal (never in a dry run)
+    state_dir: Path = field(default_factory=default_state_dir)
     lock_timeout: float = 0.0
     move_done: str | None = None
     force: bool = False
 
-    def check(self) -> None:
-        """Refuse values no run can work with, in one sentence naming the option."""
-        if not 1 <= self.batch_size <= MAX_BATCH:
-            raise UsageError(f"--batch-size must be between 1 and {MAX_BATCH}.")
-        if self.rate_limit < 1:
-            raise UsageError("--rate-limit must be at least 1 request per minute.")
-        if self.rate_window <= 0:
-            raise UsageError("--rate-window must be a positive number of seconds.")
-        if self.timeout <= 0:
-            raise UsageError("--timeout must be a positive number of seconds.")
-        if self.concurrency is not None and self.concurrency < 1:
-            raise UsageError("--concurrency must be at least 1.")
-
     @property
-    def journaled(self) -> bool:
-        """Whether this run reads and writes the resume journal."""
-        if self.dry_run:
-            return False
-        return self.resume if self.resume is not None else not self.sandbox
+    def live(self) -> bool:
+        """Whether this run sends anything (it then needs the state directory)."""
+        return not self.dry_run
 
 
-@dataclass(frozen=True)
-class Credentials:
-    """The destination of a run. ``repr`` never shows the key."""
-
-    base_url: str
-    api_key: str | None = field(repr=False)
-    # How the resume journal names the destination when the base URL is not stable
-    # (the embedded sandbox listens on a new port every run).
-    destination: str | None = None
-
-
-def ensure_private_dir(path: Path) -> Path:
-    """Create a state directory readable by its owner only (0700), parents as usual.
-
-    ``mkdir(parents=True, mode=...)`` applies the mode to the last part only, so a state
-    directory created as the parent of e.g. ``locks/`` would otherwise get the umask's mode.
-    An existing directory is left as it is.
-    """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.mkdir(exist_ok=True, mode=0o700)
-    return path
+def parse_delimiter(value: str | None) -> str | None:
+    """One delimiter character, from a character or a name (tab, comma, semicolon, pipe)."""
+    if value is None:
+        return None
+    value = _NAMED_DELIMITERS.get(value.lower(), value)
+    if len(value) != 1 or value in '"\r\n':
+        raise UsageError(
+            f"must be one character such as , ; | or 'tab', not {value!r}.", option="delimiter"
+        )
+    return value
 
 
-def default_state_dir() -> Path:
-    """Where the resume journal, locks and the shared rate budget live by default."""
-    return Path(user_state_dir("foxreach"))
-
-
-def load_env_file(env_file: str | None) -> dict[str, str]:
-    """Values of the ``.env`` file; the default file may be absent, a named one may not."""
-    path = Path(env_file) if env_file else Path(".env")
-    if not path.exists():
-        if env_file:
-            raise UsageError(f"--env-file {env_file} does not exist.")
-        return {}
+def parse_encoding(value: str | None) -> str | None:
+    """A codec name Python knows, made explicit about byte order and BOM handling."""
+    if value is None:
+        return None
     try:
-        values = dotenv_values(path)
-    except (OSError, UnicodeDecodeError) as exc:
-        raise UsageError(f"Could not read {path}: {exc.__class__.__name__}.") from None
-    return {k: v for k, v in values.items() if v is not None}
+        name = codecs.lookup(value).name
+    except LookupError:
+        raise UsageError(
+            f"{value!r} is not an encoding; use a name such as utf-8, cp1252, latin-1 or utf-16.",
+            option="encoding",
+        ) from None
+    # BOMs are detected separately; the explicit codecs keep byte offsets computable.
+    return {"utf-8-sig": "utf-8", "utf-16": "utf-16-le", "utf-32": "utf-32-le"}.get(name, name)
 
 
-def _pick(flag: str | None, env_name: str, env_values: dict[str, str]) -> tuple[str | None, str]:
-    """A setting and where it came from, by precedence: flag, environment, .env file."""
-    if flag:
-        return flag, "flag"
-    if os.environ.get(env_name):
-        return os.environ[env_name], f"${env_name}"
-    if env_values.get(env_name):
-        return env_values[env_name], ".env file"
-    return None, "not set"
+def build_read_options(
+    *,
+    encoding: str | None = None,
+    delimiter: str | None = None,
+    sheet: str | None = None,
+    maps: Sequence[str] = (),
+    mapping_file: str | None = None,
+    unmapped: str = "custom",
+) -> ReadOptions:
+    """Parse and check the reading and mapping options."""
+    if unmapped not in ("custom", "ignore"):
+        raise UsageError(f"'{unmapped}' is not valid; use custom or ignore.", option="unmapped")
+    return ReadOptions(
+        encoding=parse_encoding(encoding),
+        delimiter=parse_delimiter(delimiter),
+        sheet=sheet,
+        maps=parse_map_options(maps),
+        mapping_file=mapping_file,
+        unmapped=unmapped,  # type: ignore[arg-type]
+    )
 
 
-def resolve_credentials_explained(
-    *, api_key: str | None, base_url: str | None, env_file: str | None
-) -> tuple[Credentials, dict[str, str]]:
-    """Pick the API key and base URL (flags, then the environment, then the .env file), and
-    say where each came from."""
-    env_values = load_env_file(env_file)
-    key, key_origin = _pick(api_key, API_KEY_ENV, env_values)
-    url, url_origin = _pick(base_url, BASE_URL_ENV, env_values)
-    if url is None:
-        url, url_origin = DEFAULT_BASE_URL, "default"
-    creds = Credentials(base_url=url, api_key=key.strip() if key else None)
-    return creds, {"api_key": key_origin, "base_url": url_origin}
+def build_config(
+    files: Sequence[str],
+    *,
+    read: ReadOptions | None = None,
+    dry_run: bool = False,
+    sandbox: bool = False,
+    api_key: str | None = None,
+    base_url: str | None = None,
+    env_file: str | None = None,
+    limit: int | None = None,
+    allow_new_columns: bool = False,
+    tags: Sequence[str] = (),
+    source: str = "csv_import",
+    status: str | None = None,
+    restore: bool = True,
+    batch_size: int = MAX_BATCH,
+    exact_report: bool = False,
+    rate_limit: int = 100,
+    rate_window: float = 60.0,
+    concurrency: int | None = None,
+    timeout: float = 30.0,
+    max_retries: int = 5,
+    report_path: str | None = None,
+    rejected_path: str | None = None,
+    log_file: str | None = None,
+    resume: bool | None = None,
+    state_dir: str | Path | None = None,
+    lock_timeout: float = 0.0,
+    move_done: str | None = None,
+    force: bool = False,
+) -> ImportConfig:
+    """The one place where a run's options are checked and normalised.
 
+    A live run (neither ``dry_run`` nor ``sandbox``) resolves its credentials here, so a
+    missing key stops the run before any file is read.
+    """
+    if not 1 <= batch_size <= MAX_BATCH:
+        raise UsageError(f"must be between 1 and {MAX_BATCH}.", option="batch_size")
+    if rate_limit < 1:
+        raise UsageError("must be at least 1 request per minute.", option="rate_limit")
+    if not (math.isfinite(rate_window) and rate_window > 0):
+        raise UsageError("must be a positive number of seconds.", option="rate_window")
+    if not (math.isfinite(timeout) and timeout > 0):
+        raise UsageError("must be a positive number of seconds.", option="timeout")
+    if concurrency is not None and concurrency < 1:
+        raise UsageError("must be at least 1.", option="concurrency")
+    if math.isnan(lock_timeout) or lock_timeout < 0:
+        raise UsageError(f"must be 0 or more seconds, got {lock_timeout:g}.", option="lock_timeout")
+    if limit is not None and limit < 0:
+        raise UsageError("must be 0 or more rows.", option="limit")
+    clean_source = source.strip()
+    if not clean_source:
+        raise UsageError("must not be empty; give a name such as csv_import.", option="source")
+    clean_status = status.strip().lower() if status is not None else None
+    if clean_status is not None and clean_status not in LEAD_STATUSES:
+        raise UsageError(f"must be one of {', '.join(LEAD_STATUSES)}.", option="status")
+    clean_tags = tuple(dict.fromkeys(t.strip() for t in tags if t.strip()))
 
-def resolve_credentials(
-    *, api_key: str | None, base_url: str | None, env_file: str | None
-) -> Credentials:
-    """Pick the API key and base URL: flags, then the environment, then the .env file."""
-    return resolve_credentials_explained(api_key=api_key, base_url=base_url, env_file=env_file)[0]
-
-
-def write_env_value(path: Path, name: str, value: str) -> None:
-    """Set ``name=value`` in a .env file (replacing an earlier line), owner-only (0600)."""
-    lines = []
-    if path.exists():
-        lines = [
-            line
-            for line in path.read_text(encoding="utf-8").splitlines()
-            if line.split("=", 1)[0].strip().removeprefix("export ").strip() != name
-        ]
-    lines.append(f"{name}={value}")
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    os.fchmod(fd, 0o600)  # an existing file keeps its old mode otherwise
-    with open(fd, "w", encoding="utf-8") as fh:
-        fh.write("\n".join(lines) + "\n")
+    credentials = None
+    if not dry_run and not sandbox:
+        credentials = resolve_credentials(api_key=api_key, base_url=base_url, env_file=env_file)
+        if not credentials.api_key:
+            raise UsageError(
+                "is not set: pass it, set FOXREACH_API_KEY (or put it in .env), or save one "
+                "with 'foxreach config init'; --dry-run and --sandbox need no key.",
+                option="api_key",
+            )
+        check_api_key(credentials.api_key)
+        credentials = Credentials(
+            base_url=check_base_url(credentials.base_url), api_key=credentials.api_key
+        )
+    return ImportConfig(
+        files=tuple(files),
+        read=read or ReadOptions(),
+        dry_run=dry_run,
+        sandbox=sandbox,
+        credentials=credentials,
+        limit=limit,
+        allow_new_columns=allow_new_columns,
+        defaults=LeadDefaults(source=clean_source, status=clean_status, tags=clean_tags),
+        restore=restore,
+        batch_size=min(batch_size, SERVER_LIST_CAP) if exact_report else batch_size,
+        rate_limit=rate_limit,
+        rate_window=rate_window,
+        concurrency=concurrency if concurrency is not None else default_concurrency(rate_limit),
+        timeout=timeout,
+        max_retries=max_retries,
+        report_path=report_path,
+        rejected_path=rejected_path,
+        log_file=log_file,
+        # The journal: on for real workspaces, off for --sandbox unless asked, never dry.
+        resume=not dry_run and (resume if resume is not None else not sandbox),
+        state_dir=Path(state_dir) if state_dir else default_state_dir(),
+        lock_timeout=lock_timeout,
+        move_done=move_done,
+        force=force,
+    )

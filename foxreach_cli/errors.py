@@ -1,4 +1,4 @@
-"""The one exception tree of foxreach.
+"""The one exception tree of foxreach, and the one boundary where OS errors join it.
 
     FoxReachImportError                 root: everything the user should see as one sentence
     ├── UsageError                      bad option or option value                  (exit 2)
@@ -6,7 +6,8 @@
     │   ├── EmptyFileError
     │   ├── NoEmailColumnError
     │   └── MappingDriftError           headers changed since the mapping file      (exit 2)
-    ├── LockedError                     another run holds the state directory       (exit 6)
+    ├── StorageError                    an output or state path cannot be written   (exit 2)
+    ├── LockedError                     another run holds the same work's lock      (exit 6)
     └── ApiError                        the API refused or failed; carries .status
         ├── AuthError                   403/401: key missing, invalid or read-only  (exit 3)
         ├── PlanLimitError              402: plan contact limit                     (exit 4)
@@ -15,9 +16,18 @@
 
 Each class says whether it is transient (worth retrying) so the retry policy reads the type,
 not the message. The CLI maps classes to exit codes in one table (``cli.EXIT_CODES``).
+An error about one option carries its config field name in ``option``; the library never names
+a command-line flag, the CLI does (``cli.FLAGS``). OS, SQLite and file-lock errors become
+:class:`StorageError` in one place, :func:`storage_errors`, as httpx maps httpcore's errors.
 """
 
 from __future__ import annotations
+
+import errno
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 
 
 class FoxReachImportError(Exception):
@@ -25,13 +35,23 @@ class FoxReachImportError(Exception):
 
     transient: bool = False
 
-    def __init__(self, message: str, *, hint: str | None = None) -> None:
+    def __init__(self, message: str, *, hint: str | None = None, option: str | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.hint = hint
+        # The ImportConfig field this error is about; the message then reads after its name
+        # ("batch_size must be ..."), and the CLI puts the flag there ("--batch-size must be").
+        self.option = option
+
+    def describe(self, label: str | None = None) -> str:
+        """The sentence for a person, with ``label`` (e.g. a flag) naming the option."""
+        text = self.message if not self.hint else f"{self.message} {self.hint}"
+        if self.option is None:
+            return text
+        return f"{label or self.option} {text}"
 
     def __str__(self) -> str:
-        return self.message if not self.hint else f"{self.message} {self.hint}"
+        return self.describe()
 
 
 class UsageError(FoxReachImportError):
@@ -54,8 +74,12 @@ class MappingDriftError(InputError):
     """The file's headers differ from the ones the mapping file was made from."""
 
 
+class StorageError(FoxReachImportError):
+    """A file or folder the run writes (an output, the state directory) cannot be used."""
+
+
 class LockedError(FoxReachImportError):
-    """Another foxreach run holds the state directory's lock."""
+    """Another foxreach run holds the lock of the same work."""
 
 
 class ApiError(FoxReachImportError):
@@ -96,3 +120,58 @@ class TransientError(ApiError):
         self.retry_after = retry_after
         # True when the request may have been processed (sent, then no answer).
         self.ambiguous = ambiguous
+
+
+# -- the boundary for OS, SQLite and file-lock errors ------------------------------------------
+
+#: Plain words for the OS errors a user can meet while writing; others use ``strerror``.
+_OS_REASONS = {
+    errno.ENOENT: "the folder does not exist",
+    errno.ENOTDIR: "a part of the path is a file, not a folder",
+    # mkdir(exist_ok=True) of a folder whose name a file already has
+    errno.EEXIST: "a part of the path is a file, not a folder",
+    errno.EISDIR: "it is a folder",
+    errno.EACCES: "permission denied",
+    errno.EPERM: "operation not permitted",
+    errno.EROFS: "the file system is read-only",
+    errno.ENOSPC: "the disk is full",
+    errno.EDQUOT: "the disk quota is exceeded",
+}
+
+
+def os_reason(exc: BaseException) -> str:
+    """The reason of an OS or SQLite error in a few words, never a class name alone."""
+    if isinstance(exc, OSError):
+        return _OS_REASONS.get(exc.errno or 0) or exc.strerror or str(exc) or type(exc).__name__
+    if isinstance(exc, sqlite3.Error):
+        return f"database error: {exc}"
+    return str(exc) or type(exc).__name__
+
+
+def storage_error(
+    exc: BaseException,
+    path: str | Path | None,
+    *,
+    option: str | None = None,
+    action: str = "written",
+) -> StorageError:
+    """The :class:`StorageError` for an OS/SQLite error met while using ``path``."""
+    where = path if path is not None else getattr(exc, "filename", None)
+    subject = f"{where} cannot be {action}" if where is not None else f"A file cannot be {action}"
+    return StorageError(f"{subject}: {os_reason(exc)}.", option=option)
+
+
+#: What the boundary translates: the OS, SQLite, and filelock (whose errors are OSErrors).
+STORAGE_EXCEPTIONS: tuple[type[BaseException], ...] = (OSError, sqlite3.Error)
+
+
+@contextmanager
+def storage_errors(
+    path: str | Path | None, *, option: str | None = None, action: str = "written"
+) -> Iterator[None]:
+    """Translate OS and SQLite errors raised inside the block into one :class:`StorageError`
+    that names ``path`` (and the option it came from) and the OS's reason."""
+    try:
+        yield
+    except STORAGE_EXCEPTIONS as exc:
+        raise storage_error(exc, path, option=option, action=action) from exc

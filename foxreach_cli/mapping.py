@@ -25,16 +25,12 @@ keep their key; suffixes go to the weaker claim), and the reason says so.
 from __future__ import annotations
 
 import re
-import tomllib
-from collections import Counter
 from collections.abc import Mapping as AbcMapping
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-import tomli_w
-
-from foxreach_cli.errors import MappingDriftError, NoEmailColumnError, UsageError
+from foxreach_cli.errors import NoEmailColumnError, UsageError
 from foxreach_cli.models import LEAD_FIELDS, ROW_ERROR_COLUMN, SourceInfo
 
 TargetKind = Literal["field", "custom", "tags", "ignore"]
@@ -133,6 +129,11 @@ class Mapping:
 
 
 _EMAIL = Target("field", "email")
+
+
+def mapping_rows(mapping: Mapping) -> list[dict[str, str]]:
+    """The mapping as plain rows (column, field, how) for the report and the ``map`` table."""
+    return [{"column": c.header, "field": str(c.target), "how": c.how} for c in mapping.columns]
 
 
 @dataclass(frozen=True)
@@ -293,7 +294,7 @@ def parse_map_options(values: Sequence[str]) -> dict[str, Target]:
     for value in values:
         header, target = _split_map_option(value)
         if header in result:
-            raise UsageError(f"--map names column '{header}' twice; keep one --map per column.")
+            raise UsageError(f"names column '{header}' twice; keep one per column.", option="maps")
         result[header] = target
     return result
 
@@ -313,8 +314,9 @@ def _split_map_option(value: str) -> tuple[str, Target]:
         break
     detail = f" ({last_error.message})" if last_error and "=" in value else ""
     raise UsageError(
-        f"--map '{value}' is not Column=field{detail}; write it as \"Column=field\" with "
-        f"field one of {_VALID_TARGETS}."
+        f"'{value}' is not Column=field{detail}; write it as \"Column=field\" with "
+        f"field one of {_VALID_TARGETS}.",
+        option="maps",
     )
 
 
@@ -349,8 +351,6 @@ def build_mapping(
     source claim one single-valued field; :class:`NoEmailColumnError` when no column can be
     the email.
     """
-    if unmapped not in ("custom", "ignore"):
-        raise UsageError(f"--unmapped '{unmapped}' is not valid; use custom or ignore.")
     indices = [i for i, col in enumerate(info.columns) if col != ROW_ERROR_COLUMN]
     claims: dict[int, _Claim] = {}
 
@@ -497,137 +497,3 @@ def _list_headers(info: SourceInfo, limit: int = 30) -> str:
     more = len(shown) - limit
     text = ", ".join(shown[:limit])
     return f"{text} and {more} more" if more > 0 else (text or "none")
-
-
-# --------------------------------------------------------------------------------------------
-# Mapping files
-# --------------------------------------------------------------------------------------------
-
-
-def load_mapping_file(path: str) -> MappingFile:
-    """Read a mapping file written by :func:`write_mapping_file` (or by hand).
-
-    Layout: an optional ``headers = [...]`` array (the headers it was made from, used by
-    :func:`check_drift`) and a ``[columns]`` table of ``"Header" = "target"``. Anything
-    unreadable or malformed is a :class:`UsageError` of one sentence.
-    """
-    try:
-        with open(path, "rb") as fh:
-            data = tomllib.load(fh)
-    except FileNotFoundError:
-        raise UsageError(f"Mapping file {path} does not exist; check the path.") from None
-    except OSError as exc:
-        raise UsageError(
-            f"Cannot read mapping file {path} ({exc.strerror}); check the path and permissions."
-        ) from None
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise UsageError(
-            f"Mapping file {path} is not valid TOML ({exc}); fix it or re-create it with "
-            f"'foxreach map FILE --write {path}'."
-        ) from None
-    columns_raw = data.get("columns")
-    if not isinstance(columns_raw, dict) or not columns_raw:
-        raise UsageError(
-            f'Mapping file {path} has no [columns] table of "Header" = "field" entries; '
-            f"re-create it with 'foxreach map FILE --write {path}'."
-        )
-    columns: dict[str, Target] = {}
-    for header, value in columns_raw.items():
-        if not isinstance(value, str):
-            raise UsageError(
-                f"Mapping file {path}: the entry for '{header}' must be a string such as "
-                f'"email" or "customFields.{header}".'
-            )
-        try:
-            columns[header] = Target.parse(value)
-        except UsageError as exc:
-            raise UsageError(f"Mapping file {path}, column '{header}': {exc.message}") from None
-    headers_raw = data.get("headers")
-    headers: tuple[str, ...] | None = None
-    if headers_raw is not None:
-        if not isinstance(headers_raw, list) or not all(isinstance(h, str) for h in headers_raw):
-            raise UsageError(
-                f"Mapping file {path}: 'headers' must be a list of the file's header texts; "
-                "fix it or delete the line to skip the drift check."
-            )
-        headers = tuple(headers_raw)
-    return MappingFile(columns=columns, headers=headers, path=path)
-
-
-def write_mapping_file(path: str, mapping: Mapping, info: SourceInfo) -> None:
-    """Save ``mapping`` as TOML that :func:`load_mapping_file` reads back to the same mapping.
-
-    The file records the headers it was made from (so a later run can detect renamed or
-    added columns) and comments each entry with the reason it was chosen. Each column is
-    named by its header, or by its column key when the header is empty or repeated.
-    """
-    counts = Counter(info.headers)
-    lines = [
-        f"# foxreach mapping for {info.file}: edit the right-hand sides (a lead field such as",
-        '# email or firstName, "customFields.<key>", "tags" or "ignore"), then run',
-        f"# foxreach import FILE --mapping {path}",
-        "",
-        tomli_w.dumps(
-            {
-                "headers": [
-                    h
-                    for h, c in zip(info.headers, info.columns, strict=True)
-                    if c != ROW_ERROR_COLUMN
-                ]
-            }
-        ).rstrip("\n"),
-        "",
-        "[columns]",
-    ]
-    for cm in mapping.columns:
-        name = cm.header if cm.header.strip() and counts[cm.header] == 1 else cm.column
-        entry = tomli_w.dumps({name: str(cm.target)}).rstrip("\n")
-        comment = " ".join(cm.how.splitlines())  # a header may hold a line break
-        lines.append(f"{entry}  # {comment}")
-    text = "\n".join(lines) + "\n"
-    try:
-        with open(path, "w", encoding="utf-8") as fh:
-            fh.write(text)
-    except OSError as exc:
-        raise UsageError(
-            f"Cannot write mapping file {path} ({exc.strerror}); choose a writable path."
-        ) from None
-
-
-def check_drift(
-    mapping_file: MappingFile, info: SourceInfo, *, allow_new_columns: bool = False
-) -> None:
-    """Stop with :class:`MappingDriftError` when the file's headers changed since the mapping.
-
-    A column whose header is gone is *missing*; a header not in the mapping file is *added*;
-    a missing and an added header in the same position are reported as one *renamed* column.
-    Reordering alone is not drift. Added columns are accepted when ``allow_new_columns``
-    (they then map by the usual rules). A mapping file without recorded headers is not
-    checked.
-    """
-    if mapping_file.headers is None:
-        return
-    old = list(mapping_file.headers)
-    new = [h for h, c in zip(info.headers, info.columns, strict=True) if c != ROW_ERROR_COLUMN]
-    missing = Counter(old) - Counter(new)
-    added = Counter(new) - Counter(old)
-    if not missing and (not added or allow_new_columns):
-        return
-    renamed: list[tuple[str, str]] = []
-    for i in range(min(len(old), len(new))):
-        if missing[old[i]] > 0 and added[new[i]] > 0:
-            renamed.append((old[i], new[i]))
-            missing[old[i]] -= 1
-            added[new[i]] -= 1
-    parts = []
-    if renamed:
-        parts.append("renamed " + ", ".join(f"'{a}' to '{b}'" for a, b in renamed))
-    if +missing:
-        parts.append("missing " + ", ".join(f"'{h}'" for h in (+missing).elements()))
-    if +added:
-        parts.append("new " + ", ".join(f"'{h}'" for h in (+added).elements()))
-    raise MappingDriftError(
-        f"The columns of {info.file} changed since {mapping_file.path} was made "
-        f"({'; '.join(parts)}); re-create it with "
-        f"'foxreach map {info.file} --write {mapping_file.path}' or edit it to match."
-    )

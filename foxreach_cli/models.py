@@ -31,7 +31,8 @@ LEAD_FIELDS: tuple[str, ...] = (
 LEAD_STATUSES: tuple[str, ...] = ("active", "bounced", "unsubscribed", "replied")
 #: The most leads one import request may carry.
 MAX_BATCH = 1000
-#: The API lists at most this many duplicate emails and error details per request.
+#: The API lists at most this many duplicate emails and error details per request, so
+#: batches of this size name every row (``--exact-report``).
 SERVER_LIST_CAP = 100
 #: A reader may add this column to a chunk's frame: a non-empty cell is the reason that row
 #: could not be read as written (e.g. more cells than the header); validation rejects it.
@@ -79,16 +80,6 @@ class Batch:
     def __len__(self) -> int:
         return len(self.leads)
 
-    def subset(self, indices: list[int]) -> Batch:
-        """A batch of the same sequence number holding only ``indices`` (in that order)."""
-        return Batch(
-            seq=self.seq,
-            files=[self.files[i] for i in indices],
-            rows=[self.rows[i] for i in indices],
-            emails=[self.emails[i] for i in indices],
-            leads=[self.leads[i] for i in indices],
-        )
-
 
 @dataclass
 class Reply:
@@ -117,3 +108,67 @@ class BatchResult:
     requests: int = 0  # HTTP requests made for this batch, retries included
     retries: int = 0  # of which retries (429, 5xx, timeouts, dropped connections)
     rate_limited: int = 0  # 429 answers received
+
+
+# -- what became of rows ----------------------------------------------------------------------
+
+#: Kinds of per-row detail the report keeps (and the journal stores).
+INVALID, DUPLICATE, ERROR, NOT_SENT, UNRESOLVED = (
+    "invalid",
+    "duplicate",
+    "error",
+    "notSent",
+    "unresolved",
+)
+#: Journal kind of rows the server imported (created or restored: it does not say which).
+IMPORTED = "imported"
+
+
+@dataclass
+class BatchOutcome:
+    """What became of one batch: server counts (created, restored, duplicates, errors) and
+    each row's (kind, email, reason); rows with no entry have an unknown fate."""
+
+    counts: list[int]
+    rows: dict[int, tuple[str, str, str]] = field(default_factory=dict)
+
+
+@dataclass
+class Tally:
+    """The run's one set of counters. The stages' results are added here once; the report
+    and the progress display both read it.
+
+    Local stages: ``rows_read == valid + invalid + local_duplicates``. The outcome buckets:
+    ``rows_read == created + restored + duplicates + errors + not_sent`` once every row is
+    settled; before that, their sum is the rows settled so far (:attr:`settled`).
+    """
+
+    rows_read: int = 0
+    valid: int = 0
+    invalid: int = 0
+    local_duplicates: int = 0
+    created: int = 0
+    restored: int = 0
+    server_duplicates: int = 0
+    server_errors: int = 0
+    not_sent: int = 0
+    requests: int = 0
+    retries: int = 0
+    rate_limited: int = 0
+    batches: int = 0
+    retry_duplicates: int = 0
+
+    @property
+    def duplicates(self) -> int:
+        """Merged duplicates: in the input plus already in the workspace."""
+        return self.local_duplicates + self.server_duplicates
+
+    @property
+    def errors(self) -> int:
+        """Merged errors: invalid locally plus refused by the server."""
+        return self.invalid + self.server_errors
+
+    @property
+    def settled(self) -> int:
+        """Rows whose fate is known so far (every bucket of the accounting identity)."""
+        return self.created + self.restored + self.duplicates + self.errors + self.not_sent

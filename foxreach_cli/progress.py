@@ -8,7 +8,6 @@ plain lines, no escape codes), ``Progress`` itself is silent (``--quiet``, ``--j
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
 from typing import TextIO
 
 from rich.console import Console
@@ -20,19 +19,7 @@ from rich.progress import (
 )
 from rich.progress import Progress as RichBar
 
-
-@dataclass
-class ProgressStats:
-    """What the display shows; every count is rows of the input."""
-
-    rows_read: int = 0
-    rows_done: int = 0  # rows whose fate is known (rejected locally or answered by the server)
-    batches: int = 0
-    created: int = 0
-    restored: int = 0
-    duplicates: int = 0
-    errors: int = 0
-    budget: str = ""  # e.g. "87/100 req/min left"
+from .models import Tally
 
 
 class Progress:
@@ -41,8 +28,8 @@ class Progress:
     def start(self, *, total_rows: int | None, label: str) -> None:
         """A run begins; ``total_rows`` is an estimate (None when unknown)."""
 
-    def update(self, stats: ProgressStats) -> None:
-        """New figures are available."""
+    def update(self, tally: Tally, budget: str = "") -> None:
+        """New figures are available: the run's counters and the rate budget in words."""
 
     def note(self, text: str) -> None:
         """A line worth showing now (a retry, a wait, a stop)."""
@@ -60,7 +47,8 @@ class LogProgress(Progress):
         self._last = 0.0
         self._label = ""
         self._total: int | None = None
-        self._stats = ProgressStats()
+        self._tally = Tally()
+        self._budget = ""
 
     def _line(self, text: str) -> None:
         stamp = time.strftime("%Y-%m-%d %H:%M:%S")
@@ -74,26 +62,27 @@ class LogProgress(Progress):
         about = f" (about {total_rows:,} rows)" if total_rows else ""
         self._line(f"{label}{about}")
 
-    def update(self, stats: ProgressStats) -> None:
-        self._stats = stats
+    def update(self, tally: Tally, budget: str = "") -> None:
+        self._tally, self._budget = tally, budget
         now = time.monotonic()
         if now - self._last >= self.interval:
             self._last = now
-            self._line(self._describe(stats))
+            self._line(self._describe())
 
-    def _describe(self, s: ProgressStats) -> str:
+    def _describe(self) -> str:
+        t = self._tally
         of = f"/{self._total:,}" if self._total else ""
         text = (
-            f"{s.rows_done:,}{of} rows done, {s.batches:,} batches: {s.created:,} created, "
-            f"{s.restored:,} restored, {s.duplicates:,} duplicates, {s.errors:,} errors"
+            f"{t.settled:,}{of} rows done, {t.batches:,} batches: {t.created:,} created, "
+            f"{t.restored:,} restored, {t.duplicates:,} duplicates, {t.errors:,} errors"
         )
-        return f"{text}; budget {s.budget}" if s.budget else text
+        return f"{text}; budget {self._budget}" if self._budget else text
 
     def note(self, text: str) -> None:
         self._line(text)
 
     def stop(self) -> None:
-        self._line(self._describe(self._stats))
+        self._line(self._describe())
 
 
 class RichProgress(Progress):
@@ -117,19 +106,19 @@ class RichProgress(Progress):
         self._bar.start()
         self._task = self._bar.add_task(label, total=total_rows, line="")
 
-    def update(self, stats: ProgressStats) -> None:
+    def update(self, tally: Tally, budget: str = "") -> None:
         if self._task is None:
             return
-        parts = [f"{stats.rows_done:,} rows", f"[green]{stats.created:,}[/] new"]
-        if stats.restored:
-            parts.append(f"[cyan]{stats.restored:,}[/] restored")
-        parts += [f"[yellow]{stats.duplicates:,}[/] dup", f"[red]{stats.errors:,}[/] err"]
-        if stats.budget:
-            parts.append(f"[dim]{stats.budget}[/]")
+        parts = [f"{tally.settled:,} rows", f"[green]{tally.created:,}[/] new"]
+        if tally.restored:
+            parts.append(f"[cyan]{tally.restored:,}[/] restored")
+        parts += [f"[yellow]{tally.duplicates:,}[/] dup", f"[red]{tally.errors:,}[/] err"]
+        if budget:
+            parts.append(f"[dim]{budget}[/]")
         total = self._bar.tasks[self._task].total
-        if total is not None and stats.rows_read > total:
-            total = stats.rows_read  # the line-count estimate was low (quoted newlines)
-        self._bar.update(self._task, completed=stats.rows_done, total=total, line=" · ".join(parts))
+        if total is not None and tally.rows_read > total:
+            total = tally.rows_read  # the line-count estimate was low (quoted newlines)
+        self._bar.update(self._task, completed=tally.settled, total=total, line=" · ".join(parts))
 
     def note(self, text: str) -> None:
         self._bar.console.print(f"[dim]{text}[/]", highlight=False)
@@ -151,9 +140,9 @@ class FanOut(Progress):
         for c in self.collectors:
             c.start(total_rows=total_rows, label=label)
 
-    def update(self, stats: ProgressStats) -> None:
+    def update(self, tally: Tally, budget: str = "") -> None:
         for c in self.collectors:
-            c.update(stats)
+            c.update(tally, budget)
 
     def note(self, text: str) -> None:
         for c in self.collectors:

@@ -56,15 +56,14 @@ from foxreach_cli.readers.base import (
     display_name,
     open_binary,
 )
-from foxreach_cli.readers.delimited import CsvSource, check_delimiter
+from foxreach_cli.readers.delimited import CsvSource
 from foxreach_cli.readers.encoding import (
     bom_of,
-    check_encoding,
     utf16_without_bom,
 )
 from foxreach_cli.readers.workbook import XlsxSource
 
-__all__ = ["Source", "expand_inputs", "open_source", "read_rows"]
+__all__ = ["Source", "estimate_data_rows", "expand_inputs", "open_source", "read_rows"]
 
 
 #: Suffixes picked up from a directory argument.
@@ -143,19 +142,18 @@ def open_source(
     """Open one input file (``-`` for stdin) and find out its format, encoding and header.
 
     The format is decided by content (a ZIP archive is a workbook, text is CSV), then by
-    name. ``encoding`` and ``delimiter`` apply to CSV (``"tab"`` and ``"\\t"`` mean a tab),
-    ``sheet`` (a name, or a 1-based number) to workbooks; other combinations are ignored.
+    name. ``encoding`` (a codec name, as :func:`config.parse_encoding` gives) and
+    ``delimiter`` (one character) apply to CSV, ``sheet`` (a name, or a 1-based number) to
+    workbooks; other combinations are ignored.
 
     Raises:
-        UsageError: an unknown encoding name, a delimiter that is not one character, or
-            ``chunk_rows`` < 1.
+        UsageError: ``chunk_rows`` < 1.
         EmptyFileError: a 0-byte file or empty stdin.
         InputError: anything else that makes the file unreadable, as one sentence.
     """
     if chunk_rows < 1:
         raise UsageError(f"chunk_rows must be at least 1, not {chunk_rows}.")
-    delimiter = check_delimiter(delimiter)
-    codec = check_encoding(encoding) if encoding is not None else None
+    codec = encoding
     name = display_name(path)
     temp = False
     if path == "-":
@@ -197,6 +195,21 @@ def open_source(
             with contextlib.suppress(OSError):
                 real.unlink()
         raise
+
+
+def estimate_data_rows(sources: Sequence[Source]) -> int | None:
+    """A quick estimate of the data rows (newlines in text files) for the progress bar; None
+    when a workbook is among them."""
+    total = 0
+    for source in sources:
+        if source.info.format != "csv":
+            return None
+        lines = 0
+        with open(source.path, "rb") as fh:
+            while block := fh.read(BLOCK_BYTES):
+                lines += block.count(b"\n")
+        total += max(lines - source.info.header_row + 1, 0)
+    return total
 
 
 def read_rows(source: Source, rows: set[int]) -> Iterator[tuple[int, list[str]]]:

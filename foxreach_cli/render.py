@@ -33,19 +33,20 @@ def one_line(report: ImportReport) -> str:
 
 
 def mapping_table(
-    rows: list[dict[str, str]], *, title: str, samples: dict[str, str] | None = None
+    rows: list[dict[str, str]], *, title: str, samples: list[str] | None = None
 ) -> Table:
-    """A table of column -> field with how each decision was made."""
+    """A table of column -> field with how each decision was made; ``samples`` holds one
+    value per row (so repeated headers each show their own)."""
     table = Table(title=title, title_justify="left", header_style="bold")
     table.add_column("Column")
     if samples is not None:
         table.add_column("Sample", overflow="ellipsis", max_width=32)
     table.add_column("Field")
     table.add_column("How", style="dim")
-    for row in rows:
+    for n, row in enumerate(rows):
         cells = [row["column"]]
         if samples is not None:
-            cells.append(samples.get(row["column"], ""))
+            cells.append(samples[n])
         cells += [row["field"], row["how"]]
         table.add_row(*cells)
     return table

@@ -1,77 +1,30 @@
-"""The REPORT stage: merge local rejections and every batch's server answer into one report.
+"""The REPORT stage: the run's one set of counters and every row not imported, merged into
+one :class:`ImportReport`.
 
 Every input row ends in exactly one bucket::
 
     rowsRead == created + restored + duplicates + errors + notSent
 
-``duplicates`` and ``errors`` are merged totals (local + server). The server lists at most 100
-duplicates and 100 errors per request and never row numbers, so each reply is mapped back to
-the rows of the request it answered (case-insensitively by email); where a reply counts more
-than it lists, the rows that cannot be told apart are named as *unresolved* instead of guessed.
+``duplicates`` and ``errors`` are merged totals (local + server). What the server's answers
+mean row by row is worked out in :mod:`foxreach_cli.reconcile`; writing the report to files is
+:mod:`foxreach_cli.outputs`.
 """
 
 from __future__ import annotations
 
-import csv
 import json
-import os
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any, TextIO
+from typing import Any
 
 import pandas as pd
 
-from .models import Batch, BatchResult, Reply
+from .models import DUPLICATE, ERROR, INVALID, NOT_SENT, UNRESOLVED, Tally
+from .reconcile import RETRY_DUPLICATE_REASON, Detail, Reconciled
 
-#: Kinds of per-row detail the report keeps.
-INVALID, DUPLICATE, ERROR, NOT_SENT, UNRESOLVED = (
-    "invalid",
-    "duplicate",
-    "error",
-    "notSent",
-    "unresolved",
-)
 _DETAIL_COLUMNS = ["file", "row", "email", "reason", "kind"]
-RETRY_DUPLICATE_REASON = (
-    "already in the workspace: probably imported by an earlier attempt of the same request "
-    "that got no answer"
-)
-DUPLICATE_REASON = "already in the workspace"
-UNRESOLVED_REASON = (
-    "the server counted more duplicates/errors than it listed, so this row may have been "
-    "imported or skipped; use --exact-report to know"
-)
-#: Journal kind of rows the server imported (created or restored: it does not say which).
-IMPORTED = "imported"
-#: How the reader's reason for a row longer than its header starts.
-LONG_ROW_PREFIX = "row has "
-EXTRA_CELLS_HEADER = "(cells beyond the header)"
-EXTRA_CELLS_SEPARATOR = " | "
-#: Cells starting with these are formulas to a spreadsheet (OWASP CSV injection).
-_FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-
-
-def open_private(path: str | Path) -> TextIO:
-    """Open ``path`` for writing text, created readable by its owner only: reports and
-    rejected rows hold people's personal data."""
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    return open(fd, "w", encoding="utf-8", newline="")
-
-
-def neutralise_formula(value: str) -> str:
-    """Prefix a cell a spreadsheet would execute as a formula with an apostrophe."""
-    return "'" + value if value.startswith(_FORMULA_PREFIXES) else value
-
-
-@dataclass
-class BatchOutcome:
-    """What became of one batch: server counts (created, restored, duplicates, errors) and
-    each row's (kind, email, reason); rows with no entry have an unknown fate."""
-
-    counts: list[int]
-    rows: dict[int, tuple[str, str, str]] = field(default_factory=dict)
+#: The Tally field each kind of local rejection counts in.
+_LOCAL_COUNTER = {INVALID: "invalid", DUPLICATE: "local_duplicates", NOT_SENT: "not_sent"}
 
 
 @dataclass
@@ -118,12 +71,6 @@ class ImportReport:
     def unresolved(self) -> int:
         """Rows whose fate the server's capped lists do not reveal."""
         return int((self.details["kind"] == UNRESOLVED).sum())
-
-    def identity_holds(self) -> bool:
-        """The accounting identity of DESIGN.md."""
-        return self.rows_read == (
-            self.created + self.restored + self.duplicates + self.errors + self.not_sent
-        )
 
     def _records(self, *kinds: str) -> list[dict[str, Any]]:
         part = self.details[self.details["kind"].isin(kinds)]
@@ -183,11 +130,6 @@ class ImportReport:
         """The report as indented JSON text."""
         return json.dumps(self.to_dict(), indent=2, ensure_ascii=False)
 
-    def write_json(self, path: str | Path) -> None:
-        """Write the JSON report to ``path`` (owner-only: it holds lead emails)."""
-        with open_private(path) as fh:
-            fh.write(self.to_json() + "\n")
-
     def rejected_rows(self) -> dict[str, dict[int, str]]:
         """Every row not imported, by file then row number: its reason."""
         out: dict[str, dict[int, str]] = {}
@@ -197,34 +139,20 @@ class ImportReport:
 
 
 class ReportBuilder:
-    """Accumulates what every stage learned; ``finish()`` returns the ImportReport.
-
-    Used from one thread only (the sender calls back in the calling thread).
-    """
+    """Gathers every stage's result into the run's :class:`Tally` and per-row details;
+    ``finish()`` returns the ImportReport. Used from one thread only."""
 
     def __init__(self, *, dry_run: bool, sandbox: bool = False) -> None:
         self.dry_run = dry_run
         self.sandbox = sandbox
-        self.rows_read = 0
-        self.valid = 0
-        self.invalid = 0
-        self.local_duplicates = 0
-        self.created = 0
-        self.restored = 0
-        self.server_duplicates = 0
-        self.server_errors = 0
-        self.not_sent = 0
-        self.requests = 0
-        self.retries = 0
-        self.rate_limited = 0
-        self.retry_duplicates = 0
+        self.tally = Tally()
         self.files: list[FileSummary] = []
         # (file, row) sent by an earlier run that got no answer: duplicates are likely ours
         self.uncertain: set[tuple[str, int]] = set()
         self.previous = [0, 0, 0, 0]  # created, restored, duplicates, errors of earlier runs
         self.skipped: list[dict[str, str]] = []  # files imported before, not read again
         self._details: list[pd.DataFrame] = []
-        self._small: list[tuple[str, int, str, str, str]] = []
+        self._small: list[Detail] = []
 
     # -- local stages ---------------------------------------------------------------------
     def add_file(self, summary: FileSummary) -> None:
@@ -233,24 +161,19 @@ class ReportBuilder:
 
     def add_read(self, file: str, n: int) -> None:
         """Count ``n`` data rows read from ``file``."""
-        self.rows_read += n
+        self.tally.rows_read += n
         for f in self.files:
             if f.file == file:
                 f.rows_read += n
                 break
 
     def add_local(self, file: str, frame: pd.DataFrame, kind: str) -> None:
-        """Record locally rejected rows (columns row, email, reason) of one kind."""
+        """Record locally settled rows (columns row, email, reason) of one kind: invalid,
+        duplicate in the input, or not sent."""
         if frame.empty:
             return
-        if kind == INVALID:
-            self.invalid += len(frame)
-        elif kind == DUPLICATE:
-            self.local_duplicates += len(frame)
-        elif kind == NOT_SENT:
-            self.not_sent += len(frame)
-        else:  # pragma: no cover - programming error
-            raise ValueError(kind)
+        counter = _LOCAL_COUNTER[kind]
+        setattr(self.tally, counter, getattr(self.tally, counter) + len(frame))
         part = pd.DataFrame(
             {
                 "file": file,
@@ -264,19 +187,11 @@ class ReportBuilder:
 
     def add_valid(self, n: int) -> None:
         """Count ``n`` rows that passed validation and were first of their email."""
-        self.valid += n
-
-    def add_not_sent(
-        self, files: Iterable[str], rows: Iterable[int], emails: Iterable[str], reason: str
-    ) -> None:
-        """Record valid rows that were never imported (dry run, stop, interrupt)."""
-        for f, r, e in zip(files, rows, emails):
-            self._small.append((f, int(r), e, reason, NOT_SENT))
-            self.not_sent += 1
+        self.tally.valid += n
 
     def add_unsent_valid(self, n: int) -> None:
         """Count valid rows a dry run does not send: nothing to fix, so no per-row detail."""
-        self.not_sent += n
+        self.tally.not_sent += n
 
     def add_not_sent_frame(self, file: str, frame: pd.DataFrame, reason: str) -> None:
         """Record a frame of valid rows (columns row, email) that will not be sent."""
@@ -285,113 +200,40 @@ class ReportBuilder:
         self.add_local(file, frame.assign(reason=reason)[["row", "email", "reason"]], NOT_SENT)
 
     # -- the server ------------------------------------------------------------------------
-    def add_batch_result(self, batch: Batch, result: BatchResult) -> BatchOutcome:
-        """Merge one batch's server answers, mapping listed emails back to rows.
+    def add_requests(self, requests: int, retries: int, rate_limited: int) -> None:
+        """Count the HTTP requests one batch took."""
+        t = self.tally
+        t.requests += requests
+        t.retries += retries
+        t.rate_limited += rate_limited
+        t.batches += 1
 
-        Returns what became of each row, for the resume journal.
-        """
-        self.requests += result.requests
-        self.retries += result.retries
-        self.rate_limited += result.rate_limited
-        before = (self.created, self.restored, self.server_duplicates, self.server_errors)
-        first_detail = len(self._small)
-        for reply in result.replies:
-            self._add_reply(batch, reply)
-        for i, reason in result.rejected:
-            self._row(batch, i, f"refused by the server: {reason}", ERROR)
-            self.server_errors += 1
-        after = (self.created, self.restored, self.server_duplicates, self.server_errors)
-        outcome = BatchOutcome(counts=[a - b for a, b in zip(after, before)])
-        for _, row, email, reason, kind in self._small[first_detail:]:
-            outcome.rows[row] = (kind, email, reason)
-        for reply in result.replies:
-            for i in reply.indices:
-                outcome.rows.setdefault(batch.rows[i], (IMPORTED, batch.emails[i], ""))
-        for i, reason in result.not_sent.items():
-            self._row(batch, i, reason, NOT_SENT)
-            self.not_sent += 1
-            if not result.retries:  # never reached the server: nothing of it can be stored
-                outcome.rows[batch.rows[i]] = (NOT_SENT, batch.emails[i], reason)
-        return outcome
+    def add_reconciled(self, r: Reconciled) -> None:
+        """Merge what one batch's answers meant (from :func:`reconcile.reconcile`)."""
+        t = self.tally
+        t.created += r.created
+        t.restored += r.restored
+        t.server_duplicates += r.server_duplicates
+        t.server_errors += r.server_errors
+        t.not_sent += r.not_sent
+        t.retry_duplicates += r.retry_duplicates
+        self._small += r.details
 
     def add_previous(
         self, file: str, counts: list[int], rows: dict[int, tuple[str, str, str]]
     ) -> None:
         """Merge a batch answered in an earlier run of the same file (resume)."""
         created, restored, dups, errors = counts
-        self.created += created
-        self.restored += restored
-        self.server_duplicates += dups
-        self.server_errors += errors
+        t = self.tally
+        t.created += created
+        t.restored += restored
+        t.server_duplicates += dups
+        t.server_errors += errors
         self.previous = [p + c for p, c in zip(self.previous, counts)]
         for row, (kind, email, reason) in rows.items():
             if kind in (DUPLICATE, ERROR, UNRESOLVED):
                 self._small.append((file, row, email, f"earlier run: {reason}", kind))
-                self.retry_duplicates += reason == RETRY_DUPLICATE_REASON
-
-    def _row(self, batch: Batch, i: int, reason: str, kind: str) -> None:
-        self._small.append((batch.files[i], batch.rows[i], batch.emails[i], reason, kind))
-
-    def _add_reply(self, batch: Batch, reply: Reply) -> None:
-        data = reply.data
-        n = len(reply.indices)
-        created = int(data.get("created", 0))
-        restored = int(data.get("restored", 0))
-        n_dup = int(data.get("duplicates", 0))
-        n_err = int(data.get("errors", 0))
-        by_key = {batch.emails[i].strip().lower(): i for i in reply.indices}
-
-        dup_rows: list[int] = []
-        for email in data.get("duplicateEmails") or []:
-            i = by_key.pop(str(email).strip().lower(), None)
-            if i is not None:
-                dup_rows.append(i)
-        err_rows: list[tuple[int, str]] = []
-        for item in data.get("errorDetails") or []:
-            email = str(item.get("email") or "").strip().lower()
-            i = by_key.pop(email, None)
-            if i is not None:
-                err_rows.append((i, str(item.get("reason") or "rejected by the server")))
-        rest = sorted(by_key.values())
-        ok = created + restored
-        hidden_dup = max(n_dup - len(dup_rows), 0)
-        hidden_err = max(n_err - len(err_rows), 0)
-
-        # A server whose counts do not add up to the request still leaves every row accounted.
-        missing = min(n - (ok + n_dup + n_err), len(rest))
-        if missing > 0:
-            self.server_errors += missing
-            for i in rest[-missing:]:
-                self._row(batch, i, "not mentioned in the server's answer", ERROR)
-            rest = rest[:-missing]
-
-        def duplicate(i: int) -> None:
-            # A row whose earlier sending got no answer is most likely a duplicate of itself.
-            ours = reply.ambiguous or (batch.files[i], batch.rows[i]) in self.uncertain
-            self.retry_duplicates += ours
-            self._row(batch, i, RETRY_DUPLICATE_REASON if ours else DUPLICATE_REASON, DUPLICATE)
-
-        for i in dup_rows:
-            duplicate(i)
-        for i, why in err_rows:
-            self._row(batch, i, f"refused by the server: {why}", ERROR)
-
-        # Rows the lists do not name: all imported when the counts say so, all duplicates
-        # (or all errors) when nothing else is left; otherwise they cannot be told apart.
-        if hidden_dup or hidden_err:
-            if ok == 0 and hidden_err == 0:
-                for i in rest:
-                    duplicate(i)
-            elif ok == 0 and hidden_dup == 0:
-                for i in rest:
-                    self._row(batch, i, "refused by the server (reason not listed)", ERROR)
-            else:
-                for i in rest:
-                    self._row(batch, i, UNRESOLVED_REASON, UNRESOLVED)
-        self.created += created
-        self.restored += restored
-        self.server_duplicates += n_dup
-        self.server_errors += n_err
+                t.retry_duplicates += reason == RETRY_DUPLICATE_REASON
 
     # -- the end ---------------------------------------------------------------------------
     def finish(
@@ -418,89 +260,28 @@ class ReportBuilder:
                 .drop(columns="_f")
                 .reset_index(drop=True)
             )
+        t = self.tally
         return ImportReport(
             dry_run=self.dry_run,
             sandbox=self.sandbox,
-            rows_read=self.rows_read,
-            valid=self.valid,
-            invalid=self.invalid,
-            local_duplicates=self.local_duplicates,
-            created=self.created,
-            restored=self.restored,
-            duplicates=self.local_duplicates + self.server_duplicates,
-            errors=self.invalid + self.server_errors,
-            not_sent=self.not_sent,
-            requests=self.requests,
-            retries=self.retries,
-            rate_limited=self.rate_limited,
+            rows_read=t.rows_read,
+            valid=t.valid,
+            invalid=t.invalid,
+            local_duplicates=t.local_duplicates,
+            created=t.created,
+            restored=t.restored,
+            duplicates=t.duplicates,
+            errors=t.errors,
+            not_sent=t.not_sent,
+            requests=t.requests,
+            retries=t.retries,
+            rate_limited=t.rate_limited,
             elapsed_seconds=elapsed,
             details=details,
             files=self.files,
-            retry_duplicates=self.retry_duplicates,
+            retry_duplicates=t.retry_duplicates,
             stopped_because=stopped_because,
             complete=complete,
             previous=self.previous,
             skipped=self.skipped,
         )
-
-
-RowReader = Callable[[set[int]], Iterator[tuple[int, list[str]]]]
-
-
-def _header_slots(headers: list[str]) -> list[tuple[str, int]]:
-    """(header, occurrence) pairs, so a repeated header name keeps each of its columns."""
-    seen: Counter[str] = Counter()
-    slots = []
-    for h in headers:
-        slots.append((h, seen[h]))
-        seen[h] += 1
-    return slots
-
-
-def write_rejected_csv(
-    path: str | Path,
-    report: ImportReport,
-    sources: list[tuple[str, list[str], RowReader]],
-) -> int:
-    """Write every row not imported with its original cells plus ``row`` and ``reason``.
-
-    ``sources`` holds, per input file, ``(file, headers, read_rows)`` where ``read_rows(rows)``
-    yields ``(row number, cells)`` for the row numbers asked for, in row order. Files with
-    different headers share one CSV whose header is the union of theirs in first-seen order,
-    with a leading ``file`` column when several files are involved. Every cell is neutralised
-    against formula injection. Returns the number of rows written.
-    """
-    wanted = report.rejected_rows()
-    involved = [(f, h, r) for f, h, r in sources if wanted.get(f)]
-    union: list[tuple[str, int]] = []
-    for _, headers, _ in involved:
-        union += [slot for slot in _header_slots(headers) if slot not in union]
-    with_file = len(involved) > 1
-    written = 0
-    with open_private(path) as out:
-        writer = csv.writer(out)
-        # Rows longer than their header (the reader's LONG_ROW_REASON) keep the surplus cells
-        # in one more column, so the person fixing them loses nothing.
-        long_rows = any(
-            why.startswith(LONG_ROW_PREFIX) for f, _, _ in involved for why in wanted[f].values()
-        )
-        extra = [EXTRA_CELLS_HEADER] if long_rows else []
-        head = (["file"] if with_file else []) + [h for h, _ in union] + extra + ["row", "reason"]
-        writer.writerow([neutralise_formula(h) for h in head])
-        for file, headers, read_rows in involved:
-            reasons = wanted[file]
-            positions = [union.index(slot) for slot in _header_slots(headers)]
-            for row, cells in read_rows(set(reasons)):
-                line = [""] * len(union)
-                for pos, value in zip(positions, cells):
-                    line[pos] = value or ""
-                if long_rows:
-                    line.append(
-                        EXTRA_CELLS_SEPARATOR.join(v or "" for v in cells[len(positions) :])
-                    )
-                writer.writerow(
-                    [neutralise_formula(v) for v in ([file] if with_file else []) + line]
-                    + [str(row), neutralise_formula(reasons[row])]
-                )
-                written += 1
-    return written

@@ -31,7 +31,7 @@ Per request (``budget.acquire()`` before every attempt, retries and splits inclu
 Why the default concurrency is one window's budget (:func:`default_concurrency`): on average
 the budget allows one request every 0.6 s (100/min), so 2-3 requests in flight would keep up
 with 1-2 s requests. But a slot frees one window after its answer (less the fastest round trip,
-see :mod:`foxreach_cli.ratelimit`), so the budget comes back in bursts shaped like the previous
+see :mod:`foxreach_cli.rate_budget`), so the budget comes back in bursts shaped like the previous
 window: a window's requests go out ``limit / concurrency`` round trips one after another, and
 that spread is copied into every later window. The ideal schedule spends each window's budget
 at its start, which takes ``limit`` requests in flight. Measured at the API's budget (100 / 60 s)
@@ -57,11 +57,11 @@ from .errors import (
     FoxReachImportError,
     PlanLimitError,
     RequestRejectedError,
+    StorageError,
     TransientError,
-    UsageError,
 )
 from .models import Batch, BatchResult, Reply
-from .ratelimit import Budget
+from .rate_budget import Budget, RateInfo
 
 PLAN_LIMIT_REASON = "plan contact limit reached (402)"
 AUTH_REASON = "not sent: the API key was refused (403)"
@@ -97,16 +97,6 @@ class SendPolicy:
     free_rate_limited: int = 10  # consecutive 429s per request that cost no retry
     max_retry_after: float = 300.0  # longest single wait a 429 can impose, in seconds
     prefetch: int | None = None  # batches built ahead of the workers (None: = concurrency)
-
-    def __post_init__(self) -> None:
-        if self.concurrency < 1:
-            raise UsageError(f"--concurrency must be at least 1, got {self.concurrency}.")
-        if self.max_retries < 0:
-            raise UsageError(f"--max-retries must be 0 or more, got {self.max_retries}.")
-        if self.backoff_base < 0 or self.backoff_cap < 0 or self.max_retry_after < 0:
-            raise UsageError("Backoff times must not be negative.")
-        if self.free_rate_limited < 0:
-            raise UsageError("free_rate_limited must not be negative.")
 
 
 @dataclass
@@ -356,6 +346,11 @@ class Sender:
         if self._on_event is not None:
             self._events.put(event)
 
+    def stop(self, error: FoxReachImportError, reason: str) -> None:
+        """Stop sending from outside (e.g. the journal failed): no new requests; those in
+        flight finish; items not sent get ``reason``; ``error`` becomes the run's fatal one."""
+        self._halt(error, reason)
+
     def _halt(self, error: FoxReachImportError | None, reason: str) -> None:
         """Stop sending; the first reason is what the items not sent will say."""
         with self._lock:
@@ -416,10 +411,19 @@ class Sender:
                 else:
                     reason = f"server unreachable after {exc.attempts} attempts"
                 _not_sent(result, idx, f"{reason}: {exc.error}")
-            except ApiError as exc:
+            except (ApiError, StorageError) as exc:
+                # StorageError: the shared budget's file failed before the request went out.
                 self._halt(exc, f"not sent: the run stopped ({exc})")
                 _not_sent(result, idx, f"not sent: {exc}")
         return result
+
+    def _observe(self, rate: RateInfo | None, sent_at: float, round_trip: float | None) -> None:
+        """Tell the budget of an answer; a shared-budget file that cannot be written stops
+        the run, but never loses the answer already in hand."""
+        try:
+            self._budget.observe(rate, sent_at=sent_at, round_trip=round_trip)
+        except StorageError as exc:
+            self._halt(exc, f"not sent: the run stopped ({exc})")
 
     def _split(self, batch: Batch, idx: list[int], groups: deque[list[int]], status: int) -> None:
         self._emit(Splitting(seq=batch.seq, size=len(idx), status=status))
@@ -450,14 +454,14 @@ class Sender:
             try:
                 response = self._client.import_leads(leads, restore=policy.restore)
             except BaseException as exc:
-                self._budget.observe(rate_of(exc), sent_at=sent_at, round_trip=round_trip_of(exc))
+                self._observe(rate_of(exc), sent_at, round_trip_of(exc))
                 status = exc.status if isinstance(exc, ApiError) else None
                 self._emit(RequestFinished(batch.seq, len(idx), status, time.monotonic() - started))
                 if not isinstance(exc, TransientError):
                     raise
                 error = exc
             else:
-                self._budget.observe(response.rate, sent_at=sent_at, round_trip=response.round_trip)
+                self._observe(response.rate, sent_at, response.round_trip)
                 self._emit(RequestFinished(batch.seq, len(idx), 200, time.monotonic() - started))
                 return Reply(indices=list(idx), data=response.data, ambiguous=ambiguous)
 

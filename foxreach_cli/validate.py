@@ -63,7 +63,6 @@ import email_validator
 import numpy as np
 import pandas as pd
 
-from foxreach_cli.errors import UsageError
 from foxreach_cli.mapping import Mapping
 from foxreach_cli.models import LEAD_FIELDS, LEAD_STATUSES, ROW_ERROR_COLUMN, Chunk
 
@@ -94,34 +93,12 @@ _FAST_LINE = re.compile(
 
 @dataclass(frozen=True)
 class LeadDefaults:
-    """Values applied to every lead of a run (``--source``, ``--status``, ``--tag``).
-
-    Normalised on creation: source trimmed (must not be blank), status lowercased (must be
-    one of ``models.LEAD_STATUSES``), tags trimmed with blanks and repeats dropped.
-    """
+    """Values applied to every lead of a run (``--source``, ``--status``, ``--tag``), already
+    normalised by the run's config: source trimmed, status lowercased, tags unique."""
 
     source: str = "csv_import"
     status: str | None = None  # applied where the row has none
     tags: tuple[str, ...] = ()  # added to every lead (after the row's own tags)
-
-    def __post_init__(self) -> None:
-        source = self.source.strip()
-        if not source:
-            raise UsageError("--source must not be empty; give a name such as csv_import.")
-        object.__setattr__(self, "source", source)
-        if self.status is not None:
-            status = self.status.strip().lower()
-            if status not in _STATUS_SET:
-                raise UsageError(
-                    f"--status '{self.status}' is not valid; use one of {_STATUS_LIST}."
-                )
-            object.__setattr__(self, "status", status)
-        object.__setattr__(self, "tags", tuple(dict.fromkeys(_clean_tags(self.tags))))
-
-
-def _clean_tags(tags: Iterable[str]) -> list[str]:
-    cleaned = [t.strip() for t in tags]
-    return [t for t in cleaned if t]
 
 
 #: The defaults of a run given no --source, --status or --tag.
@@ -144,8 +121,9 @@ class ValidatedChunk:
     """One chunk split into valid leads and rejected rows (see the module doc for layouts)."""
 
     file: str
-    valid: pd.DataFrame  # row, key, email, ... (private layout, module doc)
+    valid: pd.DataFrame  # row, key, email, source, status, pos (module doc)
     invalid: pd.DataFrame  # row (int64), email (trimmed, "" when none), reason
+    cells: RowSource  # where ``valid.pos`` points: the pass-through cells of the chunk
 
 
 def validate_chunk(
@@ -218,12 +196,11 @@ def validate_chunk(
             "email": email[vi],
             "source": source,
             "status": status[vi],
-            "src": _constant(src, m),
             "pos": vi.astype(np.int64),
         }
     )
     invalid = _frame({"row": rows[ii], "email": email[ii], "reason": reason[ii]})
-    return ValidatedChunk(file=chunk.file, valid=valid, invalid=invalid)
+    return ValidatedChunk(file=chunk.file, valid=valid, invalid=invalid, cells=src)
 
 
 _COMPUTED_FIELDS = frozenset({"email", "source", "status"})

@@ -123,6 +123,7 @@ def test_bad_options_are_one_sentence_and_exit_2(tmp_path, args, message):
 def test_limit_processes_only_the_first_rows(tmp_path):
     report = dry_json(str(SAMPLE / "leads.csv"), "--limit", "10")
     assert report["rowsRead"] == 10
+    assert report["complete"] is False  # the rest of the file was not read
 
 
 def test_report_and_rejected_files_are_written_in_a_dry_run(tmp_path):

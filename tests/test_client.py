@@ -29,7 +29,7 @@ from foxreach_cli.errors import (
     TransientError,
     UsageError,
 )
-from foxreach_cli.ratelimit import RateInfo
+from foxreach_cli.rate_budget import RateInfo
 
 BASE = "https://api.foxreach.io/api/v1"
 URL = f"{BASE}/leads/import"

@@ -60,10 +60,11 @@ def test_empty_chunk_and_duplicate_frame_columns():
 
 
 def test_unique_rows_keep_their_data_for_sending():
-    from foxreach_cli.leads import to_leads
+    from foxreach_cli.batch import to_leads
 
-    unique, _ = Deduper().split(validated(["a@x.com", "A@x.com", "b@x.com"]))
-    leads = to_leads(unique)
+    vc = validated(["a@x.com", "A@x.com", "b@x.com"])
+    unique, _ = Deduper().split(vc)
+    leads = to_leads(vc.cells, unique)
     # "Name" is no lead field, so it travels as a custom field of the surviving rows.
     assert [(lead["email"], lead["customFields"]["Name"]) for lead in leads] == [
         ("a@x.com", "n0"),

@@ -210,7 +210,7 @@ def test_422_poisoned_row_is_isolated_and_the_rest_imported(sandbox, api_key, tm
     # the library instead of the CLI.
     from foxreach_cli.client import FoxReachClient
     from foxreach_cli.models import Batch, BatchResult
-    from foxreach_cli.ratelimit import RateBudget
+    from foxreach_cli.rate_budget import RateBudget
     from foxreach_cli.send import Sender, SendPolicy
 
     leads = [{"email": f"p{i}@example.com"} for i in range(64)]
@@ -277,3 +277,17 @@ def test_plain_http_to_a_remote_host_is_refused(tmp_path, url):
     result = runner.invoke(app, ["import", str(path), "--base-url", url, "--api-key", "otr_x_123"])
     assert result.exit_code == 2
     assert "Traceback" not in result.output
+
+
+def test_a_limit_trial_neither_finishes_nor_moves_the_file(sandbox, api_key, tmp_path):
+    path, valid = make_csv(tmp_path / "leads.csv", 30)
+    state, done = tmp_path / "state", tmp_path / "done"
+    common = ["--state-dir", str(state), "--move-done", str(done)]
+    code, trial = import_json(sandbox.base_url, api_key, str(path), "--limit", "10", *common)
+    assert (code, trial["created"], trial["complete"]) == (0, 10, False)
+    assert path.exists() and not (done / "leads.csv").exists()
+    code, full = import_json(sandbox.base_url, api_key, str(path), *common)
+    assert (code, full["rowsRead"], full["created"], full["complete"]) == (0, 30, 30, True)
+    assert full["previousRuns"]["created"] == 10
+    assert (done / "leads.csv").exists()
+    assert sandbox.store.count_active(api_key) == len(valid)

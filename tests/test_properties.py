@@ -31,7 +31,7 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from foxreach_cli.cli import app
-from foxreach_cli.report import neutralise_formula
+from foxreach_cli.outputs import neutralise_formula
 from tests.accounting import assert_accounted, assert_split_locally
 
 runner = CliRunner()

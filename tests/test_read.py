@@ -20,6 +20,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from foxreach_cli.config import parse_delimiter, parse_encoding
 from foxreach_cli.errors import EmptyFileError, InputError, UsageError
 from foxreach_cli.models import ROW_ERROR_COLUMN, SourceInfo
 from foxreach_cli.read import Source, expand_inputs, open_source, read_rows
@@ -108,7 +109,7 @@ def test_non_utf8_late_in_a_large_file_is_found_before_reading(tmp_path: Path) -
 
 def test_explicit_encoding_is_used(tmp_path: Path) -> None:
     path = write(tmp_path, "latin.csv", NAMES, encoding="cp1252")
-    info, records = read_all(path, encoding="latin-1")
+    info, records = read_all(path, encoding=parse_encoding("latin-1"))
     assert cells(records, "name") == ["Müller", "café crème"]
     assert info.encoding == "iso8859-1"
 
@@ -123,10 +124,13 @@ def test_explicit_wrong_encoding_names_the_offset_and_the_fix(tmp_path: Path) ->
     assert "--encoding" in message
 
 
-def test_unknown_encoding_name_is_a_usage_error(tmp_path: Path) -> None:
-    path = write(tmp_path, "leads.csv", NAMES)
-    with pytest.raises(UsageError, match="Unknown encoding 'klingon'"):
-        open_source(path, encoding="klingon")
+def test_unknown_encoding_name_is_a_usage_error() -> None:
+    with pytest.raises(UsageError) as caught:
+        parse_encoding("klingon")
+    assert caught.value.describe("--encoding") == (
+        "--encoding 'klingon' is not an encoding; use a name such as utf-8, cp1252, latin-1 "
+        "or utf-16."
+    )
 
 
 # --------------------------------------------------------------------------- delimiters
@@ -162,9 +166,12 @@ def test_explicit_delimiter_overrides_detection(tmp_path: Path) -> None:
     path = write(tmp_path, "leads.csv", "email;name,x\na@x.com;Ann,B\n")
     info, _records = read_all(path, delimiter=";")
     assert info.columns == ["email", "name,x"]
-    assert read_all(path, delimiter="tab")[0].delimiter == "\t"
-    with pytest.raises(UsageError, match="one character"):
-        open_source(path, delimiter=";;")
+    assert read_all(path, delimiter=parse_delimiter("tab"))[0].delimiter == "\t"
+    with pytest.raises(UsageError) as caught:
+        parse_delimiter(";;")
+    assert caught.value.describe("--delimiter") == (
+        "--delimiter must be one character such as , ; | or 'tab', not ';;'."
+    )
 
 
 def test_semicolon_export_with_decimal_commas(tmp_path: Path) -> None:

@@ -7,19 +7,20 @@ import csv
 import pandas as pd
 import pytest
 
-from foxreach_cli.models import Batch, BatchResult, Reply
-from foxreach_cli.report import (
+from foxreach_cli.models import (
     DUPLICATE,
     ERROR,
     INVALID,
     NOT_SENT,
-    RETRY_DUPLICATE_REASON,
     UNRESOLVED,
-    FileSummary,
-    ReportBuilder,
-    neutralise_formula,
-    write_rejected_csv,
+    Batch,
+    BatchResult,
+    Reply,
 )
+from foxreach_cli.outputs import neutralise_formula, write_rejected_csv
+from foxreach_cli.reconcile import RETRY_DUPLICATE_REASON, reconcile
+from foxreach_cli.report import FileSummary, ReportBuilder
+from tests.accounting import assert_accounted
 
 
 def make_batch(n: int, *, start_row: int = 2, file: str = "a.csv") -> Batch:
@@ -48,7 +49,8 @@ def builder_with(batch: Batch, result: BatchResult) -> ReportBuilder:
     b.add_file(FileSummary("a.csv", "csv", "utf-8", ",", None, []))
     b.add_read("a.csv", len(batch))
     b.add_valid(len(batch))
-    b.add_batch_result(batch, result)
+    b.add_requests(result.requests, result.retries, result.rate_limited)
+    b.add_reconciled(reconcile(batch, result, uncertain=b.uncertain))
     return b
 
 
@@ -69,7 +71,7 @@ def test_listed_duplicates_and_errors_map_back_to_rows_case_insensitively():
         elapsed=1
     )
     assert kinds(report) == {3: DUPLICATE, 5: ERROR}
-    assert report.identity_holds()
+    assert_accounted(report.to_dict())
     assert report.to_dict()["errorDetails"] == [
         {
             "file": "a.csv",
@@ -92,7 +94,7 @@ def test_more_duplicates_than_listed_names_the_unresolved_rows_instead_of_guessi
     assert sum(v == DUPLICATE for v in k.values()) == 100
     assert report.unresolved == 200  # the 200 rows not listed: 150 created, 50 duplicates
     assert report.duplicates == 150 and report.created == 150
-    assert report.identity_holds()
+    assert_accounted(report.to_dict())
 
 
 def test_unlisted_rows_are_resolved_when_the_counts_leave_no_doubt():
@@ -128,7 +130,7 @@ def test_rejected_and_not_sent_items_are_accounted():
     report = builder_with(batch, result).finish(elapsed=1)
     assert kinds(report) == {4: ERROR, 5: NOT_SENT}
     assert report.created == 2 and report.errors == 1 and report.not_sent == 1
-    assert report.identity_holds()
+    assert_accounted(report.to_dict())
     assert report.to_dict()["notSentReasons"] == {"plan contact limit reached (402)": 1}
 
 
@@ -136,7 +138,7 @@ def test_a_server_answer_that_does_not_add_up_still_accounts_for_every_row():
     batch = make_batch(4)
     report = builder_with(batch, BatchResult(replies=[Reply([0, 1, 2, 3], answer(created=3))]))
     final = report.finish(elapsed=1)
-    assert final.identity_holds()
+    assert_accounted(final.to_dict())
     assert final.errors == 1
 
 
@@ -160,7 +162,7 @@ def test_local_rejections_count_into_merged_totals():
     assert (r.rows_read, r.valid, r.invalid, r.local_duplicates) == (6, 4, 1, 1)
     assert (r.errors, r.duplicates, r.not_sent) == (1, 1, 4)
     assert r.rows_read == r.valid + r.invalid + r.local_duplicates
-    assert r.identity_holds()
+    assert_accounted(r.to_dict())
     assert list(r.details["row"]) == [2, 3, 4, 5, 6, 7]  # sorted by row for people
 
 

@@ -15,7 +15,7 @@ import pytest
 from foxreach_cli.client import FoxReachClient
 from foxreach_cli.errors import AuthError, PlanLimitError, TransientError
 from foxreach_cli.models import Batch, BatchResult
-from foxreach_cli.ratelimit import RateBudget
+from foxreach_cli.rate_budget import RateBudget
 from foxreach_cli.send import (
     AUTH_REASON,
     INTERRUPTED_REASON,

@@ -10,6 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from foxreach_cli.config import build_config
 from foxreach_cli.errors import UsageError
 from foxreach_cli.mapping import Target, build_mapping
 from foxreach_cli.models import ROW_ERROR_COLUMN, Chunk, SourceInfo
@@ -103,7 +104,7 @@ def test_newline_inside_an_email_cell_does_not_shift_other_rows():
 def test_status_is_checked_any_case_sent_lowercase_and_defaulted_where_blank():
     vc = check(
         {"Email": ["a@x.com", "b@x.com", "c@x.com"], "Status": ["BOUNCED", " ", None]},
-        LeadDefaults(status="Replied"),
+        LeadDefaults(status="replied"),
     )
     assert vc.valid["status"].tolist() == ["bounced", "replied", "replied"]
     plain = check({"Email": ["a@x.com"]})
@@ -141,13 +142,21 @@ def test_mapped_email_column_is_used_whatever_its_header():
 # --- defaults ----------------------------------------------------------------------------
 
 
-def test_lead_defaults_normalise_and_refuse_bad_values():
-    d = LeadDefaults(source=" fair ", status=" Active ", tags=(" vip", "", "vip", "q1"))
+def test_lead_defaults_are_normalised_and_checked_once_in_the_config():
+    d = build_config(
+        ["a.csv"], dry_run=True, source=" fair ", status=" Active ", tags=(" vip", "", "vip", "q1")
+    ).defaults
     assert (d.source, d.status, d.tags) == ("fair", "active", ("vip", "q1"))
-    with pytest.raises(UsageError, match="--status 'lead' is not valid"):
-        LeadDefaults(status="lead")
-    with pytest.raises(UsageError, match="--source must not be empty"):
-        LeadDefaults(source="  ")
+    with pytest.raises(UsageError) as caught:
+        build_config(["a.csv"], dry_run=True, status="lead")
+    assert caught.value.describe("--status") == (
+        "--status must be one of active, bounced, unsubscribed, replied."
+    )
+    with pytest.raises(UsageError) as caught:
+        build_config(["a.csv"], dry_run=True, source="  ")
+    assert caught.value.describe("--source") == (
+        "--source must not be empty; give a name such as csv_import."
+    )
 
 
 # --- email fast path ---------------------------------------------------------------------

@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from foxreach_cli.errors import InputError, UsageError
+from foxreach_cli.errors import InputError
 from foxreach_cli.models import Chunk, SourceInfo
 from foxreach_cli.readers.base import (
     SAMPLE_BYTES,
@@ -295,15 +295,3 @@ def _first_record(text: str, delimiter: str) -> tuple[list[str], int]:
     # after the header, even when a quoted header cell spans lines.
     reader = csv.reader(lines(), delimiter=delimiter, quotechar='"', strict=False)
     return next(reader, []), used
-
-
-def check_delimiter(delimiter: str | None) -> str | None:
-    if delimiter is None:
-        return None
-    if delimiter.lower() in ("tab", "\\t"):
-        return "\t"
-    if len(delimiter) != 1 or delimiter in '"\r\n':
-        raise UsageError(
-            f"--delimiter must be one character such as , ; | or 'tab', not {delimiter!r}."
-        )
-    return delimiter

@@ -11,7 +11,7 @@ import contextlib
 import re
 from pathlib import Path
 
-from foxreach_cli.errors import InputError, UsageError
+from foxreach_cli.errors import InputError
 from foxreach_cli.readers.base import (
     BLOCK_BYTES,
     SAMPLE_BYTES,
@@ -221,15 +221,3 @@ def utf16_without_bom(head: bytes) -> str | None:
     if even > 0.4 and odd < 0.05:
         return "utf-16-be"
     return None
-
-
-def check_encoding(encoding: str) -> str:
-    """A codec name Python knows, made explicit about byte order and BOM handling."""
-    try:
-        name = codecs.lookup(encoding).name
-    except LookupError:
-        raise UsageError(
-            f"Unknown encoding {encoding!r}; pass a name such as utf-8, cp1252, latin-1 or utf-16."
-        ) from None
-    # BOMs are detected separately; the explicit codecs keep byte offsets computable.
-    return {"utf-8-sig": "utf-8", "utf-16": "utf-16-le", "utf-32": "utf-32-le"}.get(name, name)

@@ -1,4 +1,4 @@
-"""Lead payloads: validated rows become API.md lead objects, absent fields omitted."""
+"""Batching: validated rows become API lead objects (absent fields omitted), cut into batches."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ import json
 import numpy as np
 import pandas as pd
 
+from foxreach_cli.batch import Batcher, UniqueRows, split_tags, to_leads
 from foxreach_cli.dedup import Deduper
-from foxreach_cli.leads import original_cells, split_tags, to_leads
 from foxreach_cli.mapping import Target, build_mapping
 from foxreach_cli.models import LEAD_FIELDS, Chunk, SourceInfo
 from foxreach_cli.validate import LeadDefaults, validate_chunk
@@ -43,7 +43,7 @@ def test_a_full_row_becomes_a_camelcase_lead_with_trimmed_values():
         },
         LeadDefaults(source="fair-2025", tags=("imported", "q1")),
     )
-    [lead] = to_leads(vc.valid)
+    [lead] = to_leads(vc.cells, vc.valid)
     assert lead == {
         "email": "Ann@Acme.com",
         "firstName": "Ann",
@@ -68,7 +68,7 @@ def test_blank_and_missing_cells_are_omitted_never_sent_empty():
         {"Email": ["a@x.com", "b@x.com"], "Company": ["  ", None], "Region": ["", None],
          "Tags": [" , ;", None]}
     )  # fmt: skip
-    assert to_leads(vc.valid) == [
+    assert to_leads(vc.cells, vc.valid) == [
         {"email": "a@x.com", "source": "csv_import"},
         {"email": "b@x.com", "source": "csv_import"},
     ]
@@ -79,7 +79,7 @@ def test_default_status_and_tags_apply_where_the_row_has_none():
         {"Email": ["a@x.com", "b@x.com"], "Status": ["bounced", ""]},
         LeadDefaults(status="active", tags=("batch-7",)),
     )
-    leads = to_leads(vc.valid)
+    leads = to_leads(vc.cells, vc.valid)
     assert [(lead["status"], lead["tags"]) for lead in leads] == [
         ("bounced", ["batch-7"]),
         ("active", ["batch-7"]),
@@ -91,7 +91,7 @@ def test_several_tag_columns_merge_in_column_order_without_repeats():
         {"Email": ["a@x.com"], "Tags": ["b, a"], "Segment": ["a|c"]},
         overrides={"Segment": Target("tags")},
     )
-    assert to_leads(vc.valid)[0]["tags"] == ["b", "a", "c"]
+    assert to_leads(vc.cells, vc.valid)[0]["tags"] == ["b", "a", "c"]
 
 
 def test_split_tags_handles_every_separator():
@@ -99,25 +99,52 @@ def test_split_tags_handles_every_separator():
     assert split_tags(None) == [] and split_tags(float("nan")) == []
 
 
-def test_rows_from_several_chunks_keep_their_own_cells_and_order():
+def test_batches_take_each_rows_own_cells_and_never_mix_files():
     d = Deduper()
-    a, _ = d.split(validated({"Email": ["a@x.com", "b@x.com"], "Company": ["A", "B"]}))
-    b, _ = d.split(
-        validated({"Email": ["c@x.com", "A@x.com"], "Company": ["C", "dup"]}, file="b.csv")
-    )
-    mixed = pd.concat([b, a.iloc[::-1]], ignore_index=True)
-    assert [(lead["email"], lead["company"]) for lead in to_leads(mixed)] == [
-        ("c@x.com", "C"),
-        ("b@x.com", "B"),
-        ("a@x.com", "A"),
+    parts = []
+    for file, emails, companies in (
+        ("a.csv", ["a@x.com", "b@x.com"], ["A", "B"]),
+        ("a.csv", ["c@x.com"], ["C"]),
+        ("b.csv", ["d@x.com", "A@x.com", "e@x.com"], ["D", "dup", "E"]),
+    ):
+        vc = validated({"Email": emails, "Company": companies}, file=file)
+        unique, _ = d.split(vc)
+        parts.append(UniqueRows(file, vc.cells, unique))
+    batches = list(Batcher(iter(parts), size=2))
+    assert [(b.seq, b.files, b.rows) for b in batches] == [
+        (0, ["a.csv", "a.csv"], [2, 3]),
+        (1, ["a.csv"], [2]),  # the file changes: a.csv's last row goes alone
+        (2, ["b.csv", "b.csv"], [2, 4]),
     ]
-    cells = original_cells(mixed)
-    assert cells["Company"].tolist() == ["C", "B", "A"]
+    assert [[(lead["email"], lead["company"]) for lead in b.leads] for b in batches] == [
+        [("a@x.com", "A"), ("b@x.com", "B")],
+        [("c@x.com", "C")],
+        [("d@x.com", "D"), ("e@x.com", "E")],
+    ]
+    assert [b.emails for b in batches] == [
+        ["a@x.com", "b@x.com"],
+        ["c@x.com"],
+        ["d@x.com", "e@x.com"],
+    ]
+
+
+def test_drain_hands_back_what_was_not_cut_yet():
+    vc = validated({"Email": [f"u{i}@x.com" for i in range(5)]})
+    batcher = Batcher(iter([UniqueRows("a.csv", vc.cells, vc.valid)]), size=3)
+    it = iter(batcher)
+    first = next(it)
+    assert first.rows == [2, 3, 4]
+    left = list(batcher.drain())
+    assert [p.rows["row"].tolist() for p in left] == [[5, 6]]
 
 
 def test_slices_of_a_validated_frame_build_only_their_rows():
     vc = validated({"Email": [f"u{i}@x.com" for i in range(2500)], "Title": ["T"] * 2500})
-    leads = [lead for s in range(0, 2500, 1000) for lead in to_leads(vc.valid.iloc[s : s + 1000])]
+    leads = [
+        lead
+        for s in range(0, 2500, 1000)
+        for lead in to_leads(vc.cells, vc.valid.iloc[s : s + 1000])
+    ]
     assert [lead["email"] for lead in leads] == [f"u{i}@x.com" for i in range(2500)]
     assert all(set(lead) <= API_KEYS for lead in leads)
-    assert to_leads(vc.valid.iloc[:0]) == []
+    assert to_leads(vc.cells, vc.valid.iloc[:0]) == []

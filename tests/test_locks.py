@@ -14,8 +14,9 @@ from pathlib import Path
 
 import pytest
 
+from foxreach_cli.config import build_config
 from foxreach_cli.errors import LockedError, UsageError
-from foxreach_cli.locking import LOCKS_DIR, WorkLocks, lock_path
+from foxreach_cli.state.locks import LOCKS_DIR, WorkLocks, lock_path
 
 WORK = "https://api.foxreach.io/api/v1#0123456789abcdef:9f86d081884c7d65"
 OTHER = "https://api.foxreach.io/api/v1#0123456789abcdef:60303ae22b998861"
@@ -120,16 +121,19 @@ def test_lock_files_are_private_and_named_by_a_hash(tmp_path: Path) -> None:
         assert stat.S_IMODE((state / LOCKS_DIR).stat().st_mode) == 0o700
 
 
-def test_negative_timeout_is_a_usage_error(tmp_path: Path) -> None:
-    with pytest.raises(UsageError):
-        WorkLocks(tmp_path, [WORK], timeout=-1)
+def test_negative_lock_timeout_is_refused_by_the_config() -> None:
+    with pytest.raises(UsageError) as caught:
+        build_config(["a.csv"], dry_run=True, lock_timeout=-1)
+    assert caught.value.describe("--lock-timeout") == (
+        "--lock-timeout must be 0 or more seconds, got -1."
+    )
 
 
 RACER = """
     import sys, time
     from pathlib import Path
     from foxreach_cli.errors import LockedError
-    from foxreach_cli.locking import WorkLocks
+    from foxreach_cli.state.locks import WorkLocks
 
     state, work, go = Path(sys.argv[1]), sys.argv[2], Path(sys.argv[3])
     done = go.with_name("done")
@@ -166,7 +170,7 @@ def test_two_processes_racing_for_the_same_work_exactly_one_imports(tmp_path: Pa
 HOLDER = """
     import sys, time
     from pathlib import Path
-    from foxreach_cli.locking import WorkLocks
+    from foxreach_cli.state.locks import WorkLocks
 
     with WorkLocks(Path(sys.argv[1]), [sys.argv[2]]):
         print("held", flush=True)

@@ -1,21 +1,38 @@
-"""Turn validated rows into the lead objects ``POST /leads/import`` takes (API.md).
+"""The BATCH stage: cut the stream of unique valid rows into import batches, and build the
+lead objects ``POST /leads/import`` takes.
 
-Called only for rows about to be sent (at most ``MAX_BATCH`` at a time), so this is a plain
-per-row loop, kept lean: a million leads cost a few seconds, against the API's ceiling of
-100,000 leads a minute.
+Leads are built only for rows about to be sent (at most ``MAX_BATCH`` at a time), column by
+column from the reader's cells; a dry run never builds one. See docs/validation.md for the
+layout of the rows it receives.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from foxreach_cli.validate import RowSource
+from .models import Batch
+from .validate import RowSource
 
-#: Characters that separate tags inside one cell ("vip, q1", "vip;q1", "vip|q1").
-TAG_SEPARATORS = (",", ";", "|")
+
+@dataclass(frozen=True)
+class UniqueRows:
+    """Valid rows of one chunk that are the first of their email: what dedup hands on.
+
+    ``rows`` has the validated layout (``row``, ``key``, ``email``, ``source``, ``status``,
+    ``pos``); ``cells`` holds the chunk's pass-through cells that ``pos`` points into.
+    """
+
+    file: str
+    cells: RowSource
+    rows: pd.DataFrame
+
+    def __len__(self) -> int:
+        return len(self.rows)
 
 
 def split_tags(cell: Any) -> list[str]:
@@ -26,37 +43,71 @@ def split_tags(cell: Any) -> list[str]:
     return [t for t in (part.strip() for part in text.split(",")) if t]
 
 
-def to_leads(valid: pd.DataFrame) -> list[dict[str, Any]]:
-    """Lead objects for the rows of a validated frame (layout: ``validate`` module doc).
+class Batcher:
+    """Cuts the stream of unique valid rows into batches of ``size`` leads, one file each."""
 
-    Keys are camelCase as in API.md: ``email``, then any of ``firstName`` ... ``notes``,
+    def __init__(self, parts: Iterator[UniqueRows], size: int) -> None:
+        self._parts = parts
+        self._size = size
+        self._pending: list[UniqueRows] = []
+        self._pending_rows = 0
+        self._seq = 0
+
+    def __iter__(self) -> Iterator[Batch]:
+        for part in self._parts:
+            if not len(part):
+                continue
+            if self._pending and self._pending[-1].file != part.file:
+                # A batch holds one file's rows, so the journal can record it per file.
+                yield self._cut(self._pending_rows)
+            self._pending.append(part)
+            self._pending_rows += len(part)
+            while self._pending_rows >= self._size:
+                yield self._cut(self._size)
+        if self._pending_rows:
+            yield self._cut(self._pending_rows)
+
+    def _cut(self, n: int) -> Batch:
+        batch = Batch(seq=self._seq)
+        self._seq += 1
+        while n:
+            part = self._pending[0]
+            take = part.rows.iloc[:n]
+            if len(take) == len(part):
+                self._pending.pop(0)
+            else:
+                self._pending[0] = UniqueRows(part.file, part.cells, part.rows.iloc[n:])
+            leads = to_leads(part.cells, take)
+            batch.files += [part.file] * len(leads)
+            batch.rows += take["row"].tolist()
+            batch.emails += take["email"].tolist()
+            batch.leads += leads
+            n -= len(take)
+            self._pending_rows -= len(take)
+        return batch
+
+    def drain(self) -> Iterator[UniqueRows]:
+        """Everything not yet cut into a batch: the pending rows, then the rest of the input."""
+        pending, self._pending, self._pending_rows = self._pending, [], 0
+        yield from pending
+        yield from self._parts
+
+
+def to_leads(cells: RowSource, rows: pd.DataFrame) -> list[dict[str, Any]]:
+    """Lead objects for validated ``rows`` whose pass-through cells are in ``cells``.
+
+    Keys are camelCase as in the API: ``email``, then any of ``firstName`` ... ``notes``,
     ``source``, ``status``, ``customFields`` (header as written -> trimmed value) and ``tags``
     (the row's tags, then the run's ``--tag`` values, each once, in order). Values are the
     cells as written, trimmed. An absent field is omitted entirely (never ``""`` or null);
     ``customFields`` and ``tags`` are omitted when empty.
     """
-    n = len(valid)
-    if n == 0:
+    if len(rows) == 0:
         return []
-    srcs = valid["src"].tolist()
-    pos = valid["pos"].to_numpy(dtype=np.intp)
-    leads: list[dict[str, Any]] = [{"email": e} for e in valid["email"].tolist()]
-    # Pass-through cells, fetched per chunk the rows came from (usually one per batch).
-    if all(s is srcs[0] for s in srcs):
-        customs, tags = _fill(leads, srcs[0], pos)
-    else:
-        customs, tags = [None] * n, [None] * n
-        groups: dict[int, list[int]] = {}
-        for i, s in enumerate(srcs):
-            groups.setdefault(id(s), []).append(i)
-        for members in groups.values():
-            part_customs, part_tags = _fill(
-                [leads[i] for i in members], srcs[members[0]], pos[members]
-            )
-            for i, custom, tag_list in zip(members, part_customs, part_tags, strict=True):
-                customs[i], tags[i] = custom, tag_list
+    leads: list[dict[str, Any]] = [{"email": e} for e in rows["email"].tolist()]
+    customs, tags = _fill(leads, cells, rows["pos"].to_numpy(dtype=np.intp))
     for lead, source, status, custom, tag_list in zip(
-        leads, valid["source"].tolist(), valid["status"].tolist(), customs, tags, strict=True
+        leads, rows["source"].tolist(), rows["status"].tolist(), customs, tags, strict=True
     ):
         if source.__class__ is str:
             lead["source"] = source
@@ -68,27 +119,6 @@ def to_leads(valid: pd.DataFrame) -> list[dict[str, Any]]:
         if tag_list:
             lead["tags"] = tag_list
     return leads
-
-
-def original_cells(valid: pd.DataFrame) -> pd.DataFrame:
-    """The cells of ``valid``'s rows as the reader gave them (frame keys as columns).
-
-    For writing rows that were valid but not imported back out (e.g. ``--rejected``); the
-    rows keep ``valid``'s order and index.
-    """
-    srcs = valid["src"].tolist()
-    if not srcs:
-        return pd.DataFrame()
-    pos = valid["pos"].to_numpy()
-    parts, order = [], []
-    for s in dict.fromkeys(srcs):  # distinct sources, in order of first appearance
-        sel = np.flatnonzero(np.fromiter((x is s for x in srcs), dtype=bool, count=len(srcs)))
-        parts.append(s.frame.take(pos[sel]))
-        order.append(sel)
-    out = parts[0] if len(parts) == 1 else pd.concat(parts)
-    out = out.iloc[np.argsort(np.concatenate(order), kind="stable")]
-    out.index = valid.index
-    return out
 
 
 def _fill(

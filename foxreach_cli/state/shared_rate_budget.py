@@ -1,7 +1,7 @@
 """One rate budget for every foxreach process on this machine that uses the same API key.
 
 Two cron jobs on one key must together stay under the server's limit. :class:`SharedBudget`
-wraps this process's :class:`~foxreach_cli.ratelimit.RateBudget` (which knows the server's
+wraps this process's :class:`~foxreach_cli.rate_budget.RateBudget` (which knows the server's
 headers, this process's requests in flight and 429 penalties) and adds a log of requests
 shared through a small JSON file in the state directory::
 
@@ -12,7 +12,7 @@ shared through a small JSON file in the state directory::
 The shared log follows the same rule as the in-process one: a request counts from its start
 until one ``window`` after the server counted it, at the latest (``end``; ``null`` while in
 flight): the answer's time less the fastest round trip this process has seen, or the failure's
-time for a request that got no answer (see :mod:`foxreach_cli.ratelimit`).
+time for a request that got no answer (see :mod:`foxreach_cli.rate_budget`).
 :meth:`SharedBudget.acquire` first takes the inner budget's slot, then, under the file lock,
 reads the log and appends its own request if fewer than ``limit`` count; otherwise it waits,
 *outside* the file lock, until the soonest one stops counting, and tries again.
@@ -55,8 +55,9 @@ from typing import NamedTuple
 
 from filelock import FileLock
 
-from .config import ensure_private_dir
-from .ratelimit import BudgetSnapshot, RateBudget, RateInfo
+from ..errors import storage_errors
+from ..rate_budget import BudgetSnapshot, RateBudget, RateInfo
+from . import ensure_private_dir
 
 _FILE_VERSION = 2
 #: An entry without an answer stops counting this many windows after its start.
@@ -114,10 +115,10 @@ class _Log:
 
 
 class SharedBudget:
-    """A :class:`~foxreach_cli.ratelimit.Budget` shared by processes through ``state_dir``.
+    """A :class:`~foxreach_cli.rate_budget.Budget` shared by processes through ``state_dir``.
 
     ``inner`` is this process's budget; ``key_fingerprint`` names the shared file (use
-    :func:`foxreach_cli.journal.key_fingerprint`: never the key). ``limit`` and ``window``
+    :func:`foxreach_cli.state.journal.key_fingerprint`: never the key). ``limit`` and ``window``
     are the configured limit (the inner budget's, lowered by the server's ``Limit`` once
     known, wins if lower). ``wall`` is unix seconds, ``sleep`` how waiting happens: with the
     default ``time.sleep`` a waiter sleeps on a condition that :meth:`wake` interrupts; an
@@ -147,8 +148,10 @@ class SharedBudget:
         self._wall = wall
         self._sleep = sleep
         self._real_sleep = sleep is time.sleep
-        self.dir = ensure_private_dir(Path(state_dir))
+        self.dir = Path(state_dir)
         self.path = self.dir / f"budget-{key_fingerprint}.json"
+        with storage_errors(self.dir, option="state_dir", action="created"):
+            ensure_private_dir(self.dir)
         # thread_local=False: one lock for the whole process, taken by one thread at a time
         # (self._mutex), never re-entered. fallback_to_soft=False: a soft lock left by a crashed
         # process would stop every later run.
@@ -299,7 +302,9 @@ class SharedBudget:
     @contextlib.contextmanager
     def _locked(self) -> Iterator[_Log]:
         """Read, prune and yield the log under the file lock; write it back if it changed."""
-        with self._mutex, self._file_lock:
+        # The storage boundary: a lock or write that fails (disk full, folder removed) is one
+        # sentence naming the file, and stops the run like any fatal error of the sender.
+        with storage_errors(self.path, option="state_dir"), self._mutex, self._file_lock:
             log = self._read()
             log.prune(self._wall(), self.window)
             before = (list(log.requests), log.penalty_until)

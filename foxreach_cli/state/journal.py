@@ -12,19 +12,23 @@ merged into the new report, marked as such.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
 import sqlite3
 import time
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Concatenate, ParamSpec, TypeVar
 
 import orjson
 
-from .config import ensure_private_dir
-from .errors import UsageError
-from .report import NOT_SENT, BatchOutcome
+from ..errors import storage_errors
+from ..models import NOT_SENT, BatchOutcome
+from . import ensure_private_dir
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS files (
@@ -79,26 +83,46 @@ class FileHistory:
     uncertain: set[int] = field(default_factory=set)  # sent, answer unknown: resend, flagged
 
 
+_P = ParamSpec("_P")
+_T = TypeVar("_T")
+
+
+def _guarded(
+    method: Callable[Concatenate[Journal, _P], _T],
+) -> Callable[Concatenate[Journal, _P], _T]:
+    """Run a journal method inside the storage boundary (disk full, folder removed, ...)."""
+
+    @functools.wraps(method)
+    def wrapper(self: Journal, /, *args: _P.args, **kwargs: _P.kwargs) -> _T:
+        with self._guard():
+            return method(self, *args, **kwargs)
+
+    return wrapper
+
+
 class Journal:
     """The resume journal of one state directory. Used from one thread."""
 
     def __init__(self, state_dir: str | Path) -> None:
-        self.dir = ensure_private_dir(Path(state_dir))
+        self.dir = Path(state_dir)
         self.path = self.dir / "journal.sqlite"
         # SQLite creates the database and its -wal/-shm files with the process umask: make
         # them owner-only while they come into being.
         old_umask = os.umask(0o077)
         try:
-            self.db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
-            self.db.execute("PRAGMA journal_mode=WAL")
-            self.db.execute("PRAGMA synchronous=FULL")  # a confirmed batch must survive power loss
-            self.db.executescript(_SCHEMA)
-        except sqlite3.Error as exc:
-            raise UsageError(
-                f"Cannot use the state directory {self.dir} ({exc}); pass --state-dir."
-            ) from None
+            with self._guard():
+                ensure_private_dir(self.dir)
+                self.db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+                self.db.execute("PRAGMA journal_mode=WAL")
+                # a confirmed batch must survive power loss
+                self.db.execute("PRAGMA synchronous=FULL")
+                self.db.executescript(_SCHEMA)
         finally:
             os.umask(old_umask)
+
+    def _guard(self) -> AbstractContextManager[None]:
+        """The storage boundary for every database access: one sentence naming the file."""
+        return storage_errors(self.path, option="state_dir", action="used")
 
     def close(self) -> None:
         """Close the database."""
@@ -111,6 +135,7 @@ class Journal:
         self.close()
 
     # -- reading ---------------------------------------------------------------------------
+    @_guarded
     def history(self, destination: str, content_hash: str) -> FileHistory:
         """Everything recorded of a file at a destination."""
         hist = FileHistory()
@@ -139,6 +164,7 @@ class Journal:
         return hist
 
     # -- writing ---------------------------------------------------------------------------
+    @_guarded
     def start_file(self, destination: str, content_hash: str, name: str) -> None:
         """Note that a run is working on a file."""
         self.db.execute(
@@ -148,6 +174,7 @@ class Journal:
             (destination, content_hash, name, time.time()),
         )
 
+    @_guarded
     def forget_file(self, destination: str, content_hash: str) -> None:
         """Drop everything known of a file (``--no-resume``, ``--force``)."""
         with self.db:
@@ -158,6 +185,7 @@ class Journal:
                     (destination, content_hash),
                 )
 
+    @_guarded
     def batch_sent(self, destination: str, content_hash: str, rows: list[int]) -> int:
         """Record, before the request goes out, the rows it is about to carry; returns the
         batch's journal id."""
@@ -168,6 +196,7 @@ class Journal:
         )
         return int(cur.lastrowid or 0)
 
+    @_guarded
     def batch_done(self, batch_id: int, outcome: BatchOutcome) -> None:
         """Record what the server answered for a batch. Rows of the batch without an entry
         in ``outcome.rows`` stay uncertain for the next run."""
@@ -181,6 +210,7 @@ class Journal:
             (data, time.time(), batch_id),
         )
 
+    @_guarded
     def finish_file(self, destination: str, content_hash: str, summary: dict[str, int]) -> None:
         """Mark a file fully accounted for at this destination."""
         self.db.execute(

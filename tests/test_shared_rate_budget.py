@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from foxreach_cli.ratelimit import RateBudget, RateInfo
-from foxreach_cli.shared_budget import SharedBudget
+from foxreach_cli.rate_budget import RateBudget, RateInfo
+from foxreach_cli.state.shared_rate_budget import SharedBudget
 
 REPO = Path(__file__).resolve().parent.parent
 T0 = 1_700_000_000.0
@@ -284,8 +284,8 @@ def test_shared_file_is_private_and_name_must_be_safe(tmp_path: Path) -> None:
 WORKER = """
     import sys, time
     from pathlib import Path
-    from foxreach_cli.ratelimit import RateBudget
-    from foxreach_cli.shared_budget import SharedBudget
+    from foxreach_cli.rate_budget import RateBudget
+    from foxreach_cli.state.shared_rate_budget import SharedBudget
 
     state, go, count = Path(sys.argv[1]), Path(sys.argv[2]), int(sys.argv[3])
     budget = SharedBudget(

@@ -28,8 +28,8 @@ from types import TracebackType
 
 from filelock import FileLock, Timeout
 
-from .config import ensure_private_dir
-from .errors import LockedError, UsageError
+from ..errors import LockedError, StorageError, storage_errors
+from . import ensure_private_dir
 
 #: Sub-directory of the state directory that holds the lock files.
 LOCKS_DIR = "locks"
@@ -61,8 +61,6 @@ class WorkLocks:
         timeout: float = 0.0,
         describe: Callable[[str], str] | None = None,
     ) -> None:
-        if math.isnan(timeout) or timeout < 0:
-            raise UsageError(f"--lock-timeout must be 0 or more seconds, got {timeout:g}.")
         self.state_dir = Path(state_dir)
         self.work_ids: list[str] = sorted(set(work_ids))
         self.timeout = timeout
@@ -78,13 +76,9 @@ class WorkLocks:
     def acquire(self) -> None:
         """Take every lock, in sorted order, or none: raises :class:`LockedError` on timeout."""
         locks_dir = self.state_dir / LOCKS_DIR
-        try:
+        with storage_errors(locks_dir, option="state_dir", action="created"):
             ensure_private_dir(self.state_dir)
             locks_dir.mkdir(exist_ok=True, mode=0o700)
-        except OSError as exc:
-            raise UsageError(
-                f"Cannot create the lock directory {locks_dir} ({exc.strerror}); pass --state-dir."
-            ) from None
         deadline = time.monotonic() + self.timeout
         try:
             for work_id in self.work_ids:
@@ -108,14 +102,13 @@ class WorkLocks:
                     ) from None
                 except OSError as exc:
                     if exc.errno == errno.ENOSYS:
-                        raise UsageError(
-                            f"The state directory {self.state_dir} is on a filesystem without "
-                            "file locking; pass a local --state-dir."
+                        raise StorageError(
+                            f"{self.state_dir} is on a file system without file locking; "
+                            "use a local folder.",
+                            option="state_dir",
                         ) from None
-                    raise UsageError(
-                        f"Cannot use the lock file {lock.lock_file} ({exc.strerror}); "
-                        "pass --state-dir."
-                    ) from None
+                    with storage_errors(lock.lock_file, option="state_dir", action="locked"):
+                        raise
                 self._held.append(lock)
         except BaseException:
             self.release()

@@ -12,7 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from foxreach_cli.ratelimit import BudgetSnapshot, RateBudget, RateInfo
+from foxreach_cli.rate_budget import BudgetSnapshot, RateBudget, RateInfo
 
 EPOCH = 1_706_140_000.0  # the fake wall clock at monotonic 0
 

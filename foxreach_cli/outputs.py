@@ -1,0 +1,220 @@
+"""Everything a run writes besides the state directory: the JSON report, the rejected-rows
+CSV (formulas neutralised), the log file, and finished files moved by ``--move-done``.
+
+:func:`check_output_paths` tries every one of those paths before anything is read or sent, so
+a run never imports and then fails to say what it did. Each writer goes through the storage
+boundary (:func:`errors.storage_errors`): a failure is one sentence naming the path.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import shutil
+import tempfile
+from collections import Counter
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TextIO
+
+from .errors import storage_errors
+from .report import ImportReport
+from .state import ensure_private_dir
+
+#: How the reader's reason for a row longer than its header starts.
+LONG_ROW_PREFIX = "row has "
+EXTRA_CELLS_HEADER = "(cells beyond the header)"
+#: Cells starting with these are formulas to a spreadsheet (OWASP CSV injection).
+_FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def open_private(path: str | Path) -> TextIO:
+    """Open ``path`` for writing text, created readable by its owner only: reports and
+    rejected rows hold people's personal data."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    return open(fd, "w", encoding="utf-8", newline="")
+
+
+def neutralise_formula(value: str) -> str:
+    """Prefix a cell a spreadsheet would execute as a formula with an apostrophe."""
+    return "'" + value if value.startswith(_FORMULA_PREFIXES) else value
+
+
+# -- before the run ----------------------------------------------------------------------------
+
+
+def check_file_writable(path: str | Path, *, option: str) -> None:
+    """Prove ``path`` can be written (its folder exists and takes files), changing nothing."""
+    target = Path(path)
+    with storage_errors(path, option=option):
+        if target.is_dir():
+            raise IsADirectoryError(21, "Is a directory", str(path))
+        if target.exists():
+            with open(target, "ab"):
+                pass
+            return
+        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        os.close(fd)
+        os.unlink(target)
+
+
+def check_dir_writable(path: str | Path, *, option: str, private: bool = False) -> None:
+    """Create the folder ``path`` if needed (owner-only when ``private``) and prove it takes
+    files."""
+    folder = Path(path)
+    with storage_errors(path, option=option):
+        if private:
+            ensure_private_dir(folder)
+        else:
+            folder.mkdir(parents=True, exist_ok=True)
+        fd, probe = tempfile.mkstemp(dir=folder, prefix=".foxreach-probe-")
+        os.close(fd)
+        os.unlink(probe)
+
+
+# -- the JSON report and the log -----------------------------------------------------------------
+
+
+def write_report(path: str | Path, report: ImportReport) -> None:
+    """Write the JSON report to ``path`` (owner-only: it holds lead emails)."""
+    with storage_errors(path, option="report_path"), open_private(path) as fh:
+        fh.write(report.to_json() + "\n")
+
+
+class LogFile:
+    """The ``--log-file``, appended to (created owner-only); a failed write names the file."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = path
+        with storage_errors(path, option="log_file"):
+            fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+            self._fh = open(fd, "a", encoding="utf-8")  # noqa: SIM115 - closed by close()
+
+    def write(self, text: str) -> int:
+        """Append ``text``."""
+        with storage_errors(self.path, option="log_file"):
+            return self._fh.write(text)
+
+    def flush(self) -> None:
+        """Push what was written to the file."""
+        with storage_errors(self.path, option="log_file"):
+            self._fh.flush()
+
+    @property
+    def closed(self) -> bool:
+        """Whether the file was closed."""
+        return self._fh.closed
+
+    def close(self) -> None:
+        """Close the file."""
+        with storage_errors(self.path, option="log_file"):
+            self._fh.close()
+
+
+@contextmanager
+def open_log(path: str | Path | None) -> Iterator[LogFile | None]:
+    """The ``--log-file`` for the length of a run, or None."""
+    if path is None:
+        yield None
+        return
+    log = LogFile(path)
+    try:
+        yield log
+    finally:
+        log.close()
+
+
+# -- finished files ------------------------------------------------------------------------------
+
+
+def move_done(files: list[str], target: str | Path) -> list[str]:
+    """Move fully accounted input files into ``target`` (never overwriting); stdin stays."""
+    dest_dir = Path(target)
+    with storage_errors(dest_dir, option="move_done", action="created"):
+        dest_dir.mkdir(parents=True, exist_ok=True)
+    moved = []
+    for name in files:
+        if name == "-":
+            continue
+        src = Path(name)
+        dest = dest_dir / src.name
+        n = 1
+        while dest.exists():
+            dest = dest_dir / f"{src.stem}.{n}{src.suffix}"
+            n += 1
+        with storage_errors(dest, option="move_done", action="moved there"):
+            shutil.move(src, dest)
+        moved.append(str(dest))
+    return moved
+
+
+# -- the rejected rows -----------------------------------------------------------------------------
+
+RowReader = Callable[[set[int]], Iterator[tuple[int, list[str]]]]
+
+
+def _header_slots(headers: list[str]) -> list[tuple[str, int]]:
+    """(header, occurrence) pairs, so a repeated header name keeps each of its columns."""
+    seen: Counter[str] = Counter()
+    slots = []
+    for h in headers:
+        slots.append((h, seen[h]))
+        seen[h] += 1
+    return slots
+
+
+def write_rejected_csv(
+    path: str | Path,
+    report: ImportReport,
+    sources: list[tuple[str, list[str], RowReader]],
+) -> int:
+    """Write every row not imported with its original cells plus ``row`` and ``reason``.
+
+    ``sources`` holds, per input file, ``(file, headers, read_rows)`` where ``read_rows(rows)``
+    yields ``(row number, cells)`` for the row numbers asked for, in row order. Files with
+    different headers share one CSV whose header is the union of theirs in first-seen order,
+    with a leading ``file`` column when several files are involved. Every cell is neutralised
+    against formula injection. Returns the number of rows written.
+    """
+    with storage_errors(path, option="rejected_path"):
+        return _write_rejected_csv(path, report, sources)
+
+
+def _write_rejected_csv(
+    path: str | Path,
+    report: ImportReport,
+    sources: list[tuple[str, list[str], RowReader]],
+) -> int:
+    wanted = report.rejected_rows()
+    involved = [(f, h, r) for f, h, r in sources if wanted.get(f)]
+    union: list[tuple[str, int]] = []
+    for _, headers, _ in involved:
+        union += [slot for slot in _header_slots(headers) if slot not in union]
+    with_file = len(involved) > 1
+    written = 0
+    with open_private(path) as out:
+        writer = csv.writer(out)
+        # Rows longer than their header (the reader's LONG_ROW_REASON) keep the surplus cells
+        # in one more column, so the person fixing them loses nothing.
+        long_rows = any(
+            why.startswith(LONG_ROW_PREFIX) for f, _, _ in involved for why in wanted[f].values()
+        )
+        extra = [EXTRA_CELLS_HEADER] if long_rows else []
+        head = (["file"] if with_file else []) + [h for h, _ in union] + extra + ["row", "reason"]
+        writer.writerow([neutralise_formula(h) for h in head])
+        for file, headers, read_rows in involved:
+            reasons = wanted[file]
+            positions = [union.index(slot) for slot in _header_slots(headers)]
+            for row, cells in read_rows(set(reasons)):
+                line = [""] * len(union)
+                for pos, value in zip(positions, cells):
+                    line[pos] = value or ""
+                if long_rows:
+                    line.append(" | ".join(v or "" for v in cells[len(positions) :]))
+                writer.writerow(
+                    [neutralise_formula(v) for v in ([file] if with_file else []) + line]
+                    + [str(row), neutralise_formula(reasons[row])]
+                )
+                written += 1
+    return written

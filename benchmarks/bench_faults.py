@@ -10,8 +10,8 @@ The case table, the runner and the verdict are imported from the test module rat
 copied: the benchmark must judge exactly what the test judges, and tests must not depend on
 benchmarks (the other direction).
 
-    /work/venv/bin/python benchmarks/bench_faults.py                 # 10,000 leads per case
-    /work/venv/bin/python benchmarks/bench_faults.py --rows 2500 --cases server_500,poisoned_422
+    python benchmarks/bench_faults.py                 # 10,000 leads per case
+    python benchmarks/bench_faults.py --rows 2500 --cases server_500,poisoned_422
 """
 
 from __future__ import annotations

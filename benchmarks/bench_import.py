@@ -17,10 +17,10 @@ latency`` seconds (every window's budget spent at its start, the last answer one
 later); share of ideal = ideal / measured elapsed. Prints a table, the ceiling
 (``limit * 1000 / window`` leads/s) and our leads/s as a share of it.
 
-    /work/venv/bin/python benchmarks/bench_import.py                 # 200,000 rows, 50 req/10 s
-    /work/venv/bin/python benchmarks/bench_import.py --window-mode both
-    /work/venv/bin/python benchmarks/bench_import.py --limit 100 --window 60   # the API's own
-    /work/venv/bin/python benchmarks/bench_import.py --quick         # smoke run, ~1 minute
+    python benchmarks/bench_import.py                 # 200,000 rows, 50 req/10 s
+    python benchmarks/bench_import.py --window-mode both
+    python benchmarks/bench_import.py --limit 100 --window 60   # the API's own
+    python benchmarks/bench_import.py --quick         # smoke run, ~1 minute
 """
 
 from __future__ import annotations

@@ -7,7 +7,7 @@ requests/s and leads/s, and the server's CPU time per request (from /proc), whic
 could absorb with a core to itself when other work shares the machine. ``--store-only`` instead
 times ``Store.apply_import`` directly, with SQLite's ``synchronous`` at NORMAL and at FULL.
 
-    /work/venv/bin/python benchmarks/bench_sandbox.py --seconds 10 --concurrency 3
+    python benchmarks/bench_sandbox.py --seconds 10 --concurrency 3
 """
 
 from __future__ import annotations

@@ -6,8 +6,8 @@ as a reader would, and times ``validate_chunk`` + ``Deduper.split`` over all of 
 ``to_leads`` over 1000-row slices. Prints rows/s and peak memory (tracemalloc, so the peak
 counts this process's Python and numpy allocations, not the interpreter itself).
 
-    /work/venv/bin/python benchmarks/bench_validate.py --rows 1000000 --chunk 50000
-    /work/venv/bin/python benchmarks/bench_validate.py --csv /tmp/leads.csv   # + read_csv ratio
+    python benchmarks/bench_validate.py --rows 1000000 --chunk 50000
+    python benchmarks/bench_validate.py --csv /tmp/leads.csv   # + read_csv ratio
 """
 
 from __future__ import annotations

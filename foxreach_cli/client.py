@@ -14,7 +14,7 @@ outcome                                error                       may have been
 200 with another body, 3xx, 4xx other  ApiError                    (not retried)
 400                                    ApiError: a bug of ours     no
 401 / 403                              AuthError                   no
-402                                    PlanLimitError              no (API.md)
+402                                    PlanLimitError              no (docs/api.md)
 408, 429                               TransientError              no
 422                                    RequestRejectedError        no (whole request refused)
 500, 501, 503, 505+                    TransientError              no: the app answered that

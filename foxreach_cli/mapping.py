@@ -1,25 +1,12 @@
 """The MAP stage: decide which lead field each input column fills.
 
-Every column gets exactly one :class:`Target`: a lead field (``email``, ``firstName``, ...),
-a custom field (``customFields.<key>``), ``tags``, or ``ignore``. The decision is made once
-per file from its headers, in this order of precedence:
-
-1. ``--map "Column=field"`` options,
-2. a mapping file (``--mapping FILE.toml``),
-3. a header that *is* a lead field name ("email", "First Name" -> ``firstName``),
-4. a known synonym from the exports people have (:data:`SYNONYMS`),
-5. the ``--unmapped`` policy: ``custom`` keeps the column as a custom field under its header
-   text as written, ``ignore`` drops it.
-
-Headers are compared normalised: casefolded, with everything but letters and digits removed,
-so "E-mail", "email" and "E_MAIL" are the same header.
-
-Single-valued lead fields take one column. When several columns claim one, the stronger claim
-wins (by the order above, then by the synonym's rank, then the leftmost column) and each loser
-keeps its data as a custom field under its header: data is never dropped because of a clash.
-``tags`` takes any number of columns (their tags are merged). Custom field keys are unique:
-a key already taken gets a suffix, ``"Notes (2)"`` (explicit ``customFields.<key>`` targets
-keep their key; suffixes go to the weaker claim), and the reason says so.
+Every column gets exactly one :class:`Target` (a lead field, ``customFields.<key>``, ``tags``
+or ``ignore``), decided once per file from its headers, by precedence: ``--map`` options, a
+mapping file, a header that is a lead field's name, a known synonym, then the ``--unmapped``
+policy. Headers compare casefolded with only letters and digits kept. When several columns
+claim one field the stronger claim wins and the others stay custom fields: data is never
+dropped by a clash. Saving and loading mapping files is :mod:`foxreach_cli.mapping_file`;
+the rules in full: docs/mapping.md.
 """
 
 from __future__ import annotations

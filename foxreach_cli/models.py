@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-#: Lead fields of ``POST /leads/import`` that hold one string each (API.md).
+#: Lead fields of ``POST /leads/import`` that hold one string each (docs/api.md).
 LEAD_FIELDS: tuple[str, ...] = (
     "email",
     "firstName",

@@ -1,50 +1,12 @@
-"""The request budget of one API key: never more than ``limit`` requests in any window.
+"""The request budget of one API key in this process: never more than ``limit`` requests in
+any ``window``, under both readings of the API's limit (fixed or sliding window).
 
-API.md gives two readings of the server's limit (a *fixed* 60-second window on the lead pages,
-a *sliding* window on the rate-limiting page). :class:`RateBudget` is safe under both:
-
-- **Local sliding log.** Every request start is logged; a logged request stops counting
-  ``window`` seconds after the server *counted* it. When that was is not said, only bounded:
-  somewhere between our start and the answer. Keying the expiry on the start is what API.md
-  calls safe ("never sends more than the limit in any 60-second span"), but a request that
-  met a queue on its way in was counted later than it was sent, and under the sliding reading
-  the request that reuses its slot could then land inside its window. Keying on the answer is
-  safe whatever the delays, but spends a round trip per slot per window (3 % of a 10-second
-  window at 0.3 s latency). The log keys on the answer *less the fastest round trip seen*
-  (the floor, timed from the first byte on the wire, so a connection's handshakes are left
-  out): the request that reuses the slot is sent at ``answer - floor + window`` and counted
-  one way-in later, while the answered one was counted one way-out (server work and the way
-  back) before its answer. They are a window apart as long as no leg of any exchange is faster
-  than on the fastest one (the assumption NTP makes; queueing only adds). The expiry is never
-  earlier than the start-keyed one, and a request that got no answer keys on its failure (a
-  timeout or a dropped connection may have been counted just before it failed). No
-  ``window``-second span then holds more than ``limit`` requests as the server saw them,
-  which also rules out the "100 at the end of one fixed window, 100 at the start of the next"
-  burst.
-- **Server headers win.** The budget belongs to the key, and another process may be spending
-  it, so every response's ``X-RateLimit-Remaining``/``-Reset`` is a constraint of its own: the
-  server said ``Remaining = r`` when it counted that request, and every request of ours it may
-  not have counted yet (still in flight, or failed without headers after that request started)
-  can still land on it, so at most ``r - unresolved`` more may start before ``Reset``. A request
-  whose answer carried headers was counted before the *last* request the server counted among
-  the answered ones, so the view of that last one is exact; the budget does not need to know
-  which one it is, since it takes the minimum over all views. (Counting every request started
-  after the answered one instead, as a simpler rule would, punishes reordering: under 16
-  requests in flight it kept 5-10 % of every window unused.) ``Reset`` (epoch seconds) is
-  converted to the local monotonic clock through ``wall`` and padded by ``margin`` (0.25 s) for
-  clock skew. A Reset in whole seconds is taken as rounded *up* (it says when sending may
-  resume; a window that ends on a whole second needs no rounding at all). A server that
-  rounded down could, only when another client has spent the window, answer one 429 in the
-  last second before its reset, which the sender waits out; the local log alone already keeps
-  this process's own requests within the limit. A full second of padding cost up to 10 % of a
-  10-second window whenever a server window ended just before a slot of the local log freed.
-- **429.** :meth:`RateBudget.penalise` stops every caller until ``now + Retry-After``.
-- ``limit`` is ``min(configured, server's X-RateLimit-Limit)`` once the server has said it.
-
-Small imports go at once: nothing waits while the log has room.
-
-The :class:`Budget` protocol is what the sender relies on, so a budget shared by several
-processes (through a file in the state directory) can later replace :class:`RateBudget`.
+:class:`RateBudget` keeps a sliding log of this process's requests, each counting until one
+window after the server counted it (its answer less the fastest round trip seen), and a view
+per answer's ``X-RateLimit-Remaining``/``-Reset`` headers, since other clients may spend the
+same key; a 429 pauses every caller. :class:`Budget` is the protocol the sender relies on;
+:mod:`foxreach_cli.state.shared_rate_budget` is its cross-process twin. The safety argument and
+the measurements behind each rule are in docs/rate-budget.md.
 """
 
 from __future__ import annotations

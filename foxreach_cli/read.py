@@ -1,4 +1,4 @@
-"""The read stage: input files -> chunks of raw text cells with spreadsheet row numbers.
+"""The READ stage: input files -> chunks of raw text cells with spreadsheet row numbers.
 
     expand_inputs(paths)          file arguments -> the files to read ('-' is stdin)
     open_source(path, ...)        -> Source, a context manager
@@ -6,35 +6,12 @@
         .path                     a real file holding the bytes (stdin is spooled first)
         .chunks()                 -> Iterator[Chunk]; may be called again (re-reads)
     read_rows(source, rows)       re-read the original cells of some rows (rejected-rows CSV)
+    estimate_data_rows(sources)   a quick row count for the progress bar
 
-Every cell stays text exactly as written (a phone never becomes a float). ``Chunk.rows``
-holds the row number a person sees in a spreadsheet: the header is row 1 (or later when
-blank lines precede it), a quoted cell with line breaks is one row, and blank rows keep
-their number but produce no data row.
-
-How a CSV is read, and why:
-
-- The whole file is decoded once up front in 1 MB blocks (ASCII blocks are skipped at
-  memory speed), so a bad byte is reported before the first chunk, never halfway through
-  an import. BOMs decide first; UTF-8 is tried next; otherwise charset-normalizer guesses
-  and single-byte Western text is read as cp1252, the way Excel writes it. A file that
-  holds well-formed multi-byte UTF-8 as well as bad bytes is damaged UTF-8, not cp1252: it
-  is refused (naming the byte and line) rather than read with every accent garbled.
-- A header wider than Excel's 16,384 columns is refused: such a file is not a lead list
-  (usually the wrong delimiter), and pandas' per-column cost would make it run for minutes.
-- Rows are parsed by pandas' C engine in chunks (the fast path). A row with more cells
-  than the header makes that engine stop; the rest of the file is then read with Python's
-  ``csv`` module, which keeps such rows and flags them in ``ROW_ERROR_COLUMN``.
-- A quote that is never closed swallows the rest of the file, so it is an ``InputError``
-  naming the row where the quote opens. When the file holds an odd number of quote
-  characters that check runs in ``open_source`` (before any chunk is handed out).
-- NUL bytes are removed from cells: they are never meaningful in a lead list.
-
-XLSX (and XLSM) workbooks are read with python-calamine, cells converted to the text
-Excel shows. calamine loads one sheet into memory; a sheet holds at most 1,048,576 rows.
-
-This module is the entry point; the work is in ``foxreach_cli.readers``: ``base`` (Source,
-header keys), ``encoding``, ``delimited`` (CSV/TSV/TXT) and ``workbook`` (XLSX).
+Every cell stays text exactly as written (a phone never becomes a float); ``Chunk.rows`` holds
+the row number a person sees in a spreadsheet. The work is in ``foxreach_cli.readers``
+(``base``, ``encoding``, ``delimited``, ``workbook``); how encodings, delimiters, quotes and
+guards against files that are not lead lists work: docs/reading.md.
 """
 
 from __future__ import annotations

@@ -1,42 +1,13 @@
-"""The send stage: batches in, one ``BatchResult`` per batch out, under the rate budget.
+"""The SEND stage: batches in, one ``BatchResult`` per batch out, under the rate budget.
 
 :class:`Sender` keeps up to ``concurrency`` batches in flight on worker threads while the
-calling thread reads the next batches (the caller's iterator runs in the calling thread, up
-to ``prefetch`` batches ahead), and hands every finished batch back in the calling thread.
-
-Per request (``budget.acquire()`` before every attempt, retries and splits included):
-
-- **Transient** (5xx, timeouts, dropped connections): up to ``max_retries`` retries with
-  exponential backoff and full jitter (``uniform(0, min(cap, base * 2**(n-1)))``). When the
-  retries run out the batch's items are not sent and the run stops (exit 5 later), after the
-  requests in flight have finished. A resend after a failure that may have been processed
-  marks the eventual reply ``ambiguous``.
-- **429**: the server's ``Retry-After`` (capped at ``max_retry_after``) goes to
-  ``budget.penalise`` so that every worker waits, then the request is sent again. The first
-  ``free_rate_limited`` consecutive 429s of a request cost no retry (waiting them out is the
-  documented cure); beyond that each 429 counts as a transient failure, so a key that another
-  integration keeps exhausting ends the run after ``free_rate_limited + max_retries + 1``
-  answers instead of never.
-- **422**: the request is split in halves, each half sent as a request of its own, until the
-  refused items are single leads; those are ``rejected`` with the server's detail, the rest is
-  imported. Cost: 1 request if clean; with ``k`` bad rows among ``n``, about
-  ``2·k·log2(n/k)`` more (one bad row in 1000: 20 extra requests; two: about 36).
-- **402**: nothing of the request was stored. With ``fill_plan_capacity`` the request is split
-  the same way to import what still fits; once a single lead is refused the plan is full: the
-  run stops, and every item not imported is ``not_sent`` with :data:`PLAN_LIMIT_REASON`.
-- **403/401**: the run stops at once (requests in flight finish), items ``not_sent``.
-- **Ctrl-C** in the calling thread: no new batches, no new requests; requests in flight
-  finish and are reported; everything else pulled is ``not_sent``.
-
-Why the default concurrency is one window's budget (:func:`default_concurrency`): on average
-the budget allows one request every 0.6 s (100/min), so 2-3 requests in flight would keep up
-with 1-2 s requests. But a slot frees one window after its answer (less the fastest round trip,
-see :mod:`foxreach_cli.rate_budget`), so the budget comes back in bursts shaped like the previous
-window: a window's requests go out ``limit / concurrency`` round trips one after another, and
-that spread is copied into every later window. The ideal schedule spends each window's budget
-at its start, which takes ``limit`` requests in flight. Measured at the API's budget (100 / 60 s)
-with 1 s per request (bench_import.py): 87.6 % of the ideal with 16 in flight, 91.2 % with 100,
-for 67 MB more peak memory (281 MB: the batches in flight and built ahead).
+calling thread builds the next ones, and hands every finished batch back in the calling
+thread. Per request: transient failures (5xx, timeouts, dropped connections) are retried with
+full-jitter backoff; a 429 pauses every worker for ``Retry-After``; a 422 is bisected down to
+the refused leads; a 402 is split to import what still fits, then stops the run; a 403 stops
+the run at once; Ctrl-C lets requests in flight finish. Every item of a batch ends in exactly
+one of replies, rejected or not sent. Costs and the reasoning behind the default concurrency:
+docs/reconciliation.md and docs/rate-budget.md.
 """
 
 from __future__ import annotations

@@ -1,54 +1,12 @@
 """The VALIDATE stage: normalise one chunk and split it into valid leads and rejected rows.
 
-Vectorised: the work per row is a handful of C-level passes (``map`` over object arrays, one
-regex substitution over the chunk's joined emails, numpy comparisons), never a Python loop
-over rows, except for the rare emails the fast path cannot settle.
-
-Rules (every rejected row gets exactly one reason, the first that applies, in this order):
-
-1. the reader marked the row unreadable (``models.ROW_ERROR_COLUMN``): its reason as given;
-2. every cell blank: ``"empty row"`` (a reader should not produce these; if one does, it is
-   accounted for rather than dropped);
-3. the email cell blank: ``"missing email"``;
-4. the email is not valid syntax by email-validator's rules (no DNS):
-   ``"invalid email: <email-validator's sentence>"``;
-5. a status cell that is not one of ``models.LEAD_STATUSES`` (any case):
-   ``"status 'lead' is not one of active, bounced, unsubscribed, replied"``.
-
-Cells are trimmed (``str.strip``: Unicode whitespace) and a blank cell is absent: a lead never
-carries ``""``. The email sent is the trimmed cell exactly as written; its lowercase is the
-dedup key. No length limit is applied to any cell: API.md names none, and inventing one would
-reject rows the server may accept (a value the server refuses makes it answer 422, and the
-sender isolates that row by bisection).
-
-Email fast path (:func:`fast_email_mask`): one regex substitution over the chunk's emails
-joined by newlines accepts only what email-validator surely accepts: at most 64 characters
-(so no label exceeds 63 and the address is far below 254), a dot-atom local part of atext
-or Unicode letters and digits (NFC-normalised and at most 63 characters when not ASCII),
-ASCII domain labels of letters and digits with single inner hyphens, and an all-letter
-top-level domain of 2+ letters that is not a special-use name. Everything else (IDN
-domains, quoted, long or unusual addresses, and every invalid one) gets
-``email_validator.validate_email(..., check_deliverability=False)``'s verdict and message,
-cached since junk values ("n/a", "-") repeat; two frequent invalid shapes (no @ at all, no
-period after it) are answered with its exact sentence without calling it.
-
-Layout of ``ValidatedChunk.valid`` (private to validate, dedup and leads; other stages may
-rely on ``row``, ``key`` and ``email`` only):
-
-==========  ==================================================================================
-``row``     int64, spreadsheet row number
-``key``     str, the dedup key (trimmed email, lowercased)
-``email``   str, the trimmed email as written
-``source``  str, trimmed source cell, else ``LeadDefaults.source``
-``status``  str or None, lowercased status cell, else ``LeadDefaults.status``
-``src``     the chunk's :class:`RowSource` (the same object on every row of a chunk)
-``pos``     int64, the row's position in ``src.frame``
-==========  ==================================================================================
-
-Pass-through cells (names, company, custom fields, tags, ...) are not copied: ``src``/``pos``
-point at them in the reader's frame, and ``leads.to_leads`` trims, drops blanks and splits
-tags for the rows it builds. No rule depends on those cells and a dry run never builds a
-lead, so copying and trimming them here would be pure cost (about 40% of this stage).
+Vectorised (a few C-level passes per chunk, never a Python loop over rows except for the rare
+emails the fast path cannot settle). Every rejected row gets exactly one reason, the first
+that applies: unreadable row, empty row, missing email, invalid email (email-validator's
+sentence), invalid status. Cells are trimmed and a blank cell is absent. The email fast path,
+why it is safe, and the layout of ``ValidatedChunk.valid`` (``row``, ``key``, ``email``,
+``source``, ``status``, ``pos``): docs/validation.md. Pass-through cells stay in the reader's
+frame (``ValidatedChunk.cells``) until :mod:`foxreach_cli.batch` builds the leads.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The accounting identities of DESIGN.md, asserted one way by every test that reads a report."""
+"""The accounting identities of the report, asserted one way by every test that reads a report."""
 
 from __future__ import annotations
 

@@ -322,7 +322,7 @@ def test_real_clock_threads_respect_the_window() -> None:
 
 
 class SimServer:
-    """The server's limiter (cf. API.md): counts a request when it arrives."""
+    """The server's limiter (cf. docs/api.md): counts a request when it arrives."""
 
     def __init__(self, mode: str, limit: int, window: float, round_reset: str) -> None:
         self.mode, self.limit, self.window, self.round_reset = mode, limit, window, round_reset

@@ -1,4 +1,4 @@
-"""The sandbox speaks the FoxReach API of /work/shared/API.md: tested over real HTTP."""
+"""The sandbox speaks the FoxReach API as docs/api.md describes it: tested over real HTTP."""
 
 from __future__ import annotations
 

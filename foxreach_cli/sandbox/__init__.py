@@ -1,4 +1,4 @@
-"""A local FoxReach-compatible server (see /work/shared/API.md), independent of the importer.
+"""A local FoxReach-compatible server (see docs/sandbox.md), independent of the importer.
 
 Modules: ``config`` (SandboxConfig), ``payload`` (body parsing and row rules), ``importing``
 (import semantics), ``store`` (SQLite), ``ratelimit``, ``faults``, ``state``, ``gateway`` (auth,

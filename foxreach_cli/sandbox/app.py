@@ -2,7 +2,7 @@
 
 Routes (under ``/api/v1``; auth, rate limit and faults are the gateway's, see gateway.py):
 
-- ``POST /leads/import``: bulk import, 200 with the summary; 400, 402, 422 as in API.md.
+- ``POST /leads/import``: bulk import, 200 with the summary; 400, 402, 422 as in docs/api.md.
 - ``POST /leads``: 201 with the lead; 409 if an active lead has the email; 402 on the plan limit;
   422 for a bad body or email. An email matching a deleted lead restores it (merging, as import).
 - ``GET /leads``: ``page`` (>= 1), ``pageSize`` (1..100, default 50), ``search``, ``status``,

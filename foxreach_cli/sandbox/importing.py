@@ -1,6 +1,6 @@
 """``POST /leads/import`` semantics: row checks, in-request dedup, store, and the summary.
 
-Decisions where API.md is silent:
+Decisions where the API documentation is silent:
 - ``duplicateEmails`` lists the email as sent, trimmed, in request order, whether the row
   duplicates an earlier row of the request or a stored lead.
 - ``errorDetails[].email`` is the email exactly as sent (``""`` when missing or null).

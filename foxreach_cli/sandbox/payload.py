@@ -1,6 +1,6 @@
 """Request bodies, parsed and type-checked by hand (pydantic costs too much for 1000 rows).
 
-Rules the sandbox applies, written from API.md and independent of the client's own checks:
+Rules the sandbox applies, written from the API documentation, independent of the client's:
 
 - The body must be JSON; anything else is **422** (whole request refused).
 - Import body: an object with ``leads`` (a list, required) and optional ``restoreSoftDeleted``

@@ -3,8 +3,8 @@
 - ``fixed``: windows are aligned to multiples of ``window`` since the epoch (the lead pages'
   "fixed 60-second window"). ``X-RateLimit-Reset`` is the end of the current window.
 - ``sliding``: at most ``limit`` requests in any span of ``window`` seconds (an exact log of
-  request times, the reading under which API.md's "never more than the limit in any 60-second
-  span is safe" holds). ``X-RateLimit-Reset`` is when the oldest counted request leaves the
+  request times, the reading under which "never more than the limit in any 60-second span
+  is safe" holds). ``X-RateLimit-Reset`` is when the oldest counted request leaves the
   span, i.e. when the next slot frees.
 
 A refused request (429) is not counted. ``Retry-After`` is whole seconds, at least 1.

@@ -1,19 +1,9 @@
 """Work locks: two runs never import the same file to the same workspace at once.
 
-The unit of locking is the *work*, not the state directory: one lock file per work id (a
-destination plus an input file's content hash) under ``<state_dir>/locks/``. Two cron jobs
-that import different files with one state directory run side by side (sharing the rate
-budget); two runs of the same file to the same workspace do not.
-
-A run takes every lock it needs up front, in sorted order (so two runs with overlapping sets
-cannot deadlock), before anything is sent. If one cannot be had within ``timeout`` seconds
-(a single deadline for the whole set) it gives back what it took and raises
-:class:`~foxreach_cli.errors.LockedError` (exit 6).
-
-The locks are kernel ``flock`` locks (:class:`filelock.FileLock`): the OS drops them when the
-holder dies, even by SIGKILL, so a lock file left behind never blocks anyone. The files
-themselves stay (deleting a flock'd file on release races with a waiter that already opened
-it); each is empty and named by a hash, so they cost nothing but an inode.
+One kernel ``flock`` lock file per work id (destination + content hash) under
+``<state_dir>/locks/``, taken up front in sorted order within one deadline, so runs on
+different files go side by side and a dead holder's lock is released by the OS. The reasoning:
+docs/journal.md.
 """
 
 from __future__ import annotations

@@ -1,40 +1,10 @@
 """One rate budget for every foxreach process on this machine that uses the same API key.
 
-Two cron jobs on one key must together stay under the server's limit. :class:`SharedBudget`
-wraps this process's :class:`~foxreach_cli.rate_budget.RateBudget` (which knows the server's
-headers, this process's requests in flight and 429 penalties) and adds a log of requests
-shared through a small JSON file in the state directory::
-
-    <state_dir>/budget-<key fingerprint>.json       {"version": 2,
-    <state_dir>/budget-<key fingerprint>.json.lock   "requests": [[start, token, end], ...],
-                                                     "penalty_until": t}   (unix seconds)
-
-The shared log follows the same rule as the in-process one: a request counts from its start
-until one ``window`` after the server counted it, at the latest (``end``; ``null`` while in
-flight): the answer's time less the fastest round trip this process has seen, or the failure's
-time for a request that got no answer (see :mod:`foxreach_cli.rate_budget`).
-:meth:`SharedBudget.acquire` first takes the inner budget's slot, then, under the file lock,
-reads the log and appends its own request if fewer than ``limit`` count; otherwise it waits,
-*outside* the file lock, until the soonest one stops counting, and tries again.
-:meth:`SharedBudget.observe` writes that ``end``. So, as the server sees them, no ``window``
-span holds more than ``limit`` requests of all the processes together, and one process alone
-runs exactly as fast as without the file. (Counting from the start plus a fixed margin
-instead cost 5 % of every window.)
-
-A process that dies with a request in flight leaves an entry without ``end``: it stops counting
-``2 * window`` after its start (a request unanswered that long has timed out).
-
-Times in the file are wall-clock (``time.time``): monotonic clocks are not comparable between
-processes. A step of the system clock can stretch or shorten one window; entries that claim to
-lie more than one window in the future (the clock went back) are dropped. A file written by
-an older foxreach (version 1: starts only) is read as requests answered when they started.
-
-A 429 seen by one process is shared too: :meth:`SharedBudget.penalise` records
-``penalty_until`` in the file and every process waits for it, since the limit is the key's.
-
-Each acquire costs one file lock and a small JSON read and write (at most ``limit`` entries);
-the file is replaced atomically, so a reader never sees half of it, and a missing or corrupt
-file is taken as empty.
+:class:`SharedBudget` wraps this process's :class:`~foxreach_cli.rate_budget.RateBudget` and
+adds a log of requests shared through ``<state_dir>/budget-<key fingerprint>.json`` under a
+file lock, following the same expiry rule, so that two cron jobs on one key stay under the
+key's limit together; a 429 seen by one process pauses them all. File format, expiry of dead
+processes' entries and clock handling: docs/rate-budget.md.
 """
 
 from __future__ import annotations

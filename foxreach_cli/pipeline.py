@@ -13,7 +13,9 @@ import time
 from collections.abc import Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass, field
+from datetime import datetime
 from functools import partial
+from pathlib import Path
 from typing import BinaryIO
 
 import httpx
@@ -26,7 +28,7 @@ from .dedup import Deduper
 from .errors import FoxReachImportError, StorageError
 from .mapping import Mapping, build_mapping, mapping_rows
 from .mapping_file import check_drift, load_mapping_file
-from .models import DUPLICATE, INVALID, NOT_SENT, Batch, BatchResult, Chunk
+from .models import DUPLICATE, INVALID, NOT_SENT, Batch, BatchResult, Chunk, Tally
 from .outputs import (
     check_dir_writable,
     check_file_writable,
@@ -40,7 +42,16 @@ from .read import Source, estimate_data_rows, expand_inputs, open_source, read_r
 from .reconcile import reconcile
 from .report import FileSummary, ImportReport, ReportBuilder
 from .send import Sender, SendPolicy
-from .state.journal import Journal, destination_id, file_hash, key_fingerprint
+from .state.journal import (
+    FINISHED,
+    INTERRUPTED,
+    REPRODUCED,
+    STOPPED,
+    Journal,
+    destination_id,
+    file_hash,
+    key_fingerprint,
+)
 from .state.locks import WorkLocks
 from .state.shared_rate_budget import SharedBudget
 from .validate import validate_chunk
@@ -132,6 +143,8 @@ class _Run:
         self.sender: Sender | None = None
         self.storage_failure: StorageError | None = None
         self.truncated = False  # --limit stopped reading before the end of the input
+        self.imported_at: dict[str, str] = {}  # files imported fully before: when
+        self.run_ids: dict[str, int] = {}  # file -> its run's id in the journal
         self._journal_ids: dict[int, int] = {}  # batch seq -> journal batch id
 
     def show(self) -> None:
@@ -158,12 +171,12 @@ class _Run:
                 b.add_local(chunk.file, checked.invalid, INVALID)
                 unique, duplicates = deduper.split(checked)
                 b.add_local(chunk.file, duplicates, DUPLICATE)
-                b.add_valid(len(unique))
+                b.add_valid(chunk.file, len(unique))
                 settled = self.settled.get(chunk.file)
                 if settled:
                     unique = unique[~unique["row"].isin(settled)]
                 if cfg.dry_run:
-                    b.add_unsent_valid(len(unique))
+                    b.add_unsent_valid(chunk.file, len(unique))
                 self.show()
                 yield UniqueRows(chunk.file, checked.cells, unique)
 
@@ -186,9 +199,10 @@ class _Run:
     def on_result(self, batch: Batch, result: BatchResult) -> None:
         """Merge one batch's answer, journal it, and refresh the display."""
         b = self.builder
-        b.add_requests(result.requests, result.retries, result.rate_limited)
+        file = batch.files[0]  # a batch holds one file's rows
+        b.add_requests(file, result.requests, result.retries, result.rate_limited)
         outcome = reconcile(batch, result, uncertain=b.uncertain)
-        b.add_reconciled(outcome)
+        b.add_reconciled(file, outcome)
         journal_id = self._journal_ids.pop(batch.seq, None)
         if self.journal is not None and journal_id is not None:
             try:
@@ -239,8 +253,6 @@ def run_import(
     done_files: list[str] = []
     with ExitStack() as stack:
         files = prepare_files(cfg, stack, stdin)
-        if cfg.resume and cfg.credentials is not None:
-            files, done_files = _open_journal(cfg, cfg.credentials, run, files, stack)
         for f in files:
             info = f.source.info
             run.builder.add_file(
@@ -253,6 +265,10 @@ def run_import(
                     mapping=mapping_rows(f.mapping),
                 )
             )
+        if cfg.resume and cfg.credentials is not None:
+            _open_journal(cfg, cfg.credentials, run, files, stack)
+            for summary in run.builder.files:
+                summary.imported_at = run.imported_at.get(summary.file)
         if cfg.limit is not None:
             total: int | None = cfg.limit
         elif type(progress) is Progress:
@@ -292,26 +308,18 @@ def run_import(
                 report,
                 [(f.name, f.source.info.headers, partial(read_rows, f.source)) for f in files],
             )
-        if run.journal is not None and fatal is None and not interrupted and complete:
-            unfinished = set(report.details.loc[report.details["kind"] == NOT_SENT, "file"])
-            for f in files:
-                if f.name not in unfinished:
-                    run.journal.finish_file(run.destination, run.hashes[f.name], _summary(report))
-                    done_files.append(f.name)
+        if run.journal is not None:
+            done_files = _record_runs(
+                run,
+                files,
+                report,
+                ok=fatal is None and not interrupted and complete,
+                interrupted=interrupted or not complete,
+            )
     moved: list[str] = []
     if cfg.move_done and fatal is None and not interrupted and complete:
         moved = move_done(done_files, cfg.move_done)
     return RunResult(report=report, fatal=fatal, interrupted=interrupted, moved=moved)
-
-
-def _summary(report: ImportReport) -> dict[str, int]:
-    return {
-        "rowsRead": report.rows_read,
-        "created": report.created,
-        "restored": report.restored,
-        "duplicates": report.duplicates,
-        "errors": report.errors,
-    }
 
 
 def _open_journal(
@@ -320,10 +328,12 @@ def _open_journal(
     run: _Run,
     files: list[PreparedFile],
     stack: ExitStack,
-) -> tuple[list[PreparedFile], list[str]]:
-    """Lock this run's work, open the journal, and merge what earlier runs did.
+) -> None:
+    """Lock this run's work, open the journal, merge what earlier runs did, and record the
+    run of each file.
 
-    Returns the files still to import and the ones imported before (skipped).
+    A file imported fully before is not sent again: its answers come from the journal and its
+    local rejections from reading it again, so its report is reproduced as it was.
     """
     assert creds.api_key
     run.destination = creds.destination or destination_id(creds.base_url, creds.api_key)
@@ -336,27 +346,74 @@ def _open_journal(
         )
     )
     journal = run.journal = stack.enter_context(Journal(cfg.state_dir))
-    todo, skipped = [], []
     for f in files:
         digest = run.hashes[f.name]
         if cfg.force:
             journal.forget_file(run.destination, digest)
         history = journal.history(run.destination, digest)
         if history.done:
-            when = time.strftime("%Y-%m-%d %H:%M", time.localtime(history.finished_at or 0))
+            when = datetime.fromtimestamp(history.finished_at or 0).astimezone()
+            run.imported_at[f.name] = when.isoformat(timespec="seconds")
             run.progress.note(
-                f"{f.name}: already imported on {when}; skipped (--force imports it again)."
+                f"{f.name}: imported on {when:%Y-%m-%d %H:%M}; nothing sent, its report is "
+                "reproduced (--force imports it again)."
             )
-            run.builder.skipped.append({"file": f.name, "importedAt": when})
-            skipped.append(f.name)
-            continue
-        journal.start_file(run.destination, digest, f.name)
+            summary = history.summary
+            run.builder.add_requests(
+                f.name,
+                summary.get("requests", 0),
+                summary.get("retries", 0),
+                summary.get("rateLimited", 0),
+                batches=summary.get("batches", 0),
+            )
+        else:
+            journal.start_file(run.destination, digest, f.name)
         for outcome in history.answered:
-            run.builder.add_previous(f.name, outcome.counts, outcome.rows)
+            run.builder.add_previous(f.name, outcome.counts, outcome.rows, reproduced=history.done)
         run.builder.uncertain.update((f.name, r) for r in history.uncertain)
         run.settled[f.name] = history.settled
-        todo.append(f)
-    return todo, skipped
+        path = None if f.name == "-" else str(Path(f.name).resolve())
+        run.run_ids[f.name] = journal.run_started(run.destination, digest, f.name, path)
+
+
+def _record_runs(
+    run: _Run, files: list[PreparedFile], report: ImportReport, *, ok: bool, interrupted: bool
+) -> list[str]:
+    """Mark the files whose every row is accounted for finished, and record how the run of
+    each file ended; returns the finished files."""
+    assert run.journal is not None
+    unfinished = set(report.details.loc[report.details["kind"] == NOT_SENT, "file"])
+    done = []
+    for f in files:
+        summary = _file_summary(run.builder.by_file[f.name])
+        digest = run.hashes[f.name]
+        if ok and f.name not in unfinished:
+            if f.name in run.imported_at:
+                status = REPRODUCED
+            else:
+                run.journal.finish_file(run.destination, digest, summary)
+                status = FINISHED
+            done.append(f.name)
+        else:
+            status = INTERRUPTED if interrupted else STOPPED
+        run.journal.run_ended(run.run_ids[f.name], status, summary)
+    return done
+
+
+def _file_summary(tally: Tally) -> dict[str, int]:
+    """One file's counts, as the journal keeps them and ``foxreach runs`` shows them."""
+    return {
+        "rowsRead": tally.rows_read,
+        "created": tally.created,
+        "restored": tally.restored,
+        "duplicates": tally.duplicates,
+        "errors": tally.errors,
+        "notSent": tally.not_sent,
+        "requests": tally.requests,
+        "retries": tally.retries,
+        "rateLimited": tally.rate_limited,
+        "batches": tally.batches,
+    }
 
 
 def _send(

@@ -24,9 +24,8 @@ def one_line(report: ImportReport) -> str:
     )
     if report.unresolved:
         line += f"; {report.unresolved:,} rows unresolved"
-    if report.skipped:
-        names = ", ".join(s["file"] for s in report.skipped)
-        line += f"; skipped (imported before): {names}"
+    if report.reproduced:
+        line += "; reproduced (imported before, nothing sent)"
     if report.stopped_because:
         line += f"; stopped: {report.stopped_because}"
     return line
@@ -117,11 +116,12 @@ def render_report(console: Console, report: ImportReport, *, show_mapping: bool)
             f"[yellow]{report.unresolved:,} rows are unresolved:[/] the API lists at most 100 "
             "duplicates and errors per request. Run again with --exact-report to resolve every row."
         )
-    for skipped in report.skipped:
-        console.print(
-            f"Skipped {skipped['file']}: already imported on {skipped['importedAt']} "
-            "(--force imports it again)."
-        )
+    for f in report.files:
+        if f.imported_at:
+            console.print(
+                f"Reproduced the report of {f.file}: imported on {f.imported_at}; nothing was "
+                "sent (--force imports it again)."
+            )
     if any(report.previous):
         created, restored, dups, errors = report.previous
         console.print(

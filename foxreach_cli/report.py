@@ -25,6 +25,17 @@ from .reconcile import RETRY_DUPLICATE_REASON, Detail, Reconciled
 _DETAIL_COLUMNS = ["file", "row", "email", "reason", "kind"]
 #: The Tally field each kind of local rejection counts in.
 _LOCAL_COUNTER = {INVALID: "invalid", DUPLICATE: "local_duplicates", NOT_SENT: "not_sent"}
+#: What a reconciled batch adds to the counters (fields of both Reconciled and Tally).
+_SERVER_COUNTERS = (
+    "created",
+    "restored",
+    "server_duplicates",
+    "server_errors",
+    "not_sent",
+    "retry_duplicates",
+)
+#: The order of a journal outcome's counts.
+_PREVIOUS_COUNTERS = ("created", "restored", "server_duplicates", "server_errors")
 
 
 @dataclass
@@ -38,6 +49,9 @@ class FileSummary:
     sheet: str | None
     mapping: list[dict[str, str]]
     rows_read: int = 0
+    # Set when the file had been fully imported before: its report was rebuilt from the
+    # journal and a local re-read, and nothing was sent.
+    imported_at: str | None = None
 
 
 @dataclass
@@ -65,7 +79,11 @@ class ImportReport:
     complete: bool = True
     sandbox: bool = False
     previous: list[int] = field(default_factory=lambda: [0, 0, 0, 0])
-    skipped: list[dict[str, str]] = field(default_factory=list)
+
+    @property
+    def reproduced(self) -> bool:
+        """Whether every file had been imported before, so this report was reproduced."""
+        return bool(self.files) and all(f.imported_at for f in self.files)
 
     @property
     def unresolved(self) -> int:
@@ -107,7 +125,7 @@ class ImportReport:
             "previousRuns": dict(
                 zip(("created", "restored", "duplicates", "errors"), self.previous)
             ),
-            "skippedFiles": self.skipped,
+            "reproduced": self.reproduced,
             "requests": self.requests,
             "retries": self.retries,
             "rateLimited": self.rate_limited,
@@ -120,6 +138,7 @@ class ImportReport:
                     "delimiter": f.delimiter,
                     "sheet": f.sheet,
                     "rowsRead": f.rows_read,
+                    "importedAt": f.imported_at,
                     "mapping": f.mapping,
                 }
                 for f in self.files
@@ -150,18 +169,24 @@ class ReportBuilder:
         # (file, row) sent by an earlier run that got no answer: duplicates are likely ours
         self.uncertain: set[tuple[str, int]] = set()
         self.previous = [0, 0, 0, 0]  # created, restored, duplicates, errors of earlier runs
-        self.skipped: list[dict[str, str]] = []  # files imported before, not read again
+        self.by_file: dict[str, Tally] = {}  # the same counters, per input file
         self._details: list[pd.DataFrame] = []
         self._small: list[Detail] = []
+
+    def _count(self, file: str, counter: str, n: int) -> None:
+        """Add ``n`` to one counter of the run and of ``file``."""
+        for tally in (self.tally, self.by_file.setdefault(file, Tally())):
+            setattr(tally, counter, getattr(tally, counter) + n)
 
     # -- local stages ---------------------------------------------------------------------
     def add_file(self, summary: FileSummary) -> None:
         """Register an input file (in run order)."""
         self.files.append(summary)
+        self.by_file.setdefault(summary.file, Tally())
 
     def add_read(self, file: str, n: int) -> None:
         """Count ``n`` data rows read from ``file``."""
-        self.tally.rows_read += n
+        self._count(file, "rows_read", n)
         for f in self.files:
             if f.file == file:
                 f.rows_read += n
@@ -172,8 +197,7 @@ class ReportBuilder:
         duplicate in the input, or not sent."""
         if frame.empty:
             return
-        counter = _LOCAL_COUNTER[kind]
-        setattr(self.tally, counter, getattr(self.tally, counter) + len(frame))
+        self._count(file, _LOCAL_COUNTER[kind], len(frame))
         part = pd.DataFrame(
             {
                 "file": file,
@@ -185,13 +209,13 @@ class ReportBuilder:
         )
         self._details.append(part)
 
-    def add_valid(self, n: int) -> None:
+    def add_valid(self, file: str, n: int) -> None:
         """Count ``n`` rows that passed validation and were first of their email."""
-        self.tally.valid += n
+        self._count(file, "valid", n)
 
-    def add_unsent_valid(self, n: int) -> None:
+    def add_unsent_valid(self, file: str, n: int) -> None:
         """Count valid rows a dry run does not send: nothing to fix, so no per-row detail."""
-        self.tally.not_sent += n
+        self._count(file, "not_sent", n)
 
     def add_not_sent_frame(self, file: str, frame: pd.DataFrame, reason: str) -> None:
         """Record a frame of valid rows (columns row, email) that will not be sent."""
@@ -200,40 +224,40 @@ class ReportBuilder:
         self.add_local(file, frame.assign(reason=reason)[["row", "email", "reason"]], NOT_SENT)
 
     # -- the server ------------------------------------------------------------------------
-    def add_requests(self, requests: int, retries: int, rate_limited: int) -> None:
-        """Count the HTTP requests one batch took."""
-        t = self.tally
-        t.requests += requests
-        t.retries += retries
-        t.rate_limited += rate_limited
-        t.batches += 1
+    def add_requests(
+        self, file: str, requests: int, retries: int, rate_limited: int, *, batches: int = 1
+    ) -> None:
+        """Count the HTTP requests that batches of ``file`` took."""
+        self._count(file, "requests", requests)
+        self._count(file, "retries", retries)
+        self._count(file, "rate_limited", rate_limited)
+        self._count(file, "batches", batches)
 
-    def add_reconciled(self, r: Reconciled) -> None:
-        """Merge what one batch's answers meant (from :func:`reconcile.reconcile`)."""
-        t = self.tally
-        t.created += r.created
-        t.restored += r.restored
-        t.server_duplicates += r.server_duplicates
-        t.server_errors += r.server_errors
-        t.not_sent += r.not_sent
-        t.retry_duplicates += r.retry_duplicates
+    def add_reconciled(self, file: str, r: Reconciled) -> None:
+        """Merge what the answers to one batch of ``file`` meant (:func:`reconcile.reconcile`)."""
+        for counter in _SERVER_COUNTERS:
+            self._count(file, counter, getattr(r, counter))
         self._small += r.details
 
     def add_previous(
-        self, file: str, counts: list[int], rows: dict[int, tuple[str, str, str]]
+        self,
+        file: str,
+        counts: list[int],
+        rows: dict[int, tuple[str, str, str]],
+        *,
+        reproduced: bool = False,
     ) -> None:
-        """Merge a batch answered in an earlier run of the same file (resume)."""
-        created, restored, dups, errors = counts
-        t = self.tally
-        t.created += created
-        t.restored += restored
-        t.server_duplicates += dups
-        t.server_errors += errors
-        self.previous = [p + c for p, c in zip(self.previous, counts)]
+        """Merge a batch answered in an earlier run of the same file: a resume (the rows are
+        marked as from an earlier run) or a reproduction of a finished import (as they were)."""
+        for counter, n in zip(_PREVIOUS_COUNTERS, counts, strict=True):
+            self._count(file, counter, n)
+        if not reproduced:
+            self.previous = [p + c for p, c in zip(self.previous, counts)]
+        prefix = "" if reproduced else "earlier run: "
         for row, (kind, email, reason) in rows.items():
             if kind in (DUPLICATE, ERROR, UNRESOLVED):
-                self._small.append((file, row, email, f"earlier run: {reason}", kind))
-                t.retry_duplicates += reason == RETRY_DUPLICATE_REASON
+                self._small.append((file, row, email, prefix + reason, kind))
+                self._count(file, "retry_duplicates", reason == RETRY_DUPLICATE_REASON)
 
     # -- the end ---------------------------------------------------------------------------
     def finish(
@@ -283,5 +307,4 @@ class ReportBuilder:
             stopped_because=stopped_because,
             complete=complete,
             previous=self.previous,
-            skipped=self.skipped,
         )

@@ -22,7 +22,7 @@ from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Concatenate, ParamSpec, TypeVar
+from typing import Any, Concatenate, ParamSpec, TypeVar
 
 import orjson
 
@@ -50,7 +50,42 @@ CREATE TABLE IF NOT EXISTS batches (
     updated_at REAL NOT NULL
 );
 CREATE INDEX IF NOT EXISTS batches_by_file ON batches (destination, content_hash);
+CREATE TABLE IF NOT EXISTS runs (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    destination TEXT NOT NULL,
+    content_hash TEXT NOT NULL,
+    name TEXT NOT NULL,               -- the file as the user named it
+    path TEXT,                        -- its absolute path then (NULL for stdin)
+    started_at REAL NOT NULL,
+    ended_at REAL,
+    status TEXT NOT NULL,             -- running, finished, reproduced, stopped, interrupted
+    summary TEXT                      -- JSON counts of the file at the end of the run
+);
 """
+
+#: How a run of one file ended (``runs.status``).
+RUNNING, FINISHED, REPRODUCED, STOPPED, INTERRUPTED = (
+    "running",
+    "finished",
+    "reproduced",
+    "stopped",
+    "interrupted",
+)
+
+
+@dataclass(frozen=True)
+class RunRecord:
+    """One run of one file, as ``foxreach runs`` lists it."""
+
+    id: int
+    destination: str
+    content_hash: str
+    name: str
+    path: str | None
+    started_at: float
+    ended_at: float | None
+    status: str
+    summary: dict[str, Any]
 
 
 def file_hash(path: str | Path) -> str:
@@ -78,6 +113,7 @@ class FileHistory:
 
     done: bool = False
     finished_at: float | None = None
+    summary: dict[str, Any] = field(default_factory=dict)  # of the run that finished it
     answered: list[BatchOutcome] = field(default_factory=list)  # batches the server answered
     settled: set[int] = field(default_factory=set)  # rows whose fate is known: never resend
     uncertain: set[int] = field(default_factory=set)  # sent, answer unknown: resend, flagged
@@ -100,8 +136,38 @@ def _guarded(
     return wrapper
 
 
+def _record(row: tuple[Any, ...]) -> RunRecord:
+    return RunRecord(
+        id=row[0],
+        destination=row[1],
+        content_hash=row[2],
+        name=row[3],
+        path=row[4],
+        started_at=row[5],
+        ended_at=row[6],
+        status=row[7],
+        summary=json.loads(row[8]) if row[8] else {},
+    )
+
+
 class Journal:
     """The resume journal of one state directory. Used from one thread."""
+
+    @classmethod
+    def read_only(cls, state_dir: str | Path) -> Journal | None:
+        """The journal opened for reading, changing nothing (None when there is none yet)."""
+        self = cls.__new__(cls)
+        self.dir = Path(state_dir)
+        self.path = self.dir / "journal.sqlite"
+        if not self.path.exists():
+            return None
+        with storage_errors(self.path, option="state_dir", action="read"):
+            self.db = sqlite3.connect(f"{self.path.as_uri()}?mode=ro", uri=True)
+            tables = {r[0] for r in self.db.execute("SELECT name FROM sqlite_master")}
+        if "runs" not in tables:  # written by a foxreach that kept no run history
+            self.db.close()
+            return None
+        return self
 
     def __init__(self, state_dir: str | Path) -> None:
         self.dir = Path(state_dir)
@@ -140,12 +206,13 @@ class Journal:
         """Everything recorded of a file at a destination."""
         hist = FileHistory()
         row = self.db.execute(
-            "SELECT status, updated_at FROM files WHERE destination=? AND content_hash=?",
+            "SELECT status, updated_at, summary FROM files WHERE destination=? AND content_hash=?",
             (destination, content_hash),
         ).fetchone()
         if row is not None:
             hist.done = row[0] == "done"
             hist.finished_at = row[1] if hist.done else None
+            hist.summary = json.loads(row[2]) if hist.done and row[2] else {}
         for rows, outcome in self.db.execute(
             "SELECT rows, outcome FROM batches WHERE destination=? AND content_hash=?",
             (destination, content_hash),
@@ -163,7 +230,39 @@ class Journal:
         hist.uncertain -= hist.settled
         return hist
 
+    @_guarded
+    def runs(self, limit: int | None = None) -> list[RunRecord]:
+        """The runs recorded, newest first."""
+        sql = "SELECT * FROM runs ORDER BY started_at DESC, id DESC"
+        if limit is not None:
+            sql += f" LIMIT {int(limit)}"
+        return [_record(row) for row in self.db.execute(sql)]
+
+    @_guarded
+    def run(self, run_id: int) -> RunRecord | None:
+        """One recorded run, or None."""
+        row = self.db.execute("SELECT * FROM runs WHERE id=?", (run_id,)).fetchone()
+        return _record(row) if row is not None else None
+
     # -- writing ---------------------------------------------------------------------------
+    @_guarded
+    def run_started(self, destination: str, content_hash: str, name: str, path: str | None) -> int:
+        """Record that a run starts on a file; returns the run's id."""
+        cur = self.db.execute(
+            "INSERT INTO runs (destination, content_hash, name, path, started_at, status) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            (destination, content_hash, name, path, time.time(), RUNNING),
+        )
+        return int(cur.lastrowid or 0)
+
+    @_guarded
+    def run_ended(self, run_id: int, status: str, summary: dict[str, Any]) -> None:
+        """Record how a run of a file ended, with the file's counts."""
+        self.db.execute(
+            "UPDATE runs SET ended_at=?, status=?, summary=? WHERE id=?",
+            (time.time(), status, json.dumps(summary), run_id),
+        )
+
     @_guarded
     def start_file(self, destination: str, content_hash: str, name: str) -> None:
         """Note that a run is working on a file."""

@@ -16,6 +16,7 @@ from typer.testing import CliRunner
 
 from foxreach_cli.sandbox.cli import app
 from foxreach_cli.sandbox.config import SandboxConfig, SandboxConfigError, default_db_path
+from tests.signals import read_line
 
 runner = CliRunner()
 
@@ -92,11 +93,17 @@ def test_serve_prints_the_base_url_and_stops_cleanly_on_ctrl_c() -> None:
         text=True,
     )
     try:
-        assert proc.stdout is not None
-        lines = [proc.stdout.readline() for _ in range(3)]
-        url = re.search(r"listening on (http://127\.0\.0\.1:\d+/api/v1)", lines[0])
+        lines = [read_line(proc.stdout, "the sandbox starting") for _ in range(3)]
+        url = re.fullmatch(
+            r"FoxReach sandbox listening on (http://127\.0\.0\.1:\d+/api/v1) "
+            r"\(leads in :memory:\)",
+            lines[0],
+        )
         assert url, lines
-        assert f"export FOXREACH_BASE_URL={url.group(1)} FOXREACH_API_KEY=otr_sandbox" in lines[2]
+        assert lines[1:] == [
+            "Point the importer at it with:",
+            f"  export FOXREACH_BASE_URL={url.group(1)} FOXREACH_API_KEY=otr_sandbox",
+        ]
         resp = httpx.post(
             f"{url.group(1)}/leads/import",
             json={"leads": [{"email": "cli@example.com"}]},

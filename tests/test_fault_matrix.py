@@ -24,26 +24,14 @@ from benchmarks.fault_matrix import (
     judge,
     run_case,
 )
-from foxreach_cli.sandbox.faults import Fault, FaultInjector
+from foxreach_cli.sandbox.faults import Fault
+from tests.fault_replay import draws_until_served
 
 #: The reason the rejected file gives a row whose resend came back as already stored.
 EARLIER_ATTEMPT = (
     "already in the workspace: probably imported by an earlier attempt of the same request that "
     "got no answer"
 )
-
-
-def _draws_until_served(fail_rate: float, drop_rate: float, seed: int, served: int) -> Counter:
-    """The sandbox's seeded fault draws, replayed until ``served`` requests are answered normally.
-
-    Every import request draws once and every faulted one is sent again, so this is exactly
-    what a run of ``served`` batches meets, whatever order the batches arrive in.
-    """
-    faults = FaultInjector(fail_rate, drop_rate, seed)
-    drawn: Counter = Counter()
-    while drawn[Fault.NONE] < served:
-        drawn[faults.draw()] += 1
-    return drawn
 
 
 def _case_specific(run: CaseRun) -> None:
@@ -57,14 +45,14 @@ def _case_specific(run: CaseRun) -> None:
         "Check FOXREACH_API_KEY (or --api-key) and that the key has the write scope."
     )  # sic "..": the client adds a full stop after the server's sentence (a known defect)
     if case == "server_500":
-        drawn = _draws_until_served(0.2, 0.0, 3, batches)
+        drawn = draws_until_served(0.2, 0.0, 3, batches)
         assert s["injected_500"] == drawn[Fault.FAIL] == r["retries"]
         assert r["requests"] == batches + drawn[Fault.FAIL]
         assert r["duplicatesFromRetries"] == 0  # a 500 stores nothing
         assert r["notSent"] == 0
     elif case in ("dropped_after_store", "sometimes_slow"):
         if case == "dropped_after_store":
-            drawn = _draws_until_served(0.0, 0.1, 5, batches)
+            drawn = draws_until_served(0.0, 0.1, 5, batches)
             assert s["injected_drops"] == drawn[Fault.DROP] == r["retries"]
             assert r["requests"] == batches + drawn[Fault.DROP]
         # the resend of a request stored without an answer comes back as duplicates, reported

@@ -16,6 +16,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from foxreach_cli.sandbox.faults import Fault, FaultInjector
 from foxreach_cli.sandbox.server import RunningSandbox
 from tests.sandbox_fixture import SandboxFactory
 from tests.signals import read_line
@@ -81,8 +82,10 @@ def test_fault_counts_match_what_clients_saw_and_what_was_stored(
     # Drops were processed and committed; 500s were not.
     stored = sb.store.count_active("otr_mix")
     assert stored == 3 * (seen.count("200") + seen.count("drop"))
-    # Roughly the configured shares (60 draws: generous bounds).
-    assert 6 <= seen.count("500") <= 30 and 3 <= seen.count("drop") <= 22
+    # Exactly the seeded sequence, request by request.
+    faults = FaultInjector(0.3, 0.2, 7)
+    names = {Fault.NONE: "200", Fault.FAIL: "500", Fault.DROP: "drop"}
+    assert seen == [names[faults.draw()] for _ in range(60)]
 
 
 def test_same_seed_gives_the_same_fault_sequence(sandbox_factory: SandboxFactory) -> None:

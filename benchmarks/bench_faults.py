@@ -1,14 +1,14 @@
 """The fault matrix at a larger size, printed as a table.
 
-Runs every case of ``tests/test_fault_matrix.py`` (500s, dropped connections after storing,
+Runs every case of the fault matrix (``fault_matrix.py``: 500s, dropped connections after storing,
 answers later than the timeout, a 429 storm, the plan limit, a poisoned row, the key revoked
 mid-run) with the real CLI as a subprocess against the real sandbox, then prints per case what
 the sandbox holds against what the report says, and the three verdicts: nothing lost, nothing
 stored twice, report == sandbox.
 
-The case table, the runner and the verdict are imported from the test module rather than
-copied: the benchmark must judge exactly what the test judges, and tests must not depend on
-benchmarks (the other direction).
+The case table, the runner and the verdict come from ``fault_matrix.py``, which the test suite
+runs at a smaller size: the benchmark judges exactly what the test judges, and imports no test
+module.
 
     python benchmarks/bench_faults.py                 # 10,000 leads per case
     python benchmarks/bench_faults.py --rows 2500 --cases server_500,poisoned_422
@@ -21,9 +21,9 @@ import sys
 import tempfile
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-from tests.test_fault_matrix import CASES, VERDICTS, CaseRun, run_case, verdicts  # noqa: E402
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+from fault_matrix import CASES, VERDICTS, CaseRun, run_case, verdicts  # noqa: E402
 
 COLUMNS = (
     ("case", 20),

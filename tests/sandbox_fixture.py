@@ -5,8 +5,10 @@ Fixtures:
 - ``sandbox_factory(**overrides) -> RunningSandbox``: start a sandbox with
   ``SandboxConfig`` fields overridden (``rate_limit``, ``window``, ``window_mode``,
   ``contact_limit``, ``latency``, ``fail_rate``, ``drop_rate``, ``seed``...). Leads live in
-  ``:memory:`` unless ``on_disk=True`` (a file under ``tmp_path``) or ``db=`` is given. Every
-  sandbox started in a test is stopped at its end.
+  ``:memory:`` unless ``on_disk=True`` (a file under ``tmp_path``) or ``db=`` is given.
+  ``clock=`` (a callable returning epoch seconds) replaces the rate limiter's wall clock, so a
+  test can step through windows instead of sleeping. Every sandbox started in a test is
+  stopped at its end.
 - ``sandbox``: one sandbox with the API's defaults (100 requests per 60 s per key).
 - ``api_key``: a fresh ``otr_`` key, i.e. an empty workspace of its own.
 
@@ -16,6 +18,7 @@ The running sandbox has ``.base_url`` (ends in ``/api/v1``), ``.stats``, ``.stor
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
@@ -36,12 +39,14 @@ def sandbox_factory(tmp_path: Path) -> Iterator[SandboxFactory]:
     with ExitStack() as stack:
         count = 0
 
-        def start(*, on_disk: bool = False, **overrides: Any) -> RunningSandbox:
+        def start(
+            *, on_disk: bool = False, clock: Callable[[], float] = time.time, **overrides: Any
+        ) -> RunningSandbox:
             nonlocal count
             count += 1
             if "db" not in overrides:
                 overrides["db"] = str(tmp_path / f"sandbox{count}.db") if on_disk else MEMORY_DB
-            return stack.enter_context(run_in_thread(SandboxConfig(**overrides)))
+            return stack.enter_context(run_in_thread(SandboxConfig(**overrides), clock=clock))
 
         yield start
 

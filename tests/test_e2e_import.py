@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import json
+import math
 from pathlib import Path
 
 import httpx
@@ -15,7 +16,9 @@ import pytest
 from typer.testing import CliRunner
 
 from foxreach_cli.cli import app
+from foxreach_cli.sandbox.faults import Fault
 from tests.accounting import assert_accounted
+from tests.fault_replay import draws_until_served
 
 runner = CliRunner()
 FAST = ["--rate-window", "2", "--rate-limit", "1000"]
@@ -167,8 +170,12 @@ def test_server_faults_and_dropped_connections_lose_nothing_and_store_nothing_tw
     assert code == 0, r
     leads = stored(sandbox, api_key)
     assert sorted(x["email"].lower() for x in leads) == sorted(valid)
-    assert sandbox.stats.injected_500 + sandbox.stats.injected_drops > 0
-    assert r["retries"] >= sandbox.stats.injected_500 + sandbox.stats.injected_drops
+    drawn = draws_until_served(0.2, 0.15, 11, served=math.ceil(len(valid) / 250))
+    assert (sandbox.stats.injected_500, sandbox.stats.injected_drops) == (
+        drawn[Fault.FAIL],
+        drawn[Fault.DROP],
+    )
+    assert r["retries"] == drawn[Fault.FAIL] + drawn[Fault.DROP]  # each faulted one resent once
     # a dropped request was stored; its resend comes back as duplicates, reported as ours
     assert r["created"] + r["duplicatesFromRetries"] == len(leads)
     assert (r["duplicatesFromRetries"] > 0) == (sandbox.stats.injected_drops > 0)
@@ -200,7 +207,11 @@ def test_a_refused_key_stops_at_once_with_exit_3_and_never_shows_the_key(sandbox
     )
     assert result.exit_code == 3
     assert secret not in result.output
-    assert "403" in result.output or "refused" in result.output.lower()
+    # sic "..": the client adds a full stop after the server's own (a known defect)
+    assert result.output.splitlines()[-1] == (
+        "Error: The API key …3456 was refused (403): Missing or invalid API key (X-API-Key).. "
+        "Check FOXREACH_API_KEY (or --api-key) and that the key has the write scope."
+    )
 
 
 def test_422_poisoned_row_is_isolated_and_the_rest_imported(sandbox, api_key, tmp_path):

@@ -17,6 +17,7 @@ import pytest
 from foxreach_cli.config import build_config
 from foxreach_cli.errors import LockedError, UsageError
 from foxreach_cli.state.locks import LOCKS_DIR, WorkLocks, lock_path
+from tests.signals import read_line
 
 WORK = "https://api.foxreach.io/api/v1#0123456789abcdef:9f86d081884c7d65"
 OTHER = "https://api.foxreach.io/api/v1#0123456789abcdef:60303ae22b998861"
@@ -137,6 +138,7 @@ RACER = """
 
     state, work, go = Path(sys.argv[1]), sys.argv[2], Path(sys.argv[3])
     done = go.with_name("done")
+    print("ready", flush=True)
     while not go.exists():
         time.sleep(0.005)
     try:
@@ -154,11 +156,11 @@ RACER = """
 def test_two_processes_racing_for_the_same_work_exactly_one_imports(tmp_path: Path) -> None:
     go = tmp_path / "go"
     racers = [_spawn(RACER, str(tmp_path / "state"), WORK, str(go)) for _ in range(3)]
-    time.sleep(0.3)  # let them start and poll for the signal
-    go.touch()
     try:
+        assert [read_line(r.stdout, "a racer starting") for r in racers] == ["ready"] * 3
+        go.touch()
         # Each racer says what it got while the winner still holds the lock.
-        firsts = [racer.stdout.readline().strip() for racer in racers if racer.stdout]
+        firsts = [read_line(r.stdout, "a racer's outcome") for r in racers]
     finally:
         (tmp_path / "done").touch()
         results = [racer.communicate(timeout=30) for racer in racers]
@@ -181,8 +183,7 @@ HOLDER = """
 def test_a_sigkilled_holder_does_not_block_the_next_run(tmp_path: Path) -> None:
     holder = _spawn(HOLDER, str(tmp_path), WORK)
     try:
-        assert holder.stdout is not None
-        assert holder.stdout.readline().strip() == "held"
+        assert read_line(holder.stdout, "the lock holder") == "held"
         with pytest.raises(LockedError), WorkLocks(tmp_path, [WORK]):
             pass
         holder.send_signal(signal.SIGKILL)

@@ -13,12 +13,12 @@ import random
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 
 from tests.accounting import assert_accounted
+from tests.signals import watch_imports
 
 ROW_COUNT = 4000
 BATCH = "100"
@@ -75,12 +75,10 @@ def run_to_end(cmd: list[str]) -> tuple[int, dict]:
 
 def kill_after_imports(cmd: list[str], sandbox, imports: int) -> None:
     """Start the importer and SIGKILL it once the sandbox has taken ``imports`` requests."""
+    watch = watch_imports(sandbox)
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 60
     try:
-        while sandbox.stats.imports < imports and proc.poll() is None:
-            assert time.monotonic() < deadline, "the importer never got that far"
-            time.sleep(0.005)
+        watch.wait(imports, proc)
     finally:
         if proc.poll() is None:
             proc.send_signal(signal.SIGKILL)
@@ -149,9 +147,9 @@ def test_two_concurrent_runs_on_the_same_file_never_both_import(sandbox_factory,
     valid = make_csv(path, 1000)
     state = tmp_path / "state"
     cmd = command(path, sandbox, "otr_lock", state, "--concurrency", "1")
+    watch = watch_imports(sandbox)
     first = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    while sandbox.stats.imports < 1:
-        time.sleep(0.005)
+    watch.wait(1, first)  # it holds the file's lock while its first request is answered
     second = subprocess.run(cmd, capture_output=True, text=True, timeout=60)
     _out, _ = first.communicate(timeout=120)
     assert first.returncode == 0
@@ -217,11 +215,9 @@ def test_ctrl_c_finishes_requests_in_flight_reports_and_exits_130(sandbox_factor
     valid = make_csv(path, ROW_COUNT)
     state = tmp_path / "state"
     cmd = command(path, sandbox, "otr_ctrl_c", state, "--concurrency", "2")
+    watch = watch_imports(sandbox)
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    deadline = time.monotonic() + 60
-    while sandbox.stats.imports < 5:
-        assert time.monotonic() < deadline and proc.poll() is None
-        time.sleep(0.005)
+    watch.wait(5, proc)
     proc.send_signal(signal.SIGINT)
     out, err = proc.communicate(timeout=60)
     assert proc.returncode == 130, err

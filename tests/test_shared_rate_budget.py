@@ -17,6 +17,7 @@ import pytest
 
 from foxreach_cli.rate_budget import RateBudget, RateInfo
 from foxreach_cli.state.shared_rate_budget import SharedBudget
+from tests.signals import read_line
 
 REPO = Path(__file__).resolve().parent.parent
 T0 = 1_700_000_000.0
@@ -291,6 +292,7 @@ WORKER = """
     budget = SharedBudget(
         RateBudget(5, 0.5), state, "c0ffee", limit=5, window=0.5
     )
+    print("ready", flush=True)
     while not go.exists():
         time.sleep(0.005)
     for _ in range(count):
@@ -313,7 +315,7 @@ def test_concurrent_processes_together_stay_under_the_limit(tmp_path: Path) -> N
         )
         for _ in range(3)
     ]
-    time.sleep(0.3)
+    assert [read_line(w.stdout, "a worker starting") for w in workers] == ["ready"] * 3
     go.touch()
     starts: list[float] = []
     for worker in workers:

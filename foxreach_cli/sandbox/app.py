@@ -20,6 +20,8 @@ from __future__ import annotations
 
 import json
 import math
+import time
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import FastAPI, Request, Response
@@ -46,17 +48,23 @@ def _detail(status: int, message: str) -> Response:
     return json_response(status, {"detail": message})
 
 
-def create_app(config: SandboxConfig, *, store: Store | None = None) -> FastAPI:
+def create_app(
+    config: SandboxConfig,
+    *,
+    store: Store | None = None,
+    clock: Callable[[], float] = time.time,
+) -> FastAPI:
     """Build a sandbox app for ``config``.
 
     Opens ``Store(config.db)`` unless a store is given; the caller closes it
     (``app.state.sandbox.store.close()``) when the app is done. The shared state is
-    ``app.state.sandbox`` (a :class:`SandboxState`).
+    ``app.state.sandbox`` (a :class:`SandboxState`). ``clock`` (epoch seconds) is what the
+    rate limiter reads; tests pass a fake one to step through windows without waiting.
     """
     state = SandboxState(
         config=config,
         store=store if store is not None else Store(config.db),
-        limiter=RateLimiter(config.rate_limit, config.window, config.window_mode),
+        limiter=RateLimiter(config.rate_limit, config.window, config.window_mode, clock=clock),
         faults=FaultInjector(config.fail_rate, config.drop_rate, config.seed),
     )
     app = FastAPI(

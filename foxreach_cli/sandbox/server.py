@@ -103,9 +103,9 @@ def _bind(host: str, port: int) -> socket.socket:
     return sock
 
 
-def _open_app(config: SandboxConfig) -> FastAPI:
+def _open_app(config: SandboxConfig, clock: Callable[[], float] = time.time) -> FastAPI:
     try:
-        return create_app(config)
+        return create_app(config, clock=clock)
     except (sqlite3.Error, OSError) as exc:
         raise SandboxStartupError(
             f"Cannot open the sandbox database at {config.db}: {exc}; choose another with --db."
@@ -140,13 +140,15 @@ class _Server(uvicorn.Server):
 
 
 @contextmanager
-def run_in_thread(config: SandboxConfig) -> Iterator[RunningSandbox]:
+def run_in_thread(
+    config: SandboxConfig, *, clock: Callable[[], float] = time.time
+) -> Iterator[RunningSandbox]:
     """Start the sandbox in a daemon thread; yield it once it accepts; stop it on exit.
 
-    Listens on ``config.host``:``config.port`` (port 0: a free port). Raises
-    :class:`SandboxStartupError` if it cannot start.
+    Listens on ``config.host``:``config.port`` (port 0: a free port). ``clock`` is the rate
+    limiter's (see :func:`create_app`). Raises :class:`SandboxStartupError` if it cannot start.
     """
-    app = _open_app(config)
+    app = _open_app(config, clock)
     state: SandboxState = app.state.sandbox
     try:
         sock = _bind(config.host, config.port)

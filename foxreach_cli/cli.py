@@ -97,6 +97,15 @@ DelimiterOption = Annotated[
     str | None,
     typer.Option("--delimiter", help="Field delimiter, e.g. ';' or 'tab' (default: detected)."),
 ]
+HeaderRowOption = Annotated[
+    int | None,
+    typer.Option(
+        "--header-row",
+        help="Row number of the column names (default: found past any notes above them).",
+        min=1,
+        show_default=False,
+    ),
+]
 MapOption = Annotated[
     list[str] | None,
     typer.Option(
@@ -496,6 +505,7 @@ def map_command(
     sheet: SheetOption = None,
     encoding: EncodingOption = None,
     delimiter: DelimiterOption = None,
+    header_row: HeaderRowOption = None,
     maps: MapOption = None,
     mapping_file: MappingFileOption = None,
     unmapped: UnmappedOption = Unmapped.custom,
@@ -518,6 +528,7 @@ def map_command(
             delimiter=_delimiter(delimiter),
             sheet=sheet,
             stdin=sys.stdin.buffer,
+            header_row=header_row,
         ) as src:
             mapping = build_mapping(
                 src.info, overrides=overrides, mapping_file=mfile, unmapped=unmapped.value

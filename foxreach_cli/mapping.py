@@ -273,6 +273,17 @@ def _build_synonym_index() -> dict[str, tuple[str, int, str]]:
 #: normalised header -> (target, rank, spelling as listed)
 _SYNONYM_INDEX = _build_synonym_index()
 _FIELD_BY_NORMAL = {normalise_header(f): f for f in (*LEAD_FIELDS, "tags")}
+_EMAIL_HEADERS = frozenset(
+    [normalise_header("email")] + [normalise_header(s) for s in SYNONYMS["email"]]
+)
+
+
+def names_email(header: str) -> bool:
+    """Does this header text name an email column (the field name or a synonym)?
+
+    Readers use it to find the header row below a preamble.
+    """
+    return normalise_header(header) in _EMAIL_HEADERS
 
 
 # --------------------------------------------------------------------------------------------

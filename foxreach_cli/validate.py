@@ -12,8 +12,11 @@ Rules (every rejected row gets exactly one reason, the first that applies, in th
 3. the email cell blank: ``"missing email"``;
 4. the email is not valid syntax by email-validator's rules (no DNS):
    ``"invalid email: <email-validator's sentence>"``;
-5. a status cell that is not one of ``models.LEAD_STATUSES`` (any case):
-   ``"status 'lead' is not one of active, bounced, unsubscribed, replied"``.
+5. a status cell that is not one of ``models.LEAD_STATUSES`` (any case) nor a value of
+   ``models.STATUS_TRANSLATIONS`` (subscribed -> active, cleaned -> bounced, sent as
+   translated): ``"status 'lead' is not one of active, bounced, unsubscribed, replied"``.
+
+A cell of exactly ``null`` or ``NULL`` (HubSpot writes them for "no value") is blank.
 
 Cells are trimmed (``str.strip``: Unicode whitespace) and a blank cell is absent: a lead never
 carries ``""``. The email sent is the trimmed cell exactly as written; its lowercase is the
@@ -65,7 +68,13 @@ import pandas as pd
 
 from foxreach_cli.errors import UsageError
 from foxreach_cli.mapping import Mapping
-from foxreach_cli.models import LEAD_FIELDS, LEAD_STATUSES, ROW_ERROR_COLUMN, Chunk
+from foxreach_cli.models import (
+    LEAD_FIELDS,
+    LEAD_STATUSES,
+    ROW_ERROR_COLUMN,
+    STATUS_TRANSLATIONS,
+    Chunk,
+)
 
 _STATUS_LIST = ", ".join(LEAD_STATUSES)
 _STATUS_SET = frozenset(LEAD_STATUSES)
@@ -137,6 +146,7 @@ class RowSource:
     custom: tuple[tuple[str, str], ...]  # (customFields key, frame key), in column order
     tags: tuple[str, ...]  # frame keys of tags columns
     default_tags: tuple[str, ...]  # LeadDefaults.tags
+    full_name: str | None = None  # frame key of a full-name column to split (Mapping.split_name)
 
 
 @dataclass
@@ -165,6 +175,10 @@ def validate_chunk(
         reason[has_err] = err[has_err]
 
     email = _trimmed(frame[mapping.email_column])
+    joined = _join_lines(email)
+    if "\nnull\n" in joined or "\nNULL\n" in joined:  # HubSpot's "no value"
+        email = _null_is_blank(email)
+        joined = _join_lines(email)
     blank = email == ""
     if blank.any():
         idx = np.flatnonzero(blank & _is_none(reason))
@@ -172,7 +186,6 @@ def validate_chunk(
         reason[idx[empty]] = "empty row"
         reason[idx[~empty]] = "missing email"
 
-    joined = _join_lines(email)
     fast = _fast_mask(email, joined)
     for i in np.flatnonzero(~fast & ~blank & _is_none(reason)):
         verdict = _slow_verdict(email[i])
@@ -182,9 +195,9 @@ def validate_chunk(
     fields = mapping.field_columns()
     status = _constant(defaults.status, n)
     if "status" in fields:
-        status_raw = _trimmed(frame[fields["status"]])
+        status_raw = _null_is_blank(_trimmed(frame[fields["status"]]))
         given = np.flatnonzero(status_raw != "")
-        lowered = np.fromiter(map(str.lower, status_raw[given]), dtype=object, count=len(given))
+        lowered = np.fromiter(map(_status_of, status_raw[given]), dtype=object, count=len(given))
         ok = np.fromiter(map(_STATUS_SET.__contains__, lowered), dtype=bool, count=len(given))
         status[given] = lowered
         bad = given[~ok]
@@ -197,7 +210,7 @@ def validate_chunk(
     m = len(vi)
 
     if "source" in fields:
-        source = _trimmed(frame[fields["source"]])[vi]
+        source = _null_is_blank(_trimmed(frame[fields["source"]]))[vi]
         source[source == ""] = defaults.source
     else:
         source = _constant(defaults.source, m)
@@ -210,6 +223,7 @@ def validate_chunk(
         custom=tuple(mapping.custom_columns()),
         tags=tuple(mapping.tag_columns()),
         default_tags=defaults.tags,
+        full_name=mapping.split_name,
     )
     valid = _frame(
         {
@@ -380,3 +394,24 @@ def _frame(data: dict[str, np.ndarray]) -> pd.DataFrame:
         for name, values in data.items()
     }
     return pd.DataFrame(cols, copy=False)
+
+
+# --------------------------------------------------------------------------------------------
+# Export clean-up (issue 13)
+# --------------------------------------------------------------------------------------------
+
+
+def _null_is_blank(values: np.ndarray) -> np.ndarray:
+    """``values`` with cells of exactly null/NULL (HubSpot's "no value") made ""."""
+    # One C-speed substring search settles the usual case (no such cell) for the chunk.
+    joined = "\n" + "\n".join(values) + "\n"
+    if "\nnull\n" in joined or "\nNULL\n" in joined:
+        values = values.copy()
+        values[(values == "null") | (values == "NULL")] = ""
+    return values
+
+
+def _status_of(cell: str) -> str:
+    """A status cell lowercased, with another tool's list status translated."""
+    lowered = cell.lower()
+    return STATUS_TRANSLATIONS.get(lowered, lowered)

@@ -71,6 +71,7 @@ FLAGS = {
     "delimiter": "--delimiter",
     "encoding": "--encoding",
     "env_file": "--env-file",
+    "header_row": "--header-row",
     "limit": "--limit",
     "lock_timeout": "--lock-timeout",
     "log_file": "--log-file",
@@ -120,6 +121,15 @@ EncodingOption = Annotated[
 DelimiterOption = Annotated[
     str | None,
     typer.Option("--delimiter", help="Field delimiter, e.g. ';' or 'tab' (default: detected)."),
+]
+HeaderRowOption = Annotated[
+    int | None,
+    typer.Option(
+        "--header-row",
+        help="Row number of the column names (default: found past any notes above them).",
+        min=1,
+        show_default=False,
+    ),
 ]
 MapOption = Annotated[
     list[str] | None,
@@ -256,6 +266,7 @@ def import_command(
     sheet: SheetOption = None,
     encoding: EncodingOption = None,
     delimiter: DelimiterOption = None,
+    header_row: HeaderRowOption = None,
     maps: MapOption = None,
     mapping_file: MappingFileOption = None,
     allow_new_columns: Annotated[
@@ -396,6 +407,7 @@ def import_command(
                 encoding=encoding,
                 delimiter=delimiter,
                 sheet=sheet,
+                header_row=header_row,
                 maps=maps or [],
                 mapping_file=mapping_file,
                 unmapped=unmapped.value,
@@ -519,6 +531,7 @@ def map_command(
     sheet: SheetOption = None,
     encoding: EncodingOption = None,
     delimiter: DelimiterOption = None,
+    header_row: HeaderRowOption = None,
     maps: MapOption = None,
     mapping_file: MappingFileOption = None,
     unmapped: UnmappedOption = Unmapped.custom,
@@ -538,6 +551,7 @@ def map_command(
             encoding=encoding,
             delimiter=delimiter,
             sheet=sheet,
+            header_row=header_row,
             maps=maps or [],
             mapping_file=mapping_file,
             unmapped=unmapped.value,
@@ -549,6 +563,7 @@ def map_command(
             delimiter=opts.delimiter,
             sheet=opts.sheet,
             stdin=sys.stdin.buffer,
+            header_row=opts.header_row,
         ) as src:
             mapping = build_mapping(
                 src.info, overrides=opts.maps, mapping_file=saved, unmapped=opts.unmapped

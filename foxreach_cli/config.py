@@ -35,6 +35,7 @@ class ReadOptions:
     encoding: str | None = None  # a codec name Python knows, explicit about byte order
     delimiter: str | None = None  # one character
     sheet: str | None = None  # a sheet name or a 1-based number
+    header_row: int | None = None  # the row of the column names (None: found)
     maps: Mapping[str, Target] = field(default_factory=dict)  # --map overrides
     mapping_file: str | None = None
     unmapped: Unmapped = "custom"
@@ -110,17 +111,21 @@ def build_read_options(
     encoding: str | None = None,
     delimiter: str | None = None,
     sheet: str | None = None,
+    header_row: int | None = None,
     maps: Sequence[str] = (),
     mapping_file: str | None = None,
     unmapped: str = "custom",
 ) -> ReadOptions:
     """Parse and check the reading and mapping options."""
+    if header_row is not None and header_row < 1:
+        raise UsageError(f"must be a row number from 1 up, not {header_row}.", option="header_row")
     if unmapped not in ("custom", "ignore"):
         raise UsageError(f"'{unmapped}' is not valid; use custom or ignore.", option="unmapped")
     return ReadOptions(
         encoding=parse_encoding(encoding),
         delimiter=parse_delimiter(delimiter),
         sheet=sheet,
+        header_row=header_row,
         maps=parse_map_options(maps),
         mapping_file=mapping_file,
         unmapped=unmapped,  # type: ignore[arg-type]

@@ -2,11 +2,14 @@
 
 Every column gets exactly one :class:`Target` (a lead field, ``customFields.<key>``, ``tags``
 or ``ignore``), decided once per file from its headers, by precedence: ``--map`` options, a
-mapping file, a header that is a lead field's name, a known synonym, then the ``--unmapped``
-policy. Headers compare casefolded with only letters and digits kept. When several columns
-claim one field the stronger claim wins and the others stay custom fields: data is never
-dropped by a clash. Saving and loading mapping files is :mod:`foxreach_cli.mapping_file`;
-the rules in full: docs/mapping.md.
+mapping file, a header that is a lead field's name or a known synonym (most specific first),
+then the ``--unmapped`` policy. Headers compare casefolded with only letters and digits kept.
+Recognised headers are checked against the reader's bounded sample of their values, so a
+``Status`` of CRM stages or a ``Title`` of name prefixes stays a custom field; a lone full-name
+column is split into first and last names. When several columns claim one field the stronger
+claim wins and the others stay custom fields: data is never dropped by a clash. Saving and
+loading mapping files is :mod:`foxreach_cli.mapping_file`; the rules in full:
+docs/mapping.md.
 """
 
 from __future__ import annotations
@@ -18,7 +21,13 @@ from dataclasses import dataclass
 from typing import Literal
 
 from foxreach_cli.errors import NoEmailColumnError, UsageError
-from foxreach_cli.models import LEAD_FIELDS, ROW_ERROR_COLUMN, SourceInfo
+from foxreach_cli.models import (
+    LEAD_FIELDS,
+    LEAD_STATUSES,
+    ROW_ERROR_COLUMN,
+    STATUS_TRANSLATIONS,
+    SourceInfo,
+)
 
 TargetKind = Literal["field", "custom", "tags", "ignore"]
 
@@ -91,6 +100,9 @@ class Mapping:
     """How every column of one input file maps to lead fields (in column order)."""
 
     columns: tuple[ColumnMap, ...]
+    #: Frame key of a full-name column to split into firstName and lastName (a file with no
+    #: first/last name columns); the column itself keeps its own target.
+    split_name: str | None = None
 
     @property
     def email_column(self) -> str:
@@ -136,11 +148,14 @@ class MappingFile:
 # Synonyms
 # --------------------------------------------------------------------------------------------
 
-#: Headers recognised per target, strongest first (a header's rank decides which of two
-#: competing columns fills the field). Compared normalised (see :func:`normalise_header`), so
-#: each spelling also covers its case/punctuation variants. Sources: Apollo, HubSpot, LinkedIn
-#: (Sales Navigator and connection exports), Salesforce, Google Sheets, Mailchimp, Pipedrive,
-#: Outreach and Lemlist exports.
+#: Headers recognised per target, strongest (most specific) first: a header's rank decides
+#: which of two competing columns fills the field, so a primary address ranks before secondary
+#: ones and ``Job Title`` before a bare ``Title`` (which Outlook uses for Mr./Ms.). Compared
+#: normalised (see :func:`normalise_header`), so each spelling also covers its case and
+#: punctuation variants (``FirstName``, ``MobilePhone``: Salesforce's API names). Sources:
+#: the exports of Google Contacts (both layouts), Outlook, Thunderbird, LinkedIn, Salesforce,
+#: HubSpot, Apollo, Mailchimp (``EMAIL``/``FNAME``/``LNAME`` merge tags), Pipedrive
+#: (``Person - ...``), Zoho, Outreach and Lemlist.
 #:
 #: Deliberately absent (they stay custom fields unless mapped with --map):
 #: "Lead Status"/"Lifecycle Stage" (CRM pipeline stages such as "New", "Open": every row would
@@ -148,7 +163,9 @@ class MappingFile:
 #: csv_import), "Headline" (a LinkedIn tagline, not a job title), "Description" (in Apollo and
 #: Salesforce account exports it describes the company), "Email Status" (a verdict, not an
 #: address), "Company Linkedin Url" (the company's page, not the person's), "URL" and "Name"
-#: (too vague). "Domain" maps to website, but ranks below every real website column.
+#: (too vague; a full name is split instead, see :data:`FULL_NAME_HEADERS`), "Salutation" and
+#: "Name Prefix" (Mr./Ms.), Google's "E-mail 1 - Type"/"Label" (the word Work or Home).
+#: "Domain" maps to website, but ranks below every real website column.
 SYNONYMS: dict[str, tuple[str, ...]] = {
     "email": (
         "Email",
@@ -160,20 +177,35 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
         "Business Email",
         "Email - Work",
         "Work Email Address",
+        "Person - Email - Work",
         "Person - Email",
         "Contact Email",
         "Email 1",
+        "E-mail 1 - Value",
         "Email - Other",
+        "Person - Email - Other",
         "Secondary Email",
         "Email 2",
+        "E-mail 2 Address",
+        "E-mail 2 - Value",
         "Personal Email",
         "Email - Home",
+        "Person - Email - Home",
         "Other Email",
         "Tertiary Email",
         "Email 3",
+        "E-mail 3 Address",
+        "E-mail 3 - Value",
     ),
-    "firstName": ("First Name", "Given Name", "Forename", "First", "Person - First Name"),
-    "lastName": ("Last Name", "Surname", "Family Name", "Last", "Person - Last Name"),
+    "firstName": (
+        "First Name",
+        "Given Name",
+        "Forename",
+        "First",
+        "Person - First Name",
+        "FNAME",
+    ),
+    "lastName": ("Last Name", "Surname", "Family Name", "Last", "Person - Last Name", "LNAME"),
     "company": (
         "Company",
         "Company Name",
@@ -183,14 +215,21 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
         "Organization Name",
         "Organisation Name",
         "Organization - Name",
+        "Organization 1 - Name",
+        "Person - Organization",
+        "Company / Account",
         "Current Company",
         "Employer",
         "Account",
+        "Associated Company",
         "Company Name for Emails",
     ),
     "title": (
-        "Title",
         "Job Title",
+        "Organization Title",
+        "Organization 1 - Title",
+        "Person - Job Title",
+        "Title",
         "Position",
         "Role",
         "Job Role",
@@ -201,6 +240,7 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "phone": (
         "Phone",
         "Phone Number",
+        "Primary Phone",
         "Telephone",
         "First Phone",
         "Direct Phone",
@@ -208,11 +248,16 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
         "Direct Dial",
         "Work Phone",
         "Phone - Work",
+        "Person - Phone - Work",
         "Business Phone",
+        "Phone 1 - Value",
+        "Person - Phone",
         "Mobile Phone",
         "Mobile",
+        "Mobile Number",
         "Mobile Phone Number",
         "Phone - Mobile",
+        "Person - Phone - Mobile",
         "Cell Phone",
         "Cell",
         "Corporate Phone",
@@ -236,6 +281,9 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
         "Company Website",
         "Website URL",
         "Web Site",
+        "Web Page",
+        "Web Page 1",
+        "Website 1 - Value",
         "Company URL",
         "Homepage",
         "Domain",
@@ -243,8 +291,54 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
         "Website Domain",
     ),
     "notes": ("Notes", "Note", "Comments", "Comment", "Remarks"),
-    "tags": ("Tags", "Tag", "Labels", "Label", "Lists"),
+    "tags": (
+        "Tags",
+        "Tag",
+        "Labels",
+        "Label",
+        "Lists",
+        "Categories",
+        "Person - Labels",
+        "Person - Label",
+    ),
 }
+
+#: Headers of a column holding a whole name. Such a column is split into firstName and
+#: lastName when the file has no first/last name column (it stays a custom field too).
+FULL_NAME_HEADERS: tuple[str, ...] = (
+    "Name",
+    "Full Name",
+    "Contact Name",
+    "Contact Full Name",
+    "Person - Name",
+    "Display Name",
+    "Lead Name",
+)
+
+#: Values of a "Title" column that make it a name prefix (Outlook), not a job title. Compared
+#: casefolded without the final period.
+NAME_PREFIXES = frozenset(
+    [
+        "mr",
+        "mrs",
+        "ms",
+        "miss",
+        "mx",
+        "dr",
+        "prof",
+        "sir",
+        "dame",
+        "madam",
+        "mme",
+        "mlle",
+        "m",
+        "herr",
+        "frau",
+        "rev",
+        "fr",
+        "prefix",
+    ]
+)
 
 
 def _build_synonym_index() -> dict[str, tuple[str, int, str]]:
@@ -261,6 +355,18 @@ def _build_synonym_index() -> dict[str, tuple[str, int, str]]:
 #: normalised header -> (target, rank, spelling as listed)
 _SYNONYM_INDEX = _build_synonym_index()
 _FIELD_BY_NORMAL = {normalise_header(f): f for f in (*LEAD_FIELDS, "tags")}
+_FULL_NAMES = frozenset(normalise_header(h) for h in FULL_NAME_HEADERS)
+_EMAIL_HEADERS = frozenset(
+    [normalise_header("email")] + [normalise_header(s) for s in SYNONYMS["email"]]
+)
+
+
+def names_email(header: str) -> bool:
+    """Does this header text name an email column (the field name or a synonym)?
+
+    Readers use it to find the header row below a preamble.
+    """
+    return normalise_header(header) in _EMAIL_HEADERS
 
 
 # --------------------------------------------------------------------------------------------
@@ -307,10 +413,9 @@ def _split_map_option(value: str) -> tuple[str, Target]:
     )
 
 
-# Claim strength levels (lower wins).
-_LEVEL_MAP_OPTION, _LEVEL_MAPPING_FILE, _LEVEL_FIELD_NAME, _LEVEL_SYNONYM, _LEVEL_UNMAPPED = range(
-    5
-)
+# Claim strength levels (lower wins). A field name and a synonym are one level: between them
+# the rank in SYNONYMS decides, so the more specific header wins.
+_LEVEL_MAP_OPTION, _LEVEL_MAPPING_FILE, _LEVEL_HEADER, _LEVEL_UNMAPPED = range(4)
 
 
 @dataclass
@@ -322,6 +427,8 @@ class _Claim:
     how: str
     level: int
     rank: int = 0
+    #: The column held no value in the rows looked at (only known when samples were given).
+    empty: bool = False
 
 
 def build_mapping(
@@ -330,8 +437,13 @@ def build_mapping(
     overrides: AbcMapping[str, Target] | None = None,
     mapping_file: MappingFile | None = None,
     unmapped: Literal["custom", "ignore"] = "custom",
+    samples: AbcMapping[str, Sequence[str]] | None = None,
 ) -> Mapping:
     """Decide the target of every column of ``info`` (see the module docstring for the rules).
+
+    ``samples`` holds values of the first rows per column key (default: the reader's
+    ``info.samples``); recognised headers whose values contradict the field (a status column
+    of CRM stages, a title column of Mr./Ms.) are kept as custom fields instead.
 
     Raises :class:`UsageError` when an override or mapping-file entry names a column the file
     does not have (or several columns ambiguously), or when two explicit entries of the same
@@ -365,12 +477,16 @@ def build_mapping(
         header, column = info.headers[i], info.columns[i]
         norm = normalise_header(header)
         if norm in _FIELD_BY_NORMAL:
-            target = _target_for(_FIELD_BY_NORMAL[norm])
-            claims[i] = _Claim(i, header, column, target, "field name", _LEVEL_FIELD_NAME)
+            name = _FIELD_BY_NORMAL[norm]
+            known = _SYNONYM_INDEX.get(norm)
+            rank = known[1] if known is not None and known[0] == name else 0
+            claims[i] = _Claim(
+                i, header, column, _target_for(name), "field name", _LEVEL_HEADER, rank
+            )
         elif norm in _SYNONYM_INDEX:
             name, rank, spelling = _SYNONYM_INDEX[norm]
             claims[i] = _Claim(
-                i, header, column, _target_for(name), f"synonym: '{spelling}'", _LEVEL_SYNONYM, rank
+                i, header, column, _target_for(name), f"synonym: '{spelling}'", _LEVEL_HEADER, rank
             )
         elif unmapped == "ignore":
             how = "not recognised: ignored (--unmapped ignore)"
@@ -383,9 +499,15 @@ def build_mapping(
             how = f"no header: kept as custom field '{key}'"
             claims[i] = _Claim(i, header, column, Target("custom", key), how, _LEVEL_UNMAPPED)
 
+    looked_at = info.samples if samples is None else samples
+    _check_values(claims, looked_at)
+    if looked_at:
+        for claim in claims.values():
+            claim.empty = not any(v.strip() for v in looked_at.get(claim.column, ()))
     _settle_field_clashes(claims, info, mapping_file)
+    split = _full_name_column(claims)
     _settle_custom_keys(claims)
-    mapping = Mapping(tuple(_to_column_map(claims[i]) for i in indices))
+    mapping = Mapping(tuple(_to_column_map(claims[i]) for i in indices), split_name=split)
     if not any(cm.target == _EMAIL for cm in mapping.columns):
         raise NoEmailColumnError(
             f"{info.file} has no column that can be the email (headers: "
@@ -413,7 +535,11 @@ def _settle_field_clashes(
     for field_name, competing in by_field.items():
         if len(competing) < 2:
             continue
-        competing.sort(key=lambda c: (c.level, c.rank, c.index))
+        # A recognised column that is empty in the rows looked at (Outlook's Primary Phone)
+        # gives way to one that holds values; explicit entries are never second-guessed.
+        competing.sort(
+            key=lambda c: (c.level, c.level == _LEVEL_HEADER and c.empty, c.rank, c.index)
+        )
         winner, runner_up = competing[0], competing[1]
         if runner_up.level == winner.level and winner.level in (
             _LEVEL_MAP_OPTION,
@@ -432,6 +558,86 @@ def _settle_field_clashes(
                 f"second column for {field_name} (after '{winner.header}'): kept as custom field"
             )
             loser.level = _LEVEL_UNMAPPED
+        if winner.level == _LEVEL_HEADER:
+            names = ", ".join(f"'{c.header}'" for c in competing[1:])
+            why = (
+                "the primary address ranks first"
+                if field_name == "email"
+                else f"it ranks first among the headers known for {field_name}"
+            )
+            empties = [f"'{c.header}'" for c in competing[1:] if c.empty and c.rank < winner.rank]
+            if empties:
+                why += f" that hold values ({', '.join(empties)}: empty in the rows looked at)"
+            winner.how += f"; chosen over {names}: {why}"
+
+
+def _check_values(claims: dict[int, _Claim], samples: AbcMapping[str, Sequence[str]]) -> None:
+    """Undo header-based claims on status and title that the column's values contradict."""
+    for claim in claims.values():
+        if claim.level != _LEVEL_HEADER or claim.target.kind != "field":
+            continue
+        values = [v for v in samples.get(claim.column, ()) if v.strip() not in _NULL_CELLS]
+        key = claim.header if claim.header.strip() else claim.column
+        if claim.target.name == "status" and values:
+            folded = [v.strip().casefold() for v in values]
+            odd = [v for v, f in zip(values, folded, strict=True) if not _is_status(f)]
+            if len(odd) > len(values) * (1 - _STATUS_SHARE):
+                claim.target = Target("custom", key)
+                claim.how = (
+                    f"values such as '{odd[0].strip()}' are not lead statuses "
+                    f"({', '.join(LEAD_STATUSES)}): kept as custom field; --map "
+                    f"'{key}=status' imports it anyway, rejecting rows that hold others"
+                )
+                claim.level = _LEVEL_UNMAPPED
+                continue
+            used = sorted({f for f in folded if f in STATUS_TRANSLATIONS})
+            if used:
+                pairs = ", ".join(f"{f} -> {STATUS_TRANSLATIONS[f]}" for f in used)
+                claim.how += f"; values translated: {pairs}"
+            if odd:
+                claim.how += (
+                    f"; {len(odd)} of {len(values)} values looked at are not lead statuses "
+                    f"(such as '{odd[0].strip()}'): those rows are rejected"
+                )
+        elif claim.target.name == "title" and (
+            "prefix" in claim.header.casefold() or (values and all(_is_prefix(v) for v in values))
+        ):
+            claim.target = Target("custom", key)
+            claim.how = (
+                "values are name prefixes (Mr., Ms., Dr.), not job titles: kept as custom field"
+            )
+            claim.level = _LEVEL_UNMAPPED
+
+
+def _is_status(folded: str) -> bool:
+    return folded in LEAD_STATUSES or folded in STATUS_TRANSLATIONS
+
+
+def _is_prefix(value: str) -> bool:
+    return value.strip().rstrip(".").casefold() in NAME_PREFIXES
+
+
+def _full_name_column(claims: dict[int, _Claim]) -> str | None:
+    """The full-name column to split, when no column fills firstName or lastName."""
+    if any(c.target in (_FIRST_NAME, _LAST_NAME) for c in claims.values()):
+        return None
+    for index in sorted(claims):
+        claim = claims[index]
+        if claim.level == _LEVEL_UNMAPPED and normalise_header(claim.header) in _FULL_NAMES:
+            claim.how += "; split into firstName and lastName (the file has no such columns)"
+            return claim.column
+    return None
+
+
+#: The share of a status column's sampled values that must be lead statuses (or translations)
+#: for the column to fill status: a stray typo is rejected row by row, a column of CRM stages
+#: stays a custom field.
+_STATUS_SHARE = 0.9
+
+#: Cells that some exports (HubSpot) write for "no value".
+_NULL_CELLS = frozenset({"null", "NULL"})
+_FIRST_NAME = Target("field", "firstName")
+_LAST_NAME = Target("field", "lastName")
 
 
 def _settle_custom_keys(claims: dict[int, _Claim]) -> None:

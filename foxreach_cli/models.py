@@ -29,6 +29,10 @@ LEAD_FIELDS: tuple[str, ...] = (
 )
 #: Values the API accepts for ``status``.
 LEAD_STATUSES: tuple[str, ...] = ("active", "bounced", "unsubscribed", "replied")
+#: Values from other tools' exports that mean a lead status (compared lowercased, trimmed):
+#: Mailchimp's list statuses. Mailchimp's "pending" (never confirmed), "archived" and
+#: "transactional" have no lead status and are deliberately absent.
+STATUS_TRANSLATIONS: dict[str, str] = {"subscribed": "active", "cleaned": "bounced"}
 #: The most leads one import request may carry.
 MAX_BATCH = 1000
 #: The API lists at most this many duplicate emails and error details per request, so
@@ -51,6 +55,9 @@ class SourceInfo:
     delimiter: str | None = None  # detected or given (csv only)
     sheet: str | None = None  # the sheet read (xlsx only)
     header_row: int = 1  # spreadsheet row number of the header
+    #: Non-empty cells of the first rows under the header, per column key: a bounded sample
+    #: (``readers.header.SAMPLE_ROWS`` rows) for value-aware mapping, read with the header.
+    samples: dict[str, tuple[str, ...]] = field(default_factory=dict, compare=False, repr=False)
 
 
 @dataclass(frozen=True)

@@ -112,6 +112,7 @@ def prepare_files(
                 encoding=opts.encoding,
                 delimiter=opts.delimiter,
                 sheet=opts.sheet,
+                header_row=opts.header_row,
                 stdin=stdin,
                 # A live import is paced by the API: small chunks get the first request out
                 # sooner; a dry run is paced by the CPU: large chunks amortise per-chunk work.
@@ -263,6 +264,7 @@ def run_import(
                     delimiter=info.delimiter,
                     sheet=info.sheet,
                     mapping=mapping_rows(f.mapping),
+                    header_row=info.header_row,
                 )
             )
         if cfg.resume and cfg.credentials is not None:

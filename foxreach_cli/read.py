@@ -9,9 +9,11 @@
     estimate_data_rows(sources)   a quick row count for the progress bar
 
 Every cell stays text exactly as written (a phone never becomes a float); ``Chunk.rows`` holds
-the row number a person sees in a spreadsheet. The work is in ``foxreach_cli.readers``
-(``base``, ``encoding``, ``delimited``, ``workbook``); how encodings, delimiters, quotes and
-guards against files that are not lead lists work: docs/reading.md.
+the row number a person sees in a spreadsheet, also when a preamble (LinkedIn's notes, a
+report title) precedes the header (``readers.header`` finds it). The work is in
+``foxreach_cli.readers`` (``base``, ``encoding``, ``delimited``, ``workbook``, ``header``); how
+encodings, delimiters, quotes and guards against files that are not lead lists work:
+docs/reading.md.
 """
 
 from __future__ import annotations
@@ -44,7 +46,7 @@ __all__ = ["Source", "estimate_data_rows", "expand_inputs", "open_source", "read
 
 
 #: Suffixes picked up from a directory argument.
-DIRECTORY_SUFFIXES = (".csv", ".tsv", ".txt", ".xlsx", ".xlsm")
+DIRECTORY_SUFFIXES = (".csv", ".tsv", ".txt", ".xlsx", ".xlsm", ".xls", ".ods")
 
 
 _ZIP_MAGIC = b"PK\x03\x04"
@@ -74,8 +76,8 @@ def expand_inputs(paths: Sequence[str]) -> list[str]:
     """Turn file arguments into the list of files to read, in order.
 
     Files are kept as given and ``-`` (stdin) is kept as is. A directory becomes its
-    ``*.csv *.tsv *.txt *.xlsx *.xlsm`` files (case-insensitive, not recursive, hidden files
-    and Excel's ``~$`` lock files left out) in name order.
+    ``*.csv *.tsv *.txt *.xlsx *.xlsm *.xls *.ods`` files (case-insensitive, not recursive,
+    hidden files and Excel's ``~$`` lock files left out) in name order.
 
     Raises:
         InputError: a path does not exist, or a directory holds no such file.
@@ -96,7 +98,7 @@ def expand_inputs(paths: Sequence[str]) -> list[str]:
             )
             if not found:
                 raise InputError(
-                    f"{given} holds no .csv, .tsv, .txt or .xlsx files; "
+                    f"{given} holds no .csv, .tsv, .txt, .xlsx, .xls or .ods files; "
                     "put the lead files there or name the files directly."
                 )
             files.extend(str(path / name) for name in found)
@@ -115,13 +117,16 @@ def open_source(
     sheet: str | None = None,
     chunk_rows: int = 50_000,
     stdin: BinaryIO | None = None,
+    header_row: int | None = None,
 ) -> Source:
     """Open one input file (``-`` for stdin) and find out its format, encoding and header.
 
     The format is decided by content (a ZIP archive is a workbook, text is CSV), then by
     name. ``encoding`` (a codec name, as :func:`config.parse_encoding` gives) and
     ``delimiter`` (one character) apply to CSV, ``sheet`` (a name, or a 1-based number) to
-    workbooks; other combinations are ignored.
+    workbooks; other combinations are ignored. ``header_row`` is the spreadsheet row number of
+    the column names; without it the header is found among the first rows
+    (``readers.header``), past any preamble such as LinkedIn's notes.
 
     Raises:
         UsageError: ``chunk_rows`` < 1.
@@ -155,8 +160,17 @@ def open_source(
             raise InputError(f"Cannot read {name}: {exc.strerror or exc}.") from exc
         if size == 0:
             raise EmptyFileError(f"{name} is empty (0 bytes).")
-        if _kind(head, name, Path(path)) == "xlsx":
-            return XlsxSource(path, real, sheet=sheet, chunk_rows=chunk_rows, temp=temp)
+        kind = _kind(head, name, Path(path))
+        if kind != "csv":
+            return XlsxSource(
+                path,
+                real,
+                sheet=sheet,
+                chunk_rows=chunk_rows,
+                temp=temp,
+                kind=kind,
+                header_row=header_row,
+            )
         return CsvSource(
             path,
             real,
@@ -166,6 +180,7 @@ def open_source(
             delimiter=delimiter,
             chunk_rows=chunk_rows,
             temp=temp,
+            header_row=header_row,
         )
     except BaseException:
         if temp:
@@ -222,20 +237,26 @@ def _spool(stream: BinaryIO, name: str) -> Path:
 
 
 def _kind(head: bytes, name: str, path: Path) -> str:
-    """'xlsx' or 'csv' by content first, then by name; binary files are refused."""
+    """'xlsx', 'ods', 'xls' or 'csv' by content first, then by name; others are refused."""
+    suffix = path.suffix.lower()
     if head.startswith(_ZIP_MAGIC):
-        return "xlsx"
+        return "ods" if suffix == ".ods" or _ODS_MIMETYPE in head[:100] else "xlsx"
     if head.startswith(_OLE_MAGIC):
-        raise InputError(
-            f"{name} is an old Excel (.xls) or password-protected workbook; save it as "
-            ".xlsx without a password, or as CSV, and run again."
-        )
+        # An OLE container is an .xls workbook, or an .xlsx saved with a password.
+        return "xls"
+    if suffix in _SHEET_SUFFIXES:
+        what = _markup(head)
+        if what is not None:
+            raise InputError(
+                f"{name} is {what} saved with a {suffix} name, not a real workbook; open it "
+                "in Excel and save it as .xlsx (or export CSV), then run again."
+            )
     what = next((label for magic, label in _BINARY_MAGIC.items() if head.startswith(magic)), None)
     if what is None and _looks_binary(head):
         what = "binary"
     if what is None:
         return "csv"
-    if path.suffix.lower() in (".xlsx", ".xlsm"):
+    if suffix in _SHEET_SUFFIXES:
         raise InputError(
             f"{name} is not a valid XLSX workbook (it looks like {what} data); "
             "export the sheet again as .xlsx or CSV."
@@ -244,6 +265,26 @@ def _kind(head: bytes, name: str, path: Path) -> str:
             "export the sheet again as .xlsx or CSV."
         )
     raise InputError(f"{name} is not a CSV or XLSX file (it looks binary).")
+
+
+_SHEET_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods")
+
+
+_ODS_MIMETYPE = b"application/vnd.oasis.opendocument.spreadsheet"
+
+
+def _markup(head: bytes) -> str | None:
+    """'a web page (HTML)' or 'an Excel 2003 XML spreadsheet' for text some tools save as
+    .xls (report exports do); None for anything else."""
+    start = head[:2048].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    if start.startswith((b"<!doctype html", b"<html", b"<table", b"<head", b"<meta")):
+        return "a web page (HTML)"
+    if start.startswith(b"<?xml"):
+        if b"urn:schemas-microsoft-com:office:spreadsheet" in head[:4096]:
+            return "an Excel 2003 XML spreadsheet"
+        if b"<html" in start:
+            return "a web page (HTML)"
+    return None
 
 
 def _looks_binary(head: bytes) -> bool:

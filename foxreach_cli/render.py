@@ -8,6 +8,7 @@ from __future__ import annotations
 from rich.console import Console
 from rich.table import Table
 
+from .readers.base import display_name
 from .report import ImportReport
 
 SAMPLE_REJECTED = 10
@@ -58,9 +59,12 @@ def render_report(console: Console, report: ImportReport, *, show_mapping: bool)
             "[bold cyan]Sandbox run:[/] leads went to the local FoxReach sandbox, "
             "not to your workspace."
         )
+    for f in report.files:
+        if f.header_row != 1:
+            console.print(f"{display_name(f.file)}: header on row {f.header_row}.")
     if show_mapping:
         for f in report.files:
-            console.print(mapping_table(f.mapping, title=f"Mapping of {f.file}"))
+            console.print(mapping_table(f.mapping, title=f"Mapping of {display_name(f.file)}"))
     counts = Table(
         title="Dry run (nothing sent)" if report.dry_run else "Import report",
         title_justify="left",

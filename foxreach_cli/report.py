@@ -49,6 +49,7 @@ class FileSummary:
     sheet: str | None
     mapping: list[dict[str, str]]
     rows_read: int = 0
+    header_row: int = 1  # spreadsheet row of the column names (later below a preamble)
     # Set when the file had been fully imported before: its report was rebuilt from the
     # journal and a local re-read, and nothing was sent.
     imported_at: str | None = None
@@ -137,6 +138,7 @@ class ImportReport:
                     "encoding": f.encoding,
                     "delimiter": f.delimiter,
                     "sheet": f.sheet,
+                    "headerRow": f.header_row,
                     "rowsRead": f.rows_read,
                     "importedAt": f.imported_at,
                     "mapping": f.mapping,

@@ -7,6 +7,9 @@ sentence), invalid status. Cells are trimmed and a blank cell is absent. The ema
 why it is safe, and the layout of ``ValidatedChunk.valid`` (``row``, ``key``, ``email``,
 ``source``, ``status``, ``pos``): docs/validation.md. Pass-through cells stay in the reader's
 frame (``ValidatedChunk.cells``) until :mod:`foxreach_cli.batch` builds the leads.
+A status value may be a known translation (``models.STATUS_TRANSLATIONS``: Mailchimp's
+subscribed -> active, cleaned -> bounced), sent as translated; a cell of exactly ``null`` or
+``NULL`` (as HubSpot writes "no value") is blank.
 """
 
 from __future__ import annotations
@@ -22,7 +25,13 @@ import numpy as np
 import pandas as pd
 
 from foxreach_cli.mapping import Mapping
-from foxreach_cli.models import LEAD_FIELDS, LEAD_STATUSES, ROW_ERROR_COLUMN, Chunk
+from foxreach_cli.models import (
+    LEAD_FIELDS,
+    LEAD_STATUSES,
+    ROW_ERROR_COLUMN,
+    STATUS_TRANSLATIONS,
+    Chunk,
+)
 
 _STATUS_LIST = ", ".join(LEAD_STATUSES)
 _STATUS_SET = frozenset(LEAD_STATUSES)
@@ -72,6 +81,7 @@ class RowSource:
     custom: tuple[tuple[str, str], ...]  # (customFields key, frame key), in column order
     tags: tuple[str, ...]  # frame keys of tags columns
     default_tags: tuple[str, ...]  # LeadDefaults.tags
+    full_name: str | None = None  # frame key of a full-name column to split (Mapping.split_name)
 
 
 @dataclass
@@ -101,6 +111,10 @@ def validate_chunk(
         reason[has_err] = err[has_err]
 
     email = _trimmed(frame[mapping.email_column])
+    joined = _join_lines(email)
+    if "\nnull\n" in joined or "\nNULL\n" in joined:  # HubSpot's "no value"
+        email = _null_is_blank(email)
+        joined = _join_lines(email)
     blank = email == ""
     if blank.any():
         idx = np.flatnonzero(blank & _is_none(reason))
@@ -108,7 +122,6 @@ def validate_chunk(
         reason[idx[empty]] = "empty row"
         reason[idx[~empty]] = "missing email"
 
-    joined = _join_lines(email)
     fast = _fast_mask(email, joined)
     for i in np.flatnonzero(~fast & ~blank & _is_none(reason)):
         verdict = _slow_verdict(email[i])
@@ -118,9 +131,9 @@ def validate_chunk(
     fields = mapping.field_columns()
     status = _constant(defaults.status, n)
     if "status" in fields:
-        status_raw = _trimmed(frame[fields["status"]])
+        status_raw = _null_is_blank(_trimmed(frame[fields["status"]]))
         given = np.flatnonzero(status_raw != "")
-        lowered = np.fromiter(map(str.lower, status_raw[given]), dtype=object, count=len(given))
+        lowered = np.fromiter(map(_status_of, status_raw[given]), dtype=object, count=len(given))
         ok = np.fromiter(map(_STATUS_SET.__contains__, lowered), dtype=bool, count=len(given))
         status[given] = lowered
         bad = given[~ok]
@@ -133,7 +146,7 @@ def validate_chunk(
     m = len(vi)
 
     if "source" in fields:
-        source = _trimmed(frame[fields["source"]])[vi]
+        source = _null_is_blank(_trimmed(frame[fields["source"]]))[vi]
         source[source == ""] = defaults.source
     else:
         source = _constant(defaults.source, m)
@@ -146,6 +159,7 @@ def validate_chunk(
         custom=tuple(mapping.custom_columns()),
         tags=tuple(mapping.tag_columns()),
         default_tags=defaults.tags,
+        full_name=mapping.split_name,
     )
     valid = _frame(
         {
@@ -315,3 +329,24 @@ def _frame(data: dict[str, np.ndarray]) -> pd.DataFrame:
         for name, values in data.items()
     }
     return pd.DataFrame(cols, copy=False)
+
+
+# --------------------------------------------------------------------------------------------
+# Export clean-up (issue 13)
+# --------------------------------------------------------------------------------------------
+
+
+def _null_is_blank(values: np.ndarray) -> np.ndarray:
+    """``values`` with cells of exactly null/NULL (HubSpot's "no value") made ""."""
+    # One C-speed substring search settles the usual case (no such cell) for the chunk.
+    joined = "\n" + "\n".join(values) + "\n"
+    if "\nnull\n" in joined or "\nNULL\n" in joined:
+        values = values.copy()
+        values[(values == "null") | (values == "NULL")] = ""
+    return values
+
+
+def _status_of(cell: str) -> str:
+    """A status cell lowercased, with another tool's list status translated."""
+    lowered = cell.lower()
+    return STATUS_TRANSLATIONS.get(lowered, lowered)

@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from foxreach_cli.errors import InputError
+from foxreach_cli.mapping import names_email
 from foxreach_cli.models import Chunk, SourceInfo
 from foxreach_cli.readers.base import (
     SAMPLE_BYTES,
@@ -26,12 +27,22 @@ from foxreach_cli.readers.encoding import (
     decide_encoding,
     decode_error,
 )
+from foxreach_cli.readers.header import (
+    SAMPLE_ROWS,
+    SCAN_ROWS,
+    find_header,
+    is_blank,
+    sample_values,
+)
 
 #: Delimiters considered when none is given, in order of preference on a tie.
 DELIMITERS = (",", ";", "\t", "|")
 
 
 _MAX_HEADER_BYTES = 16 << 20  # a header line longer than this is not a lead list
+
+
+_BLANK_TEXT = " \t\r\n\f\v,;|\ufeff\0"  # what a file of only blank lines holds
 
 
 #: Excel's column limit (A..XFD). A wider file did not come from a spreadsheet; refusing it
@@ -53,6 +64,7 @@ class CsvSource(Source):
         delimiter: str | None,
         chunk_rows: int,
         temp: bool,
+        header_row: int | None = None,
     ) -> None:
         name = display_name(file)
         self._size = size
@@ -60,19 +72,33 @@ class CsvSource(Source):
             path, name, head, codec
         )
         self._odd_quotes = quotes % 2 == 1
-        text, _ = self._head_text(path, name)
-        blank, rest = _skip_blank_lines(text)
-        if rest == "":
-            raise InputError(
-                f"{name} has no header row (it holds only blank lines); "
-                "put the column names on the first line and run again."
-            )
-        if delimiter is None:
-            suffix = Path(file).suffix.lower()
-            delimiter = "\t" if suffix == ".tsv" else _sniff_delimiter(rest)
+        size = SAMPLE_BYTES
+        while True:
+            text, at_eof = self._head_text(path, name, size)
+            if not text.strip(_BLANK_TEXT):
+                raise InputError(
+                    f"{name} has no header row (it holds only blank lines); "
+                    "put the column names on the first line and run again."
+                )
+            if delimiter is None:
+                suffix = Path(file).suffix.lower()
+                delimiter = "\t" if suffix == ".tsv" else _sniff_delimiter(text)
+            limit = SCAN_ROWS + SAMPLE_ROWS + (header_row or 0)
+            records = _head_records(text, delimiter, at_eof, limit)
+            # A --header-row further down than the first 64 KB: read more of the head.
+            if header_row is None or at_eof or records[-1][0] > header_row + 1:
+                break
+            if size >= _MAX_HEADER_BYTES:
+                break
+            size *= 4
         self._delimiter = delimiter
-        header, used = _first_record(rest, delimiter)
-        consumed = len(text) - len(rest) + used
+        index = find_header(
+            [(row, cells) for row, cells, _end in records],
+            name,
+            email_header=names_email,
+            override=header_row,
+        )
+        header_at, header, consumed = records[index]
         self._data_offset = self._skip + len(text[:consumed].encode(self._codec))
         if len(header) > MAX_COLUMNS:
             raise InputError(
@@ -81,14 +107,18 @@ class CsvSource(Source):
                 "--delimiter) and run again."
             )
         headers = [clean_header(cell) for cell in header]
+        columns = unique_keys(headers)
         info = SourceInfo(
             file=file,
             format="csv",
             headers=headers,
-            columns=unique_keys(headers),
+            columns=columns,
             encoding=label,
             delimiter=delimiter,
-            header_row=blank + 1,
+            header_row=header_at,
+            samples=sample_values(
+                columns, [(row, cells) for row, cells, _e in records[index + 1 :][:SAMPLE_ROWS]]
+            ),
         )
         super().__init__(info, path, chunk_rows, temp)
         # An odd number of quote characters may mean a quote that is never closed: find
@@ -97,9 +127,9 @@ class CsvSource(Source):
             for _ in self.chunks():
                 pass
 
-    def _head_text(self, path: Path, name: str) -> tuple[str, bool]:
-        """Decoded text from the start, cut after its last complete line unless at EOF."""
-        size = SAMPLE_BYTES
+    def _head_text(self, path: Path, name: str, size: int) -> tuple[str, bool]:
+        """Decoded text from the start (``size`` bytes or more), cut after its last complete
+        line unless at EOF."""
         while True:
             with open_binary(path, name) as handle:
                 handle.seek(self._skip)
@@ -235,34 +265,29 @@ class CsvSource(Source):
         return bool(cells) and self._odd_quotes and ("\n" in cells[-1] or "\r" in cells[-1])
 
 
-def _skip_blank_lines(text: str) -> tuple[int, str]:
-    """Count the lines before the header that hold nothing (or only delimiters)."""
-    blank = 0
-    start = 0
-    for line in io.StringIO(text, newline=""):
-        if line.replace("\0", "").strip(" \t\r\n\f\v,;|\ufeff"):
-            break
-        blank += 1
-        start += len(line)
-    return blank, text[start:]
-
-
 def _sniff_delimiter(text: str) -> str:
     """The candidate delimiter that splits the header into most cells, consistently.
 
-    Each candidate parses the first records (quotes respected); it must split the header
-    into 2+ cells. The winner has the largest share of records with the header's cell
-    count, then the most cells; ties go to the earlier of , ; tab |. A single-column file
-    (just emails) gets ','. Faster and more predictable than csv.Sniffer on 64 KB.
+    Each candidate parses the first records (quotes respected) and finds the header among
+    them (``readers.header``: a preamble above it is not held against it); it must split
+    the header into 2+ cells. The winner has the largest share of the 50 records from the
+    header on with the header's cell count, then the most cells; ties go to the earlier of
+    , ; tab |. A single-column file (just emails) gets ','. Faster and more predictable
+    than csv.Sniffer on 64 KB.
     """
     best = ","
     best_score = (0.0, 0)
     for candidate in DELIMITERS:
         reader = csv.reader(io.StringIO(text, newline=""), delimiter=candidate, strict=False)
         try:
-            records = [cells for cells in _take(reader, 50) if any(cells)]
+            parsed = list(enumerate(_take(reader, SCAN_ROWS + 50), start=1))
         except csv.Error:
             continue
+        try:
+            start = find_header(parsed, "", email_header=names_email)
+        except InputError:
+            start = 0
+        records = [cells for _row, cells in parsed[start:] if not is_blank(cells)][:50]
         if not records or len(records[0]) < 2:
             continue
         width = len(records[0])
@@ -281,8 +306,14 @@ def _take(reader: Iterator[list[str]], count: int) -> list[list[str]]:
     return out
 
 
-def _first_record(text: str, delimiter: str) -> tuple[list[str], int]:
-    """Parse the header record; return it and how many characters of ``text`` it used."""
+def _head_records(
+    text: str, delimiter: str, at_eof: bool, limit: int
+) -> list[tuple[int, list[str], int]]:
+    """The first ``limit`` records of ``text``: (row number, cells, characters used so far).
+
+    Enough records to find the header and take the sample under it. The last record of a
+    head that is not the whole file may be cut short, so it is left out.
+    """
     used = 0
 
     def lines() -> Iterator[str]:
@@ -291,7 +322,18 @@ def _first_record(text: str, delimiter: str) -> tuple[list[str], int]:
             used += len(line)
             yield line
 
-    # The reader pulls lines only until the record is complete, so ``used`` ends exactly
-    # after the header, even when a quoted header cell spans lines.
+    # The reader pulls lines only until a record is complete, so ``used`` ends exactly after
+    # each record, even when a quoted cell spans lines.
     reader = csv.reader(lines(), delimiter=delimiter, quotechar='"', strict=False)
-    return next(reader, []), used
+    records: list[tuple[int, list[str], int]] = []
+    try:
+        for row, cells in enumerate(reader, start=1):
+            records.append((row, cells, used))
+            if row >= limit and len(records) > 1:
+                break
+        else:
+            if not at_eof and len(records) > 1:
+                records.pop()
+    except csv.Error:
+        pass  # a NUL or similar in the head: chunks() reports it where it is
+    return records

@@ -1,4 +1,8 @@
-"""Excel workbooks (xlsx, xlsm) read with python-calamine, cells as the text Excel shows."""
+"""Spreadsheets (xlsx, xlsm, xls, ods) read with python-calamine, cells as the text shown.
+
+The header is found as for CSV (``readers.header``): a title or filter lines above the column
+names are skipped, and row numbers stay the sheet's own.
+"""
 
 from __future__ import annotations
 
@@ -11,55 +15,76 @@ from typing import Any
 from python_calamine import CalamineError, CalamineSheet, CalamineWorkbook
 
 from foxreach_cli.errors import InputError
+from foxreach_cli.mapping import names_email
 from foxreach_cli.models import Chunk, SourceInfo
 from foxreach_cli.readers.base import Source, clean_header, display_name, unique_keys
+from foxreach_cli.readers.header import SAMPLE_ROWS, SCAN_ROWS, find_header, sample_values
+
+#: What each format is called in messages.
+_KIND_NAMES = {"xlsx": "XLSX workbook", "xls": "Excel .xls workbook", "ods": "ODS spreadsheet"}
 
 
 class XlsxSource(Source):
-    """An Excel workbook (xlsx, xlsm) read with python-calamine."""
+    """A spreadsheet (xlsx, xlsm, xls, ods) read with python-calamine."""
 
     def __init__(
-        self, file: str, path: Path, *, sheet: str | None, chunk_rows: int, temp: bool
+        self,
+        file: str,
+        path: Path,
+        *,
+        sheet: str | None,
+        chunk_rows: int,
+        temp: bool,
+        kind: str = "xlsx",
+        header_row: int | None = None,
     ) -> None:
         name = display_name(file)
         self._name = name
+        self._what = _KIND_NAMES.get(kind, "XLSX workbook")
         try:
             self._workbook = CalamineWorkbook.from_path(str(path))
         except CalamineError as exc:
             raise InputError(
-                f"{name} is not a valid XLSX workbook ({exc}); open it in Excel, save it "
+                f"{name} is not a valid {self._what} ({exc}); open it in Excel, save it "
                 "again as .xlsx (or export CSV) and run again."
             ) from exc
         try:
             sheet_name, self._sheet = self._pick_sheet(sheet)
-            header_row, header = next(
-                ((row, cells) for row, cells in self._sheet_rows() if any(cells)),
-                (0, []),
-            )
+            head: list[tuple[int, list[str]]] = []
+            wanted = SCAN_ROWS + SAMPLE_ROWS + 1
+            if header_row is not None:
+                wanted = max(wanted, header_row + SAMPLE_ROWS + 1)
+            for record in self._sheet_rows():
+                head.append(record)
+                if len(head) >= wanted:
+                    break
+            if not any(any(cells) for _row, cells in head):
+                raise InputError(
+                    f"{name} has no header row (sheet {sheet_name!r} is empty); "
+                    "pick a sheet with --sheet or put the column names in the first row."
+                )
+            index = find_header(head, name, email_header=names_email, override=header_row)
         except CalamineError as exc:
             self._workbook.close()
             raise InputError(
-                f"{name} is not a valid XLSX workbook ({exc}); open it in Excel, save it "
+                f"{name} is not a valid {self._what} ({exc}); open it in Excel, save it "
                 "again as .xlsx (or export CSV) and run again."
             ) from exc
         except InputError:
             self._workbook.close()
             raise
-        if not header:
-            self._workbook.close()
-            raise InputError(
-                f"{name} has no header row (sheet {sheet_name!r} is empty); "
-                "pick a sheet with --sheet or put the column names in the first row."
-            )
-        self._header_row = header_row
+        header_at, header = head[index]
+        self._header_row = header_at
         headers = [clean_header(cell) for cell in header]
+        columns = unique_keys(headers)
         info = SourceInfo(
             file=file,
-            format="xlsx",
+            format=kind,
             headers=headers,
-            columns=unique_keys(headers),
+            columns=columns,
             sheet=sheet_name,
-            header_row=header_row,
+            header_row=header_at,
+            samples=sample_values(columns, head[index + 1 :][:SAMPLE_ROWS]),
         )
         super().__init__(info, path, chunk_rows, temp)
 
@@ -121,7 +146,7 @@ class XlsxSource(Source):
             yield from self._chunks_from_records(self._records())
         except CalamineError as exc:
             raise InputError(
-                f"{self._name} is not a valid XLSX workbook ({exc}); open it in Excel, "
+                f"{self._name} is not a valid {self._what} ({exc}); open it in Excel, "
                 "save it again and run again."
             ) from exc
 

@@ -6,6 +6,7 @@ command-line flag of each config field an error can be about.
 
 from __future__ import annotations
 
+import json
 import sys
 import time
 import traceback
@@ -80,6 +81,7 @@ FLAGS = {
     "rate_limit": "--rate-limit",
     "rate_window": "--rate-window",
     "rejected_path": "--rejected",
+    "run_file": "--file",
     "report_path": "--report",
     "source": "--source",
     "state_dir": "--state-dir",
@@ -583,6 +585,86 @@ def _sample(column: pd.Series) -> str:
     values = column.dropna().astype(str).str.strip()
     values = values[values != ""]
     return str(values.iloc[0]) if len(values) else ""
+
+
+runs_app = typer.Typer(
+    help="The imports recorded in the state directory, newest first.",
+    invoke_without_command=True,
+)
+app.add_typer(runs_app, name="runs")
+StateDirOption = Annotated[
+    str | None,
+    typer.Option(
+        "--state-dir",
+        help="Where the journal lives (default: the user's state directory).",
+        show_default=False,
+    ),
+]
+
+
+@runs_app.callback(invoke_without_command=True)
+def runs_list(
+    ctx: typer.Context,
+    json_out: Annotated[bool, typer.Option("--json", help="Print the runs as JSON.")] = False,
+    limit: Annotated[
+        int | None, typer.Option("--limit", help="Show at most N runs.", min=1)
+    ] = None,
+    state_dir: StateDirOption = None,
+) -> None:
+    """List the imports recorded in the state directory, newest first."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from .render import runs_table
+    from .runs import list_runs
+
+    with _user_errors(False):
+        runs = list_runs(Path(state_dir) if state_dir else default_state_dir(), limit=limit)
+        if json_out:
+            sys.stdout.write(json.dumps([r.to_dict() for r in runs], indent=2) + "\n")
+        elif not runs:
+            Console(highlight=False).print("No imports recorded yet.")
+        else:
+            Console(highlight=False, soft_wrap=True).print(runs_table(runs))
+
+
+@runs_app.command("show")
+def runs_show(
+    run_id: Annotated[int, typer.Argument(help="The run's ID, as 'foxreach runs' lists it.")],
+    report: Annotated[
+        str | None, typer.Option("--report", help="Write the report as JSON to this file.")
+    ] = None,
+    rejected: Annotated[
+        str | None,
+        typer.Option("--rejected", help="Write every row not imported to this CSV."),
+    ] = None,
+    file: Annotated[
+        str | None,
+        typer.Option(
+            "--file",
+            help="Where the imported file is now, if it moved (e.g. by --move-done).",
+            show_default=False,
+        ),
+    ] = None,
+    json_out: Annotated[
+        bool, typer.Option("--json", help="Print only the report as JSON on stdout.")
+    ] = False,
+    state_dir: StateDirOption = None,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="More detail.")] = False,
+) -> None:
+    """Print one past import's report, rebuilt from the journal and the file."""
+    from .runs import replay_run
+
+    with _user_errors(verbose):
+        result = replay_run(
+            Path(state_dir) if state_dir else default_state_dir(),
+            run_id,
+            file=file,
+            report_path=report,
+            rejected_path=rejected,
+        )
+        _render(
+            result, json_out=json_out, quiet=False, verbose=verbose, rejected=rejected, log=None
+        )
 
 
 config_app = typer.Typer(help="Show the settings foxreach would use.", no_args_is_help=True)

@@ -13,7 +13,7 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from .client import check_api_key, check_base_url
 from .credentials import Credentials, resolve_credentials
@@ -72,11 +72,14 @@ class ImportConfig:
     lock_timeout: float = 0.0
     move_done: str | None = None
     force: bool = False
+    # Rebuild the report of an import from the journal and the file (``foxreach runs show``):
+    # nothing is sent and the journal is only read.
+    replay: bool = False
 
     @property
     def live(self) -> bool:
         """Whether this run sends anything (it then needs the state directory)."""
-        return not self.dry_run
+        return not self.dry_run and not self.replay
 
 
 def parse_delimiter(value: str | None) -> str | None:
@@ -228,4 +231,60 @@ def build_config(
         lock_timeout=lock_timeout,
         move_done=move_done,
         force=force,
+    )
+
+
+def reading_record(cfg: ImportConfig) -> dict[str, Any]:
+    """The options that decide how a file is read, mapped and validated, as plain JSON, so
+    that ``foxreach runs show`` reads it again the same way (:func:`replay_config`)."""
+    r, d = cfg.read, cfg.defaults
+    return {
+        "encoding": r.encoding,
+        "delimiter": r.delimiter,
+        "sheet": r.sheet,
+        "headerRow": r.header_row,
+        "maps": {column: str(target) for column, target in r.maps.items()},
+        "mappingFile": r.mapping_file,
+        "unmapped": r.unmapped,
+        "source": d.source,
+        "status": d.status,
+        "tags": list(d.tags),
+        "limit": cfg.limit,
+    }
+
+
+def replay_config(
+    path: str,
+    record: Mapping[str, Any],
+    *,
+    credentials: Credentials,
+    state_dir: Path,
+    report_path: str | None = None,
+    rejected_path: str | None = None,
+) -> ImportConfig:
+    """The config that reads ``path`` as a recorded run did, to rebuild its report."""
+    read = ReadOptions(
+        encoding=record.get("encoding"),
+        delimiter=record.get("delimiter"),
+        sheet=record.get("sheet"),
+        header_row=record.get("headerRow"),
+        maps={c: Target.parse(t) for c, t in (record.get("maps") or {}).items()},
+        mapping_file=record.get("mappingFile"),
+        unmapped=record.get("unmapped") or "custom",
+    )
+    defaults = LeadDefaults(
+        source=record.get("source") or "csv_import",
+        status=record.get("status"),
+        tags=tuple(record.get("tags") or ()),
+    )
+    return ImportConfig(
+        files=(path,),
+        read=read,
+        credentials=credentials,
+        defaults=defaults,
+        limit=record.get("limit"),
+        state_dir=state_dir,
+        report_path=report_path,
+        rejected_path=rejected_path,
+        replay=True,
     )

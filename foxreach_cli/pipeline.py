@@ -22,10 +22,10 @@ import httpx
 
 from .batch import Batcher, UniqueRows
 from .client import FoxReachClient
-from .config import ImportConfig
+from .config import ImportConfig, reading_record
 from .credentials import Credentials
 from .dedup import Deduper
-from .errors import FoxReachImportError, StorageError
+from .errors import FoxReachImportError, StorageError, UsageError
 from .mapping import Mapping, build_mapping, mapping_rows
 from .mapping_file import check_drift, load_mapping_file
 from .models import DUPLICATE, INVALID, NOT_SENT, Batch, BatchResult, Chunk, Tally
@@ -47,6 +47,7 @@ from .state.journal import (
     INTERRUPTED,
     REPRODUCED,
     STOPPED,
+    FileHistory,
     Journal,
     destination_id,
     file_hash,
@@ -56,6 +57,9 @@ from .state.locks import WorkLocks
 from .state.shared_rate_budget import SharedBudget
 from .validate import validate_chunk
 
+REPLAY_NOT_SENT_REASON = (
+    "not sent yet: the import of this file has not finished (foxreach import resumes it)"
+)
 DRY_RUN_CHUNK_ROWS = 50_000
 LIVE_CHUNK_ROWS = 10_000
 
@@ -267,7 +271,9 @@ def run_import(
                     header_row=info.header_row,
                 )
             )
-        if cfg.resume and cfg.credentials is not None:
+        if cfg.replay:
+            _replay_journal(cfg, run, files)
+        elif cfg.resume and cfg.credentials is not None:
             _open_journal(cfg, cfg.credentials, run, files, stack)
             for summary in run.builder.files:
                 summary.imported_at = run.imported_at.get(summary.file)
@@ -283,6 +289,8 @@ def run_import(
             if cfg.dry_run:
                 for _ in parts:
                     pass
+            elif cfg.replay:
+                run.not_sent(parts, REPLAY_NOT_SENT_REASON)
             else:
                 fatal, interrupted = _send(cfg, run, parts, transport)
         except KeyboardInterrupt:
@@ -348,34 +356,53 @@ def _open_journal(
         )
     )
     journal = run.journal = stack.enter_context(Journal(cfg.state_dir))
+    options = reading_record(cfg)
     for f in files:
         digest = run.hashes[f.name]
         if cfg.force:
             journal.forget_file(run.destination, digest)
-        history = journal.history(run.destination, digest)
-        if history.done:
-            when = datetime.fromtimestamp(history.finished_at or 0).astimezone()
-            run.imported_at[f.name] = when.isoformat(timespec="seconds")
-            run.progress.note(
-                f"{f.name}: imported on {when:%Y-%m-%d %H:%M}; nothing sent, its report is "
-                "reproduced (--force imports it again)."
-            )
-            summary = history.summary
-            run.builder.add_requests(
-                f.name,
-                summary.get("requests", 0),
-                summary.get("retries", 0),
-                summary.get("rateLimited", 0),
-                batches=summary.get("batches", 0),
-            )
-        else:
+        _merge_history(run, f, journal.history(run.destination, digest))
+        if f.name not in run.imported_at:
             journal.start_file(run.destination, digest, f.name)
-        for outcome in history.answered:
-            run.builder.add_previous(f.name, outcome.counts, outcome.rows, reproduced=history.done)
-        run.builder.uncertain.update((f.name, r) for r in history.uncertain)
-        run.settled[f.name] = history.settled
         path = None if f.name == "-" else str(Path(f.name).resolve())
-        run.run_ids[f.name] = journal.run_started(run.destination, digest, f.name, path)
+        run.run_ids[f.name] = journal.run_started(run.destination, digest, f.name, path, options)
+
+
+def _replay_journal(cfg: ImportConfig, run: _Run, files: list[PreparedFile]) -> None:
+    """Merge what the journal knows of each file, reading it only (``foxreach runs show``)."""
+    assert cfg.credentials is not None and cfg.credentials.destination
+    run.destination = cfg.credentials.destination
+    journal = Journal.read_only(cfg.state_dir)
+    if journal is None:
+        raise UsageError(f"{cfg.state_dir} holds no import history.", option="state_dir")
+    with journal:
+        for f in files:
+            run.hashes[f.name] = file_hash(f.source.path)
+            _merge_history(run, f, journal.history(run.destination, run.hashes[f.name]))
+
+
+def _merge_history(run: _Run, f: PreparedFile, history: FileHistory) -> None:
+    """Take what earlier runs did to a file into this run's report: a resume, or, for a file
+    imported fully before, a reproduction of its report (nothing of it is sent again)."""
+    if history.done:
+        when = datetime.fromtimestamp(history.finished_at or 0).astimezone()
+        run.imported_at[f.name] = when.isoformat(timespec="seconds")
+        run.progress.note(
+            f"{f.name}: imported on {when:%Y-%m-%d %H:%M}; nothing sent, its report is "
+            "reproduced (--force imports it again)."
+        )
+        summary = history.summary
+        run.builder.add_requests(
+            f.name,
+            summary.get("requests", 0),
+            summary.get("retries", 0),
+            summary.get("rateLimited", 0),
+            batches=summary.get("batches", 0),
+        )
+    for outcome in history.answered:
+        run.builder.add_previous(f.name, outcome.counts, outcome.rows, reproduced=history.done)
+    run.builder.uncertain.update((f.name, r) for r in history.uncertain)
+    run.settled[f.name] = history.settled
 
 
 def _record_runs(

@@ -7,9 +7,9 @@ import json
 from pathlib import Path
 from typing import Any
 
-from foxreach_cli.leads import to_leads
 from typer.testing import CliRunner
 
+from foxreach_cli.batch import to_leads
 from foxreach_cli.cli import app
 from foxreach_cli.mapping import build_mapping
 from foxreach_cli.read import open_source
@@ -69,6 +69,7 @@ def leads_of(name: str) -> list[dict[str, Any]]:
         mapping = build_mapping(source.info)
         out: list[dict[str, Any]] = []
         for chunk in source.chunks():
-            valid = validate_chunk(chunk, mapping).valid
-            out.extend(to_leads(valid.sort_values("row")) if len(valid) else [])
+            checked = validate_chunk(chunk, mapping)
+            valid = checked.valid
+            out.extend(to_leads(checked.cells, valid.sort_values("row")) if len(valid) else [])
         return out

@@ -86,7 +86,7 @@ def test_import_stores_every_valid_unique_lead_exactly_once(sandbox, api_key, tm
     assert lead["source"] == "csv_import"
 
 
-def test_a_file_imported_before_is_skipped_with_a_notice(sandbox, api_key, tmp_path):
+def test_a_file_imported_before_is_reproduced_not_sent(sandbox, api_key, tmp_path):
     path, _valid = make_csv(tmp_path / "leads.csv", 30)
     import_json(sandbox.base_url, api_key, str(path))
     renamed = path.rename(tmp_path / "renamed copy.csv")  # same content: same file
@@ -104,7 +104,11 @@ def test_a_file_imported_before_is_skipped_with_a_notice(sandbox, api_key, tmp_p
         ],
     )
     assert result.exit_code == 0, result.output
-    assert "skipped (imported before)" in result.stdout
+    assert result.stdout.endswith(
+        ": 30 rows read: 30 created, 0 restored, 0 duplicates, 0 errors, 0 not sent "
+        f"({result.stdout.split('(')[1].split(',')[0]}, 1 requests); reproduced (imported "
+        "before, nothing sent)\n"
+    )
     assert sandbox.stats.imports == 1
     with open(renamed, "a", encoding="utf-8") as fh:  # edited: a new file
         fh.write("new.lead@example.com,New,Acme,1,SaaS\n")

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from foxreach_cli.leads import split_full_name
-
+from foxreach_cli.batch import split_full_name
 from tests.exports import counts, dry_run, fields, hows, leads_of
 
 

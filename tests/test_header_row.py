@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from foxreach_cli.cli import app
+from foxreach_cli.config import build_read_options
 from foxreach_cli.errors import InputError, UsageError
 from foxreach_cli.mapping import names_email
 from foxreach_cli.read import open_source
@@ -133,8 +134,11 @@ def test_header_row_override_must_name_a_real_non_blank_row(tmp_path: Path) -> N
         open_source(path, header_row=2)
     with pytest.raises(InputError, match="has no row 9"):
         open_source(path, header_row=9)
-    with pytest.raises(UsageError, match="from 1 up"):
-        open_source(path, header_row=0)
+    with pytest.raises(UsageError) as caught:
+        build_read_options(header_row=0)
+    assert caught.value.describe("--header-row") == (
+        "--header-row must be a row number from 1 up, not 0."
+    )
 
 
 def test_header_row_far_down_the_file_is_reached(tmp_path: Path) -> None:

@@ -48,9 +48,9 @@ def builder_with(batch: Batch, result: BatchResult) -> ReportBuilder:
     b = ReportBuilder(dry_run=False)
     b.add_file(FileSummary("a.csv", "csv", "utf-8", ",", None, []))
     b.add_read("a.csv", len(batch))
-    b.add_valid(len(batch))
-    b.add_requests(result.requests, result.retries, result.rate_limited)
-    b.add_reconciled(reconcile(batch, result, uncertain=b.uncertain))
+    b.add_valid("a.csv", len(batch))
+    b.add_requests("a.csv", result.requests, result.retries, result.rate_limited)
+    b.add_reconciled("a.csv", reconcile(batch, result, uncertain=b.uncertain))
     return b
 
 
@@ -154,7 +154,7 @@ def test_local_rejections_count_into_merged_totals():
         pd.DataFrame({"row": [4], "email": ["A@x.io"], "reason": ["duplicate of row 3"]}),
         DUPLICATE,
     )
-    b.add_valid(4)
+    b.add_valid("a.csv", 4)
     b.add_not_sent_frame(
         "a.csv", pd.DataFrame({"row": [3, 5, 6, 7], "email": list("abcd")}), "dry run: not sent"
     )

@@ -59,7 +59,8 @@ CREATE TABLE IF NOT EXISTS runs (
     started_at REAL NOT NULL,
     ended_at REAL,
     status TEXT NOT NULL,             -- running, finished, reproduced, stopped, interrupted
-    summary TEXT                      -- JSON counts of the file at the end of the run
+    summary TEXT,                     -- JSON counts of the file at the end of the run
+    options TEXT                      -- JSON of the options the file was read and mapped with
 );
 """
 
@@ -86,6 +87,7 @@ class RunRecord:
     ended_at: float | None
     status: str
     summary: dict[str, Any]
+    options: dict[str, Any]
 
 
 def file_hash(path: str | Path) -> str:
@@ -136,6 +138,11 @@ def _guarded(
     return wrapper
 
 
+_RUN_COLUMNS = (
+    "id, destination, content_hash, name, path, started_at, ended_at, status, summary, options"
+)
+
+
 def _record(row: tuple[Any, ...]) -> RunRecord:
     return RunRecord(
         id=row[0],
@@ -147,6 +154,7 @@ def _record(row: tuple[Any, ...]) -> RunRecord:
         ended_at=row[6],
         status=row[7],
         summary=json.loads(row[8]) if row[8] else {},
+        options=json.loads(row[9]) if row[9] else {},
     )
 
 
@@ -162,7 +170,7 @@ class Journal:
         if not self.path.exists():
             return None
         with storage_errors(self.path, option="state_dir", action="read"):
-            self.db = sqlite3.connect(f"{self.path.as_uri()}?mode=ro", uri=True)
+            self.db = sqlite3.connect(f"{self.path.resolve().as_uri()}?mode=ro", uri=True)
             tables = {r[0] for r in self.db.execute("SELECT name FROM sqlite_master")}
         if "runs" not in tables:  # written by a foxreach that kept no run history
             self.db.close()
@@ -233,7 +241,7 @@ class Journal:
     @_guarded
     def runs(self, limit: int | None = None) -> list[RunRecord]:
         """The runs recorded, newest first."""
-        sql = "SELECT * FROM runs ORDER BY started_at DESC, id DESC"
+        sql = f"SELECT {_RUN_COLUMNS} FROM runs ORDER BY started_at DESC, id DESC"
         if limit is not None:
             sql += f" LIMIT {int(limit)}"
         return [_record(row) for row in self.db.execute(sql)]
@@ -241,17 +249,25 @@ class Journal:
     @_guarded
     def run(self, run_id: int) -> RunRecord | None:
         """One recorded run, or None."""
-        row = self.db.execute("SELECT * FROM runs WHERE id=?", (run_id,)).fetchone()
+        row = self.db.execute(f"SELECT {_RUN_COLUMNS} FROM runs WHERE id=?", (run_id,)).fetchone()
         return _record(row) if row is not None else None
 
     # -- writing ---------------------------------------------------------------------------
     @_guarded
-    def run_started(self, destination: str, content_hash: str, name: str, path: str | None) -> int:
-        """Record that a run starts on a file; returns the run's id."""
+    def run_started(
+        self,
+        destination: str,
+        content_hash: str,
+        name: str,
+        path: str | None,
+        options: dict[str, Any],
+    ) -> int:
+        """Record that a run starts on a file, read with ``options``; returns the run's id."""
         cur = self.db.execute(
-            "INSERT INTO runs (destination, content_hash, name, path, started_at, status) "
-            "VALUES (?, ?, ?, ?, ?, ?)",
-            (destination, content_hash, name, path, time.time(), RUNNING),
+            "INSERT INTO runs "
+            "(destination, content_hash, name, path, started_at, status, options) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (destination, content_hash, name, path, time.time(), RUNNING, json.dumps(options)),
         )
         return int(cur.lastrowid or 0)
 

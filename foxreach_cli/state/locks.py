@@ -122,3 +122,19 @@ class WorkLocks:
         tb: TracebackType | None,
     ) -> None:
         self.release()
+
+
+def is_held(state_dir: Path, work_id: str) -> bool:
+    """Whether some process holds the lock of ``work_id`` now (changes nothing on disk)."""
+    path = lock_path(state_dir, work_id)
+    if not path.exists():
+        return False
+    lock = FileLock(path, fallback_to_soft=False, thread_local=False)
+    try:
+        lock.acquire(timeout=0)
+    except Timeout:
+        return True
+    except OSError:
+        return False  # cannot tell; say it is not running rather than fail the listing
+    lock.release(force=True)
+    return False

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import struct
 import tempfile
+import weakref
 from collections.abc import Callable
 from typing import BinaryIO
 
@@ -21,6 +22,8 @@ from foxreach_cli.validate import ValidatedChunk
 #: Bits of the "maybe seen" filter (2**27 bits = 16 MiB). At 5,000,000 distinct emails about
 #: 4% of new keys still need the exact look-up; at 1,000,000 under 1%.
 FILTER_BITS = 27
+#: The most entries a run of seen hashes grows to by merging (16 bytes each: 8 MiB).
+MAX_RUN = 1 << 19
 # A first occurrence is stored as one int64: file index in the high 23 bits (8 million
 # files), row in the low 40 (a trillion rows).
 _ROW_BITS = 40
@@ -236,6 +239,7 @@ class Deduper:
         if self._spill is None:
             # Unnamed and owner-only; closed by close() or when the Deduper is collected.
             self._spill = tempfile.TemporaryFile(dir=self._spill_dir, buffering=0)  # noqa: SIM115
+            weakref.finalize(self, self._spill.close)  # a Deduper dropped unclosed
         joined = "".join(keys.tolist())
         if joined.isascii():  # the usual case: a byte per character
             blob = joined.encode("ascii")
@@ -276,19 +280,22 @@ class Deduper:
             self._filter = np.zeros(1 << (FILTER_BITS - 3), dtype=np.uint8)
         slots = hashes >> _HASH_TO_SLOT
         np.bitwise_or.at(self._filter, slots >> 3, np.left_shift(1, slots & 7).astype(np.uint8))
-        # Merge while the previous run is no larger: each hash is copied O(log n) times.
-        while self._runs and len(self._runs[-1][0]) <= len(hashes):
+        # Merge while the previous run is no larger (each hash is copied O(log n) times),
+        # up to MAX_RUN entries: a merge then never needs more than a few MB on top of the
+        # runs, and a search of many capped runs is cheap (only filter hits are looked up).
+        while (
+            self._runs
+            and len(self._runs[-1][0]) <= len(hashes)
+            and len(self._runs[-1][0]) + len(hashes) <= MAX_RUN
+        ):
             old_hashes, old_offsets = self._runs.pop()
             # Where the new entries go (an equal hash goes before the old: still sorted).
-            new_at = np.searchsorted(old_hashes, hashes) + np.arange(len(hashes))
+            new_at = np.searchsorted(old_hashes, hashes)
+            new_at += np.arange(len(hashes))
             old_at = np.ones(len(old_hashes) + len(hashes), dtype=bool)
             old_at[new_at] = False
-            # One array at a time, the inputs dropped as soon as merged: a merge needs
-            # half the memory of its output on top of the runs, not all of it.
             hashes = _place(old_hashes, old_at, hashes, new_at)
-            del old_hashes
             offsets = _place(old_offsets, old_at, offsets, new_at)
-            del old_offsets
         self._runs.append((hashes, offsets))
 
 

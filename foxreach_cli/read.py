@@ -31,7 +31,8 @@ How a CSV is read, and why:
 - NUL bytes are removed from cells: they are never meaningful in a lead list.
 
 XLSX (and XLSM) workbooks are read with python-calamine, cells converted to the text
-Excel shows. calamine loads one sheet into memory; a sheet holds at most 1,048,576 rows.
+Excel shows. calamine loads a whole sheet into memory, so a sheet is read in pieces of
+its XML (``readers.workbook``); a sheet holds at most 1,048,576 rows.
 
 This module is the entry point; the work is in ``foxreach_cli.readers``: ``base`` (Source,
 header keys), ``encoding``, ``delimited`` (CSV/TSV/TXT) and ``workbook`` (XLSX).

@@ -6,8 +6,9 @@ For each size it generates a realistic lead export (cached under benchmarks/data
 each in a fresh process so peak memory is its own:
   * peer: ``pandas.read_csv(path, dtype=str)`` — the bare read any script would start with;
   * foxreach: the library's full dry run (read, map, validate, dedup, report), no output.
-It prints rows/s, the ratio to the bare read, and peak RSS. Targets (issue 2): >= 200,000
-rows/s, <= 2.5x the bare read, < 300 MB at 1M rows and < 600 MB at 5M rows.
+It prints rows/s, the ratio to the bare read, and peak RSS, then the sizes side by side
+(rows/s, peak RSS, and each peak against the first size's). Targets (issue 15): 1M rows at
+>= 200,000 rows/s and < 300 MB; 5M rows < 400 MB and at most 1.5x the 1M peak.
 """
 
 from __future__ import annotations
@@ -101,6 +102,14 @@ def main() -> None:
             f"{r['foxreach_rows_per_s']:>10,} {r['ratio_to_bare_read']:>6} "
             f"{r['foxreach_peak_mb']:>8} {r['peer_peak_mb']:>8}"
         )
+    if len(results) > 1:
+        base = results[0]
+        print()
+        print(f"{'':>14}" + "".join(f"{r['rows']:>14,}" for r in results))
+        print(f"{'rows/s':>14}" + "".join(f"{r['foxreach_rows_per_s']:>14,}" for r in results))
+        print(f"{'peak MB':>14}" + "".join(f"{r['foxreach_peak_mb']:>14}" for r in results))
+        ratios = [r["foxreach_peak_mb"] / base["foxreach_peak_mb"] for r in results]
+        print(f"{'peak / first':>14}" + "".join(f"{x:>14.2f}" for x in ratios))
 
 
 if __name__ == "__main__":

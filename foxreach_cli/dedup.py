@@ -1,11 +1,18 @@
 """The DEDUP stage: one lead per email across every file of a run, first occurrence wins.
 
 Like the server, emails compare case-insensitively (the key is the trimmed, lowercased email
-that validation computed). Memory stays flat-ish however large the run: the keys seen so far
-are held as 64-bit hashes in numpy arrays, never as Python strings.
+that validation computed). Memory per distinct email is fixed and small (16 bytes) however
+large the run: a 64-bit hash and where the key was written, in numpy arrays; the keys
+themselves wait in a temporary file to settle the rare hash collision exactly.
 """
 
 from __future__ import annotations
+
+import struct
+import tempfile
+import weakref
+from collections.abc import Callable
+from typing import BinaryIO
 
 import numpy as np
 import pandas as pd
@@ -15,11 +22,26 @@ from foxreach_cli.validate import ValidatedChunk
 #: Bits of the "maybe seen" filter (2**27 bits = 16 MiB). At 5,000,000 distinct emails about
 #: 4% of new keys still need the exact look-up; at 1,000,000 under 1%.
 FILTER_BITS = 27
+#: The most entries a run of seen hashes grows to by merging (16 bytes each: 8 MiB).
+MAX_RUN = 1 << 19
 # A first occurrence is stored as one int64: file index in the high 23 bits (8 million
 # files), row in the low 40 (a trillion rows).
 _ROW_BITS = 40
 _ROW_MASK = (1 << _ROW_BITS) - 1
 _HASH_TO_SLOT = np.uint64(64 - FILTER_BITS)
+# An entry's header in the spill file: the first occurrence (int64, as above), and where
+# its key's UTF-8 bytes are: offset in the high 40 bits (1 TiB), length in the low 24.
+_HEADER = struct.Struct("<qq")
+_LENGTH_BITS = 24
+_LENGTH_MASK = (1 << _LENGTH_BITS) - 1
+
+#: Turns an object array of keys into one uint64 hash each.
+HashKeys = Callable[[np.ndarray], np.ndarray]
+
+
+def python_hash(keys: np.ndarray) -> np.ndarray:
+    """Python's ``hash`` of each key (SipHash, salted per process) as uint64."""
+    return np.fromiter(map(hash, keys), dtype=np.int64, count=len(keys)).view(np.uint64)
 
 
 class Deduper:
@@ -28,30 +50,58 @@ class Deduper:
     Feed it the validated chunks in input order (files in the order given, chunks in file
     order); :meth:`split` separates each chunk's first occurrences from its duplicates.
 
-    How: each key becomes a 64-bit hash (Python's ``hash`` of the key string: SipHash, salted
-    per process, which is fine because a Deduper lives within one run). Within a chunk,
-    ``pd.factorize`` (a hash table, O(n)) finds first occurrences. Across chunks, the hashes
-    seen so far sit in a few sorted numpy runs (a log-structured merge: a chunk's new hashes
-    form a run, merged into the previous run while that one is no larger, so each hash is
-    copied O(log chunks) times), each with the first occurrence's file and row packed in one
-    int64 alongside: 16 bytes per distinct email (about 80 MB at 5,000,000), plus a 16 MiB
-    bit filter that lets most new keys skip the ``np.searchsorted`` look-up.
+    How: within a chunk, ``pd.factorize`` over the keys' hashes (O(n)), checked against the
+    keys themselves (which are factorized instead should two of the chunk share a hash),
+    finds first occurrences. Across chunks, each distinct key is known by a 64-bit hash, kept in
+    a few sorted numpy runs (a log-structured merge: a chunk's new hashes form a run, merged
+    into the previous run while that one is no larger, so each hash is copied O(log chunks)
+    times), and beside it the offset of the key's record in a temporary spill file (the key
+    and its first file and row). A 16 MiB bit filter lets most new keys skip the
+    ``np.searchsorted`` look-up. Memory: 16 bytes per distinct email (about 75 MB at
+    4,700,000); disk: about 40 bytes per distinct email.
 
-    Accepted risk: two different emails with the same 64-bit hash would make the later one a
-    false duplicate. For n distinct emails the chance is about n^2 / 2^65: 7e-7 for
-    5,000,000 emails, 3e-8 for 1,000,000.
+    Collisions, and why the answer is still exact: a hash hit only makes a row a
+    *candidate* duplicate. The candidate's key is compared with the key read back from the
+    spill file; only an equal key makes it a duplicate (and the record gives the first
+    file and row for the reason). A different key is looked for among every entry with the
+    same hash and, if none matches, stored as a new distinct email beside the colliding one
+    (runs may hold equal hashes). So two different emails are never merged, whatever the
+    hash function does; the hash only decides how often the spill file is read. With 64-bit
+    SipHash, n distinct emails collide with probability about n^2 / 2^65 (7e-7 at
+    5,000,000), so in practice the file is read once per true cross-chunk duplicate (two
+    small reads) and never for a new email, and exactness costs about 5% of a dry run.
+
+    ``hash_keys`` replaces the hash function (tests force collisions with it); ``spill_dir``
+    is where the unnamed spill file goes (default: the system temp directory, i.e.
+    ``TMPDIR``; on a box whose /tmp is a RAM disk, point ``TMPDIR`` at a real disk).
     """
 
-    def __init__(self) -> None:
+    def __init__(self, *, hash_keys: HashKeys = python_hash, spill_dir: str | None = None) -> None:
+        self._hash_keys = hash_keys
+        self._spill_dir = spill_dir
         self._files: list[str] = []
         self._file_ids: dict[str, int] = {}
-        # Sorted, disjoint runs of (hashes uint64, packed first file/row int64).
+        # Sorted runs of (hashes uint64, spill offsets int64); equal hashes are collisions.
         self._runs: list[tuple[np.ndarray, np.ndarray]] = []
         self._filter: np.ndarray | None = None  # allocated at the first key
+        self._spill: BinaryIO | None = None
+        self._spill_end = 0
 
     def __len__(self) -> int:
         """How many distinct emails have been seen."""
         return sum(len(run[0]) for run in self._runs)
+
+    def __enter__(self) -> Deduper:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Remove the spill file (it is unnamed: the system frees it at exit anyway)."""
+        if self._spill is not None:
+            self._spill.close()
+            self._spill = None
 
     def split(self, vc: ValidatedChunk) -> tuple[pd.DataFrame, pd.DataFrame]:
         """Split ``vc.valid`` into (first occurrences, duplicates).
@@ -67,41 +117,22 @@ class Deduper:
         if n == 0:
             return valid, _empty_duplicates()
 
-        keys = valid["key"].to_numpy(dtype=object)
         rows = valid["row"].to_numpy(dtype=np.int64)
-        hashes = np.fromiter(map(hash, keys), dtype=np.int64, count=n).view(np.uint64)
-        # Distinct hashes in order of first appearance (hash-based, O(n)): a row is the first
-        # of its hash in this chunk exactly where its code exceeds every earlier code.
-        inverse, uniq = pd.factorize(hashes)
-        running_max = np.maximum.accumulate(inverse)
-        is_first = np.empty(n, dtype=bool)
-        is_first[0] = True
-        np.greater(running_max[1:], running_max[:-1], out=is_first[1:])
-        first = np.flatnonzero(is_first)  # first[k]: the row of uniq[k]'s first appearance
+        keys = valid["key"].to_numpy(dtype=object)
+        inverse, first, uniq, hashes = self._distinct(keys)
 
-        # Where each distinct hash was first seen: an earlier chunk, or here.
+        # Where each distinct key was first seen: an earlier chunk, or here.
         origin = (np.int64(file_id) << _ROW_BITS) | rows[first]
         seen = np.zeros(len(uniq), dtype=bool)
         if self._runs:
-            assert self._filter is not None
-            slots = uniq >> _HASH_TO_SLOT
-            maybe = np.flatnonzero((self._filter[slots >> 3] >> (slots & 7).astype(np.uint8)) & 1)
-            for run_hashes, run_origins in self._runs:
-                q = uniq[maybe]
-                pos = np.searchsorted(run_hashes, q)
-                pos[pos == len(run_hashes)] = 0
-                hit = run_hashes[pos] == q
-                origin[maybe[hit]] = run_origins[pos[hit]]
-                seen[maybe[hit]] = True
-                maybe = maybe[~hit]
-                if not len(maybe):
-                    break
+            self._look_up(uniq, hashes, origin, seen)
 
-        is_dup = seen[inverse] | ~is_first
+        # Duplicates: keys seen in earlier chunks, and later rows of a key in this chunk.
+        is_dup = seen[inverse] | (first[inverse] != np.arange(n))
         new = np.flatnonzero(~seen)
         if len(new):
-            new = new[np.argsort(uniq[new])]  # runs are sorted
-            self._remember(uniq[new], origin[new])
+            new = new[np.argsort(hashes[new], kind="stable")]  # runs are sorted
+            self._remember(hashes[new], self._write(uniq[new], origin[new]))
 
         dup_idx = np.flatnonzero(is_dup)
         if len(dup_idx) == 0:
@@ -128,40 +159,162 @@ class Deduper:
         unique = valid.take(np.flatnonzero(~is_dup))
         return unique, dups
 
+    def _distinct(self, keys: np.ndarray) -> tuple[np.ndarray, ...]:
+        """The chunk's distinct keys in order of first appearance, exactly.
+
+        Returns (code of each row's key, row of each distinct key's first appearance,
+        the distinct keys, their hashes). Factorizing the hashes is the fast way; should
+        two different keys of the chunk share a hash, the keys themselves are factorized.
+        """
+        hashes = np.asarray(self._hash_keys(keys), dtype=np.uint64)
+        inverse, _ = pd.factorize(hashes)
+        first = _firsts(inverse)
+        if (keys != keys[first][inverse]).any():  # a collision within the chunk
+            inverse, _ = pd.factorize(keys)
+            first = _firsts(inverse)
+        return inverse, first, keys[first], hashes[first]
+
+    def _look_up(
+        self, uniq: np.ndarray, hashes: np.ndarray, origin: np.ndarray, seen: np.ndarray
+    ) -> None:
+        """Mark the keys seen in earlier chunks (``seen``) and set their first ``origin``."""
+        assert self._filter is not None
+        slots = hashes >> _HASH_TO_SLOT
+        maybe = np.flatnonzero((self._filter[slots >> 3] >> (slots & 7).astype(np.uint8)) & 1)
+        cand_idx: list[np.ndarray] = []
+        cand_off: list[np.ndarray] = []
+        for run_hashes, run_offsets in self._runs:
+            q = hashes[maybe]
+            pos = np.searchsorted(run_hashes, q)
+            pos[pos == len(run_hashes)] = 0
+            hit = run_hashes[pos] == q
+            cand_idx.append(maybe[hit])
+            cand_off.append(run_offsets[pos[hit]])
+            maybe = maybe[~hit]
+            if not len(maybe):
+                break
+        # Every hash hit is a candidate, settled by comparing the keys themselves.
+        for k, offset in zip(
+            np.concatenate(cand_idx).tolist(), np.concatenate(cand_off).tolist(), strict=True
+        ):
+            key = uniq[k].encode("utf-8", "surrogatepass")
+            first, stored = self._read(offset)
+            if stored != key:  # a collision: look at every entry with this hash
+                first = self._find(hashes[k], key)
+                if first is None:
+                    continue  # a new email that shares its hash with another
+            origin[k] = first
+            seen[k] = True
+
+    def _find(self, h: np.uint64, key: bytes) -> int | None:
+        """The first occurrence of ``key`` among the entries whose hash is ``h``, if any."""
+        for run_hashes, run_offsets in self._runs:
+            lo = int(np.searchsorted(run_hashes, h, side="left"))
+            hi = int(np.searchsorted(run_hashes, h, side="right"))
+            for offset in run_offsets[lo:hi].tolist():
+                first, stored = self._read(offset)
+                if stored == key:
+                    return first
+        return None
+
+    def _read(self, offset: int) -> tuple[int, bytes]:
+        """The (first occurrence, key bytes) of the entry whose header is at ``offset``."""
+        first, where = _HEADER.unpack(self._read_at(offset, _HEADER.size))
+        return first, self._read_at(where >> _LENGTH_BITS, where & _LENGTH_MASK)
+
+    def _read_at(self, offset: int, size: int) -> bytes:
+        assert self._spill is not None
+        self._spill.seek(offset)
+        data = self._spill.read(size)
+        while len(data) < size:  # a raw read may return less; the bytes are there
+            data += self._spill.read(size - len(data))
+        return data
+
+    def _write(self, keys: np.ndarray, origins: np.ndarray) -> np.ndarray:
+        """Append the entries of new keys to the spill file; return their header offsets.
+
+        One block per call: a fixed-size header per key (first occurrence, and where its
+        key is: offset and length), then the keys' UTF-8 bytes back to back.
+        """
+        if self._spill is None:
+            # Unnamed and owner-only; closed by close() or when the Deduper is collected.
+            self._spill = tempfile.TemporaryFile(dir=self._spill_dir, buffering=0)  # noqa: SIM115
+            weakref.finalize(self, self._spill.close)  # a Deduper dropped unclosed
+        joined = "".join(keys.tolist())
+        if joined.isascii():  # the usual case: a byte per character
+            blob = joined.encode("ascii")
+            lengths = np.fromiter(map(len, keys), dtype=np.int64, count=len(keys))
+        else:
+            encoded = [k.encode("utf-8", "surrogatepass") for k in keys]
+            blob = b"".join(encoded)
+            lengths = np.fromiter(map(len, encoded), dtype=np.int64, count=len(keys))
+        if lengths.max() > _LENGTH_MASK:  # pragma: no cover - validation caps emails far below
+            raise ValueError("an email key is too long for the dedup spill file")
+        headers_at = self._spill_end + _HEADER.size * np.arange(len(keys), dtype=np.int64)
+        key_at = self._spill_end + _HEADER.size * len(keys) + np.cumsum(lengths) - lengths
+        header = np.empty(len(keys), dtype=[("first", "<i8"), ("where", "<i8")])
+        header["first"] = origins
+        header["where"] = (key_at << _LENGTH_BITS) | lengths
+        self._append(header.tobytes())
+        self._append(blob)
+        return headers_at
+
+    def _append(self, data: bytes) -> None:
+        assert self._spill is not None
+        self._spill.seek(self._spill_end)
+        view = memoryview(data)
+        while len(view):
+            done = self._spill.write(view) or 0
+            view = view[done:]
+            self._spill_end += done
+
     def _file_id(self, file: str) -> int:
         if file not in self._file_ids:
             self._file_ids[file] = len(self._files)
             self._files.append(file)
         return self._file_ids[file]
 
-    def _remember(self, hashes: np.ndarray, origins: np.ndarray) -> None:
+    def _remember(self, hashes: np.ndarray, offsets: np.ndarray) -> None:
         """Add a sorted run of new hashes (and set their filter bits)."""
         if self._filter is None:
             self._filter = np.zeros(1 << (FILTER_BITS - 3), dtype=np.uint8)
         slots = hashes >> _HASH_TO_SLOT
         np.bitwise_or.at(self._filter, slots >> 3, np.left_shift(1, slots & 7).astype(np.uint8))
-        run = (hashes, origins)
-        # Merge while the previous run is no larger: each hash is copied O(log n) times.
-        while self._runs and len(self._runs[-1][0]) <= len(run[0]):
-            run = _merge(self._runs.pop(), run)
-        self._runs.append(run)
+        # Merge while the previous run is no larger (each hash is copied O(log n) times),
+        # up to MAX_RUN entries: a merge then never needs more than a few MB on top of the
+        # runs, and a search of many capped runs is cheap (only filter hits are looked up).
+        while (
+            self._runs
+            and len(self._runs[-1][0]) <= len(hashes)
+            and len(self._runs[-1][0]) + len(hashes) <= MAX_RUN
+        ):
+            old_hashes, old_offsets = self._runs.pop()
+            # Where the new entries go (an equal hash goes before the old: still sorted).
+            new_at = np.searchsorted(old_hashes, hashes)
+            new_at += np.arange(len(hashes))
+            old_at = np.ones(len(old_hashes) + len(hashes), dtype=bool)
+            old_at[new_at] = False
+            hashes = _place(old_hashes, old_at, hashes, new_at)
+            offsets = _place(old_offsets, old_at, offsets, new_at)
+        self._runs.append((hashes, offsets))
 
 
-def _merge(
-    a: tuple[np.ndarray, np.ndarray], b: tuple[np.ndarray, np.ndarray]
-) -> tuple[np.ndarray, np.ndarray]:
-    """Merge two sorted runs with disjoint hashes in linear time (no re-sort)."""
-    total = len(a[0]) + len(b[0])
-    b_at = np.searchsorted(a[0], b[0]) + np.arange(len(b[0]))
-    a_at = np.ones(total, dtype=bool)
-    a_at[b_at] = False
-    merged = []
-    for x, y in zip(a, b, strict=True):
-        out = np.empty(total, dtype=x.dtype)
-        out[b_at] = y
-        out[a_at] = x
-        merged.append(out)
-    return merged[0], merged[1]
+def _firsts(codes: np.ndarray) -> np.ndarray:
+    """Where each code first appears, for codes numbered in order of first appearance: a
+    row is the first of its code exactly where its code exceeds every earlier one."""
+    running_max = np.maximum.accumulate(codes)
+    is_first = np.empty(len(codes), dtype=bool)
+    is_first[0] = True
+    np.greater(running_max[1:], running_max[:-1], out=is_first[1:])
+    return np.flatnonzero(is_first)
+
+
+def _place(old: np.ndarray, old_at: np.ndarray, new: np.ndarray, new_at: np.ndarray) -> np.ndarray:
+    """Merge two sorted arrays given where each entry goes (linear time, no re-sort)."""
+    out = np.empty(len(old_at), dtype=old.dtype)
+    out[new_at] = new
+    out[old_at] = old
+    return out
 
 
 def _empty_duplicates() -> pd.DataFrame:

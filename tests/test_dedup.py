@@ -7,7 +7,7 @@ import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from foxreach_cli.dedup import Deduper
+from foxreach_cli.dedup import Deduper, python_hash
 from foxreach_cli.mapping import build_mapping
 from foxreach_cli.models import Chunk, SourceInfo
 from foxreach_cli.validate import ValidatedChunk, validate_chunk
@@ -70,6 +70,73 @@ def test_unique_rows_keep_their_data_for_sending():
         ("a@x.com", "n0"),
         ("b@x.com", "n2"),
     ]
+
+
+def same_hash(keys: np.ndarray) -> np.ndarray:
+    """A hash function under which every key collides with every other."""
+    return np.full(len(keys), 7, dtype=np.uint64)
+
+
+def test_different_emails_sharing_a_hash_are_both_kept_and_true_duplicates_still_found():
+    with Deduper(hash_keys=same_hash) as d:
+        u1, d1 = d.split(validated(["a@x.com", "b@x.com", "A@X.com"]))
+        u2, d2 = d.split(validated(["c@x.com", "B@x.com", "d@x.com", "c@x.com"], first_row=5))
+        u3, d3 = d.split(validated(["D@x.com", "e@x.com"], file="b.csv"))
+        assert u1["email"].tolist() == ["a@x.com", "b@x.com"]
+        assert u2["email"].tolist() == ["c@x.com", "d@x.com"]
+        assert u3["email"].tolist() == ["e@x.com"]
+        assert d1[["row", "reason"]].values.tolist() == [[4, "duplicate of row 2"]]
+        assert d2[["row", "reason"]].values.tolist() == [
+            [6, "duplicate of row 3"],
+            [8, "duplicate of row 5"],
+        ]
+        assert d3[["row", "reason", "first_file", "first_row"]].values.tolist() == [
+            [2, "duplicate of row 7 in a.csv", "a.csv", 7]
+        ]
+        assert len(d) == 5
+
+
+def _weak_hash(keys: np.ndarray) -> np.ndarray:
+    return python_hash(keys) & np.uint64(3)  # four hash values: collisions everywhere
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.lists(st.tuples(st.integers(0, 40), st.integers(0, 3)), max_size=30),
+        min_size=1,
+        max_size=30,
+    ),
+    st.sampled_from([python_hash, _weak_hash, same_hash]),
+    st.integers(1, 10),
+)
+def test_hypothesis_matches_a_plain_dict_whatever_the_hash_collides(chunks, hash_keys, per_file):
+    # Chunks of (email id, spelling) spread over several files; the dict of the exact keys
+    # decides which rows are duplicates of which.
+    spellings = [str.lower, str.upper, str.title, lambda e: f"  {e} "]
+    first_seen: dict[str, tuple[str, int]] = {}
+    with Deduper(hash_keys=hash_keys) as d:
+        row = 2
+        for k, ids in enumerate(chunks):
+            file = f"f{k // per_file}.csv"
+            if k % per_file == 0:
+                row = 2
+            emails = [spellings[how](f"u{i}@x.com") for i, how in ids]
+            unique, dups = d.split(validated(emails, file=file, first_row=row))
+            expected_unique, expected_dups = [], []
+            for r, e in enumerate(emails, start=row):
+                key = e.strip().lower()
+                if key in first_seen:
+                    f, fr = first_seen[key]
+                    why = f"duplicate of row {fr}" + ("" if f == file else f" in {f}")
+                    expected_dups.append((r, e.strip(), why, f, fr))
+                else:
+                    first_seen[key] = (file, r)
+                    expected_unique.append(r)
+            assert unique["row"].tolist() == expected_unique
+            assert list(dups.itertuples(index=False, name=None)) == expected_dups
+            row += len(emails)
+        assert len(d) == len(first_seen)
 
 
 @settings(max_examples=40, deadline=None)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -19,7 +20,7 @@ from foxreach_cli.models import (
 )
 from foxreach_cli.outputs import neutralise_formula, write_rejected_csv
 from foxreach_cli.reconcile import RETRY_DUPLICATE_REASON, reconcile
-from foxreach_cli.report import FileSummary, ReportBuilder
+from foxreach_cli.report import DetailStore, FileSummary, ReportBuilder
 from tests.accounting import assert_accounted
 
 
@@ -240,3 +241,19 @@ def test_unresolved_rows_are_listed_in_the_json():
     assert d["unresolved"] == 101
     assert len(d["unresolvedRows"]) == 101
     assert {k for k in kinds(report).values()} == {ERROR, UNRESOLVED}
+
+
+def test_detail_store_gives_back_every_row_as_added():
+    store = DetailStore()
+    store.add("a.csv", "invalid", np.array([2, 5, 9]), ["", "zoë@x.com", "日本@x.jp"],
+              ["missing email", "status 'x' is not one of active", "missing email"])  # fmt: skip
+    store.add("b.csv", "duplicate", np.array([3]), ["A@x.com"], ["duplicate of row 2 in a.csv"])
+    store.add("b.csv", "duplicate", np.array([], dtype=np.int64), [], [])
+    assert len(store) == 4
+    got = pd.concat(store.frames(), ignore_index=True)
+    assert got.values.tolist() == [
+        ["a.csv", 2, "", "missing email", "invalid"],
+        ["a.csv", 5, "zoë@x.com", "status 'x' is not one of active", "invalid"],
+        ["a.csv", 9, "日本@x.jp", "missing email", "invalid"],
+        ["b.csv", 3, "A@x.com", "duplicate of row 2 in a.csv", "duplicate"],
+    ]

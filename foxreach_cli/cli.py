@@ -22,9 +22,16 @@ import typer
 from rich.console import Console
 
 from . import __version__
-from .client import mask_key
+from .client import check_api_key, check_base_url, mask_key
 from .config import build_config, build_read_options
-from .credentials import API_KEY_ENV, Credentials, resolve_credentials_explained, write_env_value
+from .credentials import (
+    API_KEY_ENV,
+    BASE_URL_ENV,
+    Credentials,
+    resolve_credentials_explained,
+    write_config_value,
+    write_env_value,
+)
 from .errors import (
     STORAGE_EXCEPTIONS,
     ApiError,
@@ -64,11 +71,13 @@ EXIT_CODES: list[tuple[type[BaseException], int]] = [
     (FoxReachImportError, 2),
 ]
 EXIT_OK, EXIT_REJECTED, EXIT_INTERRUPTED, EXIT_INTERNAL = 0, 1, 130, 70
-#: The flag of each config field (``FoxReachImportError.option``) a message can be about.
+#: The flag of each config field (``FoxReachImportError.option``) a message can be about; a
+#: setting with no flag gets the words that name it.
 FLAGS = {
     "api_key": "--api-key",
     "batch_size": "--batch-size",
     "concurrency": "--concurrency",
+    "config_file": "The config file",
     "delimiter": "--delimiter",
     "encoding": "--encoding",
     "env_file": "--env-file",
@@ -245,7 +254,7 @@ def import_command(
         str | None,
         typer.Option(
             "--api-key",
-            help="API key (otr_...); default: $FOXREACH_API_KEY or .env.",
+            help="API key (otr_...); default: $FOXREACH_API_KEY, .env, ~/.foxreach/config.json.",
             show_default=False,
         ),
     ] = None,
@@ -253,7 +262,8 @@ def import_command(
         str | None,
         typer.Option(
             "--base-url",
-            help="API base URL; default: $FOXREACH_BASE_URL or https://api.foxreach.io/api/v1.",
+            help="API base URL; default: $FOXREACH_BASE_URL, .env, ~/.foxreach/config.json, "
+            "or https://api.foxreach.io/api/v1.",
             show_default=False,
         ),
     ] = None,
@@ -667,7 +677,9 @@ def runs_show(
         )
 
 
-config_app = typer.Typer(help="Show the settings foxreach would use.", no_args_is_help=True)
+config_app = typer.Typer(
+    help="Show and save the API key and base URL foxreach uses.", no_args_is_help=True
+)
 app.add_typer(config_app, name="config")
 
 
@@ -696,7 +708,10 @@ def config_show(
         out.print(f"base URL:  {creds.base_url}  [dim]({origins['base_url']})[/]")
         out.print(f"API key:   {key}  [dim]({origins['api_key']})[/]")
         out.print(f"state dir: {state_dir or default_state_dir()}")
-        out.print("[dim]Precedence: flags, then environment variables, then the .env file.[/]")
+        out.print(
+            "[dim]Precedence: flags, then environment variables, then the .env file, "
+            "then ~/.foxreach/config.json.[/]"
+        )
 
 
 @config_app.command("init")
@@ -715,6 +730,62 @@ def config_init(
             f"Saved {mask_key(key)} to {env_file} (owner-only). "
             "foxreach reads it from there when run in this directory."
         )
+
+
+@config_app.command("set-key")
+def config_set_key(
+    key_arg: Annotated[
+        str | None,
+        typer.Argument(
+            metavar="[KEY]", help="The API key (otr_...); asked for (hidden) when not given."
+        ),
+    ] = None,
+    key_opt: Annotated[
+        str | None,
+        typer.Option(
+            "--key", help="The API key, as the official CLI takes it.", show_default=False
+        ),
+    ] = None,
+) -> None:
+    """Save the API key to ~/.foxreach/config.json (owner-only), as the official CLI does."""
+    with _user_errors(False):
+        if key_arg and key_opt and key_arg != key_opt:
+            raise UsageError("Give the key once: as KEY or with --key; nothing was written.")
+        key = (key_arg or key_opt or typer.prompt("API key", hide_input=True)).strip()
+        if not key.startswith("otr_"):
+            raise UsageError("FoxReach API keys start with otr_; nothing was written.")
+        key = check_api_key(key)
+        path = write_config_value(API_KEY_ENV, key)
+        out = Console(highlight=False, soft_wrap=True)
+        out.print(f"API key saved: {mask_key(key)} in {path} (owner-only).", markup=False)
+        _note_override("api_key", out)
+
+
+@config_app.command("set-url")
+def config_set_url(
+    url: Annotated[
+        str, typer.Argument(help="The API base URL, e.g. https://api.foxreach.io/api/v1.")
+    ],
+) -> None:
+    """Save the API base URL to ~/.foxreach/config.json, as the official CLI does."""
+    with _user_errors(False):
+        url = check_base_url(url)
+        path = write_config_value(BASE_URL_ENV, url)
+        out = Console(highlight=False, soft_wrap=True)
+        out.print(f"Base URL set to {url} in {path}.", markup=False)
+        _note_override("base_url", out)
+
+
+def _note_override(setting: str, out: Console) -> None:
+    """Say so when a flagless run would not use the value just saved (an environment variable
+    or .env in this directory comes first)."""
+    try:
+        _, origins = resolve_credentials_explained(api_key=None, base_url=None, env_file=None)
+    except FoxReachImportError:
+        return  # a broken .env is reported by the commands that use it
+    origin = origins[setting]
+    if origin.startswith("$") or origin == ".env file":
+        out.print(f"Note: {origin} is set here and comes first.", markup=False)
 
 
 def _mount_sandbox() -> None:

@@ -11,8 +11,10 @@ pytest_plugins = ["tests.sandbox_fixture"]
 def _private_user_dirs(
     tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Keep every test's journal, locks and sandbox database out of the real home."""
+    """Keep every test's journal, locks, sandbox database and ~/.foxreach/config.json out of
+    the real home (a developer's own config.json would otherwise supply a key)."""
     base = tmp_path_factory.mktemp("home")
+    monkeypatch.setenv("HOME", str(base))
     monkeypatch.setenv("XDG_STATE_HOME", str(base / "state"))
     monkeypatch.setenv("XDG_DATA_HOME", str(base / "data"))
     monkeypatch.delenv("FOXREACH_API_KEY", raising=False)

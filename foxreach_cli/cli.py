@@ -70,7 +70,7 @@ EXIT_CODES: list[tuple[type[BaseException], int]] = [
     (LockedError, 6),
     (FoxReachImportError, 2),
 ]
-EXIT_OK, EXIT_REJECTED, EXIT_INTERRUPTED, EXIT_INTERNAL = 0, 1, 130, 70
+EXIT_OK, EXIT_REJECTED, EXIT_REFUSED, EXIT_INTERRUPTED, EXIT_INTERNAL = 0, 1, 2, 130, 70
 #: The flag of each config field (``FoxReachImportError.option``) a message can be about; a
 #: setting with no flag gets the words that name it.
 FLAGS = {
@@ -209,6 +209,8 @@ def _exit_code(result: RunResult, fail_on: FailOn) -> int:
         return EXIT_INTERRUPTED
     if result.fatal is not None:
         return exit_code_for(result.fatal)
+    if result.refused:  # the other files were imported; the refused ones need a person
+        return EXIT_REFUSED
     r = result.report
     if fail_on is FailOn.errors and r.errors:
         return EXIT_REJECTED

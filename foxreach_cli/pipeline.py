@@ -25,7 +25,7 @@ from .client import FoxReachClient
 from .config import ImportConfig, reading_record
 from .credentials import Credentials
 from .dedup import Deduper
-from .errors import FoxReachImportError, StorageError, UsageError
+from .errors import FoxReachImportError, InputError, StorageError, UsageError
 from .mapping import Mapping, build_mapping, mapping_rows
 from .mapping_file import check_drift, load_mapping_file
 from .models import DUPLICATE, INVALID, NOT_SENT, Batch, BatchResult, Chunk, Tally
@@ -39,6 +39,7 @@ from .outputs import (
 from .progress import Progress
 from .rate_budget import Budget, RateBudget
 from .read import Source, estimate_data_rows, expand_inputs, open_source, read_rows
+from .readers.base import display_name
 from .reconcile import reconcile
 from .report import FileSummary, ImportReport, ReportBuilder
 from .send import Sender, SendPolicy
@@ -73,6 +74,11 @@ class RunResult:
     interrupted: bool = False
     moved: list[str] = field(default_factory=list)  # files moved by --move-done
 
+    @property
+    def refused(self) -> list[FileSummary]:
+        """The input files that could not be read or mapped (the others were imported)."""
+        return [f for f in self.report.files if f.refused]
+
 
 @dataclass
 class PreparedFile:
@@ -100,18 +106,22 @@ def check_outputs(cfg: ImportConfig) -> None:
 
 def prepare_files(
     cfg: ImportConfig, stack: ExitStack, stdin: BinaryIO | None
-) -> list[PreparedFile]:
+) -> tuple[list[PreparedFile], dict[str, str]]:
     """Open every input and build its mapping, before anything is sent.
 
-    A bad file anywhere in the list stops the run here, so nothing of a run with bad input
-    reaches the API.
+    Returns the files to import and the ones refused, with the reason. A single file that
+    cannot be read or mapped stops the run here (nothing reaches the API); in a folder or a
+    list of files it is refused, and the others are imported.
     """
     opts = cfg.read
     saved = load_mapping_file(opts.mapping_file) if opts.mapping_file else None
-    prepared = []
-    for path in expand_inputs(cfg.files):
-        source = stack.enter_context(
-            open_source(
+    paths = expand_inputs(cfg.files)
+    several = len(paths) > 1 or any(f != "-" and Path(f).is_dir() for f in cfg.files)
+    prepared: list[PreparedFile] = []
+    refused: dict[str, str] = {}
+    for path in paths:
+        try:
+            source = open_source(
                 path,
                 encoding=opts.encoding,
                 delimiter=opts.delimiter,
@@ -122,14 +132,25 @@ def prepare_files(
                 # sooner; a dry run is paced by the CPU: large chunks amortise per-chunk work.
                 chunk_rows=DRY_RUN_CHUNK_ROWS if cfg.dry_run else LIVE_CHUNK_ROWS,
             )
-        )
-        if saved is not None:
-            check_drift(saved, source.info, allow_new_columns=cfg.allow_new_columns)
-        mapping = build_mapping(
-            source.info, overrides=opts.maps, mapping_file=saved, unmapped=opts.unmapped
-        )
+        except InputError as exc:
+            if not several:
+                raise
+            refused[path] = str(exc)
+            continue
+        stack.enter_context(source)
+        try:
+            if saved is not None:
+                check_drift(saved, source.info, allow_new_columns=cfg.allow_new_columns)
+            mapping = build_mapping(
+                source.info, overrides=opts.maps, mapping_file=saved, unmapped=opts.unmapped
+            )
+        except (InputError, UsageError) as exc:
+            if not several:
+                raise
+            refused[path] = exc.describe()
+            continue
         prepared.append(PreparedFile(source, mapping))
-    return prepared
+    return prepared, refused
 
 
 class _Run:
@@ -257,7 +278,9 @@ def run_import(
     complete = True
     done_files: list[str] = []
     with ExitStack() as stack:
-        files = prepare_files(cfg, stack, stdin)
+        files, refused = prepare_files(cfg, stack, stdin)
+        for name, reason in refused.items():
+            progress.note(f"{display_name(name)} refused: {reason}")
         for f in files:
             info = f.source.info
             run.builder.add_file(
@@ -271,6 +294,8 @@ def run_import(
                     header_row=info.header_row,
                 )
             )
+        for name, reason in refused.items():
+            run.builder.add_file(FileSummary(file=name, refused=reason))
         if cfg.replay:
             _replay_journal(cfg, run, files)
         elif cfg.resume and cfg.credentials is not None:

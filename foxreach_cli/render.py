@@ -32,6 +32,9 @@ def one_line(report: ImportReport) -> str:
         line += f"; {report.unresolved:,} rows unresolved"
     if report.reproduced:
         line += "; reproduced (imported before, nothing sent)"
+    refused = [display_name(f.file) for f in report.files if f.refused]
+    if refused:
+        line += f"; refused: {', '.join(refused)}"
     if report.stopped_because:
         line += f"; stopped: {report.stopped_because}"
     return line
@@ -65,10 +68,12 @@ def render_report(console: Console, report: ImportReport, *, show_mapping: bool)
             "not to your workspace."
         )
     for f in report.files:
-        if f.header_row != 1:
+        if not f.refused and f.header_row != 1:
             console.print(f"{display_name(f.file)}: header on row {f.header_row}.")
     if show_mapping:
         for f in report.files:
+            if f.refused:
+                continue
             console.print(mapping_table(f.mapping, title=f"Mapping of {display_name(f.file)}"))
     counts = Table(
         title="Dry run (nothing sent)" if report.dry_run else "Import report",
@@ -137,6 +142,11 @@ def render_report(console: Console, report: ImportReport, *, show_mapping: bool)
             f"Resumed: {created:,} created, {restored:,} restored, {dups:,} duplicates and "
             f"{errors:,} errors come from earlier runs of the same file."
         )
+    for f in report.files:
+        if f.refused:
+            console.print(
+                f"[red]Refused[/] {display_name(f.file)} (nothing of it was read): {f.refused}"
+            )
     if report.stopped_because:
         console.print(f"[red]Stopped:[/] {report.stopped_because}")
     if report.not_sent and not report.dry_run:

@@ -45,12 +45,14 @@ class FileSummary:
     """Per-file facts shown in the summary and written to the JSON report."""
 
     file: str
-    format: str
-    encoding: str | None
-    delimiter: str | None
-    sheet: str | None
-    mapping: list[dict[str, str]]
+    format: str | None = None
+    encoding: str | None = None
+    delimiter: str | None = None
+    sheet: str | None = None
+    mapping: list[dict[str, str]] = field(default_factory=list)
     rows_read: int = 0
+    # Why the file could not be read or mapped (it was then left out of the run).
+    refused: str | None = None
     header_row: int = 1  # spreadsheet row of the column names (later below a preamble)
     # Set when the file had been fully imported before: its report was rebuilt from the
     # journal and a local re-read, and nothing was sent.
@@ -86,7 +88,8 @@ class ImportReport:
     @property
     def reproduced(self) -> bool:
         """Whether every file had been imported before, so this report was reproduced."""
-        return bool(self.files) and all(f.imported_at for f in self.files)
+        read = [f for f in self.files if not f.refused]
+        return bool(read) and all(f.imported_at for f in read)
 
     @property
     def unresolved(self) -> int:
@@ -143,6 +146,7 @@ class ImportReport:
                     "headerRow": f.header_row,
                     "rowsRead": f.rows_read,
                     "importedAt": f.imported_at,
+                    "refused": f.refused,
                     "mapping": f.mapping,
                 }
                 for f in self.files

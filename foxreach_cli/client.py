@@ -312,7 +312,8 @@ class FoxReachClient:
     def _status_error(self, response: httpx.Response) -> ApiError:
         status = response.status_code
         detail = self._detail(response)
-        said = f": {detail}" if detail else ""
+        # The server's sentence usually ends in a period; ours adds one after it.
+        said = f": {detail.rstrip('.')}" if detail else ""
         if status in (401, 403):
             return AuthError(
                 f"The API key {mask_key(self._key)} was refused ({status}){said}.",

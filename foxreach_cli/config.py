@@ -199,7 +199,8 @@ def build_config(
         if not credentials.api_key:
             raise UsageError(
                 "is not set: pass it, set FOXREACH_API_KEY (or put it in .env), or save one "
-                "with 'foxreach config init'; --dry-run and --sandbox need no key.",
+                "with 'foxreach config set-key' or 'foxreach config init'; --dry-run and "
+                "--sandbox need no key.",
                 option="api_key",
             )
         check_api_key(credentials.api_key)

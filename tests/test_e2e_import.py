@@ -211,9 +211,8 @@ def test_a_refused_key_stops_at_once_with_exit_3_and_never_shows_the_key(sandbox
     )
     assert result.exit_code == 3
     assert secret not in result.output
-    # sic "..": the client adds a full stop after the server's own (a known defect)
     assert result.output.splitlines()[-1] == (
-        "Error: The API key …3456 was refused (403): Missing or invalid API key (X-API-Key).. "
+        "Error: The API key …3456 was refused (403): Missing or invalid API key (X-API-Key). "
         "Check FOXREACH_API_KEY (or --api-key) and that the key has the write scope."
     )
 

@@ -41,9 +41,9 @@ def _case_specific(run: CaseRun) -> None:
     case = run.case.id
     batches = math.ceil(len(run.valid) / int(run.case.options[1]))  # --batch-size
     auth_refusal = (
-        f"The API key otr_…{run.key[-4:]} was refused (403): API key has been revoked.. "
+        f"The API key otr_…{run.key[-4:]} was refused (403): API key has been revoked. "
         "Check FOXREACH_API_KEY (or --api-key) and that the key has the write scope."
-    )  # sic "..": the client adds a full stop after the server's sentence (a known defect)
+    )
     if case == "server_500":
         drawn = draws_until_served(0.2, 0.0, 3, batches)
         assert s["injected_500"] == drawn[Fault.FAIL] == r["retries"]
@@ -88,9 +88,9 @@ def _case_specific(run: CaseRun) -> None:
         assert r["stoppedBecause"] == (
             "The workspace's plan contact limit would be exceeded (402): Plan contact limit of "
             f"{PLAN_LIMIT} would be exceeded: the workspace has {PLAN_LIMIT} active leads and "
-            "this request would add 1.. Raise the plan's limit or remove leads, then re-import "
+            "this request would add 1. Raise the plan's limit or remove leads, then re-import "
             "the rows not sent."
-        )  # sic "..", as above
+        )
     elif case == "poisoned_422":
         poisoned = [
             (d["email"], d["reason"])

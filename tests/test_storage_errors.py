@@ -359,5 +359,6 @@ def test_a_live_run_without_a_key_stops_before_reading(tmp_path: Path, monkeypat
     assert result.exit_code == 2, result.output
     assert error_line(result.output) == (
         "Error: --api-key is not set: pass it, set FOXREACH_API_KEY (or put it in .env), or "
-        "save one with 'foxreach config init'; --dry-run and --sandbox need no key."
+        "save one with 'foxreach config set-key' or 'foxreach config init'; --dry-run and "
+        "--sandbox need no key."
     )

@@ -50,7 +50,7 @@ from .outputs import LogFile, open_log
 from .pipeline import RunResult, run_import
 from .progress import FanOut, LogProgress, Progress, RichProgress
 from .render import one_line, render_report
-from .runtime import tune_gc
+from .runtime import GC_THRESHOLD, tune_gc
 from .state import default_state_dir
 
 if TYPE_CHECKING:
@@ -803,7 +803,8 @@ _mount_sandbox()
 
 def main() -> None:
     """Console-script entry point."""
-    tune_gc()
+    # The sandbox server collects less often; the importer must not (see runtime).
+    tune_gc(GC_THRESHOLD if sys.argv[1:2] == ["sandbox"] else None)
     app()
 
 

@@ -67,6 +67,7 @@ IMPORT_PATH = "/leads/import"
 CONNECT_TIMEOUT = 10.0
 _DETAIL_MAX = 300  # characters of a server's error text kept in a message
 _COUNTS = ("created", "restored", "duplicates", "errors")
+_JSON_BOOL = {True: b"true}", False: b"false}"}
 _AUTH_HINT = "Check FOXREACH_API_KEY (or --api-key) and that the key has the write scope."
 _BASE_URL_HINT = "Check --base-url / FOXREACH_BASE_URL (it ends in /api/v1)."
 
@@ -246,11 +247,17 @@ class FoxReachClient:
         Returns the 200 answer, or raises an ``ApiError`` subclass (see the module docstring).
         ``ValueError`` for a batch size the API would refuse with 400: a bug of the caller.
         """
-        if not 1 <= len(leads) <= MAX_BATCH:
-            raise ValueError(f"an import request carries 1 to {MAX_BATCH} leads, got {len(leads)}")
-        # orjson: a 1000-lead body encodes ~10x faster than with json, and the encoding runs
-        # under the GIL in the sender's workers while the calling thread builds batches.
-        body = orjson.dumps({"leads": leads, "restoreSoftDeleted": bool(restore)})
+        payload = b",".join(orjson.dumps(lead) for lead in leads)
+        return self.import_encoded(payload, len(leads), restore=restore)
+
+    def import_encoded(self, payload: bytes, count: int, *, restore: bool = True) -> ImportResponse:
+        """As :meth:`import_leads`, with the ``count`` leads already encoded as JSON objects
+        joined by commas (:meth:`models.Batch.payload`)."""
+        if not 1 <= count <= MAX_BATCH:
+            raise ValueError(f"an import request carries 1 to {MAX_BATCH} leads, got {count}")
+        body = b"".join(
+            (b'{"leads":[', payload, b'],"restoreSoftDeleted":', _JSON_BOOL[bool(restore)])
+        )
         wire = _WireClock()
         try:
             response = self._http.post(IMPORT_PATH, content=body, extensions={"trace": wire})

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 import httpx
+import numpy as np
 
 from .batch import Batcher, UniqueRows
 from .client import FoxReachClient
@@ -162,7 +163,7 @@ class _Run:
         self.progress = progress
         self.builder = ReportBuilder(dry_run=cfg.dry_run, sandbox=cfg.sandbox)
         self.budget_text = ""
-        self.settled: dict[str, set[int]] = {}  # rows answered in earlier runs, per file
+        self.settled: dict[str, np.ndarray] = {}  # rows answered in earlier runs, per file
         self.journal: Journal | None = None
         self.destination = ""
         self.hashes: dict[str, str] = {}  # file -> content hash
@@ -199,7 +200,7 @@ class _Run:
                 b.add_local(chunk.file, duplicates, DUPLICATE)
                 b.add_valid(chunk.file, len(unique))
                 settled = self.settled.get(chunk.file)
-                if settled:
+                if settled is not None and len(settled):
                     unique = unique[~unique["row"].isin(settled)]
                 if cfg.dry_run:
                     b.add_unsent_valid(chunk.file, len(unique))

@@ -1,24 +1,28 @@
 """Process-wide interpreter settings for the two long-running entry points (import, sandbox).
 
-Both allocate a few container objects per lead (a dict per lead, a dict of custom fields, a
-list of tags): about 3000 per 1000-lead batch. With CPython's default collector threshold
-(700 allocations) that starts a collection every few hundred leads, and each one walks every
-young object, most of which live until the batch is sent. The garbage is almost never cyclic,
-so collecting less often loses nothing. Measured: the importer's CPU for 200 batches against
-an instant transport fell from ~8.8 to ~7.5 s, and the sandbox's CPU per 1000-lead import
-during ``benchmarks/bench_import.py`` from 42 to 36 ms.
+``gc.freeze()`` keeps the collector from walking again, at every collection, everything the
+process imported at startup (pandas, numpy, httpx: about 200,000 objects).
+
+The sandbox allocates a few containers per lead it stores and keeps almost none of them, so
+it also collects less often (:data:`GC_THRESHOLD`): its CPU per 1000-lead import during
+``benchmarks/bench_import.py`` fell from 42 to 36 ms. The importer does not: each request
+leaves a reference cycle in httpx holding its ~350 KB body, and collecting the young
+generation rarely let those pile up (a 1M-row live import peaked at 450 MB against 330 MB
+with the default threshold, for about 8 % less CPU, which the rate limit hides).
 """
 
 from __future__ import annotations
 
 import gc
 
-#: Container allocations between two young-generation collections: about 15 batches.
+#: Container allocations between two young-generation collections in the sandbox.
 GC_THRESHOLD = 50_000
 
 
-def tune_gc() -> None:
-    """Collect less often, and never again walk what the process imported at startup."""
+def tune_gc(young_threshold: int | None = None) -> None:
+    """Never walk again what the process imported at startup; with ``young_threshold``,
+    also collect the young generation less often."""
     gc.freeze()  # modules, classes and constants loaded so far: immortal in practice
-    young, middle, old = gc.get_threshold()
-    gc.set_threshold(max(young, GC_THRESHOLD), middle, old)
+    if young_threshold is not None:
+        young, middle, old = gc.get_threshold()
+        gc.set_threshold(max(young, young_threshold), middle, old)

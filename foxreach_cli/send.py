@@ -405,7 +405,7 @@ class Sender:
 
     def _request(self, batch: Batch, idx: list[int], result: BatchResult) -> Reply:
         """Send ``idx`` of ``batch`` until it gets an answer other than a transient failure."""
-        leads = batch.leads if len(idx) == len(batch) else [batch.leads[i] for i in idx]
+        payload = batch.payload(idx)
         policy = self.policy
         attempts = 0
         failures = 0  # transient failures that cost a retry
@@ -423,7 +423,7 @@ class Sender:
             self._emit(RequestStarted(seq=batch.seq, size=len(idx), attempt=attempts))
             started = time.monotonic()
             try:
-                response = self._client.import_leads(leads, restore=policy.restore)
+                response = self._client.import_encoded(payload, len(idx), restore=policy.restore)
             except BaseException as exc:
                 self._observe(rate_of(exc), sent_at, round_trip_of(exc))
                 status = exc.status if isinstance(exc, ApiError) else None

@@ -5,12 +5,13 @@ from __future__ import annotations
 import json
 
 import numpy as np
+import orjson
 import pandas as pd
 
 from foxreach_cli.batch import Batcher, UniqueRows, split_tags, to_leads
 from foxreach_cli.dedup import Deduper
 from foxreach_cli.mapping import Target, build_mapping
-from foxreach_cli.models import LEAD_FIELDS, Chunk, SourceInfo
+from foxreach_cli.models import LEAD_FIELDS, Batch, Chunk, SourceInfo
 from foxreach_cli.validate import LeadDefaults, validate_chunk
 
 API_KEYS = {*LEAD_FIELDS, "customFields", "tags"}
@@ -116,7 +117,8 @@ def test_batches_take_each_rows_own_cells_and_never_mix_files():
         (1, ["a.csv"], [2]),  # the file changes: a.csv's last row goes alone
         (2, ["b.csv", "b.csv"], [2, 4]),
     ]
-    assert [[(lead["email"], lead["company"]) for lead in b.leads] for b in batches] == [
+    leads = [orjson.loads(b"[" + b.payload() + b"]") for b in batches]
+    assert [[(lead["email"], lead["company"]) for lead in part] for part in leads] == [
         [("a@x.com", "A"), ("b@x.com", "B")],
         [("c@x.com", "C")],
         [("d@x.com", "D"), ("e@x.com", "E")],
@@ -148,3 +150,12 @@ def test_slices_of_a_validated_frame_build_only_their_rows():
     assert [lead["email"] for lead in leads] == [f"u{i}@x.com" for i in range(2500)]
     assert all(set(lead) <= API_KEYS for lead in leads)
     assert to_leads(vc.cells, vc.valid.iloc[:0]) == []
+
+
+def test_a_batch_keeps_its_leads_encoded_and_hands_out_any_subset():
+    leads = [{"email": f"u{i}@x.io", "tags": ["a", "b"]} for i in range(5)]
+    batch = Batch.of(0, ["f"] * 5, [2, 3, 4, 5, 6], [x["email"] for x in leads], leads)
+    assert len(batch) == 5
+    assert orjson.loads(b"[" + batch.payload() + b"]") == leads
+    assert orjson.loads(b"[" + batch.payload([1, 3]) + b"]") == [leads[1], leads[3]]
+    assert orjson.loads(b"[" + batch.payload([4]) + b"]") == [leads[4]]

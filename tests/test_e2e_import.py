@@ -229,7 +229,7 @@ def test_422_poisoned_row_is_isolated_and_the_rest_imported(sandbox, api_key, tm
 
     leads = [{"email": f"p{i}@example.com"} for i in range(64)]
     leads[37]["customFields"] = ["not", "an", "object"]
-    batch = Batch(
+    batch = Batch.of(
         seq=0,
         files=["x"] * 64,
         rows=list(range(2, 66)),

@@ -25,7 +25,7 @@ from tests.accounting import assert_accounted
 
 
 def make_batch(n: int, *, start_row: int = 2, file: str = "a.csv") -> Batch:
-    return Batch(
+    return Batch.of(
         seq=0,
         files=[file] * n,
         rows=list(range(start_row, start_row + n)),

@@ -58,7 +58,7 @@ class FakeTime:
 
 def make_batch(n: int, seq: int = 0, prefix: str = "u") -> Batch:
     emails = [f"{prefix}{seq}-{i}@example.com" for i in range(n)]
-    return Batch(
+    return Batch.of(
         seq=seq,
         files=["leads.csv"] * n,
         rows=list(range(2, n + 2)),

@@ -1,8 +1,8 @@
 """``python -m foxreach_cli.sandbox serve ...``: the sandbox CLI without the main CLI."""
 
-from ..runtime import tune_gc
+from ..runtime import GC_THRESHOLD, tune_gc
 from .cli import app
 
 if __name__ == "__main__":
-    tune_gc()
+    tune_gc(GC_THRESHOLD)
     app(prog_name="python -m foxreach_cli.sandbox")

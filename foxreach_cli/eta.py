@@ -1,0 +1,156 @@
+"""How long a run has left, for the progress display: ``ETA h:mm:ss`` and rows/s.
+
+A live import larger than one window's budget is paced by the rate budget, not by the
+network: its early burst rate says nothing about the time left. So the time left follows
+from the requests left, the limit and the window. Every slot of the budget is a chain: a
+request takes the slot when it frees, is answered one round trip later, and the slot frees
+again a window after that answer less the fastest round trip (docs/rate-budget.md). The
+budget's snapshot says when each slot frees now; the measured round trips say how long each
+turn of a chain takes. A dry run is paced by the CPU: its ETA comes from its rate so far.
+
+Everything here is pure but for :class:`Eta`'s injected clock.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections import deque
+from collections.abc import Callable, Sequence
+
+from .models import Tally
+from .rate_budget import BudgetSnapshot
+
+#: How many recent round trips the mean is taken over (about one window's answers).
+ROUND_TRIPS_KEPT = 100
+
+
+def format_eta(seconds: float | None) -> str:
+    """``ETA h:mm:ss``, rounded up to the second; ``ETA -:--:--`` when unknown."""
+    if seconds is None or not math.isfinite(seconds):
+        return "ETA -:--:--"
+    whole = math.ceil(max(0.0, seconds))
+    hours, rest = divmod(whole, 3600)
+    return f"ETA {hours}:{rest // 60:02d}:{rest % 60:02d}"
+
+
+def format_rate(rows_per_second: float | None) -> str:
+    """``1,234 rows/s`` (``- rows/s`` before anything is settled)."""
+    if rows_per_second is None:
+        return "- rows/s"
+    return f"{rows_per_second:,.0f} rows/s"
+
+
+def rows_to_send(tally: Tally, total: int | None) -> float | None:
+    """Rows still to go over the wire: the valid rows read and not answered yet, plus the
+    rows not read yet at the share of valid unique rows seen so far. ``None`` when the total
+    is unknown."""
+    if total is None:
+        return None
+    read = tally.rows_read
+    answered = (
+        tally.created
+        + tally.restored
+        + tally.server_duplicates
+        + tally.server_errors
+        + tally.not_sent
+    )
+    queued = max(0, tally.valid - answered)
+    share = tally.valid / read if read else 1.0
+    return queued + max(0, total - read) * share
+
+
+def budget_seconds_left(
+    requests: int,
+    snapshot: BudgetSnapshot,
+    *,
+    concurrency: int,
+    round_trip: float | None,
+) -> float:
+    """Seconds until the last answer when ``requests`` more requests must start (besides
+    those in flight) under the budget of ``snapshot``.
+
+    Slot ``j`` frees at ``g[j]`` (from the snapshot; a request in flight is assumed answered
+    one mean ``round_trip`` after it started). A chain then turns every ``window + round_trip
+    - floor`` seconds, so the ``q``-th request to start takes slot ``q % limit`` on its
+    ``q // limit``-th turn. With fewer workers than slots (``concurrency < limit``) a request
+    also waits for a worker: ``concurrency`` requests per round trip at most.
+    """
+    limit, window = snapshot.limit, snapshot.window
+    rtt = round_trip if round_trip is not None else (snapshot.floor or 0.0)
+    floor = min(rtt, snapshot.floor) if snapshot.floor is not None else rtt
+    answers = [max(0.0, rtt - age) for age in snapshot.flying]
+    frees = list(snapshot.frees)
+    frees += [max(-age, due - floor) + window for age, due in zip(snapshot.flying, answers)]
+    # A slot nobody holds frees now; with more held than the limit (the server lowered it),
+    # the excess must free first.
+    frees += [0.0] * max(0, limit - len(frees))
+    slots = sorted(frees)[len(frees) - limit :]
+    slots = [max(s, snapshot.next_slot) for s in slots]
+    last = max(answers, default=0.0)
+    if requests <= 0:
+        return last
+    turn = window + max(0.0, rtt - floor)
+    idle = max(0, concurrency - len(snapshot.flying))  # workers free now
+    for q in range(max(0, requests - limit), requests):
+        start = slots[q % limit] + (q // limit) * turn
+        if q >= idle:  # waits for a worker too
+            start = max(start, ((q - idle) // concurrency + 1) * rtt)
+        last = max(last, start + rtt)
+    return last
+
+
+class Eta:
+    """The run's ETA: keeps the measured round trips and the start time.
+
+    ``clock`` is monotonic seconds (injected in tests). :meth:`live` is for an import paced by
+    the budget, :meth:`by_rate` for a dry run.
+    """
+
+    def __init__(
+        self,
+        *,
+        batch_size: int,
+        concurrency: int,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.batch_size = batch_size
+        self.concurrency = concurrency
+        self._clock = clock
+        self._started = clock()
+        self._round_trips: deque[float] = deque(maxlen=ROUND_TRIPS_KEPT)
+
+    def round_trip(self, seconds: float) -> None:
+        """Record how long one request took, from its start to its answer."""
+        self._round_trips.append(max(0.0, seconds))
+
+    @property
+    def mean_round_trip(self) -> float | None:
+        """The mean of the recent round trips (None before the first answer)."""
+        trips: Sequence[float] = self._round_trips
+        return sum(trips) / len(trips) if trips else None
+
+    def live(self, tally: Tally, total: int | None, snapshot: BudgetSnapshot) -> float | None:
+        """Seconds left for an import paced by the budget (None when the total is unknown)."""
+        rows = rows_to_send(tally, total)
+        if rows is None:
+            return None
+        requests = math.ceil(rows / self.batch_size) - len(snapshot.flying)
+        return budget_seconds_left(
+            max(0, requests),
+            snapshot,
+            concurrency=self.concurrency,
+            round_trip=self.mean_round_trip,
+        )
+
+    def by_rate(self, done: int, total: int | None) -> float | None:
+        """Seconds left at the rate so far (a dry run: paced by the CPU, not the budget)."""
+        rate = self.rate(done)
+        if total is None or not rate:
+            return None
+        return max(0, total - done) / rate
+
+    def rate(self, done: int) -> float | None:
+        """Rows per second since the start (None before any time has passed)."""
+        elapsed = self._clock() - self._started
+        return done / elapsed if elapsed > 0 else None

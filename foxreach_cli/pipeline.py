@@ -24,6 +24,7 @@ from .config import ImportConfig
 from .credentials import Credentials
 from .dedup import Deduper
 from .errors import FoxReachImportError, StorageError
+from .eta import Eta
 from .mapping import Mapping, build_mapping, mapping_rows
 from .mapping_file import check_drift, load_mapping_file
 from .models import DUPLICATE, INVALID, NOT_SENT, Batch, BatchResult, Chunk
@@ -39,7 +40,7 @@ from .rate_budget import Budget, RateBudget
 from .read import Source, estimate_data_rows, expand_inputs, open_source, read_rows
 from .reconcile import reconcile
 from .report import FileSummary, ImportReport, ReportBuilder
-from .send import Sender, SendPolicy
+from .send import RequestFinished, Sender, SendPolicy
 from .state.journal import Journal, destination_id, file_hash, key_fingerprint
 from .state.locks import WorkLocks
 from .state.shared_rate_budget import SharedBudget
@@ -118,13 +119,17 @@ def prepare_files(
 
 class _Run:
     """One run's moving parts: the report builder (with the one set of counters), the
-    progress display, and the journal when the run keeps one."""
+    progress display with its ETA, and the journal when the run keeps one."""
 
     def __init__(self, cfg: ImportConfig, progress: Progress) -> None:
         self.cfg = cfg
         self.progress = progress
         self.builder = ReportBuilder(dry_run=cfg.dry_run, sandbox=cfg.sandbox)
         self.budget_text = ""
+        self.budget: Budget | None = None  # set once sending starts: it paces the ETA
+        self.total: int | None = None  # the rows the display expects (None: unknown)
+        self.eta = Eta(batch_size=cfg.batch_size, concurrency=cfg.concurrency)
+        self._watched = type(progress) is not Progress  # a silent run needs no ETA
         self.settled: dict[str, set[int]] = {}  # rows answered in earlier runs, per file
         self.journal: Journal | None = None
         self.destination = ""
@@ -136,7 +141,16 @@ class _Run:
 
     def show(self) -> None:
         """Refresh the progress display from the counters."""
-        self.progress.update(self.builder.tally, self.budget_text)
+        eta = self.seconds_left() if self._watched else None
+        self.progress.update(self.builder.tally, self.budget_text, eta)
+
+    def seconds_left(self) -> float | None:
+        """The ETA: from the budget once sending started, else (a dry run) from the rate."""
+        tally = self.builder.tally
+        total = None if self.total is None else max(self.total, tally.rows_read)
+        if self.budget is None:
+            return self.eta.by_rate(tally.settled, total)
+        return self.eta.live(tally, total, self.budget.snapshot())
 
     def unique_rows(self, files: list[PreparedFile]) -> Iterator[UniqueRows]:
         """Read, validate and dedup every file; yield each chunk's unique valid rows."""
@@ -259,6 +273,7 @@ def run_import(
             total = None  # nobody watches: don't read the files an extra time to count rows
         else:
             total = estimate_data_rows([f.source for f in files])
+        run.total = total
         progress.start(total_rows=total, label="Checking" if cfg.dry_run else "Importing")
         try:
             parts = run.unique_rows(files)
@@ -377,6 +392,7 @@ def _send(
         limit=cfg.rate_limit,
         window=cfg.rate_window,
     )
+    run.budget = budget
     policy = SendPolicy(
         restore=cfg.restore, concurrency=cfg.concurrency, max_retries=cfg.max_retries
     )
@@ -405,8 +421,10 @@ def _send(
 
 
 def _on_event(run: _Run, budget: Budget, event: object) -> None:
-    """Turn a sender event into a progress note and the budget figure."""
+    """Turn a sender event into a progress note, the budget figure and a round trip."""
     run.budget_text = budget.snapshot().describe()
+    if isinstance(event, RequestFinished) and event.status is not None:
+        run.eta.round_trip(event.seconds)
     text = getattr(event, "message", None)
     if text:
         run.progress.note(str(text))

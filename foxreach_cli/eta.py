@@ -71,10 +71,11 @@ def budget_seconds_left(
     those in flight) under the budget of ``snapshot``.
 
     Slot ``j`` frees at ``g[j]`` (from the snapshot; a request in flight is assumed answered
-    one mean ``round_trip`` after it started). A chain then turns every ``window + round_trip
-    - floor`` seconds, so the ``q``-th request to start takes slot ``q % limit`` on its
-    ``q // limit``-th turn. With fewer workers than slots (``concurrency < limit``) a request
-    also waits for a worker: ``concurrency`` requests per round trip at most.
+    one mean ``round_trip`` after it started; a slot free now waits for ``next_slot``). A
+    chain then turns every ``window + round_trip - floor`` seconds, so the ``q``-th request
+    to start takes slot ``q % limit`` on its ``q // limit``-th turn. With fewer workers than
+    slots (``concurrency < limit``) a request also waits for a worker: ``concurrency``
+    requests per round trip at most.
     """
     limit, window = snapshot.limit, snapshot.window
     rtt = round_trip if round_trip is not None else (snapshot.floor or 0.0)
@@ -86,7 +87,10 @@ def budget_seconds_left(
     # the excess must free first.
     frees += [0.0] * max(0, limit - len(frees))
     slots = sorted(frees)[len(frees) - limit :]
-    slots = [max(s, snapshot.next_slot) for s in slots]
+    # A slot free by our own log may still be barred (a 429 penalty, the server's view,
+    # another process on the key). When our own requests hold every slot, ``next_slot`` says
+    # nothing more than they do (it reads a whole window while all of them are in flight).
+    slots = [max(s, snapshot.next_slot) if s <= 0 else s for s in slots]
     last = max(answers, default=0.0)
     if requests <= 0:
         return last
@@ -119,10 +123,19 @@ class Eta:
         self._clock = clock
         self._started = clock()
         self._round_trips: deque[float] = deque(maxlen=ROUND_TRIPS_KEPT)
+        self._open: set[int] = set()  # batches with a request started, not merged yet
 
     def round_trip(self, seconds: float) -> None:
         """Record how long one request took, from its start to its answer."""
         self._round_trips.append(max(0.0, seconds))
+
+    def started(self, seq: int) -> None:
+        """A request of batch ``seq`` went out (retries and halves of it count once)."""
+        self._open.add(seq)
+
+    def merged(self, seq: int) -> None:
+        """Batch ``seq``'s answer is in the counters."""
+        self._open.discard(seq)
 
     @property
     def mean_round_trip(self) -> float | None:
@@ -135,7 +148,11 @@ class Eta:
         rows = rows_to_send(tally, total)
         if rows is None:
             return None
-        requests = math.ceil(rows / self.batch_size) - len(snapshot.flying)
+        # The budget hears of an answer (in a worker thread) before the counters do: a batch
+        # answered but not merged yet holds a slot and must not be counted as still to send.
+        # The sender's events can lag the budget too, hence the larger of the two counts.
+        started = max(len(self._open), len(snapshot.flying))
+        requests = math.ceil(rows / self.batch_size) - started
         return budget_seconds_left(
             max(0, requests),
             snapshot,

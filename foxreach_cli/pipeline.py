@@ -40,7 +40,7 @@ from .rate_budget import Budget, RateBudget
 from .read import Source, estimate_data_rows, expand_inputs, open_source, read_rows
 from .reconcile import reconcile
 from .report import FileSummary, ImportReport, ReportBuilder
-from .send import RequestFinished, Sender, SendPolicy
+from .send import RequestFinished, RequestStarted, Sender, SendPolicy
 from .state.journal import Journal, destination_id, file_hash, key_fingerprint
 from .state.locks import WorkLocks
 from .state.shared_rate_budget import SharedBudget
@@ -162,6 +162,7 @@ class _Run:
                 if left is not None:
                     if left <= 0:
                         self.truncated = True
+                        self.total = b.tally.rows_read
                         return
                     if len(chunk.frame) > left:
                         self.truncated = True
@@ -180,6 +181,9 @@ class _Run:
                     b.add_unsent_valid(len(unique))
                 self.show()
                 yield UniqueRows(chunk.file, checked.cells, unique)
+        # Every row is read: the count replaces the estimate (a line count, off by a few rows
+        # in either direction), so the ETA counts no phantom batch.
+        self.total = b.tally.rows_read
 
     def journaled(self, batches: Iterator[Batch]) -> Iterator[Batch]:
         """Record each batch in the journal before it is handed to the sender."""
@@ -203,6 +207,7 @@ class _Run:
         b.add_requests(result.requests, result.retries, result.rate_limited)
         outcome = reconcile(batch, result, uncertain=b.uncertain)
         b.add_reconciled(outcome)
+        self.eta.merged(batch.seq)
         journal_id = self._journal_ids.pop(batch.seq, None)
         if self.journal is not None and journal_id is not None:
             try:
@@ -423,7 +428,9 @@ def _send(
 def _on_event(run: _Run, budget: Budget, event: object) -> None:
     """Turn a sender event into a progress note, the budget figure and a round trip."""
     run.budget_text = budget.snapshot().describe()
-    if isinstance(event, RequestFinished) and event.status is not None:
+    if isinstance(event, RequestStarted):
+        run.eta.started(event.seq)
+    elif isinstance(event, RequestFinished) and event.status is not None:
         run.eta.round_trip(event.seconds)
     text = getattr(event, "message", None)
     if text:

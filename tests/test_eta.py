@@ -19,6 +19,9 @@ from foxreach_cli.eta import Eta, budget_seconds_left, format_eta, format_rate, 
 from foxreach_cli.models import Tally
 from foxreach_cli.rate_budget import BudgetSnapshot, RateBudget
 
+#: Answers that come within this many seconds of each other are merged in one go.
+COLLECT = 0.05
+
 
 @dataclass
 class Clock:
@@ -80,6 +83,7 @@ def simulate(
             server_free = max(server_free, arrive) + service * rng.uniform(0.8, 1.2)
             done_at = server_free + latency * rng.uniform(0.4, 0.6)
             heapq.heappush(answers, (done_at, started, sent_at, size))
+            eta.started(started)
             started += 1
             continue
         wait = budget.snapshot().next_slot if can_start else math.inf
@@ -87,13 +91,21 @@ def simulate(
         if clock.now + wait < at:
             clock.now += wait
             continue
-        heapq.heappop(answers)
+        # As in the sender: the budget hears of every answer in reach (worker threads) before
+        # the calling thread merges them one by one, asking the ETA after each.
         clock.now = at
-        budget.observe(None, sent_at=sent_at, round_trip=at - sent_at)
-        eta.round_trip(at - sent_at)
-        tally.created += size
-        share = tally.created / rows
-        run.predictions.append((clock.now, share, eta.live(tally, rows, budget.snapshot())))
+        collected = []
+        while answers and answers[0][0] <= at + COLLECT:
+            done_at, seq, sent_at, size = heapq.heappop(answers)
+            budget.observe(None, sent_at=sent_at, round_trip=done_at - sent_at)
+            collected.append((done_at, seq, sent_at, size))
+        clock.now = collected[-1][0]
+        for done_at, seq, sent_at, size in collected:
+            eta.round_trip(done_at - sent_at)
+            tally.created += size
+            eta.merged(seq)
+            share = tally.created / rows
+            run.predictions.append((clock.now, share, eta.live(tally, rows, budget.snapshot())))
     run.end = clock.now
     return run
 
@@ -171,6 +183,14 @@ def test_held_and_flying_slots_free_when_the_snapshot_says():
 def test_a_penalty_delays_every_slot():
     snap = snapshot(next_slot=30.0)
     assert budget_seconds_left(2, snap, concurrency=4, round_trip=1.0) == 31.0
+
+
+def test_our_own_requests_in_flight_do_not_count_twice():
+    # Every slot held by a request in flight: the budget's next_slot then reads a whole
+    # window, which the in-flight slots already say.
+    snap = snapshot(flying=(2.0,) * 4, floor=0.2, used=4, in_flight=4, next_slot=10.0)
+    # Each slot frees a window after its answer (due now) less the floor: 9.8 s.
+    assert budget_seconds_left(4, snap, concurrency=4, round_trip=0.5) == pytest.approx(10.3)
 
 
 def test_fewer_workers_than_slots_take_a_round_trip_per_wave():

@@ -13,6 +13,7 @@ Everything here is pure but for :class:`Eta`'s injected clock.
 
 from __future__ import annotations
 
+import heapq
 import math
 import time
 from collections import deque
@@ -73,9 +74,9 @@ def budget_seconds_left(
     Slot ``j`` frees at ``g[j]`` (from the snapshot; a request in flight is assumed answered
     one mean ``round_trip`` after it started; a slot free now waits for ``next_slot``). A
     chain then turns every ``window + round_trip - floor`` seconds, so the ``q``-th request
-    to start takes slot ``q % limit`` on its ``q // limit``-th turn. With fewer workers than
-    slots (``concurrency < limit``) a request also waits for a worker: ``concurrency``
-    requests per round trip at most.
+    to start takes the slot free soonest. With fewer workers than slots (``concurrency <
+    limit``) a request also waits for a worker. The first two turns are simulated request
+    by request; beyond them every chain keeps its place in the window.
     """
     limit, window = snapshot.limit, snapshot.window
     rtt = round_trip if round_trip is not None else (snapshot.floor or 0.0)
@@ -95,12 +96,25 @@ def budget_seconds_left(
     if requests <= 0:
         return last
     turn = window + max(0.0, rtt - floor)
-    idle = max(0, concurrency - len(snapshot.flying))  # workers free now
-    for q in range(max(0, requests - limit), requests):
-        start = slots[q % limit] + (q // limit) * turn
-        if q >= idle:  # waits for a worker too
-            start = max(start, ((q - idle) // concurrency + 1) * rtt)
+    # The next two turns exactly: a request starts when a slot and a worker are both free,
+    # so a wait for a worker delays its slot's next turn too.
+    workers = answers + [0.0] * max(0, concurrency - len(answers))
+    heapq.heapify(workers)
+    heapq.heapify(slots)
+    exact = min(requests, 2 * limit)
+    for _ in range(exact):
+        start = max(heapq.heappop(slots), heapq.heappop(workers))
+        heapq.heappush(workers, start + rtt)
+        heapq.heappush(slots, start + turn)
         last = max(last, start + rtt)
+    # Then every chain keeps its place, one turn per window (or slower, when the workers
+    # cannot spend a window's budget within the window).
+    rest = requests - exact
+    if rest:
+        period = max(turn, limit * rtt / concurrency)
+        after = sorted(slots)
+        for q in range(max(0, rest - limit), rest):
+            last = max(last, after[q % limit] + (q // limit) * period + rtt)
     return last
 
 

@@ -119,6 +119,10 @@ CASES = {
     "100 per 60 s, 16 workers": dict(
         rows=500_000, limit=100, window=60.0, concurrency=16, latency=1.5, service=0.02
     ),
+    # fewer workers than slots and slow answers: each window goes out in waves of workers
+    "50 per 10 s, 16 workers": dict(
+        rows=150_000, limit=50, window=10.0, concurrency=16, latency=1.0, service=0.01
+    ),
     # a partial last window and a batch size that leaves a short last batch
     "20 per 5 s, small batches": dict(
         rows=33_333, limit=20, window=5.0, concurrency=20, latency=0.2, service=0.05, batch=250

@@ -13,6 +13,7 @@ Everything here is pure but for :class:`Eta`'s injected clock.
 
 from __future__ import annotations
 
+import bisect
 import heapq
 import math
 import time
@@ -24,6 +25,8 @@ from .rate_budget import BudgetSnapshot
 
 #: How many recent round trips the mean is taken over (about one window's answers).
 ROUND_TRIPS_KEPT = 100
+#: How many recent waits beyond the local log the median delay is taken over.
+DELAYS_KEPT = 100
 
 
 def format_eta(seconds: float | None) -> str:
@@ -67,6 +70,7 @@ def budget_seconds_left(
     *,
     concurrency: int,
     round_trip: float | None,
+    delay: float = 0.0,
 ) -> float:
     """Seconds until the last answer when ``requests`` more requests must start (besides
     those in flight) under the budget of ``snapshot``.
@@ -77,6 +81,11 @@ def budget_seconds_left(
     to start takes the slot free soonest. With fewer workers than slots (``concurrency <
     limit``) a request also waits for a worker. The first two turns are simulated request
     by request; beyond them every chain keeps its place in the window.
+
+    ``delay`` is how much later than the local log allows a slot is reused, as measured:
+    something else holds the pace too (the server's ``X-RateLimit-Reset``, read rounded up
+    and with a margin; the reading of the input). Every turn, the current one included, is
+    that much longer.
     """
     limit, window = snapshot.limit, snapshot.window
     rtt = round_trip if round_trip is not None else (snapshot.floor or 0.0)
@@ -84,18 +93,22 @@ def budget_seconds_left(
     answers = [max(0.0, rtt - age) for age in snapshot.flying]
     frees = list(snapshot.frees)
     frees += [max(-age, due - floor) + window for age, due in zip(snapshot.flying, answers)]
+    delay = max(0.0, delay)
+    turn = window + max(0.0, rtt - floor) + delay
+    frees = [f + delay for f in frees]
     # A slot nobody holds frees now; with more held than the limit (the server lowered it),
     # the excess must free first.
     frees += [0.0] * max(0, limit - len(frees))
     slots = sorted(frees)[len(frees) - limit :]
     # A slot free by our own log may still be barred (a 429 penalty, the server's view,
-    # another process on the key). When our own requests hold every slot, ``next_slot`` says
-    # nothing more than they do (it reads a whole window while all of them are in flight).
-    slots = [max(s, snapshot.next_slot) if s <= 0 else s for s in slots]
+    # another process on the key). While requests of ours are in flight the bar may be theirs
+    # and lift at their answers: the server's view counts every request in flight against
+    # its allowance, and ``next_slot`` reads a whole window when they hold every slot.
+    if not snapshot.flying:
+        slots = [max(s, snapshot.next_slot) for s in slots]
     last = max(answers, default=0.0)
     if requests <= 0:
         return last
-    turn = window + max(0.0, rtt - floor)
     # The next two turns exactly: a request starts when a slot and a worker are both free,
     # so a wait for a worker delays its slot's next turn too.
     workers = answers + [0.0] * max(0, concurrency - len(answers))
@@ -119,10 +132,11 @@ def budget_seconds_left(
 
 
 class Eta:
-    """The run's ETA: keeps the measured round trips and the start time.
+    """The run's ETA: keeps the measured round trips, the starts and the answers.
 
     ``clock`` is monotonic seconds (injected in tests). :meth:`live` is for an import paced by
-    the budget, :meth:`by_rate` for a dry run.
+    the budget, :meth:`by_rate` for a dry run. The sender's events feed it: :meth:`started`
+    for every request, :meth:`answered` for every end, :meth:`merged` for every batch merged.
     """
 
     def __init__(
@@ -130,26 +144,66 @@ class Eta:
         *,
         batch_size: int,
         concurrency: int,
+        window: float,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.batch_size = batch_size
         self.concurrency = concurrency
+        self.window = window
         self._clock = clock
         self._started = clock()
         self._round_trips: deque[float] = deque(maxlen=ROUND_TRIPS_KEPT)
         self._open: set[int] = set()  # batches with a request started, not merged yet
+        self._starts: list[float] = []  # when each request started, in order
+        self._frees: list[float] = []  # when each ended request's slot frees, ascending
+        self._floor = math.inf  # the fastest round trip
+        self._delays: deque[float] = deque(maxlen=DELAYS_KEPT)
+        self._measured = 0  # starts whose delay was measured (or cannot be)
 
     def round_trip(self, seconds: float) -> None:
         """Record how long one request took, from its start to its answer."""
         self._round_trips.append(max(0.0, seconds))
 
     def started(self, seq: int) -> None:
-        """A request of batch ``seq`` went out (retries and halves of it count once)."""
+        """A request of batch ``seq`` went out (a batch's retries and halves count once as a
+        batch in progress, every request as a start)."""
         self._open.add(seq)
+        self._starts.append(self._clock())
+
+    def answered(self, round_trip: float | None) -> None:
+        """A request ended now: answered after ``round_trip`` seconds, or (None) without an
+        answer."""
+        end = self._clock()
+        if round_trip is None:
+            free = end + self.window  # as the budget keys a request that got no answer
+        else:
+            self.round_trip(round_trip)
+            self._floor = min(self._floor, round_trip)
+            free = end - self._floor + self.window
+        bisect.insort(self._frees, free)
 
     def merged(self, seq: int) -> None:
         """Batch ``seq``'s answer is in the counters."""
         self._open.discard(seq)
+
+    def delay(self, limit: int) -> float:
+        """The median wait beyond the local log: request ``i`` may start once ``i - limit``
+        slots have freed, the ``k``-th freeing a window after the ``k``-th end (less the
+        fastest round trip, for an answer); how much later it started is the delay. 0 until
+        a slot has been reused."""
+        frees = self._frees
+        # Only starts whose slot's freeing is known; each measured once, as it comes.
+        while self._measured < len(self._starts):
+            i = self._measured
+            if i >= limit:
+                if i - limit >= len(frees):
+                    break
+                self._delays.append(max(0.0, self._starts[i] - frees[i - limit]))
+            self._measured += 1
+        if not self._delays:
+            return 0.0
+        delays = sorted(self._delays)
+        return delays[len(delays) // 2]
 
     @property
     def mean_round_trip(self) -> float | None:
@@ -172,6 +226,7 @@ class Eta:
             snapshot,
             concurrency=self.concurrency,
             round_trip=self.mean_round_trip,
+            delay=self.delay(snapshot.limit),
         )
 
     def by_rate(self, done: int, total: int | None) -> float | None:

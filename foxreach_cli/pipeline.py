@@ -128,7 +128,9 @@ class _Run:
         self.budget_text = ""
         self.budget: Budget | None = None  # set once sending starts: it paces the ETA
         self.total: int | None = None  # the rows the display expects (None: unknown)
-        self.eta = Eta(batch_size=cfg.batch_size, concurrency=cfg.concurrency)
+        self.eta = Eta(
+            batch_size=cfg.batch_size, concurrency=cfg.concurrency, window=cfg.rate_window
+        )
         self._watched = type(progress) is not Progress  # a silent run needs no ETA
         self.settled: dict[str, set[int]] = {}  # rows answered in earlier runs, per file
         self.journal: Journal | None = None
@@ -430,8 +432,8 @@ def _on_event(run: _Run, budget: Budget, event: object) -> None:
     run.budget_text = budget.snapshot().describe()
     if isinstance(event, RequestStarted):
         run.eta.started(event.seq)
-    elif isinstance(event, RequestFinished) and event.status is not None:
-        run.eta.round_trip(event.seconds)
+    elif isinstance(event, RequestFinished):
+        run.eta.answered(event.seconds if event.status is not None else None)
     text = getattr(event, "message", None)
     if text:
         run.progress.note(str(text))

@@ -17,7 +17,7 @@ import pytest
 
 from foxreach_cli.eta import Eta, budget_seconds_left, format_eta, format_rate, rows_to_send
 from foxreach_cli.models import Tally
-from foxreach_cli.rate_budget import BudgetSnapshot, RateBudget
+from foxreach_cli.rate_budget import BudgetSnapshot, RateBudget, RateInfo
 
 #: Answers that come within this many seconds of each other are merged in one go.
 COLLECT = 0.05
@@ -58,17 +58,26 @@ def simulate(
     service: float,
     batch: int = 1000,
     seed: int = 1,
+    headers: bool = False,
 ) -> Run:
     """Import ``rows`` clean rows in batches; the server takes ``service`` s per request,
-    one at a time, and the network ``latency`` (jittered) each way in total."""
+    one at a time, and the network ``latency`` (jittered) each way in total. With
+    ``headers`` it answers ``X-RateLimit-Remaining`` and a ``Reset`` in whole seconds
+    (rounded up) from a sliding window of the moments it counted the requests."""
     rng = random.Random(seed)
     clock = Clock()
-    budget = RateBudget(limit, window, clock=clock, wall=lambda: 1e9 + clock.now, sleep=clock.sleep)
-    eta = Eta(batch_size=batch, concurrency=concurrency, clock=clock)
+    epoch = 1e9 + 0.37  # the server's whole seconds fall between ours
+
+    def wall() -> float:
+        return epoch + clock.now
+
+    budget = RateBudget(limit, window, clock=clock, wall=wall, sleep=clock.sleep)
+    counted: list[float] = []  # when the server counted each request (local clock)
+    eta = Eta(batch_size=batch, concurrency=concurrency, window=window, clock=clock)
     tally = Tally()
     requests = math.ceil(rows / batch)
     started = 0
-    answers: list[tuple[float, int, float, float]] = []  # (at, n, sent_at, size)
+    answers: list[tuple[float, int, float, float, RateInfo | None]] = []
     server_free = 0.0
     run = Run()
     while started < requests or answers:
@@ -82,12 +91,19 @@ def simulate(
             arrive = clock.now + latency * rng.uniform(0.4, 0.6)
             server_free = max(server_free, arrive) + service * rng.uniform(0.8, 1.2)
             done_at = server_free + latency * rng.uniform(0.4, 0.6)
-            heapq.heappush(answers, (done_at, started, sent_at, size))
+            info = None
+            if headers:
+                live = [c for c in counted if c > arrive - window] + [arrive]
+                assert len(live) <= limit, "the budget let the server see too many"
+                counted[:] = live
+                reset = math.ceil(epoch + live[0] + window)
+                info = RateInfo(limit, limit - len(live), reset)
+            heapq.heappush(answers, (done_at, started, sent_at, size, info))
             eta.started(started)
             started += 1
             continue
         wait = budget.snapshot().next_slot if can_start else math.inf
-        at, _, sent_at, size = answers[0] if answers else (math.inf, 0, 0.0, 0)
+        at = answers[0][0] if answers else math.inf
         if clock.now + wait < at:
             clock.now += wait
             continue
@@ -96,12 +112,12 @@ def simulate(
         clock.now = at
         collected = []
         while answers and answers[0][0] <= at + COLLECT:
-            done_at, seq, sent_at, size = heapq.heappop(answers)
-            budget.observe(None, sent_at=sent_at, round_trip=done_at - sent_at)
+            done_at, seq, sent_at, size, info = heapq.heappop(answers)
+            clock.now = done_at
+            budget.observe(info, sent_at=sent_at, round_trip=done_at - sent_at)
             collected.append((done_at, seq, sent_at, size))
-        clock.now = collected[-1][0]
         for done_at, seq, sent_at, size in collected:
-            eta.round_trip(done_at - sent_at)
+            eta.answered(done_at - sent_at)
             tally.created += size
             eta.merged(seq)
             share = tally.created / rows
@@ -122,6 +138,26 @@ CASES = {
     # fewer workers than slots and slow answers: each window goes out in waves of workers
     "50 per 10 s, 16 workers": dict(
         rows=150_000, limit=50, window=10.0, concurrency=16, latency=1.0, service=0.01
+    ),
+    # the server's views (Reset in whole seconds, read rounded up) hold each turn back by up
+    # to 1.25 s beyond the local log: the ETA measures that once slots are reused
+    "100 per 60 s, server headers, 16 workers": dict(
+        rows=600_000,
+        limit=100,
+        window=60.0,
+        concurrency=16,
+        latency=1.0,
+        service=0.02,
+        headers=True,
+    ),
+    "50 per 10 s, server headers": dict(
+        rows=500_000,
+        limit=50,
+        window=10.0,
+        concurrency=50,
+        latency=0.3,
+        service=0.03,
+        headers=True,
     ),
     # a partial last window and a batch size that leaves a short last batch
     "20 per 5 s, small batches": dict(
@@ -197,6 +233,35 @@ def test_our_own_requests_in_flight_do_not_count_twice():
     assert budget_seconds_left(4, snap, concurrency=4, round_trip=0.5) == pytest.approx(10.3)
 
 
+def test_a_measured_delay_lengthens_every_turn_the_current_one_included():
+    # As test_requests_beyond_the_free_slots_wait_for_a_window_per_turn, with every reuse
+    # of a slot coming 0.75 s later than the local log allows.
+    snap = snapshot(floor=0.2, frees=(1.0,), used=1)
+    assert budget_seconds_left(8, snap, concurrency=4, round_trip=0.5, delay=0.75) == pytest.approx(
+        1.75 + 11.05 + 0.5
+    )
+
+
+def test_the_delay_is_measured_from_the_starts_that_reuse_a_slot():
+    clock = Clock()
+    eta = Eta(batch_size=1000, concurrency=2, window=10.0, clock=clock)
+    assert eta.delay(limit=2) == 0.0
+    for seq in (0, 1):
+        eta.started(seq)
+    clock.now = 0.5
+    eta.answered(0.5)  # slot frees at 0.5 - 0.5 + 10 = 10
+    clock.now = 0.75
+    eta.answered(0.75)  # at 0.75 - 0.5 + 10 = 10.25
+    assert eta.delay(limit=2) == 0.0  # nothing reused yet
+    clock.now = 11.0
+    eta.started(2)  # 1 s after its slot freed
+    clock.now = 11.75
+    eta.started(3)  # 1.5 s after
+    clock.now = 12.0
+    eta.started(4)  # its slot has not freed yet: not measured
+    assert eta.delay(limit=2) == 1.5  # the median of 1.0 and 1.5 (the upper one)
+
+
 def test_fewer_workers_than_slots_take_a_round_trip_per_wave():
     # 4 slots free, 1 worker, 1 s per request: one after the other.
     assert budget_seconds_left(4, snapshot(), concurrency=1, round_trip=1.0) == 4.0
@@ -211,7 +276,7 @@ def test_rows_to_send_counts_the_queue_and_the_unread_rows_at_the_valid_share():
 
 def test_a_dry_run_estimates_from_its_rate():
     clock = Clock()
-    eta = Eta(batch_size=1000, concurrency=4, clock=clock)
+    eta = Eta(batch_size=1000, concurrency=4, window=10.0, clock=clock)
     assert eta.by_rate(0, 100) is None
     clock.now = 2.0
     assert eta.rate(50) == 25.0

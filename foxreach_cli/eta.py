@@ -6,9 +6,11 @@ from the requests left, the limit and the window. Every slot of the budget is a 
 request takes the slot when it frees, is answered one round trip later, and the slot frees
 again a window after that answer less the fastest round trip (docs/rate-budget.md). The
 budget's snapshot says when each slot frees now; the measured round trips say how long each
-turn of a chain takes. A dry run is paced by the CPU: its ETA comes from its rate so far.
+turn of a chain takes, and the measured starts how much later than the local log allows the
+slots are reused (the server's views). A dry run is paced by the CPU: its ETA comes from its
+rate so far.
 
-Everything here is pure but for :class:`Eta`'s injected clock.
+The functions are pure; :class:`Eta` keeps the run's measurements on an injected clock.
 """
 
 from __future__ import annotations

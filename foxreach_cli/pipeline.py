@@ -428,7 +428,7 @@ def _send(
 
 
 def _on_event(run: _Run, budget: Budget, event: object) -> None:
-    """Turn a sender event into a progress note, the budget figure and a round trip."""
+    """Turn a sender event into a progress note, the budget figure and the ETA's measures."""
     run.budget_text = budget.snapshot().describe()
     if isinstance(event, RequestStarted):
         run.eta.started(event.seq)

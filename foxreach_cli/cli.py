@@ -49,7 +49,7 @@ from .models import LEAD_STATUSES, MAX_BATCH
 from .outputs import LogFile, open_log
 from .pipeline import RunResult, run_import
 from .progress import FanOut, LogProgress, Progress, RichProgress
-from .render import one_line, render_report
+from .render import final_line, one_line, render_report
 from .runtime import GC_THRESHOLD, tune_gc
 from .state import default_state_dir
 
@@ -468,7 +468,15 @@ def import_command(
             if log is not None:
                 _log_line(log, f"error: {_describe(exc)}")
             raise
-        _render(result, json_out=json_out, quiet=quiet, verbose=verbose, rejected=rejected, log=log)
+        _render(
+            result,
+            json_out=json_out,
+            quiet=quiet,
+            verbose=verbose,
+            report_path=report,
+            rejected=rejected,
+            log=log,
+        )
         raise typer.Exit(_exit_code(result, fail_on))
 
 
@@ -478,10 +486,14 @@ def _render(
     json_out: bool,
     quiet: bool,
     verbose: bool,
+    report_path: str | None,
     rejected: str | None,
     log: LogFile | None,
 ) -> None:
-    """Show a finished run: the report (rich, one line, or JSON) and the log file's lines."""
+    """Show a finished run: the report (rich, one line, or JSON) and the log file's lines.
+
+    The rich report ends with one line: the outcome in words, then where the details are.
+    """
     rep = result.report
     fatal = _describe(result.fatal) if result.fatal is not None else None
     if log is not None:
@@ -498,8 +510,7 @@ def _render(
         out.print(one_line(rep), markup=False)
     else:
         render_report(out, rep, show_mapping=rep.dry_run or verbose)
-        if rep.rows_read and not rejected and (rep.errors or rep.duplicates or rep.not_sent):
-            out.print("[dim]Add --rejected FILE.csv to get these rows back, ready to fix.[/]")
+        out.print(final_line(rep, report_path=report_path, rejected_path=rejected), markup=False)
     if fatal is not None:
         _err_console().print(f"[red]Error:[/] {fatal}")
 

@@ -27,6 +27,7 @@ from .config import ImportConfig, reading_record
 from .credentials import Credentials
 from .dedup import Deduper
 from .errors import FoxReachImportError, InputError, StorageError, UsageError
+from .eta import Eta
 from .mapping import Mapping, build_mapping, mapping_rows
 from .mapping_file import check_drift, load_mapping_file
 from .models import DUPLICATE, INVALID, NOT_SENT, Batch, BatchResult, Chunk, Tally
@@ -43,7 +44,7 @@ from .read import Source, estimate_data_rows, expand_inputs, open_source, read_r
 from .readers.base import display_name
 from .reconcile import reconcile
 from .report import FileSummary, ImportReport, ReportBuilder
-from .send import Sender, SendPolicy
+from .send import RequestFinished, RequestStarted, Sender, SendPolicy
 from .state.journal import (
     FINISHED,
     INTERRUPTED,
@@ -156,13 +157,19 @@ def prepare_files(
 
 class _Run:
     """One run's moving parts: the report builder (with the one set of counters), the
-    progress display, and the journal when the run keeps one."""
+    progress display with its ETA, and the journal when the run keeps one."""
 
     def __init__(self, cfg: ImportConfig, progress: Progress) -> None:
         self.cfg = cfg
         self.progress = progress
         self.builder = ReportBuilder(dry_run=cfg.dry_run, sandbox=cfg.sandbox)
         self.budget_text = ""
+        self.budget: Budget | None = None  # set once sending starts: it paces the ETA
+        self.total: int | None = None  # the rows the display expects (None: unknown)
+        self.eta = Eta(
+            batch_size=cfg.batch_size, concurrency=cfg.concurrency, window=cfg.rate_window
+        )
+        self._watched = type(progress) is not Progress  # a silent run needs no ETA
         self.settled: dict[str, np.ndarray] = {}  # rows answered in earlier runs, per file
         self.journal: Journal | None = None
         self.destination = ""
@@ -176,7 +183,16 @@ class _Run:
 
     def show(self) -> None:
         """Refresh the progress display from the counters."""
-        self.progress.update(self.builder.tally, self.budget_text)
+        eta = self.seconds_left() if self._watched else None
+        self.progress.update(self.builder.tally, self.budget_text, eta)
+
+    def seconds_left(self) -> float | None:
+        """The ETA: from the budget once sending started, else (a dry run) from the rate."""
+        tally = self.builder.tally
+        total = None if self.total is None else max(self.total, tally.rows_read)
+        if self.budget is None:
+            return self.eta.by_rate(tally.settled, total)
+        return self.eta.live(tally, total, self.budget.snapshot())
 
     def unique_rows(self, files: list[PreparedFile]) -> Iterator[UniqueRows]:
         """Read, validate and dedup every file; yield each chunk's unique valid rows."""
@@ -188,6 +204,7 @@ class _Run:
                 if left is not None:
                     if left <= 0:
                         self.truncated = True
+                        self.total = b.tally.rows_read
                         return
                     if len(chunk.frame) > left:
                         self.truncated = True
@@ -206,6 +223,9 @@ class _Run:
                     b.add_unsent_valid(chunk.file, len(unique))
                 self.show()
                 yield UniqueRows(chunk.file, checked.cells, unique)
+        # Every row is read: the count replaces the estimate (a line count, off by a few rows
+        # in either direction), so the ETA counts no phantom batch.
+        self.total = b.tally.rows_read
 
     def journaled(self, batches: Iterator[Batch]) -> Iterator[Batch]:
         """Record each batch in the journal before it is handed to the sender."""
@@ -230,6 +250,7 @@ class _Run:
         b.add_requests(file, result.requests, result.retries, result.rate_limited)
         outcome = reconcile(batch, result, uncertain=b.uncertain)
         b.add_reconciled(file, outcome)
+        self.eta.merged(batch.seq)
         journal_id = self._journal_ids.pop(batch.seq, None)
         if self.journal is not None and journal_id is not None:
             try:
@@ -309,6 +330,7 @@ def run_import(
             total = None  # nobody watches: don't read the files an extra time to count rows
         else:
             total = estimate_data_rows([f.source for f in files])
+        run.total = total
         progress.start(total_rows=total, label="Checking" if cfg.dry_run else "Importing")
         try:
             parts = run.unique_rows(files)
@@ -489,6 +511,7 @@ def _send(
         limit=cfg.rate_limit,
         window=cfg.rate_window,
     )
+    run.budget = budget
     policy = SendPolicy(
         restore=cfg.restore, concurrency=cfg.concurrency, max_retries=cfg.max_retries
     )
@@ -517,8 +540,12 @@ def _send(
 
 
 def _on_event(run: _Run, budget: Budget, event: object) -> None:
-    """Turn a sender event into a progress note and the budget figure."""
+    """Turn a sender event into a progress note, the budget figure and the ETA's measures."""
     run.budget_text = budget.snapshot().describe()
+    if isinstance(event, RequestStarted):
+        run.eta.started(event.seq)
+    elif isinstance(event, RequestFinished):
+        run.eta.answered(event.seconds if event.status is not None else None)
     text = getattr(event, "message", None)
     if text:
         run.progress.note(str(text))

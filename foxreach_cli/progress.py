@@ -3,22 +3,22 @@
 The pipeline only calls the methods of ``Progress``; it never knows whether a terminal is
 attached. ``RichProgress`` is for a person at a terminal, ``LogProgress`` for cron (periodic
 plain lines, no escape codes), ``Progress`` itself is silent (``--quiet``, ``--json``).
+All of them show the time left in one form, ``ETA h:mm:ss``, with rows/s since the start
+(:mod:`foxreach_cli.eta` computes the time left; the pipeline passes it to :meth:`update`).
 """
 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from typing import TextIO
 
 from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    TaskProgressColumn,
-    TextColumn,
-    TimeRemainingColumn,
-)
+from rich.progress import BarColumn, ProgressColumn, Task, TaskProgressColumn, TextColumn
 from rich.progress import Progress as RichBar
+from rich.text import Text
 
+from .eta import format_eta, format_rate
 from .models import Tally
 
 
@@ -28,8 +28,9 @@ class Progress:
     def start(self, *, total_rows: int | None, label: str) -> None:
         """A run begins; ``total_rows`` is an estimate (None when unknown)."""
 
-    def update(self, tally: Tally, budget: str = "") -> None:
-        """New figures are available: the run's counters and the rate budget in words."""
+    def update(self, tally: Tally, budget: str = "", eta: float | None = None) -> None:
+        """New figures are available: the run's counters, the rate budget in words, and the
+        seconds left as of now (None when unknown)."""
 
     def note(self, text: str) -> None:
         """A line worth showing now (a retry, a wait, a stop)."""
@@ -39,42 +40,59 @@ class Progress:
 
 
 class LogProgress(Progress):
-    """Plain timestamped lines every ``interval`` seconds: for cron and pipes."""
+    """Plain timestamped lines every ``interval`` seconds: for cron and pipes.
 
-    def __init__(self, stream: TextIO, *, interval: float = 5.0) -> None:
+    ``clock`` (monotonic seconds) paces the lines and the rows/s; ``stamp`` gives each line's
+    timestamp. Both are injected in tests.
+    """
+
+    def __init__(
+        self,
+        stream: TextIO,
+        *,
+        interval: float = 5.0,
+        clock: Callable[[], float] = time.monotonic,
+        stamp: Callable[[], str] = lambda: time.strftime("%Y-%m-%d %H:%M:%S"),
+    ) -> None:
         self.stream = stream
         self.interval = interval
+        self._clock = clock
+        self._stamp = stamp
+        self._started = 0.0
         self._last = 0.0
         self._label = ""
         self._total: int | None = None
         self._tally = Tally()
         self._budget = ""
+        self._eta: float | None = None
 
     def _line(self, text: str) -> None:
-        stamp = time.strftime("%Y-%m-%d %H:%M:%S")
-        self.stream.write(f"{stamp} {text}\n")
+        self.stream.write(f"{self._stamp()} {text}\n")
         self.stream.flush()
 
     def start(self, *, total_rows: int | None, label: str) -> None:
         self._label = label
         self._total = total_rows
-        self._last = time.monotonic()
+        self._started = self._last = self._clock()
         about = f" (about {total_rows:,} rows)" if total_rows else ""
         self._line(f"{label}{about}")
 
-    def update(self, tally: Tally, budget: str = "") -> None:
-        self._tally, self._budget = tally, budget
-        now = time.monotonic()
+    def update(self, tally: Tally, budget: str = "", eta: float | None = None) -> None:
+        self._tally, self._budget, self._eta = tally, budget, eta
+        now = self._clock()
         if now - self._last >= self.interval:
             self._last = now
-            self._line(self._describe())
+            self._line(self._describe(now))
 
-    def _describe(self) -> str:
+    def _describe(self, now: float) -> str:
         t = self._tally
         of = f"/{self._total:,}" if self._total else ""
+        elapsed = now - self._started
+        rate = format_rate(t.settled / elapsed if elapsed > 0 else None)
         text = (
-            f"{t.settled:,}{of} rows done, {t.batches:,} batches: {t.created:,} created, "
-            f"{t.restored:,} restored, {t.duplicates:,} duplicates, {t.errors:,} errors"
+            f"{t.settled:,}{of} rows done, {rate}, {format_eta(self._eta)}; "
+            f"{t.batches:,} batches: {t.created:,} created, {t.restored:,} restored, "
+            f"{t.duplicates:,} duplicates, {t.errors:,} errors"
         )
         return f"{text}; budget {self._budget}" if self._budget else text
 
@@ -82,33 +100,54 @@ class LogProgress(Progress):
         self._line(text)
 
     def stop(self) -> None:
-        self._line(self._describe())
+        self._eta = 0.0  # the run is over, whatever the last estimate said
+        self._line(self._describe(self._clock()))
+
+
+class _EtaColumn(ProgressColumn):
+    """``ETA h:mm:ss`` counting down between updates: the task holds the clock time the run
+    should end (``eta_at``), so the bar stays right while the budget waits for a window."""
+
+    def render(self, task: Task) -> Text:
+        at = task.fields.get("eta_at")
+        return Text(format_eta(None if at is None else at - task.get_time()))
 
 
 class RichProgress(Progress):
-    """A live rich progress bar on a terminal (written to stderr)."""
+    """A live rich progress bar on a terminal (written to stderr); ``clock`` is injected in
+    tests."""
 
-    def __init__(self, console: Console) -> None:
+    def __init__(self, console: Console, *, clock: Callable[[], float] = time.monotonic) -> None:
         self.console = console
+        self._clock = clock
         self._bar = RichBar(
             TextColumn("[bold]{task.description}"),
             BarColumn(bar_width=20),
             TaskProgressColumn(),
+            TextColumn("{task.fields[pace]}"),
+            _EtaColumn(),
             TextColumn("{task.fields[line]}"),
-            TextColumn("ETA"),
-            TimeRemainingColumn(),
             console=console,
             transient=False,
+            get_time=clock,
         )
         self._task: int | None = None
+        self._started = 0.0
 
     def start(self, *, total_rows: int | None, label: str) -> None:
         self._bar.start()
-        self._task = self._bar.add_task(label, total=total_rows, line="")
+        self._started = self._clock()
+        self._task = self._bar.add_task(
+            label, total=total_rows, line="", pace=format_rate(None), eta_at=None
+        )
 
-    def update(self, tally: Tally, budget: str = "") -> None:
+    def update(self, tally: Tally, budget: str = "", eta: float | None = None) -> None:
         if self._task is None:
             return
+        now = self._clock()
+        elapsed = now - self._started
+        pace = format_rate(tally.settled / elapsed if elapsed > 0 else None)
+        eta_at = None if eta is None else now + eta
         parts = [f"{tally.settled:,} rows", f"[green]{tally.created:,}[/] new"]
         if tally.restored:
             parts.append(f"[cyan]{tally.restored:,}[/] restored")
@@ -118,7 +157,14 @@ class RichProgress(Progress):
         total = self._bar.tasks[self._task].total
         if total is not None and tally.rows_read > total:
             total = tally.rows_read  # the line-count estimate was low (quoted newlines)
-        self._bar.update(self._task, completed=tally.settled, total=total, line=" · ".join(parts))
+        self._bar.update(
+            self._task,
+            completed=tally.settled,
+            total=total,
+            line=" · ".join(parts),
+            pace=pace,
+            eta_at=eta_at,
+        )
 
     def note(self, text: str) -> None:
         self._bar.console.print(f"[dim]{text}[/]", highlight=False)
@@ -126,7 +172,7 @@ class RichProgress(Progress):
     def stop(self) -> None:
         if self._task is not None:
             task = self._bar.tasks[self._task]
-            self._bar.update(self._task, total=task.completed)
+            self._bar.update(self._task, total=task.completed, eta_at=self._clock())
         self._bar.stop()
 
 
@@ -140,9 +186,9 @@ class FanOut(Progress):
         for c in self.collectors:
             c.start(total_rows=total_rows, label=label)
 
-    def update(self, tally: Tally, budget: str = "") -> None:
+    def update(self, tally: Tally, budget: str = "", eta: float | None = None) -> None:
         for c in self.collectors:
-            c.update(tally, budget)
+            c.update(tally, budget, eta)
 
     def note(self, text: str) -> None:
         for c in self.collectors:

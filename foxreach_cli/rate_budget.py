@@ -72,6 +72,12 @@ class BudgetSnapshot:
     in_flight: int  # started, no response yet
     remaining: int | None  # what the server's latest headers still allow, if known
     next_slot: float  # seconds until a request may start (0: now)
+    # For the ETA (foxreach_cli/eta.py): this process's own slots. ``frees`` holds, ascending,
+    # the seconds until each slot of an ended request stops counting; ``flying`` the seconds
+    # since each request in flight started; ``floor`` the fastest round trip (None: none yet).
+    frees: tuple[float, ...] = ()
+    flying: tuple[float, ...] = ()
+    floor: float | None = None
 
     def describe(self) -> str:
         """One short phrase, e.g. ``"87/100 req/min left"`` or ``"0/100 left, next in 4s"``."""
@@ -299,8 +305,12 @@ class RateBudget:
         """Limit, requests counted now, in flight, the server's remaining, next free slot."""
         with self._cond:
             now = self._clock()
-            wait = self._wait_time(now)
+            wait = self._wait_time(now)  # prunes the log
             allowance = self._server_allowance()
+            floor = 0.0 if math.isinf(self._floor) else self._floor
+            frees = sorted(
+                self._expiry(e, floor, self.window) - now for e in self._log if e.end is not None
+            )
             return BudgetSnapshot(
                 limit=self.limit,
                 window=self.window,
@@ -308,6 +318,9 @@ class RateBudget:
                 in_flight=self._in_flight,
                 remaining=None if allowance is None else max(0, allowance),
                 next_slot=0.0 if wait <= 0 else (self.window if math.isinf(wait) else wait),
+                frees=tuple(frees),
+                flying=tuple(now - e.start for e in self._log if e.end is None),
+                floor=None if math.isinf(self._floor) else self._floor,
             )
 
     # -- internals (caller holds the lock) ---------------------------------------------------

@@ -40,6 +40,66 @@ def one_line(report: ImportReport) -> str:
     return line
 
 
+def _count(n: int, one: str, many: str | None = None) -> str:
+    return f"{n:,} {one if n == 1 else (many or one + 's')}"
+
+
+def _and(parts: list[str]) -> str:
+    return parts[0] if len(parts) == 1 else f"{', '.join(parts[:-1])} and {parts[-1]}"
+
+
+def outcome(report: ImportReport) -> str:
+    """The run's outcome in words, e.g. ``Imported 138,076 new leads; 7,505 duplicates and
+    4,419 errors``."""
+    refused = sum(1 for f in report.files if f.refused)
+    if report.rows_read == 0:
+        if refused:
+            return f"Nothing imported: {_count(refused, 'file')} refused"
+        return "No rows to import"
+    if report.dry_run:
+        head = f"Checked {_count(report.rows_read, 'row')}: {report.valid:,} ready to send"
+    else:
+        head = f"Imported {_count(report.created, 'new lead')}"
+        if report.restored:
+            head += f" and restored {report.restored:,}"
+        if report.stopped_because:
+            head += " before the run stopped"
+        if report.reproduced:
+            head += " (an earlier import, reproduced: nothing sent now)"
+    problems = []
+    if report.duplicates:
+        problems.append(_count(report.duplicates, "duplicate"))
+    if report.errors:
+        problems.append(_count(report.errors, "error"))
+    if report.not_sent and not report.dry_run:  # a dry run sends nothing by design
+        problems.append(f"{report.not_sent:,} not sent")
+    text = f"{head}; {_and(problems) if problems else 'no duplicates or errors'}"
+    return f"{text}; {_count(refused, 'file')} refused" if refused else text
+
+
+def final_line(report: ImportReport, *, report_path: str | None, rejected_path: str | None) -> str:
+    """The last line of a run: the outcome in words, then where the details are.
+
+    The hint to add --rejected is given only when there are rows to get back (errors,
+    duplicates, rows not sent; a dry run's valid rows are not among them).
+    """
+    text = outcome(report) + "."
+    rejected = len(report.details)  # exactly the rows the --rejected file holds
+    where = []
+    if rejected_path and rejected:
+        what = "with problems" if report.dry_run else "not imported"
+        are = "is" if rejected == 1 else "are"
+        where.append(f"the {_count(rejected, 'row')} {what} {are} in {rejected_path}")
+    if report_path:
+        where.append(f"the full report is in {report_path}")
+    if where:
+        said = _and(where)
+        return f"{text} {said[0].upper()}{said[1:]}."
+    if rejected:
+        return f"{text} Add --rejected FILE.csv to get these rows back, ready to fix."
+    return text
+
+
 def mapping_table(
     rows: list[dict[str, str]], *, title: str, samples: list[str] | None = None
 ) -> Table:
@@ -149,11 +209,6 @@ def render_report(console: Console, report: ImportReport, *, show_mapping: bool)
             )
     if report.stopped_because:
         console.print(f"[red]Stopped:[/] {report.stopped_because}")
-    if report.not_sent and not report.dry_run:
-        console.print(
-            f"{report.not_sent:,} rows were not sent; they are listed with their reason "
-            "in the --rejected file."
-        )
 
 
 def runs_table(runs: list[RunView]) -> Table:

@@ -168,6 +168,39 @@ def test_human_summary_shows_counts_and_sample_rows(tmp_path):
     assert "Mapping of" in result.stdout
 
 
+def test_the_summary_ends_with_the_outcome_then_the_hint(tmp_path):
+    result = run("import", str(SAMPLE / "leads.csv"), "--dry-run", "--fail-on", "never")
+    assert result.exit_code == 0
+    assert result.stdout.strip().splitlines()[-1] == (
+        "Checked 200 rows: 192 ready to send; 3 duplicates and 5 errors. "
+        "Add --rejected FILE.csv to get these rows back, ready to fix."
+    )
+
+
+def test_a_clean_dry_run_gives_no_hint(tmp_path):
+    f = write(tmp_path / "a.csv", "Email\na@example.com\nb@example.com\n")
+    result = run("import", str(f), "--dry-run")
+    assert result.exit_code == 0
+    assert "--rejected" not in result.stdout
+    assert result.stdout.strip().splitlines()[-1] == (
+        "Checked 2 rows: 2 ready to send; no duplicates or errors."
+    )
+
+
+def test_the_summary_names_the_files_the_details_went_to(tmp_path):
+    rejected, report = tmp_path / "bad.csv", tmp_path / "report.json"
+    result = run(
+        "import", str(SAMPLE / "leads.csv"), "--dry-run", "--fail-on", "never",
+        "--rejected", str(rejected), "--report", str(report),
+    )  # fmt: skip
+    assert result.exit_code == 0
+    assert result.stdout.strip().splitlines()[-1] == (
+        "Checked 200 rows: 192 ready to send; 3 duplicates and 5 errors. The 8 rows with "
+        f"problems are in {rejected} and the full report is in {report}."
+    )
+    assert len(list(csv.reader(rejected.open(encoding="utf-8")))) == 1 + 8
+
+
 def test_quiet_prints_one_line(tmp_path):
     result = run("import", str(SAMPLE / "leads.csv"), "--dry-run", "--quiet", "--fail-on", "never")
     assert result.exit_code == 0

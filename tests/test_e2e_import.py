@@ -274,6 +274,30 @@ def test_rate_limit_is_never_exceeded_and_no_429_is_received(sandbox_factory, ap
     assert r["created"] == 120
 
 
+def test_the_summary_ends_with_the_outcome_in_words(sandbox, api_key, tmp_path):
+    path, _ = make_csv(tmp_path / "leads.csv", 40, bad=(3, 30), dups=(8,))
+    common = ["import", str(path), "--base-url", sandbox.base_url, "--fail-on", "never", *FAST]
+    result = runner.invoke(app, [*common, "--api-key", api_key])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.strip().splitlines()[-1] == (
+        "Imported 37 new leads; 1 duplicate and 2 errors. "
+        "Add --rejected FILE.csv to get these rows back, ready to fix."
+    )
+    skipped = runner.invoke(app, [*common, "--api-key", api_key])
+    assert skipped.stdout.strip().splitlines()[-1] == "Nothing to import: 1 file imported before."
+    rejected = tmp_path / "bad.csv"
+    again = runner.invoke(
+        app, [*common, "--api-key", api_key, "--force", "--rejected", str(rejected)]
+    )
+    assert again.stdout.strip().splitlines()[-1] == (
+        f"Imported 0 new leads; 38 duplicates and 2 errors. The 40 rows not imported are in "
+        f"{rejected}."
+    )
+    clean, _ = make_csv(tmp_path / "clean.csv", 5, start=100)
+    fresh = runner.invoke(app, [*common[:1], str(clean), *common[2:], "--api-key", api_key])
+    assert fresh.stdout.strip().splitlines()[-1] == "Imported 5 new leads; no duplicates or errors."
+
+
 def test_sandbox_option_runs_the_embedded_sandbox_and_says_so(tmp_path, monkeypatch):
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
     path, _ = make_csv(tmp_path / "leads.csv", 30)

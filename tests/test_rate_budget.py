@@ -281,11 +281,23 @@ def test_snapshot_and_describe() -> None:
     t = FakeTime()
     budget = budget_for(t, limit=100, margin=0.0)
     sent = budget.acquire()
+    t.now += 0.5
     budget.acquire()
-    budget.observe(RateInfo(100, 87, EPOCH + 30), sent_at=sent)
+    t.now += 0.25
+    budget.observe(RateInfo(100, 87, EPOCH + 30), sent_at=sent, round_trip=0.75)
+    t.now += 1.0
     snap = budget.snapshot()
+    # The answered slot counts until its answer less the fastest round trip, plus a window.
     assert snap == BudgetSnapshot(
-        limit=100, window=60.0, used=2, in_flight=1, remaining=86, next_slot=0.0
+        limit=100,
+        window=60.0,
+        used=2,
+        in_flight=1,
+        remaining=86,
+        next_slot=0.0,
+        frees=(58.25,),
+        flying=(1.25,),
+        floor=0.75,
     )
     assert snap.describe() == "86/100 req/min left"
     budget.penalise(4.2)

@@ -686,7 +686,13 @@ def runs_show(
             rejected_path=rejected,
         )
         _render(
-            result, json_out=json_out, quiet=False, verbose=verbose, rejected=rejected, log=None
+            result,
+            json_out=json_out,
+            quiet=False,
+            verbose=verbose,
+            report_path=report,
+            rejected=rejected,
+            log=None,
         )
 
 

@@ -60,7 +60,6 @@ class LogProgress(Progress):
         self._stamp = stamp
         self._started = 0.0
         self._last = 0.0
-        self._label = ""
         self._total: int | None = None
         self._tally = Tally()
         self._budget = ""
@@ -71,7 +70,6 @@ class LogProgress(Progress):
         self.stream.flush()
 
     def start(self, *, total_rows: int | None, label: str) -> None:
-        self._label = label
         self._total = total_rows
         self._started = self._last = self._clock()
         about = f" (about {total_rows:,} rows)" if total_rows else ""

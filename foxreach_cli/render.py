@@ -65,7 +65,7 @@ def outcome(report: ImportReport) -> str:
         if report.stopped_because:
             head += " before the run stopped"
         if report.reproduced:
-            head += " (an earlier import, reproduced: nothing sent now)"
+            head += " earlier (reproduced; nothing sent now)"
     problems = []
     if report.duplicates:
         problems.append(_count(report.duplicates, "duplicate"))
@@ -130,11 +130,19 @@ def render_report(console: Console, report: ImportReport, *, show_mapping: bool)
     for f in report.files:
         if not f.refused and f.header_row != 1:
             console.print(f"{display_name(f.file)}: header on row {f.header_row}.")
-    if show_mapping:
-        for f in report.files:
-            if f.refused:
-                continue
+    for f in report.files:
+        if f.refused:
+            continue
+        if show_mapping:
             console.print(mapping_table(f.mapping, title=f"Mapping of {display_name(f.file)}"))
+            continue
+        # Without the table, still say where a column's values overruled its header.
+        for row in f.mapping:
+            if row["how"].startswith("values "):
+                console.print(
+                    f"[dim]{display_name(f.file)}: '{row['column']}' went to "
+                    f"{row['field']}: {row['how']}[/]"
+                )
     counts = Table(
         title="Dry run (nothing sent)" if report.dry_run else "Import report",
         title_justify="left",

@@ -283,8 +283,11 @@ def test_the_summary_ends_with_the_outcome_in_words(sandbox, api_key, tmp_path):
         "Imported 37 new leads; 1 duplicate and 2 errors. "
         "Add --rejected FILE.csv to get these rows back, ready to fix."
     )
-    skipped = runner.invoke(app, [*common, "--api-key", api_key])
-    assert skipped.stdout.strip().splitlines()[-1] == "Nothing to import: 1 file imported before."
+    reproduced = runner.invoke(app, [*common, "--api-key", api_key])
+    assert reproduced.stdout.strip().splitlines()[-1] == (
+        "Imported 37 new leads earlier (reproduced; nothing sent now); 1 duplicate and 2 "
+        "errors. Add --rejected FILE.csv to get these rows back, ready to fix."
+    )
     rejected = tmp_path / "bad.csv"
     again = runner.invoke(
         app, [*common, "--api-key", api_key, "--force", "--rejected", str(rejected)]
@@ -329,3 +332,28 @@ def test_a_limit_trial_neither_finishes_nor_moves_the_file(sandbox, api_key, tmp
     assert full["previousRuns"]["created"] == 10
     assert (done / "leads.csv").exists()
     assert sandbox.store.count_active(api_key) == len(valid)
+
+
+def test_a_status_column_of_crm_stages_is_kept_and_the_run_says_so(sandbox, api_key, tmp_path):
+    path = tmp_path / "salesforce.csv"
+    path.write_text(
+        "Email,Status\na@example.com,Open - Not Contacted\nb@example.com,Working - Contacted\n",
+        encoding="utf-8",
+    )
+    result = runner.invoke(
+        app,
+        ["import", str(path), "--base-url", sandbox.base_url, "--api-key", api_key, *FAST],
+        env={"COLUMNS": "400"},
+    )
+    assert result.exit_code == 0, result.output
+    assert (
+        f"{path}: 'Status' went to customFields.Status: values such as 'Open - Not "
+        "Contacted' are not lead statuses (active, bounced, unsubscribed, replied): kept as "
+        "custom field; --map 'Status=status' imports it anyway, rejecting rows that hold "
+        "others"
+    ) in result.stdout.splitlines()
+    stored = {x["email"]: x["customFields"] for x in sandbox.store.leads(api_key)}
+    assert stored == {
+        "a@example.com": {"Status": "Open - Not Contacted"},
+        "b@example.com": {"Status": "Working - Contacted"},
+    }

@@ -7,7 +7,7 @@ import pytest
 
 from foxreach_cli.models import DUPLICATE, ERROR, INVALID, NOT_SENT
 from foxreach_cli.render import final_line, outcome
-from foxreach_cli.report import ImportReport
+from foxreach_cli.report import FileSummary, ImportReport
 
 
 def report(*, kinds: tuple[str, ...] = (), **counts: object) -> ImportReport:
@@ -58,8 +58,18 @@ def test_the_outcome_comes_first_in_words():
             "Checked 2 rows: 2 ready to send; no duplicates or errors",
         ),
         (
-            dict(skipped=[{"file": "a.csv", "importedAt": "x"}]),
-            "Nothing to import: 1 file imported before",
+            dict(files=[FileSummary("a.csv", refused="no email column")]),
+            "Nothing imported: 1 file refused",
+        ),
+        (
+            dict(rows_read=3, created=2, errors=1, files=[FileSummary("a.csv", imported_at="x")]),
+            "Imported 2 new leads earlier (reproduced; nothing sent now); 1 error",
+        ),
+        (
+            dict(
+                rows_read=3, created=3, files=[FileSummary("a.csv"), FileSummary("b", refused="x")]
+            ),
+            "Imported 3 new leads; no duplicates or errors; 1 file refused",
         ),
         (dict(), "No rows to import"),
     ],

@@ -322,8 +322,8 @@ def run_import(
             _replay_journal(cfg, run, files)
         elif cfg.resume and cfg.credentials is not None:
             _open_journal(cfg, cfg.credentials, run, files, stack)
-            for summary in run.builder.files:
-                summary.imported_at = run.imported_at.get(summary.file)
+        for summary in run.builder.files:
+            summary.imported_at = run.imported_at.get(summary.file)
         if cfg.limit is not None:
             total: int | None = cfg.limit
         elif type(progress) is Progress:

@@ -160,6 +160,7 @@ def test_runs_show_reproduces_a_run_with_its_rejected_rows(sandbox, api_key, tmp
                      "--rejected", str(tmp_path / "x3.csv"))  # fmt: skip
     assert code == 0, out
     r3 = json.loads(out)
+    assert r3["reproduced"] is True
     # The same mapping as the import used: its --map was recorded with the run.
     assert r3["files"][0]["mapping"] == r1["files"][0]["mapping"]
     assert without_timestamps(r3) == without_timestamps(r1)

@@ -24,13 +24,13 @@ from leadgen import write_leads_csv  # noqa: E402
 
 OURS = """
 import resource, sys, time
-from foxreach_cli.config import ImportConfig
+from foxreach_cli.config import build_config
 from foxreach_cli.pipeline import run_import
 t = time.perf_counter()
-res = run_import(ImportConfig(files=[sys.argv[1]], dry_run=True), None)
+res = run_import(build_config([sys.argv[1]], dry_run=True))
 el = time.perf_counter() - t
 r = res.report
-assert r.identity_holds()
+assert r.rows_read == r.created + r.restored + r.duplicates + r.errors + r.not_sent
 print({"rows": r.rows_read, "seconds": el, "valid": r.valid, "invalid": r.invalid,
        "dups": r.local_duplicates,
        "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024})

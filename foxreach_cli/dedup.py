@@ -8,6 +8,7 @@ themselves wait in a temporary file to settle the rare hash collision exactly.
 
 from __future__ import annotations
 
+import os
 import struct
 import tempfile
 import weakref
@@ -34,6 +35,8 @@ _HASH_TO_SLOT = np.uint64(64 - FILTER_BITS)
 _HEADER = struct.Struct("<qq")
 _LENGTH_BITS = 24
 _LENGTH_MASK = (1 << _LENGTH_BITS) - 1
+
+_PREAD = getattr(os, "pread", None)
 
 #: Turns an object array of keys into one uint64 hash each.
 HashKeys = Callable[[np.ndarray], np.ndarray]
@@ -131,7 +134,7 @@ class Deduper:
         is_dup = seen[inverse] | (first[inverse] != np.arange(n))
         new = np.flatnonzero(~seen)
         if len(new):
-            new = new[np.argsort(hashes[new], kind="stable")]  # runs are sorted
+            new = new[np.argsort(hashes[new])]  # runs are sorted
             self._remember(hashes[new], self._write(uniq[new], origin[new]))
 
         dup_idx = np.flatnonzero(is_dup)
@@ -224,10 +227,14 @@ class Deduper:
 
     def _read_at(self, offset: int, size: int) -> bytes:
         assert self._spill is not None
-        self._spill.seek(offset)
-        data = self._spill.read(size)
-        while len(data) < size:  # a raw read may return less; the bytes are there
-            data += self._spill.read(size - len(data))
+        data = b""
+        while len(data) < size:  # a read may return less; the bytes are there
+            at = offset + len(data)
+            if _PREAD is not None:  # one system call, no file position to move
+                data += _PREAD(self._spill.fileno(), size - len(data), at)
+            else:  # Windows
+                self._spill.seek(at)
+                data += self._spill.read(size - len(data))
         return data
 
     def _write(self, keys: np.ndarray, origins: np.ndarray) -> np.ndarray:

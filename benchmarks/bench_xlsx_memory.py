@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import csv
 import json
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -20,21 +19,8 @@ from pathlib import Path
 HERE = Path(__file__).parent
 sys.path.insert(0, str(HERE))
 
+from bench_dry_run import OURS, run  # noqa: E402  (the same measured dry run)
 from leadgen import write_leads_csv  # noqa: E402
-
-OURS = """
-import resource, sys, time
-from foxreach_cli.config import build_config
-from foxreach_cli.pipeline import run_import
-t = time.perf_counter()
-res = run_import(build_config([sys.argv[1]], dry_run=True))
-el = time.perf_counter() - t
-r = res.report
-assert r.rows_read == r.created + r.restored + r.duplicates + r.errors + r.not_sent
-print({"rows": r.rows_read, "seconds": el, "valid": r.valid, "invalid": r.invalid,
-       "dups": r.local_duplicates,
-       "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024})
-"""
 
 
 def write_xlsx_from_csv(csv_path: Path, xlsx_path: Path) -> None:
@@ -47,13 +33,6 @@ def write_xlsx_from_csv(csv_path: Path, xlsx_path: Path) -> None:
         for cells in csv.reader(fh):
             sheet.append(cells)
     book.save(xlsx_path)
-
-
-def run(path: Path) -> dict:
-    out = subprocess.run(
-        [sys.executable, "-c", OURS, str(path)], check=True, capture_output=True, text=True
-    ).stdout
-    return eval(out.strip().splitlines()[-1])  # our own child's dict literal
 
 
 def main() -> None:
@@ -70,7 +49,7 @@ def main() -> None:
         t = time.perf_counter()
         write_xlsx_from_csv(csv_path, xlsx_path)
         print(f"generated {xlsx_path} in {time.perf_counter() - t:.1f} s")
-    results = {"csv": run(csv_path), "xlsx": run(xlsx_path)}
+    results = {"csv": run(OURS, csv_path), "xlsx": run(OURS, xlsx_path)}
     assert results["csv"]["valid"] == results["xlsx"]["valid"], "the two files differ"
     print(f"{'format':>6} {'file MB':>8} {'dry run s':>10} {'rows/s':>10} {'peak MB':>8}")
     for kind, path in (("csv", csv_path), ("xlsx", xlsx_path)):

@@ -362,3 +362,17 @@ def test_a_live_run_without_a_key_stops_before_reading(tmp_path: Path, monkeypat
         "save one with 'foxreach config set-key' or 'foxreach config init'; --dry-run and "
         "--sandbox need no key."
     )
+
+
+def test_the_report_and_the_rejected_rows_are_owner_only(leads: Path, tmp_path: Path) -> None:
+    report, rejected = tmp_path / "r.json", tmp_path / "x.csv"
+    old = os.umask(0)
+    try:
+        result = runner.invoke(
+            app, ["import", str(leads), "--dry-run", "--report", str(report),
+                  "--rejected", str(rejected), "--fail-on", "never"],
+        )  # fmt: skip
+    finally:
+        os.umask(old)
+    assert result.exit_code == 0, result.output
+    assert (report.stat().st_mode & 0o777, rejected.stat().st_mode & 0o777) == (0o600, 0o600)

@@ -741,9 +741,7 @@ def config_init(
 ) -> None:
     """Ask for the API key (hidden) and save it to .env, readable by you only."""
     with _user_errors(False):
-        key = typer.prompt("FoxReach API key", hide_input=True).strip()
-        if not key.startswith("otr_"):
-            raise UsageError("FoxReach API keys start with otr_; nothing was written.")
+        key = _key_to_save(typer.prompt("FoxReach API key", hide_input=True))
         write_env_value(Path(env_file), API_KEY_ENV, key)
         Console(highlight=False).print(
             f"Saved {mask_key(key)} to {env_file} (owner-only). "
@@ -770,14 +768,20 @@ def config_set_key(
     with _user_errors(False):
         if key_arg and key_opt and key_arg != key_opt:
             raise UsageError("Give the key once: as KEY or with --key; nothing was written.")
-        key = (key_arg or key_opt or typer.prompt("API key", hide_input=True)).strip()
-        if not key.startswith("otr_"):
-            raise UsageError("FoxReach API keys start with otr_; nothing was written.")
-        key = check_api_key(key)
+        key = _key_to_save(key_arg or key_opt or typer.prompt("API key", hide_input=True))
         path = write_config_value(API_KEY_ENV, key)
         out = Console(highlight=False, soft_wrap=True)
         out.print(f"API key saved: {mask_key(key)} in {path} (owner-only).", markup=False)
         _note_override("api_key", out)
+
+
+def _key_to_save(typed: str) -> str:
+    """A key given to ``config init`` or ``set-key``, trimmed, refused unless it looks like a
+    FoxReach key that can be sent in a header."""
+    key = typed.strip()
+    if not key.startswith("otr_"):
+        raise UsageError("FoxReach API keys start with otr_; nothing was written.")
+    return check_api_key(key)
 
 
 @config_app.command("set-url")

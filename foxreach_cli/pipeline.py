@@ -163,7 +163,6 @@ class _Run:
         self.cfg = cfg
         self.progress = progress
         self.builder = ReportBuilder(dry_run=cfg.dry_run, sandbox=cfg.sandbox)
-        self.budget_text = ""
         self.budget: Budget | None = None  # set once sending starts: it paces the ETA
         self.total: int | None = None  # the rows the display expects (None: unknown)
         self.eta = Eta(
@@ -182,17 +181,18 @@ class _Run:
         self._journal_ids: dict[int, int] = {}  # batch seq -> journal batch id
 
     def show(self) -> None:
-        """Refresh the progress display from the counters."""
-        eta = self.seconds_left() if self._watched else None
-        self.progress.update(self.builder.tally, self.budget_text, eta)
-
-    def seconds_left(self) -> float | None:
-        """The ETA: from the budget once sending started, else (a dry run) from the rate."""
+        """Refresh the progress display from the counters (the budget's state and the ETA
+        only when someone watches: the shared budget's snapshot reads its file)."""
         tally = self.builder.tally
+        if not self._watched:
+            self.progress.update(tally)
+            return
         total = None if self.total is None else max(self.total, tally.rows_read)
-        if self.budget is None:
-            return self.eta.by_rate(tally.settled, total)
-        return self.eta.live(tally, total, self.budget.snapshot())
+        if self.budget is None:  # not sending (yet, or a dry run): the ETA from the rate
+            self.progress.update(tally, "", self.eta.by_rate(tally.settled, total))
+            return
+        snapshot = self.budget.snapshot()
+        self.progress.update(tally, snapshot.describe(), self.eta.live(tally, total, snapshot))
 
     def unique_rows(self, files: list[PreparedFile]) -> Iterator[UniqueRows]:
         """Read, validate and dedup every file; yield each chunk's unique valid rows."""
@@ -523,9 +523,7 @@ def _send(
         # A request must never wait for a connection after it took its rate slot.
         max_connections=cfg.concurrency,
     ) as client:
-        sender = run.sender = Sender(
-            client, budget, policy, on_event=partial(_on_event, run, budget)
-        )
+        sender = run.sender = Sender(client, budget, policy, on_event=partial(_on_event, run))
         outcome = sender.run(run.journaled(iter(batcher)), run.on_result)
     fatal = outcome.fatal or run.storage_failure
     if fatal is None and not outcome.interrupted:
@@ -539,9 +537,8 @@ def _send(
     return fatal, outcome.interrupted
 
 
-def _on_event(run: _Run, budget: Budget, event: object) -> None:
-    """Turn a sender event into a progress note, the budget figure and the ETA's measures."""
-    run.budget_text = budget.snapshot().describe()
+def _on_event(run: _Run, event: object) -> None:
+    """Turn a sender event into a progress note and the ETA's measures."""
     if isinstance(event, RequestStarted):
         run.eta.started(event.seq)
     elif isinstance(event, RequestFinished):

@@ -567,7 +567,6 @@ def map_command(
     """Show how FILE's columns map to lead fields, and optionally save the mapping."""
     from .mapping import build_mapping, mapping_rows
     from .mapping_file import load_mapping_file, write_mapping_file
-    from .read import open_source
     from .readers.base import display_name
     from .render import mapping_table
 
@@ -582,14 +581,7 @@ def map_command(
             unmapped=unmapped.value,
         )
         saved = load_mapping_file(opts.mapping_file) if opts.mapping_file else None
-        with open_source(
-            file,
-            encoding=opts.encoding,
-            delimiter=opts.delimiter,
-            sheet=opts.sheet,
-            stdin=sys.stdin.buffer,
-            header_row=opts.header_row,
-        ) as src:
+        with opts.open(file, stdin=sys.stdin.buffer) as src:
             mapping = build_mapping(
                 src.info, overrides=opts.maps, mapping_file=saved, unmapped=opts.unmapped
             )

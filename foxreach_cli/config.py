@@ -13,13 +13,14 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, BinaryIO, Literal
 
 from .client import check_api_key, check_base_url
 from .credentials import Credentials, resolve_credentials
 from .errors import UsageError
 from .mapping import Target, parse_map_options
 from .models import LEAD_STATUSES, MAX_BATCH, SERVER_LIST_CAP
+from .read import Source, open_source
 from .send import default_concurrency
 from .state import default_state_dir
 from .validate import LeadDefaults
@@ -39,6 +40,18 @@ class ReadOptions:
     maps: Mapping[str, Target] = field(default_factory=dict)  # --map overrides
     mapping_file: str | None = None
     unmapped: Unmapped = "custom"
+
+    def open(self, path: str, *, stdin: BinaryIO | None, chunk_rows: int = 50_000) -> Source:
+        """Open one input with these options (see :func:`read.open_source`)."""
+        return open_source(
+            path,
+            encoding=self.encoding,
+            delimiter=self.delimiter,
+            sheet=self.sheet,
+            header_row=self.header_row,
+            stdin=stdin,
+            chunk_rows=chunk_rows,
+        )
 
 
 @dataclass(frozen=True)

@@ -40,7 +40,7 @@ from .outputs import (
 )
 from .progress import Progress
 from .rate_budget import Budget, RateBudget
-from .read import Source, estimate_data_rows, expand_inputs, open_source, read_rows
+from .read import Source, estimate_data_rows, expand_inputs, read_rows
 from .readers.base import display_name
 from .reconcile import reconcile
 from .report import FileSummary, ImportReport, ReportBuilder
@@ -123,12 +123,8 @@ def prepare_files(
     refused: dict[str, str] = {}
     for path in paths:
         try:
-            source = open_source(
+            source = opts.open(
                 path,
-                encoding=opts.encoding,
-                delimiter=opts.delimiter,
-                sheet=opts.sheet,
-                header_row=opts.header_row,
                 stdin=stdin,
                 # A live import is paced by the API: small chunks get the first request out
                 # sooner; a dry run is paced by the CPU: large chunks amortise per-chunk work.

@@ -100,6 +100,10 @@ def check_base_url(url: str) -> str:
             f"The base URL {text!r} must start with https:// and name a host.",
             hint=_BASE_URL_HINT,
         )
+    if parsed.query or parsed.fragment or "?" in text or "#" in text:
+        raise UsageError(
+            f"The base URL {text!r} must not carry a query or a fragment.", hint=_BASE_URL_HINT
+        )
     if parsed.userinfo:
         raise UsageError(
             "The base URL must not contain a user name or password; pass the key with "
@@ -128,7 +132,9 @@ def check_api_key(api_key: str) -> str:
 
 def _is_loopback(host: str) -> bool:
     host = host.strip("[]").lower()
-    if host == "localhost" or host.endswith(".localhost"):
+    # Only "localhost" itself: a name under .localhost is resolved by whatever resolver the
+    # machine has, which need not keep it on this machine.
+    if host == "localhost":
         return True
     try:
         return ipaddress.ip_address(host).is_loopback

@@ -66,12 +66,14 @@ def load_config_file(path: Path | None = None) -> dict[str, object]:
     """
     path = path or config_file_path()
     with storage_errors(path, option="config_file", action="read"):
-        if not path.exists():
+        try:
+            raw = path.read_bytes()
+        except FileNotFoundError:  # absent, or a symlink to nothing yet (a dotfiles link)
             return {}
-        raw = path.read_bytes()
     fix = "fix it, or remove it and save the settings again with 'foxreach config set-key'."
     try:
-        data = json.loads(raw.decode("utf-8"))
+        # utf-8-sig: Windows editors save JSON with a byte-order mark.
+        data = json.loads(raw.decode("utf-8-sig"))
     except UnicodeDecodeError:
         raise UsageError(f"{path} is not UTF-8 text; {fix}", option="config_file") from None
     except json.JSONDecodeError as exc:

@@ -136,6 +136,7 @@ _OS_REASONS = {
     errno.EROFS: "the file system is read-only",
     errno.ENOSPC: "the disk is full",
     errno.EDQUOT: "the disk quota is exceeded",
+    errno.ELOOP: "it is a symbolic link that points back to itself",
 }
 
 

@@ -117,10 +117,10 @@ def prepare_files(
     """
     opts = cfg.read
     saved = load_mapping_file(opts.mapping_file) if opts.mapping_file else None
-    paths = expand_inputs(cfg.files)
+    refused: dict[str, str] = {}
+    paths = expand_inputs(cfg.files, refused)
     several = len(paths) > 1 or any(f != "-" and Path(f).is_dir() for f in cfg.files)
     prepared: list[PreparedFile] = []
-    refused: dict[str, str] = {}
     for path in paths:
         try:
             source = opts.open(

@@ -19,8 +19,10 @@ docs/reading.md.
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import shutil
+import stat
 import sys
 import tempfile
 from collections.abc import Iterator, Sequence
@@ -72,12 +74,16 @@ _BINARY_MAGIC = {
 _CONTROL_BYTES = bytes([*range(0, 9), 14, 15, *range(16, 27), 28, 29, 30, 31, 127])
 
 
-def expand_inputs(paths: Sequence[str]) -> list[str]:
+def expand_inputs(paths: Sequence[str], refused: dict[str, str] | None = None) -> list[str]:
     """Turn file arguments into the list of files to read, in order.
 
     Files are kept as given and ``-`` (stdin) is kept as is. A directory becomes its
     ``*.csv *.tsv *.txt *.xlsx *.xlsm *.xls *.ods`` files (case-insensitive, not recursive,
     hidden files and Excel's ``~$`` lock files left out) in name order.
+
+    An entry of a directory with such a name that is not a regular file (a dangling
+    symlink, a symlink loop, a named pipe, a folder) is not read; when ``refused`` is given
+    it gets the entry's path and the reason, so the run can say so.
 
     Raises:
         InputError: a path does not exist, or a directory holds no such file.
@@ -89,14 +95,18 @@ def expand_inputs(paths: Sequence[str]) -> list[str]:
             continue
         path = Path(given)
         if path.is_dir():
-            found = sorted(
-                entry.name
-                for entry in path.iterdir()
-                if entry.suffix.lower() in DIRECTORY_SUFFIXES
-                and not entry.name.startswith((".", "~$"))
-                and entry.is_file()
-            )
-            if not found:
+            found = []
+            for entry in sorted(path.iterdir(), key=lambda e: e.name):
+                if entry.suffix.lower() not in DIRECTORY_SUFFIXES or entry.name.startswith(
+                    (".", "~$")
+                ):
+                    continue
+                reason = _not_a_file(entry)
+                if reason is None:
+                    found.append(entry.name)
+                elif refused is not None:
+                    refused[str(entry)] = reason
+            if not found and not (refused and any(Path(r).parent == path for r in refused)):
                 raise InputError(
                     f"{given} holds no .csv, .tsv, .txt, .xlsx, .xls or .ods files; "
                     "put the lead files there or name the files directly."
@@ -107,6 +117,24 @@ def expand_inputs(paths: Sequence[str]) -> list[str]:
         else:
             raise InputError(f"No such file: {given}")
     return files
+
+
+def _not_a_file(entry: Path) -> str | None:
+    """Why a folder entry cannot be read as a lead file, or None for a regular file."""
+    try:
+        mode = entry.stat().st_mode
+    except FileNotFoundError:
+        return f"{entry} is a symbolic link to {os.readlink(entry)}, which does not exist."
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            return f"{entry} is a symbolic link that points back to itself."
+        return f"{entry} cannot be read: {exc.strerror or exc}."
+    if stat.S_ISREG(mode):
+        return None
+    if stat.S_ISDIR(mode):
+        return f"{entry} is a folder, not a file (folders inside a folder are not read)."
+    kind = "a named pipe" if stat.S_ISFIFO(mode) else "a socket or device"
+    return f"{entry} is {kind}, not a regular file."
 
 
 def open_source(

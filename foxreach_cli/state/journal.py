@@ -18,8 +18,8 @@ import json
 import os
 import sqlite3
 import time
-from collections.abc import Callable
-from contextlib import AbstractContextManager
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Concatenate, ParamSpec, TypeVar
@@ -27,7 +27,7 @@ from typing import Any, Concatenate, ParamSpec, TypeVar
 import numpy as np
 import orjson
 
-from ..errors import storage_errors
+from ..errors import StorageError, storage_errors
 from ..models import IMPORTED, NOT_SENT, BatchOutcome
 from . import ensure_private_dir
 
@@ -145,6 +145,25 @@ def _guarded(
     return wrapper
 
 
+#: What a damaged record raises while it is decoded (bad JSON, a field of the wrong shape).
+_DAMAGE = (ValueError, KeyError, TypeError, IndexError, AttributeError)
+
+
+@contextmanager
+def _journal_errors(path: Path) -> Iterator[None]:
+    """OS and SQLite errors, and records that cannot be decoded, as one sentence each."""
+    with storage_errors(path, option="state_dir", action="used"):
+        try:
+            yield
+        except _DAMAGE as exc:
+            raise StorageError(
+                f"{path} holds a damaged record ({type(exc).__name__}: {exc}); move the file "
+                "away to start a new import history (what was imported is not sent again only "
+                "while it is there).",
+                option="state_dir",
+            ) from None
+
+
 _RUN_COLUMNS = (
     "id, destination, content_hash, name, path, started_at, ended_at, status, summary, options"
 )
@@ -160,9 +179,22 @@ def _record(row: tuple[Any, ...]) -> RunRecord:
         started_at=row[5],
         ended_at=row[6],
         status=row[7],
-        summary=json.loads(row[8]) if row[8] else {},
-        options=json.loads(row[9]) if row[9] else {},
+        summary=_json_object(row[8], counts=True),
+        options=_json_object(row[9]),
     )
+
+
+def _json_object(text: str | None, *, counts: bool = False) -> dict[str, Any]:
+    """A stored JSON object (``{}`` for none), of whole numbers when ``counts``; anything
+    else is a damaged record."""
+    if not text:
+        return {}
+    data = json.loads(text)
+    if not isinstance(data, dict):
+        raise ValueError("a stored record is not a JSON object")
+    if counts and not all(type(v) is int for v in data.values()):
+        raise ValueError("a stored count is not a whole number")
+    return data
 
 
 class Journal:
@@ -203,7 +235,7 @@ class Journal:
 
     def _guard(self) -> AbstractContextManager[None]:
         """The storage boundary for every database access: one sentence naming the file."""
-        return storage_errors(self.path, option="state_dir", action="used")
+        return _journal_errors(self.path)
 
     def close(self) -> None:
         """Close the database."""
@@ -227,7 +259,7 @@ class Journal:
         if row is not None:
             hist.done = row[0] == "done"
             hist.finished_at = row[1] if hist.done else None
-            hist.summary = json.loads(row[2]) if hist.done and row[2] else {}
+            hist.summary = _json_object(row[2], counts=True) if hist.done else {}
         settled: list[np.ndarray] = []
         for rows, outcome in self.db.execute(
             "SELECT rows, outcome FROM batches WHERE destination=? AND content_hash=?",

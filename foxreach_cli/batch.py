@@ -17,6 +17,7 @@ import orjson
 import pandas as pd
 
 from .models import Batch
+from .names import split_full_name
 from .validate import RowSource
 
 
@@ -187,9 +188,6 @@ _MISSING: Any = object()
 # Export clean-up (issue 13): cells some exports write that are not what they mean
 # --------------------------------------------------------------------------------------------
 
-#: What may follow a comma in "Ada King, PhD": not a first name.
-_NAME_SUFFIXES = frozenset({"jr", "sr", "ii", "iii", "iv", "phd", "md", "mba", "esq"})
-
 #: Cells HubSpot writes for "no value": blank, like an empty cell.
 _NULL_CELLS = frozenset({"null", "NULL"})
 
@@ -207,7 +205,8 @@ def _drop_text_markers(leads: list[dict[str, Any]]) -> None:
 
 
 def _fill_split_names(leads: list[dict[str, Any]], cells: list[Any]) -> None:
-    """Fill firstName/lastName from a full-name column (a file with no such columns)."""
+    """Fill firstName/lastName from a full-name column (a file with no such columns); the
+    rules are :func:`names.split_full_name`."""
     for lead, cell in zip(leads, cells, strict=True):
         if cell.__class__ is str and (cell := cell.strip()) and cell not in _NULL_CELLS:
             first, last = split_full_name(cell)
@@ -215,20 +214,3 @@ def _fill_split_names(leads: list[dict[str, Any]], cells: list[Any]) -> None:
                 lead["firstName"] = first
             if last:
                 lead["lastName"] = last
-
-
-def split_full_name(name: str) -> tuple[str, str]:
-    """(first, last) of a full name: "Ada King" -> (Ada, King), "King, Ada" -> (Ada, King).
-
-    With no comma, the first word is the first name and the rest the last name ("Jan van
-    Dijk" -> Jan, van Dijk); one word is a first name only. Exactly one comma means
-    "Last, First". Nothing else is rewritten (case, prefixes and suffixes stay as written).
-    """
-    if name.count(",") == 1:
-        last, first = (part.strip() for part in name.split(","))
-        if first and last and first.rstrip(".").casefold() not in _NAME_SUFFIXES:
-            return " ".join(first.split()), " ".join(last.split())
-    words = name.replace(",", " ").split()
-    if not words:
-        return "", ""
-    return words[0], " ".join(words[1:])

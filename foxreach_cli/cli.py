@@ -568,6 +568,7 @@ def map_command(
     from .mapping import build_mapping, mapping_rows
     from .mapping_file import load_mapping_file, write_mapping_file
     from .readers.base import display_name
+    from .rejected_file import adopt_rejected_file
     from .render import mapping_table
 
     with _user_errors(verbose):
@@ -581,7 +582,8 @@ def map_command(
             unmapped=unmapped.value,
         )
         saved = load_mapping_file(opts.mapping_file) if opts.mapping_file else None
-        with opts.open(file, stdin=sys.stdin.buffer) as src:
+        with opts.open(file, stdin=sys.stdin.buffer) as opened:
+            src, saved = adopt_rejected_file(opened, saved)
             mapping = build_mapping(
                 src.info, overrides=opts.maps, mapping_file=saved, unmapped=opts.unmapped
             )

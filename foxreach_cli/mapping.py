@@ -28,6 +28,7 @@ from foxreach_cli.models import (
     STATUS_TRANSLATIONS,
     SourceInfo,
 )
+from foxreach_cli.names import name_evidence
 
 TargetKind = Literal["field", "custom", "tags", "ignore"]
 
@@ -95,14 +96,41 @@ class ColumnMap:
     how: str  # why, for a person: "--map", "synonym: 'Email Address'", ...
 
 
+#: The kind of :class:`Decision` that splits a full-name column into firstName and lastName
+#: (a file with no first/last name columns); the column itself keeps its own target.
+SPLIT_NAME = "split_name"
+
+
+@dataclass(frozen=True)
+class Decision:
+    """A mapping decision beyond one column's target, with its evidence for a person.
+
+    Mapping files record every decision under ``[decisions.<kind>]`` and replay it as made
+    (:mod:`foxreach_cli.mapping_file`), so content rules cannot decide differently on a later
+    file. ``columns`` are frame keys (``SourceInfo.columns``).
+    """
+
+    kind: str
+    columns: tuple[str, ...]
+    evidence: str
+
+
 @dataclass(frozen=True)
 class Mapping:
     """How every column of one input file maps to lead fields (in column order)."""
 
     columns: tuple[ColumnMap, ...]
-    #: Frame key of a full-name column to split into firstName and lastName (a file with no
-    #: first/last name columns); the column itself keeps its own target.
-    split_name: str | None = None
+    decisions: tuple[Decision, ...] = ()
+
+    def decided(self, kind: str) -> Decision | None:
+        """The decision of ``kind``, or None when none was made."""
+        return next((d for d in self.decisions if d.kind == kind), None)
+
+    @property
+    def split_name(self) -> str | None:
+        """Frame key of the full-name column to split into firstName and lastName, if any."""
+        split = self.decided(SPLIT_NAME)
+        return split.columns[0] if split is not None else None
 
     @property
     def email_column(self) -> str:
@@ -142,6 +170,10 @@ class MappingFile:
     columns: dict[str, Target]  # header (or column key for repeated headers) -> target
     headers: tuple[str, ...] | None  # the headers it was made from, for drift detection
     path: str
+    #: kind -> (columns named as in ``columns``, evidence) of each recorded :class:`Decision`;
+    #: None for a file without a ``[decisions]`` table (older or hand-written: the decisions
+    #: are then made as without a mapping file).
+    decisions: dict[str, tuple[tuple[str, ...], str]] | None = None
 
 
 # --------------------------------------------------------------------------------------------
@@ -505,9 +537,12 @@ def build_mapping(
         for claim in claims.values():
             claim.empty = not any(v.strip() for v in looked_at.get(claim.column, ()))
     _settle_field_clashes(claims, info, mapping_file)
-    split = _full_name_column(claims)
+    if mapping_file is not None and mapping_file.decisions is not None:
+        decisions = _replay_decisions(mapping_file, claims, info, indices)
+    else:
+        decisions = _full_name_decision(claims, looked_at)
     _settle_custom_keys(claims)
-    mapping = Mapping(tuple(_to_column_map(claims[i]) for i in indices), split_name=split)
+    mapping = Mapping(tuple(_to_column_map(claims[i]) for i in indices), decisions)
     if not any(cm.target == _EMAIL for cm in mapping.columns):
         raise NoEmailColumnError(
             f"{info.file} has no column that can be the email (headers: "
@@ -617,16 +652,53 @@ def _is_prefix(value: str) -> bool:
     return value.strip().rstrip(".").casefold() in NAME_PREFIXES
 
 
-def _full_name_column(claims: dict[int, _Claim]) -> str | None:
-    """The full-name column to split, when no column fills firstName or lastName."""
+def _full_name_decision(
+    claims: dict[int, _Claim], samples: AbcMapping[str, Sequence[str]]
+) -> tuple[Decision, ...]:
+    """Split the first full-name column into first and last names, when no column fills
+    firstName or lastName and most of its sampled cells read as names (not emails)."""
     if any(c.target in (_FIRST_NAME, _LAST_NAME) for c in claims.values()):
-        return None
+        return ()
     for index in sorted(claims):
         claim = claims[index]
-        if claim.level == _LEVEL_UNMAPPED and normalise_header(claim.header) in _FULL_NAMES:
-            claim.how += "; split into firstName and lastName (the file has no such columns)"
-            return claim.column
-    return None
+        if claim.target.kind not in ("custom", "ignore"):
+            continue
+        if normalise_header(claim.header) not in _FULL_NAMES:
+            continue
+        names, cells = name_evidence(
+            [v for v in samples.get(claim.column, ()) if v.strip() not in _NULL_CELLS]
+        )
+        if cells and names * 2 <= cells:
+            claim.how += (
+                f"; not split into firstName and lastName: only {names} of {cells} sampled "
+                "cells are names"
+            )
+            continue
+        evidence = (
+            f"{names} of {cells} sampled cells are names"
+            if cells
+            else "the header names a full name (no sampled cells)"
+        )
+        claim.how += f"; split into firstName and lastName: {evidence}"
+        return (Decision(SPLIT_NAME, (claim.column,), evidence),)
+    return ()
+
+
+def _replay_decisions(
+    mapping_file: MappingFile, claims: dict[int, _Claim], info: SourceInfo, indices: list[int]
+) -> tuple[Decision, ...]:
+    """The decisions a mapping file recorded, on this file's columns, as they were made."""
+    assert mapping_file.decisions is not None
+    decisions = []
+    for kind, (names, evidence) in mapping_file.decisions.items():
+        found = [_resolve_column(n, info, indices, mapping_file.path) for n in names]
+        decisions.append(Decision(kind, tuple(info.columns[i] for i in found), evidence))
+        if kind == SPLIT_NAME and found:
+            claims[found[0]].how += (
+                f"; split into firstName and lastName: {evidence} (as recorded in "
+                f"{mapping_file.path})"
+            )
+    return tuple(decisions)
 
 
 #: The share of a status column's sampled values that must be lead statuses (or translations)

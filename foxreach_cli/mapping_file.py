@@ -9,7 +9,7 @@ from collections import Counter
 import tomli_w
 
 from .errors import MappingDriftError, UsageError, storage_errors
-from .mapping import Mapping, MappingFile, Target
+from .mapping import SPLIT_NAME, Mapping, MappingFile, Target
 from .models import ROW_ERROR_COLUMN, SourceInfo
 
 
@@ -17,8 +17,9 @@ def load_mapping_file(path: str) -> MappingFile:
     """Read a mapping file written by :func:`write_mapping_file` (or by hand).
 
     Layout: an optional ``headers = [...]`` array (the headers it was made from, used by
-    :func:`check_drift`) and a ``[columns]`` table of ``"Header" = "target"``. Anything
-    unreadable or malformed is a :class:`UsageError` of one sentence.
+    :func:`check_drift`), a ``[columns]`` table of ``"Header" = "target"`` and an optional
+    ``[decisions]`` table (:data:`DECISION_KINDS`; when present it is replayed as recorded).
+    Anything unreadable or malformed is a :class:`UsageError` of one sentence.
     """
     try:
         with open(path, "rb") as fh:
@@ -60,14 +61,53 @@ def load_mapping_file(path: str) -> MappingFile:
                 "fix it or delete the line to skip the drift check."
             )
         headers = tuple(headers_raw)
-    return MappingFile(columns=columns, headers=headers, path=path)
+    decisions = _load_decisions(path, data.get("decisions"))
+    return MappingFile(columns=columns, headers=headers, path=path, decisions=decisions)
+
+
+#: The decisions a mapping file may record (``Mapping.decisions`` kinds). To record a new kind,
+#: add it here and replay it in ``mapping.build_mapping``; reading and writing are generic.
+DECISION_KINDS: frozenset[str] = frozenset({SPLIT_NAME})
+
+
+def _load_decisions(path: str, raw: object) -> dict[str, tuple[tuple[str, ...], str]] | None:
+    """The ``[decisions.<kind>]`` tables: ``columns = ["Header", ...]`` and ``evidence``."""
+    if raw is None:
+        return None
+    if not isinstance(raw, dict):
+        raise UsageError(
+            f"Mapping file {path}: 'decisions' must be a table of [decisions.<kind>] entries; "
+            f"re-create it with 'foxreach map FILE --write {path}'."
+        )
+    decisions: dict[str, tuple[tuple[str, ...], str]] = {}
+    for kind, entry in raw.items():
+        if kind not in DECISION_KINDS:
+            raise UsageError(
+                f"Mapping file {path}: '{kind}' is not a decision foxreach knows (it knows "
+                f"{', '.join(sorted(DECISION_KINDS))}); delete it or re-create the file."
+            )
+        names = entry.get("columns") if isinstance(entry, dict) else None
+        evidence = entry.get("evidence", "") if isinstance(entry, dict) else ""
+        if (
+            not isinstance(names, list)
+            or not names
+            or not all(isinstance(n, str) for n in names)
+            or not isinstance(evidence, str)
+        ):
+            raise UsageError(
+                f'Mapping file {path}: [decisions.{kind}] must hold columns = ["Header", '
+                '...] and evidence = "..."; fix it or delete the entry.'
+            )
+        decisions[kind] = (tuple(names), evidence)
+    return decisions
 
 
 def write_mapping_file(path: str, mapping: Mapping, info: SourceInfo) -> None:
     """Save ``mapping`` as TOML that :func:`load_mapping_file` reads back to the same mapping.
 
     The file records the headers it was made from (so a later run can detect renamed or
-    added columns) and comments each entry with the reason it was chosen. Each column is
+    added columns), comments each entry with the reason it was chosen, and records every
+    decision of ``mapping.decisions`` (the name split, ...) with its evidence. Each column is
     named by its header, or by its column key when the header is empty or repeated.
     """
     counts = Counter(info.headers)
@@ -88,11 +128,26 @@ def write_mapping_file(path: str, mapping: Mapping, info: SourceInfo) -> None:
         "",
         "[columns]",
     ]
+    names: dict[str, str] = {}  # column key -> how the file names it
     for cm in mapping.columns:
         name = cm.header if cm.header.strip() and counts[cm.header] == 1 else cm.column
+        names[cm.column] = name
         entry = tomli_w.dumps({name: str(cm.target)}).rstrip("\n")
         comment = " ".join(cm.how.splitlines())  # a header may hold a line break
         lines.append(f"{entry}  # {comment}")
+    lines += [
+        "",
+        "# Decisions beyond the columns, replayed as made (an absent one was not made).",
+        tomli_w.dumps(
+            {
+                "decisions": {
+                    d.kind: {"columns": [names[c] for c in d.columns], "evidence": d.evidence}
+                    for d in mapping.decisions
+                }
+            }
+        ).rstrip("\n")
+        or "[decisions]",
+    ]
     text = "\n".join(lines) + "\n"
     with storage_errors(path, option="write_mapping"), open(path, "w", encoding="utf-8") as fh:
         fh.write(text)

@@ -26,7 +26,7 @@ from .state import ensure_private_dir
 LONG_ROW_PREFIX = "row has "
 EXTRA_CELLS_HEADER = "(cells beyond the header)"
 #: Cells starting with these are formulas to a spreadsheet (OWASP CSV injection).
-_FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
 def open_private(path: str | Path) -> TextIO:
@@ -37,8 +37,15 @@ def open_private(path: str | Path) -> TextIO:
 
 
 def neutralise_formula(value: str) -> str:
-    """Prefix a cell a spreadsheet would execute as a formula with an apostrophe."""
-    return "'" + value if value.startswith(_FORMULA_PREFIXES) else value
+    """Prefix a cell a spreadsheet would execute as a formula with an apostrophe.
+
+    A cell that already begins with an apostrophe gets one more, so that reading the file
+    back (``rejected_file.restore_cell``) removes exactly one and gives every cell back.
+    """
+    return "'" + value if value.startswith(_NEUTRALISED) else value
+
+
+_NEUTRALISED = (*FORMULA_PREFIXES, "'")
 
 
 # -- before the run ----------------------------------------------------------------------------

@@ -43,6 +43,7 @@ from .rate_budget import Budget, RateBudget
 from .read import Source, estimate_data_rows, expand_inputs, read_rows
 from .readers.base import display_name
 from .reconcile import reconcile
+from .rejected_file import adopt_rejected_file, write_rejected_mapping
 from .report import FileSummary, ImportReport, ReportBuilder
 from .send import RequestFinished, RequestStarted, Sender, SendPolicy
 from .state.journal import (
@@ -137,10 +138,12 @@ def prepare_files(
             continue
         stack.enter_context(source)
         try:
-            if saved is not None:
-                check_drift(saved, source.info, allow_new_columns=cfg.allow_new_columns)
+            # A file of rejected rows is read with the mapping saved beside it.
+            source, used = adopt_rejected_file(source, saved)
+            if used is not None:
+                check_drift(used, source.info, allow_new_columns=cfg.allow_new_columns)
             mapping = build_mapping(
-                source.info, overrides=opts.maps, mapping_file=saved, unmapped=opts.unmapped
+                source.info, overrides=opts.maps, mapping_file=used, unmapped=opts.unmapped
             )
         except (InputError, UsageError) as exc:
             if not several:
@@ -361,6 +364,11 @@ def run_import(
                 cfg.rejected_path,
                 report,
                 [(f.name, f.source.info.headers, partial(read_rows, f.source)) for f in files],
+            )
+            rejected = report.rejected_rows()
+            write_rejected_mapping(
+                cfg.rejected_path,
+                [(f.source.info, f.mapping) for f in files if rejected.get(f.name)],
             )
         if run.journal is not None:
             done_files = _record_runs(

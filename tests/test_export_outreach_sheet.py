@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from foxreach_cli.batch import split_full_name
+from foxreach_cli.names import split_full_name
 from tests.exports import counts, dry_run, fields, hows, leads_of
 
 
@@ -26,5 +26,5 @@ def test_a_full_name_column_fills_first_and_last_name() -> None:
 def test_split_rules() -> None:
     assert split_full_name("King, Ada") == ("Ada", "King")
     assert split_full_name("Ada  King") == ("Ada", "King")
-    assert split_full_name("Ada King, PhD") == ("Ada", "King PhD")
+    assert split_full_name("Ada King, PhD") == ("Ada", "King")
     assert split_full_name("Cher") == ("Cher", "")

@@ -177,6 +177,7 @@ def test_local_rejections_count_into_merged_totals():
         ("\tcmd", "'\tcmd"),
         ("plain", "plain"),
         ("a=b", "a=b"),
+        ("'quoted", "''quoted"),  # escaped, so reading the file back restores it
     ],
 )
 def test_formula_cells_are_neutralised(cell, expected):

@@ -407,7 +407,9 @@ def _open_journal(
             cfg.state_dir, sorted(names), timeout=cfg.lock_timeout, describe=names.__getitem__
         )
     )
-    journal = run.journal = stack.enter_context(Journal(cfg.state_dir))
+    journal = run.journal = stack.enter_context(
+        Journal(cfg.state_dir, lock_timeout=cfg.lock_timeout)
+    )
     options = reading_record(cfg)
     for f in files:
         digest = run.hashes[f.name]

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
+import time
 from pathlib import Path
 
 import pytest
@@ -190,3 +191,33 @@ def test_an_empty_journal_file_is_an_empty_history(tmp_path: Path) -> None:
     (state / "journal.sqlite").write_bytes(b"")
     result = runner.invoke(app, ["runs", "--state-dir", str(state)])
     assert (result.exit_code, result.stdout) == (0, "No imports recorded yet.\n")
+
+
+def test_a_journal_held_by_another_process_honours_lock_timeout_and_exits_6(
+    tmp_path: Path,
+) -> None:
+    from foxreach_cli.state.journal import BUSY_WAIT, Journal
+
+    state = tmp_path / "state"
+    Journal(state).close()
+    holder = sqlite3.connect(state / "journal.sqlite", isolation_level=None)
+    holder.execute("BEGIN EXCLUSIVE")  # another process's long transaction
+    leads = tmp_path / "leads.csv"
+    leads.write_text("email\na@example.com\n", encoding="utf-8")
+    started = time.monotonic()
+    try:
+        result = runner.invoke(
+            app,
+            ["import", str(leads), "--api-key", "otr_test", "--base-url",
+             "http://127.0.0.1:9/api/v1", "--state-dir", str(state), "--lock-timeout", "0.5"],
+        )  # fmt: skip
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    elapsed = time.monotonic() - started
+    assert result.exit_code == 6, result.output
+    assert result.stderr == (
+        f"Error: The import journal {state / 'journal.sqlite'} is held by another process; "
+        "wait for it to finish, or give --lock-timeout more seconds.\n"
+    )
+    assert BUSY_WAIT + 0.5 <= elapsed < BUSY_WAIT + 0.5 + 5

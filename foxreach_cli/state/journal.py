@@ -27,7 +27,7 @@ from typing import Any, Concatenate, ParamSpec, TypeVar
 import numpy as np
 import orjson
 
-from ..errors import StorageError, storage_errors
+from ..errors import LockedError, StorageError, storage_errors
 from ..models import IMPORTED, NOT_SENT, BatchOutcome
 from . import ensure_private_dir
 
@@ -149,12 +149,27 @@ def _guarded(
 _DAMAGE = (ValueError, KeyError, TypeError, IndexError, AttributeError)
 
 
+#: How long a journal write waits for another process's transaction before the run's
+#: ``--lock-timeout`` applies: transactions last milliseconds, so runs on different files
+#: share one journal side by side.
+BUSY_WAIT = 3.0
+_BUSY_CODES = (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
+
+
 @contextmanager
 def _journal_errors(path: Path) -> Iterator[None]:
     """OS and SQLite errors, and records that cannot be decoded, as one sentence each."""
     with storage_errors(path, option="state_dir", action="used"):
         try:
             yield
+        except sqlite3.OperationalError as exc:
+            # The extended code's low byte is the primary code (SQLITE_BUSY_SNAPSHOT...).
+            if (getattr(exc, "sqlite_errorcode", 0) & 0xFF) not in _BUSY_CODES:
+                raise
+            raise LockedError(
+                f"The import journal {path} is held by another process; wait for it to "
+                "finish, or give --lock-timeout more seconds."
+            ) from None
         except _DAMAGE as exc:
             raise StorageError(
                 f"{path} holds a damaged record ({type(exc).__name__}: {exc}); move the file "
@@ -216,7 +231,10 @@ class Journal:
             return None
         return self
 
-    def __init__(self, state_dir: str | Path) -> None:
+    def __init__(self, state_dir: str | Path, *, lock_timeout: float = 0.0) -> None:
+        """Open (or create) the journal; a write waits :data:`BUSY_WAIT` plus
+        ``lock_timeout`` seconds for another process's transaction, then
+        raises ``LockedError``."""
         self.dir = Path(state_dir)
         self.path = self.dir / "journal.sqlite"
         # SQLite creates the database and its -wal/-shm files with the process umask: make
@@ -225,7 +243,9 @@ class Journal:
         try:
             with self._guard():
                 ensure_private_dir(self.dir)
-                self.db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+                self.db = sqlite3.connect(
+                    self.path, timeout=BUSY_WAIT + lock_timeout, isolation_level=None
+                )
                 self.db.execute("PRAGMA journal_mode=WAL")
                 # a confirmed batch must survive power loss
                 self.db.execute("PRAGMA synchronous=FULL")

@@ -38,10 +38,10 @@ print({"rows": n, "seconds": el, "peak_mb": peak})
 
 OURS = """
 import resource, sys, time
-from foxreach_cli.config import build_config
+from foxreach_cli.config import RunMode, build_config
 from foxreach_cli.pipeline import run_import
 t = time.perf_counter()
-res = run_import(build_config([sys.argv[1]], dry_run=True))
+res = run_import(build_config([sys.argv[1]], mode=RunMode(dry_run=True)))
 el = time.perf_counter() - t
 r = res.report
 assert r.rows_read == r.created + r.restored + r.duplicates + r.errors + r.not_sent

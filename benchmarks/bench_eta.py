@@ -32,7 +32,12 @@ sys.path.insert(0, str(HERE))
 from bench_import import Settings, sandbox  # noqa: E402
 from leadgen import write_leads_csv  # noqa: E402
 
-from foxreach_cli.config import build_config  # noqa: E402
+from foxreach_cli.config import (  # noqa: E402
+    CredentialOptions,
+    build_config,
+    parse_send_policy,
+    parse_state,
+)
 from foxreach_cli.pipeline import run_import  # noqa: E402
 from foxreach_cli.progress import LogProgress  # noqa: E402
 
@@ -82,12 +87,13 @@ def run(
     when the run started and ended, and the report."""
     cfg = build_config(
         [str(data)],
-        api_key=f"otr_bench_eta_{uuid.uuid4().hex[:8]}",
-        base_url=base_url,
-        rate_limit=args.limit,
-        rate_window=args.window,
-        concurrency=args.concurrency,
-        state_dir=state,
+        credentials=CredentialOptions(
+            api_key=f"otr_bench_eta_{uuid.uuid4().hex[:8]}", base_url=base_url
+        ),
+        send=parse_send_policy(
+            rate_limit=args.limit, rate_window=args.window, concurrency=args.concurrency
+        ),
+        state=parse_state(state_dir=state),
     )
     out = io.StringIO()  # the pipeline writes progress from its calling thread only
     progress = LogProgress(out, interval=args.interval, stamp=lambda: f"{time.monotonic():.3f}")

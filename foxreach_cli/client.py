@@ -65,6 +65,8 @@ from .rate_budget import RateInfo
 USER_AGENT = f"foxreach-import/{__version__} (+python-httpx)"
 IMPORT_PATH = "/leads/import"
 CONNECT_TIMEOUT = 10.0
+#: Seconds to wait for an answer (and to write a request) before it counts as failed.
+ANSWER_TIMEOUT = 30.0
 _DETAIL_MAX = 300  # characters of a server's error text kept in a message
 _COUNTS = ("created", "restored", "duplicates", "errors")
 _JSON_BOOL = {True: b"true}", False: b"false}"}
@@ -199,7 +201,7 @@ class FoxReachClient:
         base_url: str,
         api_key: str,
         *,
-        timeout: float = 30.0,
+        timeout: float = ANSWER_TIMEOUT,
         transport: httpx.BaseTransport | None = None,
         max_connections: int = 16,
     ) -> None:

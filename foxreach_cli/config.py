@@ -1,6 +1,8 @@
-"""The options of one run, parsed and checked once: :func:`build_config` turns what the user
-gave into a frozen :class:`ImportConfig` (or :class:`ReadOptions` for ``map``), and every stage
-trusts it.
+"""The options of one run, parsed and checked once, part by part: reading
+(:func:`build_read_options`), lead defaults (:func:`parse_lead_defaults`), sending
+(:func:`parse_send_policy`), outputs (:class:`Outputs`, checked for writing when the run starts)
+and state (:func:`parse_state`); :func:`build_config` joins them into a frozen
+:class:`ImportConfig` that every stage trusts. Each part's dataclass holds its defaults.
 
 Errors name the config field in ``option`` (``batch_size``), never a command-line flag; the
 CLI puts the flag in their place.
@@ -21,7 +23,7 @@ from .errors import UsageError
 from .mapping import Target, parse_map_options
 from .models import LEAD_STATUSES, MAX_BATCH, SERVER_LIST_CAP
 from .read import Source, open_source
-from .send import default_concurrency
+from .send import SendPolicy, default_concurrency
 from .state import default_state_dir
 from .validate import LeadDefaults
 
@@ -55,6 +57,46 @@ class ReadOptions:
 
 
 @dataclass(frozen=True)
+class Outputs:
+    """The files a run writes besides the journal (proved writable when the run starts)."""
+
+    report_path: str | None = None  # --report
+    rejected_path: str | None = None  # --rejected
+    log_file: str | None = None  # --log-file
+
+
+@dataclass(frozen=True)
+class StateOptions:
+    """Unattended runs: the resume journal, locks, and what happens to a finished file."""
+
+    resume: bool | None = None  # read and write the journal (None: on, off for --sandbox)
+    state_dir: Path = field(default_factory=default_state_dir)
+    lock_timeout: float = 0.0  # seconds to wait for another run on the same file
+    move_done: str | None = None  # the folder a fully accounted-for file moves to
+    force: bool = False  # import a file already imported before again
+
+
+@dataclass(frozen=True)
+class CredentialOptions:
+    """The flags a live run's key and base URL may come from (else the environment, .env,
+    config.json: :func:`credentials.resolve_credentials`)."""
+
+    api_key: str | None = None
+    base_url: str | None = None
+    env_file: str | None = None
+
+
+@dataclass(frozen=True)
+class RunMode:
+    """What kind of run: where it sends, and how much of each file it reads."""
+
+    dry_run: bool = False
+    sandbox: bool = False
+    limit: int | None = None  # only the first N data rows
+    allow_new_columns: bool = False  # columns added since the --mapping file was written
+
+
+@dataclass(frozen=True)
 class ImportConfig:
     """Everything one import run needs, normalised and checked (see :func:`build_config`)."""
 
@@ -67,24 +109,9 @@ class ImportConfig:
     limit: int | None = None
     allow_new_columns: bool = False
     defaults: LeadDefaults = field(default_factory=LeadDefaults)
-    # sending
-    restore: bool = True
-    batch_size: int = MAX_BATCH  # already lowered for --exact-report
-    rate_limit: int = 100
-    rate_window: float = 60.0
-    concurrency: int = 100
-    timeout: float = 30.0
-    max_retries: int = 5
-    # outputs
-    report_path: str | None = None
-    rejected_path: str | None = None
-    log_file: str | None = None
-    # unattended runs
-    resume: bool = True  # read and write the resume journal (never in a dry run)
-    state_dir: Path = field(default_factory=default_state_dir)
-    lock_timeout: float = 0.0
-    move_done: str | None = None
-    force: bool = False
+    send: SendPolicy = field(default_factory=SendPolicy)
+    outputs: Outputs = field(default_factory=Outputs)
+    state: StateOptions = field(default_factory=StateOptions)
     # Rebuild the report of an import from the journal and the file (``foxreach runs show``):
     # nothing is sent and the journal is only read.
     replay: bool = False
@@ -93,6 +120,13 @@ class ImportConfig:
     def live(self) -> bool:
         """Whether this run sends anything (it then needs the state directory)."""
         return not self.dry_run and not self.replay
+
+    @property
+    def resume(self) -> bool:
+        """Whether the run reads and writes the resume journal: on for real workspaces, off
+        for --sandbox unless asked, never in a dry run."""
+        asked = self.state.resume
+        return not self.dry_run and (asked if asked is not None else not self.sandbox)
 
 
 def parse_delimiter(value: str | None) -> str | None:
@@ -130,7 +164,7 @@ def build_read_options(
     header_row: int | None = None,
     maps: Sequence[str] = (),
     mapping_file: str | None = None,
-    unmapped: str = "custom",
+    unmapped: str = ReadOptions.unmapped,
 ) -> ReadOptions:
     """Parse and check the reading and mapping options."""
     if header_row is not None and header_row < 1:
@@ -148,42 +182,35 @@ def build_read_options(
     )
 
 
-def build_config(
-    files: Sequence[str],
-    *,
-    read: ReadOptions | None = None,
-    dry_run: bool = False,
-    sandbox: bool = False,
-    api_key: str | None = None,
-    base_url: str | None = None,
-    env_file: str | None = None,
-    limit: int | None = None,
-    allow_new_columns: bool = False,
-    tags: Sequence[str] = (),
-    source: str = "csv_import",
-    status: str | None = None,
-    restore: bool = True,
-    batch_size: int = MAX_BATCH,
-    exact_report: bool = False,
-    rate_limit: int = 100,
-    rate_window: float = 60.0,
-    concurrency: int | None = None,
-    timeout: float = 30.0,
-    max_retries: int = 5,
-    report_path: str | None = None,
-    rejected_path: str | None = None,
-    log_file: str | None = None,
-    resume: bool | None = None,
-    state_dir: str | Path | None = None,
-    lock_timeout: float = 0.0,
-    move_done: str | None = None,
-    force: bool = False,
-) -> ImportConfig:
-    """The one place where a run's options are checked and normalised.
+def parse_lead_defaults(
+    *, source: str = LeadDefaults.source, status: str | None = None, tags: Sequence[str] = ()
+) -> LeadDefaults:
+    """Check and normalise ``--source``, ``--status`` and ``--tag``: source trimmed and not
+    empty, status one of the API's, tags trimmed and unique."""
+    clean_source = source.strip()
+    if not clean_source:
+        raise UsageError(
+            f"must not be empty; give a name such as {LeadDefaults.source}.", option="source"
+        )
+    clean_status = status.strip().lower() if status is not None else None
+    if clean_status is not None and clean_status not in LEAD_STATUSES:
+        raise UsageError(f"must be one of {', '.join(LEAD_STATUSES)}.", option="status")
+    clean_tags = tuple(dict.fromkeys(t.strip() for t in tags if t.strip()))
+    return LeadDefaults(source=clean_source, status=clean_status, tags=clean_tags)
 
-    A live run (neither ``dry_run`` nor ``sandbox``) resolves its credentials here, so a
-    missing key stops the run before any file is read.
-    """
+
+def parse_send_policy(
+    *,
+    batch_size: int = SendPolicy.batch_size,
+    exact_report: bool = False,
+    rate_limit: int = SendPolicy.rate_limit,
+    rate_window: float = SendPolicy.rate_window,
+    concurrency: int | None = None,
+    timeout: float = SendPolicy.timeout,
+    restore: bool = SendPolicy.restore,
+) -> SendPolicy:
+    """Check the sending options; ``--exact-report`` lowers the batch size to what the API
+    names in full, and no ``concurrency`` means :func:`default_concurrency` of the rate."""
     if not 1 <= batch_size <= MAX_BATCH:
         raise UsageError(f"must be between 1 and {MAX_BATCH}.", option="batch_size")
     if rate_limit < 1:
@@ -194,57 +221,85 @@ def build_config(
         raise UsageError("must be a positive number of seconds.", option="timeout")
     if concurrency is not None and concurrency < 1:
         raise UsageError("must be at least 1.", option="concurrency")
-    if math.isnan(lock_timeout) or lock_timeout < 0:
-        raise UsageError(f"must be 0 or more seconds, got {lock_timeout:g}.", option="lock_timeout")
-    if limit is not None and limit < 0:
-        raise UsageError("must be 0 or more rows.", option="limit")
-    clean_source = source.strip()
-    if not clean_source:
-        raise UsageError("must not be empty; give a name such as csv_import.", option="source")
-    clean_status = status.strip().lower() if status is not None else None
-    if clean_status is not None and clean_status not in LEAD_STATUSES:
-        raise UsageError(f"must be one of {', '.join(LEAD_STATUSES)}.", option="status")
-    clean_tags = tuple(dict.fromkeys(t.strip() for t in tags if t.strip()))
-
-    credentials = None
-    if not dry_run and not sandbox:
-        credentials = resolve_credentials(api_key=api_key, base_url=base_url, env_file=env_file)
-        if not credentials.api_key:
-            raise UsageError(
-                "is not set: pass it, set FOXREACH_API_KEY (or put it in .env), or save one "
-                "with 'foxreach config set-key' or 'foxreach config init'; --dry-run and "
-                "--sandbox need no key.",
-                option="api_key",
-            )
-        check_api_key(credentials.api_key)
-        credentials = Credentials(
-            base_url=check_base_url(credentials.base_url), api_key=credentials.api_key
-        )
-    return ImportConfig(
-        files=tuple(files),
-        read=read or ReadOptions(),
-        dry_run=dry_run,
-        sandbox=sandbox,
-        credentials=credentials,
-        limit=limit,
-        allow_new_columns=allow_new_columns,
-        defaults=LeadDefaults(source=clean_source, status=clean_status, tags=clean_tags),
-        restore=restore,
+    return SendPolicy(
         batch_size=min(batch_size, SERVER_LIST_CAP) if exact_report else batch_size,
         rate_limit=rate_limit,
         rate_window=rate_window,
         concurrency=concurrency if concurrency is not None else default_concurrency(rate_limit),
         timeout=timeout,
-        max_retries=max_retries,
-        report_path=report_path,
-        rejected_path=rejected_path,
-        log_file=log_file,
-        # The journal: on for real workspaces, off for --sandbox unless asked, never dry.
-        resume=not dry_run and (resume if resume is not None else not sandbox),
+        restore=restore,
+    )
+
+
+def parse_state(
+    *,
+    resume: bool | None = StateOptions.resume,
+    state_dir: str | Path | None = None,
+    lock_timeout: float = StateOptions.lock_timeout,
+    move_done: str | None = StateOptions.move_done,
+    force: bool = StateOptions.force,
+) -> StateOptions:
+    """Check the unattended-run options; no ``state_dir`` means the user's state directory."""
+    if math.isnan(lock_timeout) or lock_timeout < 0:
+        raise UsageError(f"must be 0 or more seconds, got {lock_timeout:g}.", option="lock_timeout")
+    return StateOptions(
+        resume=resume,
         state_dir=Path(state_dir) if state_dir else default_state_dir(),
         lock_timeout=lock_timeout,
         move_done=move_done,
         force=force,
+    )
+
+
+def live_credentials(flags: CredentialOptions) -> Credentials:
+    """The key and base URL of a run against a real workspace, resolved (flags, environment,
+    .env, config.json) and checked."""
+    credentials = resolve_credentials(
+        api_key=flags.api_key, base_url=flags.base_url, env_file=flags.env_file
+    )
+    if not credentials.api_key:
+        raise UsageError(
+            "is not set: pass it, set FOXREACH_API_KEY (or put it in .env), or save one "
+            "with 'foxreach config set-key' or 'foxreach config init'; --dry-run and "
+            "--sandbox need no key.",
+            option="api_key",
+        )
+    check_api_key(credentials.api_key)
+    return Credentials(base_url=check_base_url(credentials.base_url), api_key=credentials.api_key)
+
+
+def build_config(
+    files: Sequence[str],
+    *,
+    mode: RunMode | None = None,
+    read: ReadOptions | None = None,
+    defaults: LeadDefaults | None = None,
+    send: SendPolicy | None = None,
+    outputs: Outputs | None = None,
+    state: StateOptions | None = None,
+    credentials: CredentialOptions | None = None,
+) -> ImportConfig:
+    """Join the parsed parts into one run's config; a part not given takes its defaults.
+
+    A live run (neither dry nor ``--sandbox``) resolves its credentials here, last, so a
+    missing key stops the run before any file is read but after every option was checked.
+    """
+    mode = mode or RunMode()
+    if mode.limit is not None and mode.limit < 0:
+        raise UsageError("must be 0 or more rows.", option="limit")
+    live = not mode.dry_run and not mode.sandbox
+    return ImportConfig(
+        files=tuple(files),
+        read=read or ReadOptions(),
+        dry_run=mode.dry_run,
+        sandbox=mode.sandbox,
+        credentials=live_credentials(credentials or CredentialOptions()) if live else None,
+        limit=mode.limit,
+        allow_new_columns=mode.allow_new_columns,
+        defaults=defaults or LeadDefaults(),
+        send=send or SendPolicy(),
+        outputs=outputs or Outputs(),
+        state=state or StateOptions(),
     )
 
 
@@ -287,7 +342,7 @@ def replay_config(
         unmapped=record.get("unmapped") or "custom",
     )
     defaults = LeadDefaults(
-        source=record.get("source") or "csv_import",
+        source=record.get("source") or LeadDefaults.source,
         status=record.get("status"),
         tags=tuple(record.get("tags") or ()),
     )
@@ -297,8 +352,7 @@ def replay_config(
         credentials=credentials,
         defaults=defaults,
         limit=record.get("limit"),
-        state_dir=state_dir,
-        report_path=report_path,
-        rejected_path=rejected_path,
+        state=StateOptions(state_dir=state_dir),
+        outputs=Outputs(report_path=report_path, rejected_path=rejected_path),
         replay=True,
     )

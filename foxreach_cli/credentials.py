@@ -19,6 +19,8 @@ from .errors import UsageError, storage_error, storage_errors
 DEFAULT_BASE_URL = "https://api.foxreach.io/api/v1"
 API_KEY_ENV = "FOXREACH_API_KEY"
 BASE_URL_ENV = "FOXREACH_BASE_URL"
+#: The settings file read when no --env-file is given (in the working directory).
+DEFAULT_ENV_FILE = ".env"
 #: The names the official foxreach-cli gives the settings in ~/.foxreach/config.json.
 CONFIG_FIELDS = {API_KEY_ENV: "api_key", BASE_URL_ENV: "base_url"}
 
@@ -36,7 +38,7 @@ class Credentials:
 
 def load_env_file(env_file: str | None) -> dict[str, str]:
     """Values of the ``.env`` file; the default file may be absent, a named one may not."""
-    path = Path(env_file) if env_file else Path(".env")
+    path = Path(env_file or DEFAULT_ENV_FILE)
     if not path.exists():
         if env_file:
             raise UsageError(f"{env_file} does not exist.", option="env_file")

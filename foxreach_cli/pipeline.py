@@ -45,7 +45,7 @@ from .readers.base import display_name
 from .reconcile import reconcile
 from .rejected_file import adopt_rejected_file, write_rejected_mapping
 from .report import FileSummary, ImportReport, ReportBuilder
-from .send import RequestFinished, RequestStarted, Sender, SendPolicy
+from .send import RequestFinished, RequestStarted, Sender
 from .state.journal import (
     FINISHED,
     INTERRUPTED,
@@ -98,13 +98,16 @@ class PreparedFile:
 
 def check_outputs(cfg: ImportConfig) -> None:
     """Prove every path the run will write can be written, before anything is read or sent."""
-    for path, option in ((cfg.report_path, "report_path"), (cfg.rejected_path, "rejected_path")):
+    for path, option in (
+        (cfg.outputs.report_path, "report_path"),
+        (cfg.outputs.rejected_path, "rejected_path"),
+    ):
         if path is not None:
             check_file_writable(path, option=option)
-    if cfg.move_done is not None:
-        check_dir_writable(cfg.move_done, option="move_done")
+    if cfg.state.move_done is not None:
+        check_dir_writable(cfg.state.move_done, option="move_done")
     if cfg.live:
-        check_dir_writable(cfg.state_dir, option="state_dir", private=True)
+        check_dir_writable(cfg.state.state_dir, option="state_dir", private=True)
 
 
 def prepare_files(
@@ -165,7 +168,9 @@ class _Run:
         self.budget: Budget | None = None  # set once sending starts: it paces the ETA
         self.total: int | None = None  # the rows the display expects (None: unknown)
         self.eta = Eta(
-            batch_size=cfg.batch_size, concurrency=cfg.concurrency, window=cfg.rate_window
+            batch_size=cfg.send.batch_size,
+            concurrency=cfg.send.concurrency,
+            window=cfg.send.rate_window,
         )
         self._watched = type(progress) is not Progress  # a silent run needs no ETA
         self.settled: dict[str, np.ndarray] = {}  # rows answered in earlier runs, per file
@@ -357,17 +362,17 @@ def run_import(
         )
         # Outputs first, then the journal: a file is marked finished only once its report
         # and rejected rows are safely written, so a rerun can still produce them.
-        if cfg.report_path:
-            write_report(cfg.report_path, report)
-        if cfg.rejected_path:
+        if cfg.outputs.report_path:
+            write_report(cfg.outputs.report_path, report)
+        if cfg.outputs.rejected_path:
             write_rejected_csv(
-                cfg.rejected_path,
+                cfg.outputs.rejected_path,
                 report,
                 [(f.name, f.source.info.headers, partial(read_rows, f.source)) for f in files],
             )
             rejected = report.rejected_rows()
             write_rejected_mapping(
-                cfg.rejected_path,
+                cfg.outputs.rejected_path,
                 [(f.source.info, f.mapping) for f in files if rejected.get(f.name)],
             )
         if run.journal is not None:
@@ -379,8 +384,8 @@ def run_import(
                 interrupted=interrupted or not complete,
             )
     moved: list[str] = []
-    if cfg.move_done and fatal is None and not interrupted and complete:
-        moved = move_done(done_files, cfg.move_done)
+    if cfg.state.move_done and fatal is None and not interrupted and complete:
+        moved = move_done(done_files, cfg.state.move_done)
     return RunResult(report=report, fatal=fatal, interrupted=interrupted, moved=moved)
 
 
@@ -404,16 +409,19 @@ def _open_journal(
     names = {f"{run.destination}|{h}": name for name, h in run.hashes.items()}
     stack.enter_context(
         WorkLocks(
-            cfg.state_dir, sorted(names), timeout=cfg.lock_timeout, describe=names.__getitem__
+            cfg.state.state_dir,
+            sorted(names),
+            timeout=cfg.state.lock_timeout,
+            describe=names.__getitem__,
         )
     )
     journal = run.journal = stack.enter_context(
-        Journal(cfg.state_dir, lock_timeout=cfg.lock_timeout)
+        Journal(cfg.state.state_dir, lock_timeout=cfg.state.lock_timeout)
     )
     options = reading_record(cfg)
     for f in files:
         digest = run.hashes[f.name]
-        if cfg.force:
+        if cfg.state.force:
             journal.forget_file(run.destination, digest)
         _merge_history(run, f, journal.history(run.destination, digest))
         if f.name not in run.imported_at:
@@ -426,9 +434,9 @@ def _replay_journal(cfg: ImportConfig, run: _Run, files: list[PreparedFile]) -> 
     """Merge what the journal knows of each file, reading it only (``foxreach runs show``)."""
     assert cfg.credentials is not None and cfg.credentials.destination
     run.destination = cfg.credentials.destination
-    journal = Journal.read_only(cfg.state_dir)
+    journal = Journal.read_only(cfg.state.state_dir)
     if journal is None:
-        raise UsageError(f"{cfg.state_dir} holds no import history.", option="state_dir")
+        raise UsageError(f"{cfg.state.state_dir} holds no import history.", option="state_dir")
     with journal:
         for f in files:
             run.hashes[f.name] = file_hash(f.source.path)
@@ -508,28 +516,25 @@ def _send(
     """Stream batches to the API; on an early stop, account for the rest as not sent."""
     creds = cfg.credentials
     assert creds is not None and creds.api_key, "a live run's config carries credentials"
-    batcher = Batcher(parts, cfg.batch_size)
+    batcher = Batcher(parts, cfg.send.batch_size)
     # One budget per key on this machine: concurrent runs share it through the state directory.
     budget = SharedBudget(
-        RateBudget(limit=cfg.rate_limit, window=cfg.rate_window),
-        cfg.state_dir,
+        RateBudget(limit=cfg.send.rate_limit, window=cfg.send.rate_window),
+        cfg.state.state_dir,
         key_fingerprint(creds.api_key),
-        limit=cfg.rate_limit,
-        window=cfg.rate_window,
+        limit=cfg.send.rate_limit,
+        window=cfg.send.rate_window,
     )
     run.budget = budget
-    policy = SendPolicy(
-        restore=cfg.restore, concurrency=cfg.concurrency, max_retries=cfg.max_retries
-    )
     with FoxReachClient(
         creds.base_url,
         creds.api_key,
-        timeout=cfg.timeout,
+        timeout=cfg.send.timeout,
         transport=transport,
         # A request must never wait for a connection after it took its rate slot.
-        max_connections=cfg.concurrency,
+        max_connections=cfg.send.concurrency,
     ) as client:
-        sender = run.sender = Sender(client, budget, policy, on_event=partial(_on_event, run))
+        sender = run.sender = Sender(client, budget, cfg.send, on_event=partial(_on_event, run))
         outcome = sender.run(run.journaled(iter(batcher)), run.on_result)
     fatal = outcome.fatal or run.storage_failure
     if fatal is None and not outcome.interrupted:

@@ -20,6 +20,9 @@ from typing import Protocol
 
 #: How long a waiter that cannot compute its wake-up time (every slot held by a request still
 #: in flight) sleeps before it looks again, when the sleep function is injected (tests).
+#: The API's budget per key: requests per window, and the window in seconds.
+API_RATE_LIMIT = 100
+API_RATE_WINDOW = 60.0
 _IDLE_POLL = 0.05
 
 
@@ -170,8 +173,8 @@ class RateBudget:
 
     def __init__(
         self,
-        limit: int = 100,
-        window: float = 60.0,
+        limit: int = API_RATE_LIMIT,
+        window: float = API_RATE_WINDOW,
         *,
         clock: Callable[[], float] = time.monotonic,
         wall: Callable[[], float] = time.time,

@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 
-from .client import FoxReachClient, rate_of, round_trip_of
+from .client import ANSWER_TIMEOUT, FoxReachClient, rate_of, round_trip_of
 from .errors import (
     ApiError,
     AuthError,
@@ -31,8 +31,8 @@ from .errors import (
     StorageError,
     TransientError,
 )
-from .models import Batch, BatchResult, Reply
-from .rate_budget import Budget, RateInfo
+from .models import MAX_BATCH, Batch, BatchResult, Reply
+from .rate_budget import API_RATE_LIMIT, API_RATE_WINDOW, Budget, RateInfo
 
 PLAN_LIMIT_REASON = "plan contact limit reached (402)"
 AUTH_REASON = "not sent: the API key was refused (403)"
@@ -56,11 +56,17 @@ def default_concurrency(limit: int) -> int:
 
 @dataclass(frozen=True)
 class SendPolicy:
-    """How the sender behaves; the defaults are the CLI's, except ``concurrency``, which the
-    CLI sizes by the rate limit (:func:`default_concurrency`)."""
+    """How a run sends: the config's send part. Its defaults are the CLI's, in this one place
+    (``concurrency`` without ``--concurrency`` is sized by the rate limit instead:
+    :func:`default_concurrency`). The pipeline reads the batch size, rate and timeout; the
+    :class:`Sender` the rest."""
 
+    batch_size: int = MAX_BATCH  # leads per request (already lowered for --exact-report)
+    rate_limit: int = API_RATE_LIMIT  # requests per window this run may use
+    rate_window: float = API_RATE_WINDOW  # seconds
+    timeout: float = ANSWER_TIMEOUT  # seconds to wait for an answer before retrying
     restore: bool = True  # restoreSoftDeleted
-    concurrency: int = 16  # requests in flight
+    concurrency: int = default_concurrency(API_RATE_LIMIT)  # requests in flight
     max_retries: int = 5  # per request, for transient failures
     backoff_base: float = 0.5  # seconds; the n-th retry waits up to base * 2**(n-1)
     backoff_cap: float = 30.0  # seconds

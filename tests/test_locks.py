@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from foxreach_cli.config import build_config
+from foxreach_cli.config import parse_state
 from foxreach_cli.errors import LockedError, UsageError
 from foxreach_cli.state.locks import LOCKS_DIR, WorkLocks, lock_path
 from tests.signals import read_line
@@ -124,7 +124,7 @@ def test_lock_files_are_private_and_named_by_a_hash(tmp_path: Path) -> None:
 
 def test_negative_lock_timeout_is_refused_by_the_config() -> None:
     with pytest.raises(UsageError) as caught:
-        build_config(["a.csv"], dry_run=True, lock_timeout=-1)
+        parse_state(lock_timeout=-1)
     assert caught.value.describe("--lock-timeout") == (
         "--lock-timeout must be 0 or more seconds, got -1."
     )

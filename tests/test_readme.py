@@ -9,6 +9,8 @@ import pytest
 import typer.main
 
 from foxreach_cli.cli import app
+from foxreach_cli.config import ImportConfig
+from foxreach_cli.credentials import DEFAULT_ENV_FILE
 
 ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text(encoding="utf-8")
@@ -51,6 +53,41 @@ def _readme_options(heading: str) -> set[str]:
 )
 def test_every_option_is_documented_and_every_documented_option_exists(path, heading):
     assert _readme_options(heading) == _cli_options(path)
+
+
+def _readme_defaults(heading: str) -> dict[str, str]:
+    """Option -> the default its meaning states as a value: "(default 1000)", "(default
+    `csv_import`)", "(default on; ...)". A described default ("default: detected") is no value."""
+    section = README.split(heading, 1)[1].split("\n#", 1)[0]
+    found: dict[str, str] = {}
+    for cell, meaning in re.findall(r"^\| `(--[a-z-]+)(?:[^|\\]|\\.)*\| (.+) \|$", section, re.M):
+        stated = re.search(r"\(default (`[^`]+`|[\d.]+|on|off)[;,) ]", meaning)
+        if stated:
+            found[cell] = stated.group(1).strip("`")
+    return found
+
+
+def _same(stated: str, default: object) -> bool:
+    if isinstance(default, bool):
+        return stated == ("on" if default else "off")
+    if isinstance(default, int | float):
+        return float(stated) == default
+    return stated == str(getattr(default, "value", default))
+
+
+def test_readme_states_the_defaults_that_import_help_shows():
+    # Where the code leaves an option unset and derives its value, README states the result.
+    derived = {"--env-file": DEFAULT_ENV_FILE, "--resume": ImportConfig(files=("a.csv",)).resume}
+    code: dict[str, object] = {}
+    for param in _command(["import"]).params:
+        if _is_option(param) and (not param.is_flag or param.secondary_opts):
+            default = derived.get(param.opts[0], param.default)
+            if default is not None:
+                code[param.opts[0]] = default
+    stated = _readme_defaults("### `foxreach import` options")
+    assert sorted(stated) == sorted(code)
+    wrong = {opt: (stated[opt], code[opt]) for opt in code if not _same(stated[opt], code[opt])}
+    assert wrong == {}
 
 
 def test_every_command_and_option_has_help_text():

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from foxreach_cli.config import build_config
+from foxreach_cli.config import parse_lead_defaults
 from foxreach_cli.errors import UsageError
 from foxreach_cli.mapping import Target, build_mapping
 from foxreach_cli.models import ROW_ERROR_COLUMN, Chunk, SourceInfo
@@ -143,17 +143,15 @@ def test_mapped_email_column_is_used_whatever_its_header():
 
 
 def test_lead_defaults_are_normalised_and_checked_once_in_the_config():
-    d = build_config(
-        ["a.csv"], dry_run=True, source=" fair ", status=" Active ", tags=(" vip", "", "vip", "q1")
-    ).defaults
+    d = parse_lead_defaults(source=" fair ", status=" Active ", tags=(" vip", "", "vip", "q1"))
     assert (d.source, d.status, d.tags) == ("fair", "active", ("vip", "q1"))
     with pytest.raises(UsageError) as caught:
-        build_config(["a.csv"], dry_run=True, status="lead")
+        parse_lead_defaults(status="lead")
     assert caught.value.describe("--status") == (
         "--status must be one of active, bounced, unsubscribed, replied."
     )
     with pytest.raises(UsageError) as caught:
-        build_config(["a.csv"], dry_run=True, source="  ")
+        parse_lead_defaults(source="  ")
     assert caught.value.describe("--source") == (
         "--source must not be empty; give a name such as csv_import."
     )

@@ -1,0 +1,54 @@
+"""The ``foxreach`` command: its groups, each in its own module, mounted on one Typer app."""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated
+
+import typer
+
+from .. import __version__
+from ..runtime import GC_THRESHOLD, tune_gc
+from . import config_cmd, runs_cmd, sandbox_cmd
+from .import_cmd import import_command
+from .map_cmd import map_command
+
+app = typer.Typer(
+    name="foxreach",
+    help="Bulk-import sales leads from CSV and XLSX files into a FoxReach workspace.",
+    no_args_is_help=True,
+    add_completion=False,
+    # Tracebacks with locals could show the API key: never.
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        print(f"foxreach {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_version, is_eager=True, help="Show the version."),
+    ] = False,
+) -> None:
+    """Bulk-import sales leads from CSV and XLSX files into a FoxReach workspace."""
+
+
+app.command("import")(import_command)
+app.command("map")(map_command)
+app.add_typer(runs_cmd.app, name="runs")
+app.add_typer(config_cmd.app, name="config")
+sandbox_cmd.mount(app)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    # The sandbox server collects less often; the importer must not (see runtime).
+    tune_gc(GC_THRESHOLD if sys.argv[1:2] == ["sandbox"] else None)
+    app()

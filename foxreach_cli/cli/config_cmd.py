@@ -1,0 +1,135 @@
+"""``foxreach config``: show and save the API key and base URL."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from ..client import check_api_key, check_base_url, mask_key
+from ..credentials import (
+    API_KEY_ENV,
+    BASE_URL_ENV,
+    DEFAULT_ENV_FILE,
+    resolve_credentials_explained,
+    write_config_value,
+    write_env_value,
+)
+from ..errors import FoxReachImportError, UsageError
+from ..state import default_state_dir
+from .errors import user_errors
+
+app = typer.Typer(
+    help="Show and save the API key and base URL foxreach uses.", no_args_is_help=True
+)
+
+
+@app.command("show")
+def config_show(
+    api_key: Annotated[
+        str | None, typer.Option("--api-key", help="As for import.", show_default=False)
+    ] = None,
+    base_url: Annotated[
+        str | None, typer.Option("--base-url", help="As for import.", show_default=False)
+    ] = None,
+    env_file: Annotated[
+        str | None, typer.Option("--env-file", help="As for import.", show_default=False)
+    ] = None,
+    state_dir: Annotated[
+        str | None, typer.Option("--state-dir", help="As for import.", show_default=False)
+    ] = None,
+) -> None:
+    """Show the base URL, the API key (masked) and where each came from."""
+    with user_errors(False):
+        creds, origins = resolve_credentials_explained(
+            api_key=api_key, base_url=base_url, env_file=env_file
+        )
+        out = Console(highlight=False, soft_wrap=True)
+        key = mask_key(creds.api_key) if creds.api_key else "(none)"
+        out.print(f"base URL:  {creds.base_url}  [dim]({origins['base_url']})[/]")
+        out.print(f"API key:   {key}  [dim]({origins['api_key']})[/]")
+        out.print(f"state dir: {state_dir or default_state_dir()}")
+        out.print(
+            "[dim]Precedence: flags, then environment variables, then the .env file, "
+            "then ~/.foxreach/config.json.[/]"
+        )
+
+
+@app.command("init")
+def config_init(
+    env_file: Annotated[
+        str, typer.Option("--env-file", help="The file to write the key to.")
+    ] = DEFAULT_ENV_FILE,
+) -> None:
+    """Ask for the API key (hidden) and save it to .env, readable by you only."""
+    with user_errors(False):
+        key = _key_to_save(typer.prompt("FoxReach API key", hide_input=True))
+        write_env_value(Path(env_file), API_KEY_ENV, key)
+        Console(highlight=False).print(
+            f"Saved {mask_key(key)} to {env_file} (owner-only). "
+            "foxreach reads it from there when run in this directory."
+        )
+
+
+@app.command("set-key")
+def config_set_key(
+    key_arg: Annotated[
+        str | None,
+        typer.Argument(
+            metavar="[KEY]", help="The API key (otr_...); asked for (hidden) when not given."
+        ),
+    ] = None,
+    key_opt: Annotated[
+        str | None,
+        typer.Option(
+            "--key", help="The API key, as the official CLI takes it.", show_default=False
+        ),
+    ] = None,
+) -> None:
+    """Save the API key to ~/.foxreach/config.json (owner-only), as the official CLI does."""
+    with user_errors(False):
+        if key_arg and key_opt and key_arg != key_opt:
+            raise UsageError("Give the key once: as KEY or with --key; nothing was written.")
+        key = _key_to_save(key_arg or key_opt or typer.prompt("API key", hide_input=True))
+        path = write_config_value(API_KEY_ENV, key)
+        out = Console(highlight=False, soft_wrap=True)
+        out.print(f"API key saved: {mask_key(key)} in {path} (owner-only).", markup=False)
+        _note_override("api_key", out)
+
+
+def _key_to_save(typed: str) -> str:
+    """A key given to ``config init`` or ``set-key``, trimmed, refused unless it looks like a
+    FoxReach key that can be sent in a header."""
+    key = typed.strip()
+    if not key.startswith("otr_"):
+        raise UsageError("FoxReach API keys start with otr_; nothing was written.")
+    return check_api_key(key)
+
+
+@app.command("set-url")
+def config_set_url(
+    url: Annotated[
+        str, typer.Argument(help="The API base URL, e.g. https://api.foxreach.io/api/v1.")
+    ],
+) -> None:
+    """Save the API base URL to ~/.foxreach/config.json, as the official CLI does."""
+    with user_errors(False):
+        url = check_base_url(url)
+        path = write_config_value(BASE_URL_ENV, url)
+        out = Console(highlight=False, soft_wrap=True)
+        out.print(f"Base URL set to {url} in {path}.", markup=False)
+        _note_override("base_url", out)
+
+
+def _note_override(setting: str, out: Console) -> None:
+    """Say so when a flagless run would not use the value just saved (an environment variable
+    or .env in this directory comes first)."""
+    try:
+        _, origins = resolve_credentials_explained(api_key=None, base_url=None, env_file=None)
+    except FoxReachImportError:
+        return  # a broken .env is reported by the commands that use it
+    origin = origins[setting]
+    if origin.startswith("$") or origin == ".env file":
+        out.print(f"Note: {origin} is set here and comes first.", markup=False)

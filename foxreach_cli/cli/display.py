@@ -1,0 +1,79 @@
+"""What a command shows of a run: the progress display, the finished report and the log lines
+(shared by ``import`` and ``runs show``)."""
+
+from __future__ import annotations
+
+import sys
+import time
+from dataclasses import dataclass
+
+from rich.console import Console
+
+from ..outputs import LogFile
+from ..pipeline import RunResult
+from ..progress import FanOut, LogProgress, Progress, RichProgress
+from ..render import final_line, one_line, render_report
+from .errors import describe, err_console
+
+
+@dataclass(frozen=True)
+class View:
+    """How much a command prints: ``--json``, ``--quiet``, ``--verbose``."""
+
+    json_out: bool = False
+    quiet: bool = False
+    verbose: bool = False
+
+
+def show_run(
+    result: RunResult,
+    view: View,
+    *,
+    report_path: str | None,
+    rejected_path: str | None,
+    log: LogFile | None,
+) -> None:
+    """Show a finished run: the report (rich, one line, or JSON) and the log file's lines.
+
+    The rich report ends with one line: the outcome in words, then where the details are.
+    """
+    rep = result.report
+    fatal = describe(result.fatal) if result.fatal is not None else None
+    if log is not None:
+        log_line(log, one_line(rep))
+        if fatal is not None:
+            log_line(log, f"error: {fatal}")
+        for path in result.moved:
+            log_line(log, f"moved to {path}")
+    out = Console(highlight=False, soft_wrap=True)
+    if view.json_out:
+        sys.stdout.write(rep.to_json() + "\n")
+        return
+    if view.quiet:
+        out.print(one_line(rep), markup=False)
+    else:
+        render_report(out, rep, show_mapping=rep.dry_run or view.verbose)
+        out.print(
+            final_line(rep, report_path=report_path, rejected_path=rejected_path), markup=False
+        )
+    if fatal is not None:
+        err_console().print(f"[red]Error:[/] {fatal}")
+
+
+def log_line(stream: LogFile, text: str) -> None:
+    """One timestamped line of the ``--log-file``."""
+    stream.write(f"{time.strftime('%Y-%m-%d %H:%M:%S')} {text}\n")
+    stream.flush()
+
+
+def progress_display(silent: bool, log: LogFile | None) -> Progress:
+    """The display: silent, a rich bar on a terminal, or plain lines; plus the log file."""
+    if silent:
+        progress = Progress()
+    elif sys.stderr.isatty():
+        progress = RichProgress(err_console())
+    else:
+        progress = LogProgress(sys.stderr)
+    if log is not None:
+        progress = FanOut(progress, LogProgress(log, interval=30.0))  # type: ignore[arg-type]
+    return progress

@@ -1,0 +1,150 @@
+"""``foxreach import``: options -> config -> run -> render -> exit code."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
+import typer
+
+from ..config import (
+    CredentialOptions,
+    ImportConfig,
+    Outputs,
+    RunMode,
+    StateOptions,
+    build_config,
+    build_read_options,
+    parse_lead_defaults,
+    parse_send_policy,
+    parse_state,
+)
+from ..credentials import Credentials
+from ..errors import FoxReachImportError, UsageError
+from ..outputs import open_log
+from ..pipeline import run_import
+from ..send import SendPolicy
+from ..validate import LeadDefaults
+from . import options as opt
+from .display import View, log_line, progress_display, show_run
+from .errors import FailOn, describe, run_exit_code, user_errors
+
+if TYPE_CHECKING:
+    from ..sandbox.server import RunningSandbox
+
+#: The key an embedded sandbox run uses when none is given (any otr_ key works there).
+SANDBOX_KEY = "otr_sandbox"
+
+
+def import_command(
+    files: opt.Files,
+    dry_run: opt.DryRun = False,
+    sandbox: opt.Sandbox = False,
+    api_key: opt.ApiKey = None,
+    base_url: opt.BaseUrl = None,
+    env_file: opt.EnvFile = None,
+    sheet: opt.Sheet = None,
+    encoding: opt.Encoding = None,
+    delimiter: opt.Delimiter = None,
+    header_row: opt.HeaderRow = None,
+    maps: opt.Maps = None,
+    mapping_file: opt.MappingFile = None,
+    allow_new_columns: opt.AllowNewColumns = False,
+    unmapped: opt.UnmappedColumns = opt.DEFAULT_UNMAPPED,
+    tags: opt.Tags = None,
+    source: opt.Source = LeadDefaults.source,
+    status: opt.Status = None,
+    no_restore: opt.NoRestore = not SendPolicy.restore,
+    batch_size: opt.BatchSize = SendPolicy.batch_size,
+    rate_limit: opt.RateLimit = SendPolicy.rate_limit,
+    rate_window: opt.RateWindow = SendPolicy.rate_window,
+    concurrency: opt.Concurrency = None,
+    timeout: opt.Timeout = SendPolicy.timeout,
+    exact_report: opt.ExactReport = False,
+    report: opt.Report = None,
+    rejected: opt.Rejected = None,
+    json_out: opt.JsonOut = False,
+    quiet: opt.Quiet = False,
+    verbose: opt.Verbose = False,
+    fail_on: opt.FailOnOption = FailOn.errors,
+    limit: opt.Limit = None,
+    resume: opt.Resume = StateOptions.resume,
+    state_dir: opt.StateDir = None,
+    lock_timeout: opt.LockTimeout = StateOptions.lock_timeout,
+    move_done: opt.MoveDone = StateOptions.move_done,
+    force: opt.Force = StateOptions.force,
+    log_file: opt.LogFile = None,
+) -> None:
+    """Import leads from FILE(s) into FoxReach (or the sandbox, or nowhere with --dry-run)."""
+    with user_errors(verbose):
+        # One argument per config part, each parsed and checked once by its own function.
+        # fmt: off
+        cfg = build_config(
+            files,
+            mode=RunMode(
+                dry_run=dry_run, sandbox=sandbox, limit=limit, allow_new_columns=allow_new_columns
+            ),
+            read=build_read_options(
+                encoding=encoding, delimiter=delimiter, sheet=sheet, header_row=header_row,
+                maps=maps or (), mapping_file=mapping_file, unmapped=unmapped.value,
+            ),
+            send=parse_send_policy(
+                batch_size=batch_size, exact_report=exact_report, rate_limit=rate_limit,
+                rate_window=rate_window, concurrency=concurrency, timeout=timeout,
+                restore=not no_restore,
+            ),
+            state=parse_state(
+                resume=resume, state_dir=state_dir, lock_timeout=lock_timeout,
+                move_done=move_done, force=force,
+            ),
+            defaults=parse_lead_defaults(source=source, status=status, tags=tags or ()),
+            outputs=Outputs(report_path=report, rejected_path=rejected, log_file=log_file),
+            credentials=CredentialOptions(api_key=api_key, base_url=base_url, env_file=env_file),
+        )
+        # fmt: on
+        view = View(json_out=json_out, quiet=quiet, verbose=verbose)
+        raise typer.Exit(run_and_show(cfg, view, fail_on, sandbox_key=api_key))
+
+
+def run_and_show(cfg: ImportConfig, view: View, fail_on: FailOn, *, sandbox_key: str | None) -> int:
+    """Run one import with its log and display (in the embedded sandbox for ``--sandbox``),
+    show the result, and return its exit code."""
+    with ExitStack() as stack:
+        log = stack.enter_context(open_log(cfg.outputs.log_file))
+        progress = progress_display(view.json_out or view.quiet, log)
+        if cfg.sandbox and not cfg.dry_run:
+            running = stack.enter_context(_embedded_sandbox())
+            creds = Credentials(
+                base_url=running.base_url,
+                api_key=sandbox_key or SANDBOX_KEY,
+                destination=f"sandbox:{running.config.db}",
+            )
+            cfg = replace(cfg, credentials=creds)
+        try:
+            result = run_import(cfg, progress=progress, stdin=sys.stdin.buffer)
+        except FoxReachImportError as exc:
+            if log is not None:
+                log_line(log, f"error: {describe(exc)}")
+            raise
+        paths = cfg.outputs
+        show_run(
+            result, view, report_path=paths.report_path, rejected_path=paths.rejected_path, log=log
+        )
+        return run_exit_code(result, fail_on)
+
+
+@contextmanager
+def _embedded_sandbox() -> Iterator[RunningSandbox]:
+    """The local sandbox on a free loopback port for this run, kept in its default database."""
+    # Imported here: FastAPI and uvicorn cost half a second that other runs need not pay.
+    from ..sandbox.config import SandboxConfig
+    from ..sandbox.server import SandboxStartupError, run_in_thread
+
+    try:
+        with run_in_thread(SandboxConfig()) as running:
+            yield running
+    except SandboxStartupError as exc:
+        raise UsageError(f"The local sandbox could not start: {exc}") from None

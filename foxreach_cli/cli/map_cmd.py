@@ -1,0 +1,70 @@
+"""``foxreach map``: show how a file's columns map to lead fields, and save the mapping."""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated
+
+import pandas as pd
+import typer
+from rich.console import Console
+
+from ..config import build_read_options
+from . import options as opt
+from .errors import user_errors
+
+
+def map_command(
+    file: Annotated[str, typer.Argument(help="CSV/TSV/TXT/XLSX file ('-' for stdin).")],
+    write: Annotated[
+        str | None, typer.Option("--write", help="Save the mapping to this TOML file.")
+    ] = None,
+    sheet: opt.Sheet = None,
+    encoding: opt.Encoding = None,
+    delimiter: opt.Delimiter = None,
+    header_row: opt.HeaderRow = None,
+    maps: opt.Maps = None,
+    mapping_file: opt.MappingFile = None,
+    unmapped: opt.UnmappedColumns = opt.DEFAULT_UNMAPPED,
+    verbose: Annotated[
+        bool, typer.Option("--verbose", "-v", help="More detail on failures.")
+    ] = False,
+) -> None:
+    """Show how FILE's columns map to lead fields, and optionally save the mapping."""
+    from ..mapping import build_mapping, mapping_rows
+    from ..mapping_file import load_mapping_file, write_mapping_file
+    from ..readers.base import display_name
+    from ..rejected_file import adopt_rejected_file
+    from ..render import mapping_table
+
+    with user_errors(verbose):
+        opts = build_read_options(
+            encoding=encoding,
+            delimiter=delimiter,
+            sheet=sheet,
+            header_row=header_row,
+            maps=maps or [],
+            mapping_file=mapping_file,
+            unmapped=unmapped.value,
+        )
+        saved = load_mapping_file(opts.mapping_file) if opts.mapping_file else None
+        with opts.open(file, stdin=sys.stdin.buffer) as opened:
+            src, saved = adopt_rejected_file(opened, saved)
+            mapping = build_mapping(
+                src.info, overrides=opts.maps, mapping_file=saved, unmapped=opts.unmapped
+            )
+            first = next(iter(src.chunks()), None)
+            samples = [_sample(first.frame[c.column]) if first else "" for c in mapping.columns]
+            out = Console(highlight=False, soft_wrap=True)
+            title = f"Mapping of {display_name(file)}"
+            out.print(mapping_table(mapping_rows(mapping), title=title, samples=samples))
+            if write:
+                write_mapping_file(write, mapping, src.info)
+                out.print(f"Saved to {write}; reuse it with --mapping {write}.")
+
+
+def _sample(column: pd.Series) -> str:
+    """The first non-empty value of a column of the first chunk ("" when none)."""
+    values = column.dropna().astype(str).str.strip()
+    values = values[values != ""]
+    return str(values.iloc[0]) if len(values) else ""

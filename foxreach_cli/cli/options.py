@@ -1,0 +1,229 @@
+"""The command-line options, declared once as ``Annotated`` aliases and shared between commands
+(``import`` and ``map`` read and map a file alike), grouped as the config's parts.
+
+The defaults are not here: a command's signature takes each from its config part
+(``SendPolicy.batch_size``, ``LeadDefaults.source``, ...), the one place it is set.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated
+
+import typer
+
+from ..config import ReadOptions
+from ..models import LEAD_STATUSES, MAX_BATCH
+from ..send import MAX_DEFAULT_CONCURRENCY
+from .errors import FailOn
+
+
+class Unmapped(StrEnum):
+    """What becomes of a column no rule recognises (``--unmapped``)."""
+
+    custom = "custom"
+    ignore = "ignore"
+
+
+#: ``--unmapped`` when not given: the read options' default.
+DEFAULT_UNMAPPED = Unmapped(ReadOptions.unmapped)
+
+
+# -- the run ----------------------------------------------------------------------------------
+Files = Annotated[
+    list[str],
+    typer.Argument(help="CSV/TSV/TXT/XLSX files or folders; '-' reads stdin.", show_default=False),
+]
+DryRun = Annotated[
+    bool, typer.Option("--dry-run", help="Read, map, validate and dedup; send nothing.")
+]
+Sandbox = Annotated[
+    bool,
+    typer.Option("--sandbox", help="Import into the embedded local sandbox; no account needed."),
+]
+Limit = Annotated[int | None, typer.Option("--limit", help="Process only the first N data rows.")]
+AllowNewColumns = Annotated[
+    bool,
+    typer.Option(
+        "--allow-new-columns", help="Accept columns added since the --mapping file was written."
+    ),
+]
+
+# -- credentials ------------------------------------------------------------------------------
+ApiKey = Annotated[
+    str | None,
+    typer.Option(
+        "--api-key",
+        help="API key (otr_...); default: $FOXREACH_API_KEY, .env, ~/.foxreach/config.json.",
+        show_default=False,
+    ),
+]
+BaseUrl = Annotated[
+    str | None,
+    typer.Option(
+        "--base-url",
+        help="API base URL; default: $FOXREACH_BASE_URL, .env, ~/.foxreach/config.json, "
+        "or https://api.foxreach.io/api/v1.",
+        show_default=False,
+    ),
+]
+EnvFile = Annotated[
+    str | None,
+    typer.Option(
+        "--env-file",
+        help="Read FOXREACH_* settings from this file (default .env).",
+        show_default=False,
+    ),
+]
+
+# -- reading and mapping (import and map) -----------------------------------------------------
+Sheet = Annotated[str | None, typer.Option("--sheet", help="XLSX sheet name or 1-based number.")]
+Encoding = Annotated[
+    str | None, typer.Option("--encoding", help="Text encoding (default: detected).")
+]
+Delimiter = Annotated[
+    str | None,
+    typer.Option("--delimiter", help="Field delimiter, e.g. ';' or 'tab' (default: detected)."),
+]
+HeaderRow = Annotated[
+    int | None,
+    typer.Option(
+        "--header-row",
+        help="Row number of the column names (default: found past any notes above them).",
+        show_default=False,
+    ),
+]
+Maps = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--map",
+        help="Column=field (repeatable); field is a lead field, "
+        "customFields.<key>, tags or ignore.",
+    ),
+]
+MappingFile = Annotated[
+    str | None, typer.Option("--mapping", help="Mapping TOML file from 'foxreach map --write'.")
+]
+UnmappedColumns = Annotated[
+    Unmapped,
+    typer.Option("--unmapped", help="Unrecognised columns become customFields, or are ignored."),
+]
+
+# -- lead defaults ----------------------------------------------------------------------------
+Tags = Annotated[
+    list[str] | None, typer.Option("--tag", help="Tag added to every lead (repeatable).")
+]
+Source = Annotated[str, typer.Option("--source", help="Lead source.")]
+Status = Annotated[
+    str | None,
+    typer.Option(
+        "--status", help="Status for leads without one: " + ", ".join(LEAD_STATUSES) + "."
+    ),
+]
+
+# -- sending ----------------------------------------------------------------------------------
+NoRestore = Annotated[
+    bool,
+    typer.Option("--no-restore", help="Count soft-deleted matches as duplicates; don't restore."),
+]
+BatchSize = Annotated[int, typer.Option("--batch-size", help=f"Leads per request (1-{MAX_BATCH}).")]
+RateLimit = Annotated[
+    int, typer.Option("--rate-limit", help="Requests per minute this run may use.")
+]
+RateWindow = Annotated[
+    float,
+    typer.Option(
+        "--rate-window",
+        help="Length in seconds of the API's rate window "
+        "(60; smaller only for sandboxes and tests).",
+    ),
+]
+Concurrency = Annotated[
+    int | None,
+    typer.Option(
+        "--concurrency",
+        help="Requests in flight at once [default: the --rate-limit, at most "
+        f"{MAX_DEFAULT_CONCURRENCY}: a whole window's budget at once].",
+        show_default=False,
+    ),
+]
+Timeout = Annotated[
+    float, typer.Option("--timeout", help="Seconds to wait for each answer before retrying.")
+]
+ExactReport = Annotated[
+    bool,
+    typer.Option(
+        "--exact-report", help="Batches of at most 100, so every duplicate and error is named."
+    ),
+]
+
+# -- outputs ----------------------------------------------------------------------------------
+Report = Annotated[
+    str | None, typer.Option("--report", help="Write the final report as JSON to this file.")
+]
+Rejected = Annotated[
+    str | None,
+    typer.Option(
+        "--rejected",
+        help="Write every row not imported (original columns + row, reason) to this CSV.",
+    ),
+]
+LogFile = Annotated[
+    str | None,
+    typer.Option(
+        "--log-file", help="Append timestamped progress and summary lines here.", show_default=False
+    ),
+]
+
+# -- state and unattended runs ----------------------------------------------------------------
+Resume = Annotated[
+    bool | None,
+    typer.Option(
+        "--resume/--no-resume",
+        help="Send only what earlier runs of the same file "
+        "did not get answered (default: on; off for --sandbox).",
+        show_default=False,
+    ),
+]
+StateDir = Annotated[
+    str | None,
+    typer.Option(
+        "--state-dir",
+        help="Where the resume journal, locks and shared rate budget "
+        "live (default: the user's state directory).",
+        show_default=False,
+    ),
+]
+LockTimeout = Annotated[
+    float,
+    typer.Option(
+        "--lock-timeout",
+        help="Seconds to wait for another run working on the same file; then exit 6.",
+    ),
+]
+MoveDone = Annotated[
+    str | None,
+    typer.Option(
+        "--move-done",
+        help="Move each file fully accounted for into this folder (never on a failed run).",
+        show_default=False,
+    ),
+]
+Force = Annotated[bool, typer.Option("--force", help="Import files already imported before again.")]
+
+# -- display ----------------------------------------------------------------------------------
+JsonOut = Annotated[
+    bool, typer.Option("--json", help="Print only the final report as JSON on stdout.")
+]
+Quiet = Annotated[
+    bool, typer.Option("--quiet", "-q", help="Print only the one-line summary and errors.")
+]
+Verbose = Annotated[
+    bool, typer.Option("--verbose", "-v", help="More detail, including on failures.")
+]
+FailOnOption = Annotated[
+    FailOn,
+    typer.Option(
+        "--fail-on", help="Exit 1 when rows were rejected: errors, duplicates (or errors), never."
+    ),
+]

@@ -49,7 +49,7 @@ from .models import LEAD_STATUSES, MAX_BATCH
 from .outputs import LogFile, open_log
 from .pipeline import RunResult, run_import
 from .progress import FanOut, LogProgress, Progress, RichProgress
-from .render import final_line, one_line, render_report
+from .render import final_line, mapping_notes, mapping_warnings, one_line, render_report
 from .runtime import GC_THRESHOLD, tune_gc
 from .state import default_state_dir
 
@@ -497,6 +497,8 @@ def _render(
     rep = result.report
     fatal = _describe(result.fatal) if result.fatal is not None else None
     if log is not None:
+        for line in mapping_notes(rep):
+            _log_line(log, line)
         _log_line(log, one_line(rep))
         if fatal is not None:
             _log_line(log, f"error: {fatal}")
@@ -507,6 +509,8 @@ def _render(
         sys.stdout.write(rep.to_json() + "\n")
         return
     if quiet:
+        for line in mapping_warnings(rep):
+            _err_console().print(f"Warning: {line}", markup=False, highlight=False)
         out.print(one_line(rep), markup=False)
     else:
         render_report(out, rep, show_mapping=rep.dry_run or verbose)
@@ -590,6 +594,8 @@ def map_command(
             out = Console(highlight=False, soft_wrap=True)
             title = f"Mapping of {display_name(file)}"
             out.print(mapping_table(mapping_rows(mapping), title=title, samples=samples))
+            for note in mapping.notes:
+                out.print(note, markup=False)
             if write:
                 write_mapping_file(write, mapping, src.info)
                 out.print(f"Saved to {write}; reuse it with --mapping {write}.")

@@ -457,6 +457,9 @@ class _Claim:
     rank: int = 0
     #: The column held no value in the rows looked at (only known when samples were given).
     empty: bool = False
+    #: Its header names the email but most sampled values are not addresses: it gives way
+    #: to a column whose values fit, and is kept (rows rejected one by one) when none does.
+    misfit: bool = False
 
 
 def build_mapping(
@@ -543,7 +546,7 @@ def build_mapping(
             )
     emails = sorted(
         (c for c in claims.values() if c.target == _EMAIL and c.level == _LEVEL_HEADER),
-        key=lambda c: (c.empty, c.rank, c.index),
+        key=lambda c: (c.misfit, c.empty, c.rank, c.index),
     )
     _settle_field_clashes(claims, info, mapping_file)
     fallbacks = _email_fallbacks(claims, emails)
@@ -588,7 +591,13 @@ def _settle_field_clashes(
         # A recognised column that is empty in the rows looked at (Outlook's Primary Phone)
         # gives way to one that holds values; explicit entries are never second-guessed.
         competing.sort(
-            key=lambda c: (c.level, c.level == _LEVEL_HEADER and c.empty, c.rank, c.index)
+            key=lambda c: (
+                c.level,
+                c.level == _LEVEL_HEADER and c.misfit,
+                c.level == _LEVEL_HEADER and c.empty,
+                c.rank,
+                c.index,
+            )
         )
         winner, runner_up = competing[0], competing[1]
         if runner_up.level == winner.level and winner.level in (
@@ -618,6 +627,9 @@ def _settle_field_clashes(
             empties = [f"'{c.header}'" for c in competing[1:] if c.empty and c.rank < winner.rank]
             if empties:
                 why += f" that hold values ({', '.join(empties)}: empty in the rows looked at)"
+            misfits = [f"'{c.header}'" for c in competing[1:] if c.misfit and not winner.misfit]
+            if misfits:
+                why += f"; {', '.join(misfits)} holds other values than addresses"
             winner.how += f"; chosen over {names}: {why}"
 
 
@@ -633,7 +645,12 @@ def _check_values(claims: dict[int, _Claim], samples: AbcMapping[str, Sequence[s
         if name in _VALUE_TESTS:
             test, what = _VALUE_TESTS[name]
             fit = fit_of(values, test)
-            if fit.few:
+            if fit.few and name == "email":
+                claim.misfit = True
+                claim.how += (
+                    f"; but values such as '{fit.example}' are not {what} ({fit.share(what)})"
+                )
+            elif fit.few:
                 claim.target = Target("custom", key)
                 claim.how = (
                     f"header says {name} but values such as '{fit.example}' are not {what} "
@@ -962,7 +979,7 @@ def _email_fallbacks(claims: dict[int, _Claim], ranked: list[_Claim]) -> tuple[s
         return ()
     out: list[str] = []
     for claim in ranked:
-        if claim is winner or claim.target.kind != "custom":
+        if claim is winner or claim.target.kind != "custom" or claim.misfit:
             continue
         if claim.rank >= _RANK_CONTENT or (claim.rank >= _RANK_WORDS and claim.rank % 10 >= 5):
             continue

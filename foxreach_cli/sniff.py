@@ -146,8 +146,7 @@ class Fit:
 
     def share(self, what: str) -> str:
         """``"7 of 8 values looked at are email addresses"``."""
-        verb = "is" if self.fit == 1 and self.seen == 1 else "are"
-        return f"{self.fit} of {self.seen} values looked at {verb} {what}"
+        return f"{self.fit} of {self.seen} values looked at are {what}"
 
 
 def fit_of(values: Sequence[str], test: Callable[[str], bool]) -> Fit:

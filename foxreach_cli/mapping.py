@@ -825,11 +825,12 @@ class _StatusLook:
 
     @property
     def used(self) -> bool:
-        """The rule (docs/mapping.md): any opt-out, or more than half lead statuses that are
-        not all ``active`` (a word many tools use for states of their own, such as Stripe's
-        subscriptions). One stray value cannot turn an opt-out into active either way: a
-        column not used is still read for opt-outs on every row."""
-        return self.opt_outs > 0 or (self.fit.most and bool(self.kinds - {"active"}))
+        """The rule (docs/mapping.md): more than half of the values looked at are lead
+        statuses, and not all ``active`` (a word many tools use for states of their own,
+        such as Stripe's subscriptions). No stray value can turn an opt-out into active
+        either way: a status-like column not used is still read for opt-outs on every row
+        (so a CRM's "Lead Status" of stages with one "Unsubscribed" rejects no row)."""
+        return self.fit.most and bool(self.kinds - {"active"})
 
 
 def _look_at_statuses(values: Sequence[str]) -> _StatusLook:

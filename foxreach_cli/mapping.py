@@ -1,12 +1,17 @@
 """The MAP stage: decide which lead field each input column fills.
 
 Every column gets exactly one :class:`Target` (a lead field, ``customFields.<key>``, ``tags``
-or ``ignore``), decided once per file from its headers, by precedence: ``--map`` options, a
-mapping file, a header that is a lead field's name or a known synonym (most specific first),
-then the ``--unmapped`` policy. Headers compare casefolded with only letters and digits kept.
-Recognised headers are checked against the reader's bounded sample of their values, so a
-``Status`` of CRM stages or a ``Title`` of name prefixes stays a custom field; a lone full-name
-column is split into first and last names. When several columns claim one field the stronger
+or ``ignore``), decided once per file from its header and the reader's bounded sample of its
+values, by precedence: ``--map`` options, a mapping file, a header that is a lead field's name
+or a known synonym (most specific first), a header whose words name a field
+(``contact_first_name``, ``E-Mail-Adresse``), values that say what the column is (LinkedIn
+profiles, addresses), then the ``--unmapped`` policy. Headers compare casefolded with only
+letters and digits kept. A header whose values plainly do not fit its field is not followed,
+and ``map`` shows the share that fits. The status column is decided by its values (more than
+half lead statuses, not all ``active``); every status-like or opt-out column not used for it
+is read for opt-outs on every row (:mod:`foxreach_cli.optouts`). A header row holding an email
+address is refused (the file has no header row). A lone full-name column is split into first
+and last names. When several columns claim one field the stronger
 claim wins and the others stay custom fields: data is never dropped by a clash. Saving and
 loading mapping files is :mod:`foxreach_cli.mapping_file`; the rules in full:
 docs/mapping.md.

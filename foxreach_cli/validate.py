@@ -3,13 +3,17 @@
 Vectorised (a few C-level passes per chunk, never a Python loop over rows except for the rare
 emails the fast path cannot settle). Every rejected row gets exactly one reason, the first
 that applies: unreadable row, empty row, missing email, invalid email (email-validator's
-sentence), invalid status. Cells are trimmed and a blank cell is absent. The email fast path,
+sentence), invalid status, opt-out flag in doubt. Cells are trimmed and a blank cell is absent. The email fast path,
 why it is safe, and the layout of ``ValidatedChunk.valid`` (``row``, ``key``, ``email``,
 ``source``, ``status``, ``pos``): docs/validation.md. Pass-through cells stay in the reader's
 frame (``ValidatedChunk.cells``) until :mod:`foxreach_cli.batch` builds the leads.
-A status value may be a known translation (``models.STATUS_TRANSLATIONS``: Mailchimp's
-subscribed -> active, cleaned -> bounced), sent as translated; a cell of exactly ``null`` or
-``NULL`` (as HubSpot writes "no value") is blank.
+A status value is compared without case, spacing or invisible characters and may be a known
+translation (``optouts.STATUS_OF``: Mailchimp's subscribed -> active, cleaned -> bounced,
+"Opted out" -> unsubscribed), sent as translated; the mapping's opt-out columns then make a
+row unsubscribed or bounced over its status cell (a flag holding neither yes nor no rejects
+the row). Where the email cell is empty, the mapping's email fallback columns give the email
+(counted in ``ValidatedChunk.email_from``). A cell of exactly ``null`` or ``NULL`` (as
+HubSpot writes "no value") is blank.
 """
 
 from __future__ import annotations

@@ -3,7 +3,8 @@
 Vectorised (a few C-level passes per chunk, never a Python loop over rows except for the rare
 emails the fast path cannot settle). Every rejected row gets exactly one reason, the first
 that applies: unreadable row, empty row, missing email, invalid email (email-validator's
-sentence), invalid status, opt-out flag in doubt. Cells are trimmed and a blank cell is absent. The email fast path,
+sentence), invalid status, opt-out flag in doubt. Cells are trimmed and a blank cell is
+absent. The email fast path,
 why it is safe, and the layout of ``ValidatedChunk.valid`` (``row``, ``key``, ``email``,
 ``source``, ``status``, ``pos``): docs/validation.md. Pass-through cells stay in the reader's
 frame (``ValidatedChunk.cells``) until :mod:`foxreach_cli.batch` builds the leads.

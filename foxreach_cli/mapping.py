@@ -1,12 +1,17 @@
 """The MAP stage: decide which lead field each input column fills.
 
 Every column gets exactly one :class:`Target` (a lead field, ``customFields.<key>``, ``tags``
-or ``ignore``), decided once per file from its headers, by precedence: ``--map`` options, a
-mapping file, a header that is a lead field's name or a known synonym (most specific first),
-then the ``--unmapped`` policy. Headers compare casefolded with only letters and digits kept.
-Recognised headers are checked against the reader's bounded sample of their values, so a
-``Status`` of CRM stages or a ``Title`` of name prefixes stays a custom field; a lone full-name
-column is split into first and last names. When several columns claim one field the stronger
+or ``ignore``), decided once per file from its header and the reader's bounded sample of its
+values, by precedence: ``--map`` options, a mapping file, a header that is a lead field's name
+or a known synonym (most specific first), a header whose words name a field
+(``contact_first_name``, ``E-Mail-Adresse``), values that say what the column is (LinkedIn
+profiles, addresses), then the ``--unmapped`` policy. Headers compare casefolded with only
+letters and digits kept. A header whose values plainly do not fit its field is not followed,
+and ``map`` shows the share that fits. The status column is decided by its values (more than
+half lead statuses, not all ``active``); every status-like or opt-out column not used for it
+is read for opt-outs on every row (:mod:`foxreach_cli.optouts`). A header row holding an email
+address is refused (the file has no header row). A lone full-name column is split into first
+and last names. When several columns claim one field the stronger
 claim wins and the others stay custom fields: data is never dropped by a clash. Saving and
 loading mapping files is :mod:`foxreach_cli.mapping_file`; the rules in full:
 docs/mapping.md.
@@ -20,15 +25,32 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from foxreach_cli.errors import NoEmailColumnError, UsageError
+from foxreach_cli.errors import InputError, NoEmailColumnError, UsageError
 from foxreach_cli.models import (
     LEAD_FIELDS,
     LEAD_STATUSES,
     ROW_ERROR_COLUMN,
-    STATUS_TRANSLATIONS,
     SourceInfo,
 )
 from foxreach_cli.names import name_evidence
+from foxreach_cli.optouts import (
+    NO,
+    STATUS_OF,
+    YES,
+    OptOutColumn,
+    opt_out_header,
+    status_like,
+)
+from foxreach_cli.sniff import (
+    Fit,
+    compare_form,
+    fit_of,
+    header_words,
+    looks_email,
+    looks_linkedin,
+    looks_phone,
+    looks_url,
+)
 
 TargetKind = Literal["field", "custom", "tags", "ignore"]
 
@@ -99,6 +121,18 @@ class ColumnMap:
 #: The kind of :class:`Decision` that splits a full-name column into firstName and lastName
 #: (a file with no first/last name columns); the column itself keeps its own target.
 SPLIT_NAME = "split_name"
+#: The kind of :class:`Decision` naming the other columns that hold the lead's own address,
+#: strongest first (:attr:`Mapping.email_fallbacks`).
+EMAIL_FALLBACK = "email_fallback"
+#: Kinds of :class:`Decision` naming the columns read for opt-outs on every row, one per way
+#: of reading them (:class:`foxreach_cli.optouts.OptOutColumn` ``kind`` and ``means``).
+OPT_OUT_KINDS: dict[str, tuple[str, str | None]] = {
+    "opt_out_flag_unsubscribed": ("flag", "unsubscribed"),
+    "opt_out_flag_bounced": ("flag", "bounced"),
+    "opt_out_when_unsubscribed": ("when", "unsubscribed"),
+    "opt_out_when_bounced": ("when", "bounced"),
+    "opt_out_status": ("status", None),
+}
 
 
 @dataclass(frozen=True)
@@ -120,6 +154,17 @@ class Mapping:
     """How every column of one input file maps to lead fields (in column order)."""
 
     columns: tuple[ColumnMap, ...]
+    #: Columns read on every row for an opt-out or a bounce, whatever their target
+    #: (:mod:`foxreach_cli.optouts`).
+    opt_outs: tuple[OptOutColumn, ...] = ()
+    #: Frame keys of the other columns that hold the lead's own address, in order of rank:
+    #: where the email column's cell is empty, the first of them that is filled is the email.
+    email_fallbacks: tuple[str, ...] = ()
+    #: One sentence per status-like or opt-out column: what was decided and why.
+    notes: tuple[str, ...] = ()
+    #: Those of :attr:`notes` about a status-like column NOT used for the status (shown
+    #: even under ``-q``).
+    warnings: tuple[str, ...] = ()
     decisions: tuple[Decision, ...] = ()
 
     def decided(self, kind: str) -> Decision | None:
@@ -461,6 +506,9 @@ class _Claim:
     rank: int = 0
     #: The column held no value in the rows looked at (only known when samples were given).
     empty: bool = False
+    #: Its header names the email but most sampled values are not addresses: it gives way
+    #: to a column whose values fit, and is kept (rows rejected one by one) when none does.
+    misfit: bool = False
 
 
 def build_mapping(
@@ -503,6 +551,7 @@ def build_mapping(
     if mapping_file is not None:
         explicit(mapping_file.columns, _LEVEL_MAPPING_FILE, mapping_file.path, "mapping file")
 
+    _refuse_data_as_header(info, indices)
     for i in indices:
         if i in claims:
             continue
@@ -520,6 +569,10 @@ def build_mapping(
             claims[i] = _Claim(
                 i, header, column, _target_for(name), f"synonym: '{spelling}'", _LEVEL_HEADER, rank
             )
+        elif (by_words := _field_by_words(header)) is not None:
+            name, rank = by_words
+            how = f"header words: '{' '.join(header_words(header))}'"
+            claims[i] = _Claim(i, header, column, _target_for(name), how, _LEVEL_HEADER, rank)
         elif unmapped == "ignore":
             how = "not recognised: ignored (--unmapped ignore)"
             claims[i] = _Claim(i, header, column, Target("ignore"), how, _LEVEL_UNMAPPED)
@@ -533,16 +586,39 @@ def build_mapping(
 
     looked_at = info.samples if samples is None else samples
     _check_values(claims, looked_at)
+    _claim_by_content(claims, looked_at)
+    statuses = _decide_status(claims, looked_at)
     if looked_at:
         for claim in claims.values():
-            claim.empty = not any(v.strip() for v in looked_at.get(claim.column, ()))
+            claim.empty = not any(
+                v.strip() and v.strip() not in _NULL_CELLS for v in looked_at.get(claim.column, ())
+            )
+    emails = sorted(
+        (c for c in claims.values() if c.target == _EMAIL and c.level == _LEVEL_HEADER),
+        key=lambda c: (c.misfit, c.empty, c.rank, c.index),
+    )
     _settle_field_clashes(claims, info, mapping_file)
+    fallbacks = _email_fallbacks(claims, emails)
     if mapping_file is not None and mapping_file.decisions is not None:
         decisions = _replay_decisions(mapping_file, claims, info, indices)
+        opt_outs, notes, warnings = _replayed_opt_outs(decisions, info, mapping_file.path)
+        fallbacks = next((d.columns for d in decisions if d.kind == EMAIL_FALLBACK), ())
     else:
-        decisions = _full_name_decision(claims, looked_at)
+        opt_outs, notes, warnings = _opt_out_columns(claims, looked_at, statuses)
+        decisions = (
+            _full_name_decision(claims, looked_at)
+            + _fallback_decision(fallbacks)
+            + _opt_out_decisions(opt_outs)
+        )
     _settle_custom_keys(claims)
-    mapping = Mapping(tuple(_to_column_map(claims[i]) for i in indices), decisions)
+    mapping = Mapping(
+        tuple(_to_column_map(claims[i]) for i in indices),
+        opt_outs=opt_outs,
+        email_fallbacks=fallbacks,
+        notes=notes,
+        warnings=warnings,
+        decisions=decisions,
+    )
     if not any(cm.target == _EMAIL for cm in mapping.columns):
         raise NoEmailColumnError(
             f"{info.file} has no column that can be the email (headers: "
@@ -573,7 +649,13 @@ def _settle_field_clashes(
         # A recognised column that is empty in the rows looked at (Outlook's Primary Phone)
         # gives way to one that holds values; explicit entries are never second-guessed.
         competing.sort(
-            key=lambda c: (c.level, c.level == _LEVEL_HEADER and c.empty, c.rank, c.index)
+            key=lambda c: (
+                c.level,
+                c.level == _LEVEL_HEADER and c.misfit,
+                c.level == _LEVEL_HEADER and c.empty,
+                c.rank,
+                c.index,
+            )
         )
         winner, runner_up = competing[0], competing[1]
         if runner_up.level == winner.level and winner.level in (
@@ -603,39 +685,44 @@ def _settle_field_clashes(
             empties = [f"'{c.header}'" for c in competing[1:] if c.empty and c.rank < winner.rank]
             if empties:
                 why += f" that hold values ({', '.join(empties)}: empty in the rows looked at)"
+            misfits = [f"'{c.header}'" for c in competing[1:] if c.misfit and not winner.misfit]
+            if misfits:
+                why += f"; {', '.join(misfits)} holds other values than addresses"
             winner.how += f"; chosen over {names}: {why}"
 
 
 def _check_values(claims: dict[int, _Claim], samples: AbcMapping[str, Sequence[str]]) -> None:
-    """Undo header-based claims on status and title that the column's values contradict."""
+    """Undo header-based claims that the column's sampled values contradict (an ``Email``
+    column of yes/no, a ``Title`` of Mr./Ms.), and add the evidence to those that stand."""
     for claim in claims.values():
         if claim.level != _LEVEL_HEADER or claim.target.kind != "field":
             continue
-        values = [v for v in samples.get(claim.column, ()) if v.strip() not in _NULL_CELLS]
+        values = samples.get(claim.column, ())
         key = claim.header if claim.header.strip() else claim.column
-        if claim.target.name == "status" and values:
-            folded = [v.strip().casefold() for v in values]
-            odd = [v for v, f in zip(values, folded, strict=True) if not _is_status(f)]
-            if len(odd) > len(values) * (1 - _STATUS_SHARE):
+        name = claim.target.name
+        if name in _VALUE_TESTS:
+            test, what = _VALUE_TESTS[name]
+            fit = fit_of(values, test)
+            if fit.few and name == "email":
+                claim.misfit = True
+                claim.how += (
+                    f"; but values such as '{fit.example}' are not {what} ({fit.share(what)})"
+                )
+            elif fit.few:
                 claim.target = Target("custom", key)
                 claim.how = (
-                    f"values such as '{odd[0].strip()}' are not lead statuses "
-                    f"({', '.join(LEAD_STATUSES)}): kept as custom field; --map "
-                    f"'{key}=status' imports it anyway, rejecting rows that hold others"
+                    f"header says {name} but values such as '{fit.example}' are not {what} "
+                    f"({fit.share(what)}): kept as custom field"
                 )
                 claim.level = _LEVEL_UNMAPPED
-                continue
-            used = sorted({f for f in folded if f in STATUS_TRANSLATIONS})
-            if used:
-                pairs = ", ".join(f"{f} -> {STATUS_TRANSLATIONS[f]}" for f in used)
-                claim.how += f"; values translated: {pairs}"
-            if odd:
-                claim.how += (
-                    f"; {len(odd)} of {len(values)} values looked at are not lead statuses "
-                    f"(such as '{odd[0].strip()}'): those rows are rejected"
-                )
-        elif claim.target.name == "title" and (
-            "prefix" in claim.header.casefold() or (values and all(_is_prefix(v) for v in values))
+            elif fit.seen:
+                claim.how += f"; {fit.share(what)}"
+        elif name == "title" and (
+            "prefix" in claim.header.casefold()
+            or (
+                (kept := [v for v in values if v.strip() not in _NULL_CELLS])
+                and all(_is_prefix(v) for v in kept)
+            )
         ):
             claim.target = Target("custom", key)
             claim.how = (
@@ -644,12 +731,320 @@ def _check_values(claims: dict[int, _Claim], samples: AbcMapping[str, Sequence[s
             claim.level = _LEVEL_UNMAPPED
 
 
-def _is_status(folded: str) -> bool:
-    return folded in LEAD_STATUSES or folded in STATUS_TRANSLATIONS
+#: Lead field -> (test of one sampled value, what fitting values are, for a person).
+_VALUE_TESTS = {
+    "email": (looks_email, "email addresses"),
+    "linkedinUrl": (looks_linkedin, "LinkedIn profile URLs"),
+    "website": (looks_url, "web addresses or domains"),
+    "phone": (looks_phone, "phone numbers"),
+}
+#: Ranks of claims decided by header words and by values alone: after every listed synonym.
+_RANK_WORDS, _RANK_CONTENT = 1000, 2000
+
+
+def _claim_by_content(claims: dict[int, _Claim], samples: AbcMapping[str, Sequence[str]]) -> None:
+    """Unrecognised columns whose sampled values are mostly email addresses or LinkedIn
+    profiles claim that field, whatever their header (``URL``, ``Contact LI Profile URL``)."""
+    for claim in claims.values():
+        if claim.level != _LEVEL_UNMAPPED or not claim.how.startswith(("not recognised", "no h")):
+            continue
+        values = samples.get(claim.column, ())
+        if not values:
+            continue
+        for name in ("linkedinUrl", "email"):
+            test, what = _VALUE_TESTS[name]
+            fit = fit_of(values, test)
+            if fit.most:
+                claim.target = Target("field", name)
+                claim.how = f"values: {fit.share(what)}"
+                claim.level = _LEVEL_HEADER
+                claim.rank = _RANK_CONTENT
+                break
+
+
+def _refuse_data_as_header(info: SourceInfo, indices: list[int]) -> None:
+    """A header row holding an email address is a file's first lead, not its column names:
+    refuse it rather than lose that lead and map the rest by its values."""
+    for i in indices:
+        header = info.headers[i].strip()
+        if looks_email(header):
+            raise InputError(
+                f"{info.file}: row {info.header_row}, read as the header, holds the email "
+                f"address '{header}': it looks like data, not column names, so the file seems "
+                "to have no header row; add one (e.g. Email,First Name,...) or pass "
+                "--header-row N with the row that holds the column names."
+            )
+
+
+# --------------------------------------------------------------------------------------------
+# Header words
+# --------------------------------------------------------------------------------------------
+
+#: Words that make a header about something other than the lead's own value of a field:
+#: a verdict, a count, a date, a consent, another party's detail.
+_NOT_A_VALUE = frozenset(
+    [
+        "status", "state", "verified", "verification", "valid", "validity", "invalid", "opt",
+        "optin", "optout", "opted", "unsubscribed", "bounce", "bounced", "count", "sent",
+        "opened", "opens", "clicked", "clicks", "type", "label", "format", "consent",
+        "permission", "subscription", "subscribed", "date", "time", "reason", "score",
+        "campaign", "template", "quarantined", "confirmed", "accepts", "preference", "rating",
+        "quality", "provider", "free", "mx", "smtp", "mean", "hard", "soft", "domain", "id",
+        "owner", "manager", "assistant", "referrer", "referred", "agent", "sender", "recipient",
+        "marketing", "source", "do", "not", "no", "extension", "ext", "country", "code",
+        "company", "organization", "organisation", "account", "employer", "linkedin",
+    ]
+)  # fmt: skip
+#: Words that name a field, and the rank a claim by them takes (first listed, stronger).
+_FIELD_WORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("email", ("email", "emails", "courriel", "correo", "emailadresse", "mailadresse", "mail")),
+    ("phone", ("phone", "telephone", "tel", "mobile", "cell", "telefon", "telefono", "handy")),
+    ("linkedinUrl", ("linkedin",)),
+    ("website", ("website", "homepage", "webpage", "webseite", "sitio")),
+    ("firstName", ("firstname", "forename", "givenname", "vorname", "prenom")),
+    ("lastName", ("lastname", "surname", "familyname", "nachname", "apellido", "apellidos")),
+    ("title", ("jobtitle", "position", "poste", "puesto", "cargo")),
+    ("company", ("company", "organization", "organisation", "employer", "firma", "empresa")),
+)
+#: Word pairs read as one word above ("first name" is firstname).
+_PAIRS = {
+    ("first", "name"): "firstname",
+    ("given", "name"): "givenname",
+    ("last", "name"): "lastname",
+    ("family", "name"): "familyname",
+    ("job", "title"): "jobtitle",
+    ("web", "page"): "webpage",
+}
+#: Words a header may add to an email field's words and still name the lead's own address
+#: (so it may stand in where the email column is empty).
+_OWN_ADDRESS = frozenset(
+    [
+        "email", "emails", "mail", "courriel", "correo", "electronico", "emailadresse",
+        "mailadresse", "address", "adresse", "direccion", "indirizzo", "primary", "secondary",
+        "work", "business", "personal", "private", "home", "other", "alternate", "alternative",
+        "additional", "backup", "user", "contact", "person", "lead", "customer", "s", "de", "e",
+        "1", "2", "3",
+    ]
+)  # fmt: skip
+#: The only words a header claimed by words may hold besides a field's words.
+_QUALIFIERS = _OWN_ADDRESS | frozenset(
+    ["contact", "person", "lead", "customer", "client", "user", "member", "attendee", "name",
+     "current", "main", "direct", "number", "no", "nr", "num", "url", "profile", "link",
+     "de", "du", "la", "le", "the", "of", "your", "company", "organization", "organisation",
+     "web", "site", "1", "2", "3", "default", "billing", "shipping", "nombre", "numero"]
+)  # fmt: skip
+
+
+def _field_by_words(header: str) -> tuple[str, int] | None:
+    """The field a header names by its words (``contact_first_name``, ``User Email``,
+    ``E-Mail-Adresse``, ``Courriel``), and its rank; None when it names none plainly."""
+    if opt_out_header(header) is not None:
+        return None
+    words = list(header_words(header))
+    joined: list[str] = []
+    for word in words:
+        if joined and (joined[-1], word) in _PAIRS:
+            joined[-1] = _PAIRS[(joined[-1], word)]
+        else:
+            joined.append(word)
+    for n, (field, names) in enumerate(_FIELD_WORDS):
+        hits = [w for w in joined if w in names]
+        if not hits:
+            continue
+        rest = [w for w in joined if w not in names]
+        if field not in ("company",) and _NOT_A_VALUE.intersection(rest):
+            return None
+        if field == "company" and set(rest) - _QUALIFIERS - {"address"}:
+            return None
+        if set(rest) - _QUALIFIERS:
+            return None
+        own = field != "email" or not set(rest) - _OWN_ADDRESS
+        return field, _RANK_WORDS + 10 * n + (0 if own else 5)
+    return None
 
 
 def _is_prefix(value: str) -> bool:
     return value.strip().rstrip(".").casefold() in NAME_PREFIXES
+
+
+# --------------------------------------------------------------------------------------------
+# Status and opt-outs
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _StatusLook:
+    """What a status-like column's sampled values say."""
+
+    fit: Fit  # lead statuses (or translations, or opt-out words) among the values
+    opt_outs: int  # of which opt-outs (unsubscribed, bounced and their other words)
+    kinds: frozenset[str]  # the distinct lead statuses they mean
+    translated: tuple[str, ...]  # "cleaned -> bounced" pairs, for the evidence
+
+    @property
+    def used(self) -> bool:
+        """The rule (docs/mapping.md): more than half of the values looked at are lead
+        statuses, and not all ``active`` (a word many tools use for states of their own,
+        such as Stripe's subscriptions). No stray value can turn an opt-out into active
+        either way: a status-like column not used is still read for opt-outs on every row
+        (so a CRM's "Lead Status" of stages with one "Unsubscribed" rejects no row)."""
+        return self.fit.most and bool(self.kinds - {"active"})
+
+
+def _look_at_statuses(values: Sequence[str]) -> _StatusLook:
+    seen = fit = opt_outs = 0
+    example = ""
+    kinds: set[str] = set()
+    translated: dict[str, str] = {}
+    for value in values:
+        text = value.strip()
+        if not text or text in _NULL_CELLS:
+            continue
+        seen += 1
+        form = compare_form(text)
+        status = STATUS_OF.get(form)
+        if status is None:
+            example = example or text
+            continue
+        fit += 1
+        kinds.add(status)
+        opt_outs += status in ("unsubscribed", "bounced")
+        if form != status:
+            translated[form] = status
+    pairs = tuple(f"{k} -> {v}" for k, v in sorted(translated.items()))
+    return _StatusLook(Fit(fit, seen, example), opt_outs, frozenset(kinds), pairs)
+
+
+def _decide_status(
+    claims: dict[int, _Claim], samples: AbcMapping[str, Sequence[str]]
+) -> dict[int, _StatusLook]:
+    """Decide, from its values, whether each status-like column fills the lead's status.
+
+    Candidates: the column headed ``Status``, unrecognised columns whose header names a
+    status (``Subscriber Status``, ``state``) or whose values are lead statuses. Explicit
+    entries are not second-guessed. Returns every status-like column (used or not) with
+    what its values say: those not used are read for opt-outs row by row.
+    """
+    looks: dict[int, _StatusLook] = {}
+    for index, claim in claims.items():
+        look = _look_at_statuses(samples.get(claim.column, ()))
+        key = claim.header if claim.header.strip() else claim.column
+        named = claim.target == _STATUS and claim.level == _LEVEL_HEADER
+        unrecognised = claim.level == _LEVEL_UNMAPPED and claim.how.startswith("not recognised")
+        explicit = claim.level in (_LEVEL_MAP_OPTION, _LEVEL_MAPPING_FILE)
+        like = status_like(claim.header)
+        if not (named or like or look.opt_outs or (unrecognised and look.used)):
+            continue
+        if opt_out_header(claim.header) is not None and claim.target != _STATUS:
+            continue  # a flag or date column: read as such (_opt_out_columns)
+        looks[index] = look
+        share = look.fit.share("lead statuses")
+        evidence = share
+        if look.translated:
+            evidence += f"; values translated: {', '.join(look.translated)}"
+        if look.fit.fit < look.fit.seen:
+            evidence += (
+                f"; {look.fit.seen - look.fit.fit} of {look.fit.seen} are not (such as "
+                f"'{look.fit.example}'): those rows are rejected"
+            )
+        if explicit:
+            if claim.target == _STATUS and look.fit.seen:
+                claim.how += f"; {evidence}"
+            continue
+        if named and (look.used or not look.fit.seen):
+            if look.fit.seen:
+                claim.how += f"; {evidence}"
+        elif (named or unrecognised) and look.used:
+            claim.target = _STATUS
+            claim.how = f"status by {'header' if like else 'values'}: {evidence}"
+            claim.level = _LEVEL_HEADER
+            claim.rank = 1 if like else 2
+        elif named:
+            all_active = ", all active" if look.fit.most else ""
+            claim.target = Target("custom", key)
+            claim.how = (
+                f"values such as '{look.fit.example or 'active'}' are not lead statuses "
+                f"({', '.join(LEAD_STATUSES)}; {share}{all_active}): kept as custom field; "
+                f"--map '{key}=status' imports it anyway, rejecting rows that hold others"
+            )
+            claim.level = _LEVEL_UNMAPPED
+    return looks
+
+
+def _opt_out_columns(
+    claims: dict[int, _Claim],
+    samples: AbcMapping[str, Sequence[str]],
+    statuses: dict[int, _StatusLook],
+) -> tuple[tuple[OptOutColumn, ...], tuple[str, ...], tuple[str, ...]]:
+    """The columns read for opt-outs on every row, and a sentence on each status-like or
+    opt-out column (notes), of which those on status-like columns not used (warnings)."""
+    columns: list[OptOutColumn] = []
+    notes: list[str] = []
+    warnings: list[str] = []
+    for index in sorted(claims):
+        claim = claims[index]
+        look = statuses.get(index)
+        if claim.target == _STATUS:
+            if look is not None and look.fit.seen:
+                notes.append(f"'{claim.header}' fills status ({look.fit.share('lead statuses')}).")
+            continue
+        named = opt_out_header(claim.header)
+        if named is not None:
+            means, kind = named
+            fit = fit_of(samples.get(claim.column, ()), _yes_or_no)
+            if kind == "flag" and fit.few:
+                kind = "when"  # not a yes/no column (an address, a note): any value is a yes
+            said = "a yes" if kind == "flag" else "any value"
+            read = f"read for opt-outs on every row: {said} makes the lead {means}"
+            if kind == "flag" and fit.seen:
+                read += f" ({fit.share('yes or no')}; a row holding anything else is rejected)"
+            claim.how += f"; {read}"
+            columns.append(OptOutColumn(claim.header, claim.column, kind, means, claim.how))
+            notes.append(f"'{claim.header}' is {read}.")
+            continue
+        if look is None:
+            continue
+        read = (
+            "read for opt-outs on every row: a cell that says unsubscribed or bounced makes "
+            "the lead so"
+        )
+        claim.how += f"; {read}"
+        columns.append(OptOutColumn(claim.header, claim.column, "status", None, claim.how))
+        if look.fit.seen:
+            reason = look.fit.share("lead statuses")
+            if look.fit.example:
+                reason += f", such as '{look.fit.example}'"
+            elif look.kinds == {"active"}:
+                reason += ", all active"
+        else:
+            reason = "no values looked at"
+        sentence = f"'{claim.header}' was not used for the status ({reason}); it is {read}."
+        notes.append(sentence)
+        warnings.append(sentence)
+    return tuple(columns), tuple(notes), tuple(warnings)
+
+
+def _yes_or_no(value: str) -> bool:
+    form = compare_form(value)
+    return form in YES or form in NO
+
+
+def _email_fallbacks(claims: dict[int, _Claim], ranked: list[_Claim]) -> tuple[str, ...]:
+    """The other columns that hold the lead's own address (a listed synonym or plain header
+    words, not values alone), strongest first: where the email cell is empty, the first
+    filled one is used."""
+    winner = next((c for c in claims.values() if c.target == _EMAIL), None)
+    if winner is None:
+        return ()
+    out: list[str] = []
+    for claim in ranked:
+        if claim is winner or claim.target.kind != "custom" or claim.misfit:
+            continue
+        if claim.rank >= _RANK_CONTENT or (claim.rank >= _RANK_WORDS and claim.rank % 10 >= 5):
+            continue
+        claim.how += f"; used as the email where '{winner.header}' is empty"
+        out.append(claim.column)
+    return tuple(out)
 
 
 def _full_name_decision(
@@ -701,14 +1096,57 @@ def _replay_decisions(
     return tuple(decisions)
 
 
-#: The share of a status column's sampled values that must be lead statuses (or translations)
-#: for the column to fill status: a stray typo is rejected row by row, a column of CRM stages
-#: stays a custom field.
-_STATUS_SHARE = 0.9
+def _fallback_decision(fallbacks: tuple[str, ...]) -> tuple[Decision, ...]:
+    """The email fallback columns as a decision a mapping file records."""
+    if not fallbacks:
+        return ()
+    return (Decision(EMAIL_FALLBACK, fallbacks, "they hold the lead's other addresses"),)
+
+
+def _opt_out_decisions(opt_outs: tuple[OptOutColumn, ...]) -> tuple[Decision, ...]:
+    """The opt-out columns as decisions a mapping file records, one per way of reading."""
+    decisions = []
+    for kind, (how, means) in OPT_OUT_KINDS.items():
+        columns = tuple(o.column for o in opt_outs if (o.kind, o.means) == (how, means))
+        if columns:
+            evidence = "; ".join(o.how for o in opt_outs if o.column in columns)
+            decisions.append(Decision(kind, columns, evidence))
+    return tuple(decisions)
+
+
+def _replayed_opt_outs(
+    decisions: tuple[Decision, ...], info: SourceInfo, path: str
+) -> tuple[tuple[OptOutColumn, ...], tuple[str, ...], tuple[str, ...]]:
+    """The opt-out columns a mapping file recorded, with a sentence on each (notes), of which
+    those on status-like columns not used for the status (warnings)."""
+    header = dict(zip(info.columns, info.headers, strict=True))
+    columns: list[OptOutColumn] = []
+    notes: list[str] = []
+    warnings: list[str] = []
+    for d in decisions:
+        if d.kind not in OPT_OUT_KINDS:
+            continue
+        kind, means = OPT_OUT_KINDS[d.kind]
+        said = {"flag": "a yes", "when": "any value"}.get(kind, "a cell that says so")
+        for column in d.columns:
+            read = (
+                f"read for opt-outs on every row: {said} makes the lead "
+                f"{means or 'unsubscribed or bounced'} (as recorded in {path})"
+            )
+            columns.append(OptOutColumn(header[column], column, kind, means, read))  # type: ignore[arg-type]
+            if kind == "status":
+                sentence = f"'{header[column]}' was not used for the status; it is {read}."
+                warnings.append(sentence)
+            else:
+                sentence = f"'{header[column]}' is {read}."
+            notes.append(sentence)
+    return tuple(columns), tuple(notes), tuple(warnings)
+
 
 #: Cells that some exports (HubSpot) write for "no value".
 _NULL_CELLS = frozenset({"null", "NULL"})
 _FIRST_NAME = Target("field", "firstName")
+_STATUS = Target("field", "status")
 _LAST_NAME = Target("field", "lastName")
 
 

@@ -18,7 +18,9 @@ from collections.abc import Sequence
 from functools import cache
 
 _LATIN = "A-Za-z\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u024f"
-_WORD = f"([{_LATIN}][{_LATIN}'’-]*)"
+# Letters, joined by single apostrophes or hyphens (O'Neil, Lévy-Dubois): nameparser reads
+# other runs of punctuation its own way.
+_WORD = f"([{_LATIN}]+(?:['’-][{_LATIN}]+)*)"
 #: Two words of Latin letters (apostrophes and hyphens inside): "First Last" or "Last, First".
 _PLAIN = re.compile(f"{_WORD}( |, ?){_WORD}")
 

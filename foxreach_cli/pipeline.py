@@ -217,6 +217,8 @@ class _Run:
                 b.add_read(chunk.file, len(chunk.frame))
                 checked = validate_chunk(chunk, prepared.mapping, cfg.defaults)
                 b.add_local(chunk.file, checked.invalid, INVALID)
+                if checked.email_from:
+                    b.add_email_fallbacks(chunk.file, checked.email_from)
                 unique, duplicates = deduper.split(checked)
                 b.add_local(chunk.file, duplicates, DUPLICATE)
                 b.add_valid(chunk.file, len(unique))
@@ -318,6 +320,8 @@ def run_import(
                     sheet=info.sheet,
                     mapping=mapping_rows(f.mapping),
                     header_row=info.header_row,
+                    notes=list(f.mapping.notes),
+                    warnings=list(f.mapping.warnings),
                 )
             )
         for name, reason in refused.items():

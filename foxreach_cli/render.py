@@ -120,6 +120,27 @@ def mapping_table(
     return table
 
 
+def mapping_notes(report: ImportReport) -> list[str]:
+    """One line per decision on a status-like or opt-out column, and per email column that
+    stood in for an empty email cell (for the rich report and --log-file)."""
+    lines: list[str] = []
+    for f in report.files:
+        name = display_name(f.file)
+        lines += [f"{name}: {note}" for note in f.notes]
+        email = next((m["column"] for m in f.mapping if m["field"] == "email"), "email")
+        for header, n in f.email_fallbacks.items():
+            rows = "row" if n == 1 else "rows"
+            lines.append(
+                f"{name}: {n:,} {rows} with no email in '{email}' took it from '{header}'."
+            )
+    return lines
+
+
+def mapping_warnings(report: ImportReport) -> list[str]:
+    """The lines shown even under -q: status-like columns not used for the status."""
+    return [f"{display_name(f.file)}: {w}" for f in report.files for w in f.warnings]
+
+
 def render_report(console: Console, report: ImportReport, *, show_mapping: bool) -> None:
     """The rich summary printed at the end of a run."""
     if report.sandbox:
@@ -143,6 +164,8 @@ def render_report(console: Console, report: ImportReport, *, show_mapping: bool)
                     f"[dim]{display_name(f.file)}: '{row['column']}' went to "
                     f"{row['field']}: {row['how']}[/]"
                 )
+    for line in mapping_notes(report):
+        console.print(line, markup=False, style="dim")
     counts = Table(
         title="Dry run (nothing sent)" if report.dry_run else "Import report",
         title_justify="left",

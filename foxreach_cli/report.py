@@ -57,6 +57,13 @@ class FileSummary:
     # Set when the file had been fully imported before: its report was rebuilt from the
     # journal and a local re-read, and nothing was sent.
     imported_at: str | None = None
+    # What was decided about each status-like or opt-out column (Mapping.notes), and those
+    # about a status-like column not used for the status (Mapping.warnings).
+    notes: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    # Rows whose email column was empty, so another email column gave the email:
+    # that column's header -> rows.
+    email_fallbacks: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass
@@ -148,6 +155,8 @@ class ImportReport:
                     "importedAt": f.imported_at,
                     "refused": f.refused,
                     "mapping": f.mapping,
+                    "mappingNotes": f.notes,
+                    "emailFallbacks": f.email_fallbacks,
                 }
                 for f in self.files
             ],
@@ -243,6 +252,14 @@ class ReportBuilder:
         """Register an input file (in run order)."""
         self.files.append(summary)
         self.by_file.setdefault(summary.file, Tally())
+
+    def add_email_fallbacks(self, file: str, used: dict[str, int]) -> None:
+        """Count rows of ``file`` whose email came from another email column (per header)."""
+        for f in self.files:
+            if f.file == file:
+                for header, n in used.items():
+                    f.email_fallbacks[header] = f.email_fallbacks.get(header, 0) + n
+                break
 
     def add_read(self, file: str, n: int) -> None:
         """Count ``n`` data rows read from ``file``."""

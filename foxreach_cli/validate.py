@@ -3,13 +3,18 @@
 Vectorised (a few C-level passes per chunk, never a Python loop over rows except for the rare
 emails the fast path cannot settle). Every rejected row gets exactly one reason, the first
 that applies: unreadable row, empty row, missing email, invalid email (email-validator's
-sentence), invalid status. Cells are trimmed and a blank cell is absent. The email fast path,
+sentence), invalid status, opt-out flag in doubt. Cells are trimmed and a blank cell is
+absent. The email fast path,
 why it is safe, and the layout of ``ValidatedChunk.valid`` (``row``, ``key``, ``email``,
 ``source``, ``status``, ``pos``): docs/validation.md. Pass-through cells stay in the reader's
 frame (``ValidatedChunk.cells``) until :mod:`foxreach_cli.batch` builds the leads.
-A status value may be a known translation (``models.STATUS_TRANSLATIONS``: Mailchimp's
-subscribed -> active, cleaned -> bounced), sent as translated; a cell of exactly ``null`` or
-``NULL`` (as HubSpot writes "no value") is blank.
+A status value is compared without case, spacing or invisible characters and may be a known
+translation (``optouts.STATUS_OF``: Mailchimp's subscribed -> active, cleaned -> bounced,
+"Opted out" -> unsubscribed), sent as translated; the mapping's opt-out columns then make a
+row unsubscribed or bounced over its status cell (a flag holding neither yes nor no rejects
+the row). Where the email cell is empty, the mapping's email fallback columns give the email
+(counted in ``ValidatedChunk.email_from``). A cell of exactly ``null`` or ``NULL`` (as
+HubSpot writes "no value") is blank.
 """
 
 from __future__ import annotations
@@ -25,16 +30,11 @@ import numpy as np
 import pandas as pd
 
 from foxreach_cli.mapping import Mapping
-from foxreach_cli.models import (
-    LEAD_FIELDS,
-    LEAD_STATUSES,
-    ROW_ERROR_COLUMN,
-    STATUS_TRANSLATIONS,
-    Chunk,
-)
+from foxreach_cli.models import LEAD_FIELDS, LEAD_STATUSES, ROW_ERROR_COLUMN, Chunk
+from foxreach_cli.optouts import STATUS_OF, row_opt_outs
+from foxreach_cli.sniff import compare_forms
 
 _STATUS_LIST = ", ".join(LEAD_STATUSES)
-_STATUS_SET = frozenset(LEAD_STATUSES)
 
 # RFC 5322 atext, exactly as email-validator's DOT_ATOM_TEXT (ASCII).
 _ATEXT = r"A-Za-z0-9_!#$%&'*+\-/=?^`{|}~"
@@ -92,6 +92,9 @@ class ValidatedChunk:
     valid: pd.DataFrame  # row, key, email, source, status, pos (module doc)
     invalid: pd.DataFrame  # row (int64), email (trimmed, "" when none), reason
     cells: RowSource  # where ``valid.pos`` points: the pass-through cells of the chunk
+    #: Rows whose email came from another email column (its cell in the email column was
+    #: empty): header of that column -> rows (``Mapping.email_fallbacks``).
+    email_from: dict[str, int] = field(default_factory=dict)
 
 
 def validate_chunk(
@@ -116,6 +119,19 @@ def validate_chunk(
         email = _null_is_blank(email)
         joined = _join_lines(email)
     blank = email == ""
+    email_from: dict[str, int] = {}
+    if mapping.email_fallbacks and blank.any():
+        for key in mapping.email_fallbacks:
+            idx = np.flatnonzero(blank)
+            if not len(idx):
+                break
+            other = _null_is_blank(_trimmed(frame[key].iloc[idx]))
+            filled = other != ""
+            if filled.any():
+                email[idx[filled]] = other[filled]
+                blank[idx[filled]] = False
+                email_from[_header_of(mapping, key)] = int(filled.sum())
+        joined = _join_lines(email)
     if blank.any():
         idx = np.flatnonzero(blank & _is_none(reason))
         empty = _all_blank(frame, idx)
@@ -130,15 +146,25 @@ def validate_chunk(
 
     fields = mapping.field_columns()
     status = _constant(defaults.status, n)
+    bad = np.empty(0, dtype=np.intp)
     if "status" in fields:
         status_raw = _null_is_blank(_trimmed(frame[fields["status"]]))
-        given = np.flatnonzero(status_raw != "")
-        lowered = np.fromiter(map(_status_of, status_raw[given]), dtype=object, count=len(given))
-        ok = np.fromiter(map(_STATUS_SET.__contains__, lowered), dtype=bool, count=len(given))
-        status[given] = lowered
+        forms = compare_forms(status_raw)  # case, spacing and invisible characters aside
+        given = np.flatnonzero(forms != "")
+        meant = np.fromiter(map(STATUS_OF.get, forms[given]), dtype=object, count=len(given))
+        ok = ~_is_none(meant)
+        status[given[ok]] = meant[ok]
         bad = given[~ok]
         bad = bad[_is_none(reason[bad])]
         reason[bad] = [f"status '{v}' is not one of {_STATUS_LIST}" for v in status_raw[bad]]
+    if mapping.opt_outs:
+        said = row_opt_outs(frame, mapping.opt_outs)
+        opted = ~_is_none(said.status)
+        status[opted] = said.status[opted]  # an opt-out beats the status cell and --status
+        cleared = bad[opted[bad]]
+        reason[cleared] = None  # whatever the status cell said, the lead is opted out
+        doubt = np.flatnonzero(~_is_none(said.doubt) & ~opted & _is_none(reason))
+        reason[doubt] = said.doubt[doubt]
 
     ok_rows = _is_none(reason)
     vi = np.flatnonzero(ok_rows)
@@ -172,7 +198,13 @@ def validate_chunk(
         }
     )
     invalid = _frame({"row": rows[ii], "email": email[ii], "reason": reason[ii]})
-    return ValidatedChunk(file=chunk.file, valid=valid, invalid=invalid, cells=src)
+    return ValidatedChunk(
+        file=chunk.file, valid=valid, invalid=invalid, cells=src, email_from=email_from
+    )
+
+
+def _header_of(mapping: Mapping, key: str) -> str:
+    return next((cm.header for cm in mapping.columns if cm.column == key), key)
 
 
 _COMPUTED_FIELDS = frozenset({"email", "source", "status"})
@@ -344,9 +376,3 @@ def _null_is_blank(values: np.ndarray) -> np.ndarray:
         values = values.copy()
         values[(values == "null") | (values == "NULL")] = ""
     return values
-
-
-def _status_of(cell: str) -> str:
-    """A status cell lowercased, with another tool's list status translated."""
-    lowered = cell.lower()
-    return STATUS_TRANSLATIONS.get(lowered, lowered)

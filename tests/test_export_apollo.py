@@ -19,8 +19,17 @@ def test_apollo_export_maps_without_flags() -> None:
         "Website": "website",
     }
     assert "chosen over 'Secondary Email', 'Tertiary Email'" in hows(report)["Email"]
-    assert counts(report) == (3, 2, 1, 0)
-    assert errors(report) == [(3, "", "missing email")]
+    assert counts(report) == (3, 3, 0, 0)
+    # Marco has only a secondary address: it stands in for the empty Email, and is counted.
+    assert errors(report) == []
+    assert report["files"][0]["emailFallbacks"] == {"Secondary Email": 1}
+    assert leads_of("apollo_people.csv")[1]["email"] == "marco.bianchi@example.org"
+    # Apollo's "Email Bounced" column is read for bounces on every row (none bounced here).
+    assert (
+        "read for opt-outs on every row: a yes makes the lead bounced"
+        in hows(report)["Email Bounced"]
+    )
+    assert [lead.get("status") for lead in leads_of("apollo_people.csv")] == [None, None, None]
 
 
 def test_the_text_marker_is_removed_from_the_phone() -> None:

@@ -16,6 +16,8 @@ def test_connections_csv_is_read_below_its_notes() -> None:
         "Email Address": "email",
         "Company": "company",
         "Position": "title",
+        # LinkedIn calls the profile just "URL": its values say what it is.
+        "URL": "linkedinUrl",
     }
     assert counts(report) == (3, 2, 1, 0)
     # The first contact is row 5, and LinkedIn leaves most emails out.

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.exports import counts, dry_run, errors, fields, lead_fields, map_text
+from tests.exports import counts, dry_run, errors, fields, lead_fields, leads_of, map_text
 
 
 def test_thunderbird_export_maps_without_flags() -> None:
@@ -19,9 +19,15 @@ def test_thunderbird_export_maps_without_flags() -> None:
     }
     # Thunderbird ends every line with a comma: an unnamed last column, kept by position.
     assert fields(report)[""] == "customFields.column 38"
-    assert counts(report) == (3, 2, 1, 0)
-    # Only a secondary address: the row is rejected, not imported under the wrong email.
-    assert errors(report) == [(3, "", "missing email")]
+    assert counts(report) == (3, 3, 0, 0)
+    # Only a secondary address: it is the lead's own, so it stands in, and the report says so.
+    assert errors(report) == []
+    assert report["files"][0]["emailFallbacks"] == {"Secondary Email": 1}
+    assert [lead["email"] for lead in leads_of("thunderbird_addressbook.csv")] == [
+        "rosa.lindqvist@example.com",
+        "omar.h@example.org",
+        "kit.moreau@example.com",
+    ]
 
 
 def test_map_names_the_secondary_email_as_the_loser() -> None:

@@ -159,7 +159,10 @@ def test_hubspot_export_keeps_crm_status_and_source_as_custom_fields():
         "Lifecycle Stage": "customFields.Lifecycle Stage",
     }
     assert hows(m)["Email Address"] == "synonym: 'Email Address'"
-    assert hows(m)["Lead Status"] == "not recognised: kept as custom field"
+    assert hows(m)["Lead Status"] == (
+        "not recognised: kept as custom field; read for opt-outs on every row: a cell that "
+        "says unsubscribed or bounced makes the lead so"
+    )
 
 
 @pytest.mark.parametrize(("field", "spelling"), [(f, s) for f, ss in SYNONYMS.items() for s in ss])

@@ -12,7 +12,7 @@ from rich.console import Console
 from ..outputs import LogFile
 from ..pipeline import RunResult
 from ..progress import FanOut, LogProgress, Progress, RichProgress
-from ..render import final_line, one_line, render_report
+from ..render import final_line, mapping_notes, mapping_warnings, one_line, render_report
 from .errors import describe, err_console
 
 
@@ -40,6 +40,8 @@ def show_run(
     rep = result.report
     fatal = describe(result.fatal) if result.fatal is not None else None
     if log is not None:
+        for line in mapping_notes(rep):
+            log_line(log, line)
         log_line(log, one_line(rep))
         if fatal is not None:
             log_line(log, f"error: {fatal}")
@@ -50,6 +52,9 @@ def show_run(
         sys.stdout.write(rep.to_json() + "\n")
         return
     if view.quiet:
+        # A status-like column not used for the status is said even under -q.
+        for line in mapping_warnings(rep):
+            err_console().print(f"Warning: {line}", markup=False, highlight=False)
         out.print(one_line(rep), markup=False)
     else:
         render_report(out, rep, show_mapping=rep.dry_run or view.verbose)

@@ -1,0 +1,279 @@
+"""Opt-outs: which columns say that a lead unsubscribed or bounced, and what each row says.
+
+An opt-out must never be lost (docs/mapping.md, "Opt-outs"). Three kinds of column say it:
+
+- ``flag``: a yes/no column named for an opt-out or a bounce (Salesforce
+  ``HasOptedOutOfEmail``/``IsEmailBounced``, HubSpot "Unsubscribed from all email", Zoho and
+  Pipedrive "Email Opt Out", "Do Not Email", HubSpot's count "Marketing emails bounced").
+  A yes (true, yes, 1, x, ✓, a positive count, a date) makes the row unsubscribed or bounced;
+  a no or a blank says nothing; anything else puts the row in doubt and it is rejected.
+- ``when``: a date or a reason named for one (Salesforce ``EmailBouncedDate`` and
+  ``EmailBouncedReason``, Mailchimp's ``UNSUB_TIME`` and ``CLEAN_TIME``, HubSpot "Email hard
+  bounce reason"): any value but a blank or a no makes the row unsubscribed or bounced.
+- ``status``: a status-like column that does not fill the lead's status (a CRM's "Lead
+  Status", a column of other words): a cell that is an opt-out word (unsubscribed, bounced,
+  Mailchimp's cleaned, "Opted out", "Do not contact", ...) still makes the row so.
+
+Every row is checked (vectorised over the chunk), whatever the case, spacing or invisible
+characters of its cell (:func:`foxreach_cli.sniff.compare_forms`). An opt-out beats the row's
+status cell and ``--status``; when a row says both, ``unsubscribed`` wins over ``bounced``:
+the person's own request is the stronger fact (a bounce may be fixed, an unsubscribe stays).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+from foxreach_cli.models import LEAD_STATUSES, STATUS_TRANSLATIONS
+from foxreach_cli.sniff import compare_forms, has_phrase, header_words
+
+OptOutKind = Literal["flag", "when", "status"]
+OptOutStatus = Literal["unsubscribed", "bounced"]
+
+UNSUBSCRIBED: OptOutStatus = "unsubscribed"
+BOUNCED: OptOutStatus = "bounced"
+
+#: Cell values (compare form) that are an opt-out wherever a status is written.
+OPT_OUT_WORDS: dict[str, OptOutStatus] = {
+    **dict.fromkeys(
+        [
+            "unsubscribed",
+            "unsubscribe",
+            "opted out",
+            "opted-out",
+            "optedout",
+            "opt-out",
+            "opt out",
+            "optout",
+            "do not email",
+            "do not contact",
+            "complained",
+            "abgemeldet",
+            "désabonné",
+            "desabonne",
+        ],
+        UNSUBSCRIBED,
+    ),
+    **dict.fromkeys(
+        ["bounced", "bounce", "cleaned", "hard bounce", "hard bounced", "hard-bounced"], BOUNCED
+    ),
+}
+
+#: What a status cell (compare form) means: a lead status, another tool's word for one
+#: (``models.STATUS_TRANSLATIONS``) or an opt-out word.
+STATUS_OF: dict[str, str] = {
+    **{status: status for status in LEAD_STATUSES},
+    **STATUS_TRANSLATIONS,
+    **OPT_OUT_WORDS,
+}
+
+#: Flag cells (compare form) that say yes; a positive number or a date says yes too.
+YES = frozenset(
+    [
+        "true",
+        "yes",
+        "y",
+        "t",
+        "1",
+        "x",
+        "✓",
+        "✔",
+        "☑",
+        "✅",
+        "on",
+        "checked",
+        "ja",
+        "oui",
+        "si",
+        "sí",
+        "1.0",
+    ]
+) | set(OPT_OUT_WORDS)
+#: Cells (compare form) that say no (or nothing) in an opt-out column.
+NO = frozenset(
+    [
+        "false",
+        "no",
+        "n",
+        "f",
+        "0",
+        "0.0",
+        "off",
+        "unchecked",
+        "nein",
+        "non",
+        "-",
+        "--",
+        "n/a",
+        "na",
+        "none",
+        "never",
+        "✗",
+        "✘",
+        "☐",
+        "null",
+    ]
+) | {""}
+_DATE_OR_COUNT = re.compile(r"\+?0*[1-9]\d*(?:\.0+)?|\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}.*")
+
+
+@dataclass(frozen=True)
+class OptOutColumn:
+    """One column that can say a lead opted out, and how to read it (plain data: a saved
+    mapping replays it)."""
+
+    header: str  # as written in the file
+    column: str  # the frame key
+    kind: OptOutKind
+    #: What a yes means for "flag" and "when"; None for "status" (each cell says which).
+    means: OptOutStatus | None
+    how: str  # the evidence, for a person
+
+
+# --------------------------------------------------------------------------------------------
+# Which columns (from the header)
+# --------------------------------------------------------------------------------------------
+
+_UNSUB_WORDS = frozenset(
+    [
+        "unsubscribed",
+        "unsubscribe",
+        "unsubscribes",
+        "unsub",
+        "optout",
+        "optedout",
+        "abgemeldet",
+        "desabonne",
+        "desinscrito",
+        "donotemail",
+        "blacklisted",
+        "blocklisted",
+    ]
+)
+_UNSUB_PHRASES = ("opted out", "opt out", "do not email", "dont email")
+_BOUNCE_WORDS = frozenset(["bounced", "bounce", "bounces", "hardbounce", "cleaned", "quarantined"])
+_BOUNCE_PHRASES = ("clean time", "invalid email", "email invalid")
+#: Words that make an opt-out-looking header about something else: another channel, a link
+#: everyone has, a soft bounce, an aggregate rate.
+_NOT_EMAIL_OPT_OUT = frozenset(
+    [
+        "sms",
+        "fax",
+        "phone",
+        "call",
+        "calls",
+        "text",
+        "whatsapp",
+        "mobile",
+        "postal",
+        "url",
+        "link",
+        "href",
+        "soft",
+        "rate",
+        "enrichment",
+        "tracking",
+        "cookie",
+        "cookies",
+    ]
+)
+#: Words that make an opt-out header a date or a reason ("when") rather than a yes/no flag.
+_WHEN_WORDS = frozenset(
+    ["date", "time", "at", "on", "when", "timestamp", "datum", "reason", "campaign", "title"]
+)
+#: Words of a status-like header.
+STATUS_WORDS = frozenset(["status", "state", "statut", "estado", "stato", "zustand"])
+
+
+def opt_out_header(header: str) -> tuple[OptOutStatus, OptOutKind] | None:
+    """What a header says a yes in its column means, and how the column is read; None when
+    the header names no email opt-out or bounce."""
+    words = header_words(header)
+    if not words or _NOT_EMAIL_OPT_OUT.intersection(words):
+        return None
+    if _UNSUB_WORDS.intersection(words) or any(has_phrase(words, p) for p in _UNSUB_PHRASES):
+        means: OptOutStatus = UNSUBSCRIBED
+    elif _BOUNCE_WORDS.intersection(words) or any(has_phrase(words, p) for p in _BOUNCE_PHRASES):
+        means = BOUNCED
+    else:
+        return None
+    return means, ("when" if _WHEN_WORDS.intersection(words) else "flag")
+
+
+def status_like(header: str) -> bool:
+    """Does the header name a status of some kind (``Status``, ``Lead Status``, ``state``)?"""
+    return bool(STATUS_WORDS.intersection(header_words(header)))
+
+
+# --------------------------------------------------------------------------------------------
+# What each row says (vectorised)
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass
+class RowOptOuts:
+    """Per row of a chunk: the opt-out status it says (None: none) and, for rows an opt-out
+    column puts in doubt, the reason they are rejected (None elsewhere)."""
+
+    status: np.ndarray  # object: "unsubscribed", "bounced" or None
+    doubt: np.ndarray  # object: reason or None
+
+
+def row_opt_outs(frame: pd.DataFrame, columns: Sequence[OptOutColumn]) -> RowOptOuts:
+    """Read every opt-out column of one chunk (see the module doc for the rules)."""
+    n = len(frame)
+    unsub = np.zeros(n, dtype=bool)
+    bounce = np.zeros(n, dtype=bool)
+    doubt = np.full(n, None, dtype=object)
+    for oc in columns:
+        raw = _text(frame[oc.column])
+        cells = compare_forms(raw)
+        if oc.kind == "status":
+            means = np.fromiter(map(OPT_OUT_WORDS.get, cells), dtype=object, count=n)
+            unsub |= means == UNSUBSCRIBED
+            bounce |= means == BOUNCED
+            continue
+        no = _member(cells, NO)
+        if oc.kind == "when":
+            yes = ~no
+        else:
+            yes = _member(cells, YES)
+            rest = np.flatnonzero(~yes & ~no)
+            if len(rest):
+                dated = np.fromiter(
+                    (_DATE_OR_COUNT.fullmatch(c) is not None for c in cells[rest]),
+                    dtype=bool,
+                    count=len(rest),
+                )
+                yes[rest[dated]] = True
+                odd = rest[~dated]
+                odd = odd[np.equal(doubt[odd], None)]
+                doubt[odd] = [
+                    f"opt-out column '{oc.header}' holds '{v.strip()}', which is neither yes nor no"
+                    for v in raw[odd]
+                ]
+        (unsub if oc.means == UNSUBSCRIBED else bounce)[yes] = True
+    status = np.full(n, None, dtype=object)
+    status[bounce] = BOUNCED
+    status[unsub] = UNSUBSCRIBED  # the person's own request wins over a bounce
+    return RowOptOuts(status=status, doubt=doubt)
+
+
+def _text(col: pd.Series) -> np.ndarray:
+    """The cells as an object array of ``str`` (missing cells "")."""
+    arr = col.to_numpy(dtype=object, na_value="")
+    try:
+        "".join(arr)  # a C-speed check that every cell is text (readers give text only)
+    except TypeError:
+        return np.fromiter((v if isinstance(v, str) else str(v) for v in arr), object, len(arr))
+    return arr
+
+
+def _member(cells: np.ndarray, words: frozenset[str]) -> np.ndarray:
+    return np.fromiter(map(words.__contains__, cells), dtype=bool, count=len(cells))

@@ -1,0 +1,366 @@
+"""Issue 19: opt-outs are never lost, and columns map by header words and by their values.
+
+Exports under tests/data/exports/ carry the real header rows of each tool (Shopify, Stripe,
+Zoom, Mailchimp's unsubscribed and cleaned exports, Salesforce and HubSpot opt-out fields,
+ZeroBounce, a small CRM, a German CRM) with invented people. Leads are the objects a live
+import would send (``leads_of``), so the assertions are on the values, not the report.
+"""
+
+from __future__ import annotations
+
+import string
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from typer.testing import CliRunner
+
+from foxreach_cli.batch import to_leads
+from foxreach_cli.cli import app
+from foxreach_cli.errors import InputError
+from foxreach_cli.mapping import build_mapping
+from foxreach_cli.models import Chunk, SourceInfo
+from foxreach_cli.validate import validate_chunk
+from tests.exports import EXPORTS, counts, dry_run, lead_fields, leads_of
+
+runner = CliRunner()
+STATUS_REASON = "status 'Lead' is not one of active, bounced, unsubscribed, replied"
+
+
+def statuses(name: str) -> dict[str, str | None]:
+    return {lead["email"]: lead.get("status") for lead in leads_of(name)}
+
+
+def notes(report: dict) -> list[str]:
+    return report["files"][0]["mappingNotes"]
+
+
+# --- opt-outs in exports ----------------------------------------------------------------------
+
+
+def test_mailchimp_unsubscribed_export_imports_every_lead_as_unsubscribed() -> None:
+    assert statuses("mailchimp_unsubscribed.csv") == {
+        "hana.berg@example.com": "unsubscribed",
+        "jonas.lund@example.com": "unsubscribed",
+    }
+    assert (
+        "'UNSUB_TIME' is read for opt-outs on every row: any value makes the lead unsubscribed."
+        in notes(dry_run("mailchimp_unsubscribed.csv"))
+    )
+
+
+def test_mailchimp_cleaned_export_imports_every_lead_as_bounced() -> None:
+    assert statuses("mailchimp_cleaned.csv") == {"old.box@example.com": "bounced"}
+
+
+def test_salesforce_opt_out_and_bounce_fields_set_the_status_and_do_not_call_does_not() -> None:
+    assert statuses("salesforce_contacts_optouts.csv") == {
+        "mina.park@example.com": "unsubscribed",  # HasOptedOutOfEmail true
+        "luca.romano@example.com": "bounced",  # EmailBouncedDate/Reason, IsEmailBounced
+        "sara.nilsen@example.com": None,  # DoNotCall is about the phone
+        "omar.aziz@example.com": "unsubscribed",  # HasOptedOutOfEmail 1
+    }
+    report = dry_run("salesforce_contacts_optouts.csv")
+    assert lead_fields(report)["Email"] == "email"
+    assert notes(report)[0] == (
+        "'HasOptedOutOfEmail' is read for opt-outs on every row: a yes makes the lead "
+        "unsubscribed (4 of 4 values looked at are yes or no; a row holding anything else "
+        "is rejected)."
+    )
+
+
+def test_hubspot_opt_out_fields_and_an_unsubscribed_lead_status_are_kept() -> None:
+    assert statuses("hubspot_contacts_optouts.csv") == {
+        "ava.lindgren@example.com": None,
+        "ben.okoro@example.com": "unsubscribed",  # Unsubscribed from all email
+        "chloe.duval@example.com": "bounced",  # Marketing emails bounced: 2
+        "dev.anand@example.com": "unsubscribed",  # Lead Status "Unsubscribed"
+    }
+    report = dry_run("hubspot_contacts_optouts.csv")
+    # The CRM's stages are not lead statuses: nobody is rejected for them.
+    assert counts(report) == (4, 4, 0, 0)
+    assert notes(report)[0] == (
+        "'Lead Status' was not used for the status (1 of 4 values looked at are lead "
+        "statuses, such as 'Open'); it is read for opt-outs on every row: a cell that says "
+        "unsubscribed or bounced makes the lead so."
+    )
+
+
+def test_stripe_subscription_status_is_not_the_lead_status_and_quiet_runs_warn() -> None:
+    assert statuses("stripe_customers.csv") == {
+        "ines.moreau@example.com": None,
+        "kofi.mensah@example.com": None,
+        "lea.vogel@example.com": None,
+    }
+    result = runner.invoke(
+        app, ["import", str(EXPORTS / "stripe_customers.csv"), "--dry-run", "-q"]
+    )
+    assert result.exit_code == 0, result.output
+    assert result.stderr == (
+        f"Warning: {EXPORTS / 'stripe_customers.csv'}: 'Status' was not used for the "
+        "status (1 of 3 values "
+        "looked at are lead statuses, such as 'canceled'); it is read for opt-outs on every "
+        "row: a cell that says unsubscribed or bounced makes the lead so.\n"
+    )
+
+
+def test_log_file_says_what_was_decided_about_opt_out_columns(tmp_path) -> None:
+    log = tmp_path / "run.log"
+    result = runner.invoke(
+        app,
+        [
+            "import",
+            str(EXPORTS / "mailchimp_cleaned.csv"),
+            "--dry-run",
+            "-q",
+            "--log-file",
+            str(log),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    lines = [line.split(" ", 2)[2] for line in log.read_text(encoding="utf-8").splitlines()]
+    assert (
+        f"{EXPORTS / 'mailchimp_cleaned.csv'}: 'CLEAN_TIME' is read for opt-outs on every "
+        "row: any value "
+        "makes the lead bounced."
+    ) in lines
+
+
+# --- mapping by header words and values -------------------------------------------------------
+
+
+def test_small_crm_maps_by_header_words_and_linkedin_values() -> None:
+    report = dry_run("small_crm_contacts.csv")
+    assert lead_fields(report) == {
+        "contact_first_name": "firstName",
+        "contact_last_name": "lastName",
+        "User Email": "email",
+        "Contact LI Profile URL": "linkedinUrl",
+        "company_name": "company",
+        "contact_phone": "phone",
+    }
+    assert report["files"][0]["emailFallbacks"] == {"Email (s.email)": 1}
+    ilse, tariq = leads_of("small_crm_contacts.csv")
+    assert ilse["email"] == "ilse.janssen@example.com"  # User Email empty: Email (s.email)
+    assert ilse["linkedinUrl"] == "https://www.linkedin.com/in/ilse-janssen-0a1b2c"
+    assert "status" not in ilse  # Opted out: No
+    assert (tariq["email"], tariq["status"]) == ("tariq@example.org", "unsubscribed")
+
+
+def test_german_crm_maps_by_header_words_and_abgemeldet_opts_out() -> None:
+    report = dry_run("german_crm_kontakte.csv")
+    assert lead_fields(report) == {
+        "Vorname": "firstName",
+        "Nachname": "lastName",
+        "E-Mail-Adresse": "email",
+        "Firma": "company",
+        "Telefon": "phone",
+        "Webseite": "website",
+    }
+    jana, paul = leads_of("german_crm_kontakte.csv")
+    assert (jana["email"], jana["lastName"], jana.get("status")) == (
+        "jana.krueger@example.de",
+        "Krüger",
+        None,
+    )
+    assert (paul["website"], paul["status"]) == ("https://schmid.example.de", "unsubscribed")
+
+
+def test_shopify_customers_map_the_default_address_company_and_the_phone() -> None:
+    report = dry_run("shopify_customers.csv")
+    assert lead_fields(report) == {
+        "First Name": "firstName",
+        "Last Name": "lastName",
+        "Email": "email",
+        "Default Address Company": "company",
+        "Phone": "phone",
+        "Note": "notes",
+        "Tags": "tags",
+    }
+    noor = leads_of("shopify_customers.csv")[0]
+    assert (noor["company"], noor["phone"], noor["tags"]) == (
+        "Cedar Loom",
+        "+1 503 555 0141",
+        ["vip", "wholesale"],
+    )
+    # "Accepts Email Marketing: no" is a consent not given, not an opt-out: kept as written.
+    assert leads_of("shopify_customers.csv")[1]["customFields"]["Accepts Email Marketing"] == "no"
+
+
+def test_zoom_and_zerobounce_exports_map_without_flags() -> None:
+    zoom = dry_run("zoom_webinar_attendees.csv")
+    assert lead_fields(zoom) == {
+        "First Name": "firstName",
+        "Last Name": "lastName",
+        "Email": "email",
+        "Phone": "phone",
+    }
+    zb = dry_run("zerobounce_results.csv")
+    # The verifier's copies of the names stay custom fields; its verdict is not a status.
+    assert lead_fields(zb) == {"Email": "email", "First Name": "firstName", "Last Name": "lastName"}
+    assert counts(zb) == (2, 2, 0, 0)
+
+
+def test_a_file_without_a_header_row_is_refused_rather_than_losing_its_first_lead() -> None:
+    result = runner.invoke(app, ["import", str(EXPORTS / "no_header_row.csv"), "--dry-run"])
+    assert result.exit_code == 2
+    assert "holds the email address 'ann.lee@example.com': it looks like data" in result.output
+
+
+def test_a_header_row_holding_an_address_is_refused_by_the_mapping() -> None:
+    with pytest.raises(InputError) as caught:
+        build_mapping(SourceInfo("x.csv", "csv", ["a@b.io", "Ann"], ["a@b.io", "Ann"]))
+    assert str(caught.value) == (
+        "x.csv: row 1, read as the header, holds the email address 'a@b.io': it looks like "
+        "data, not column names, so the file seems to have no header row; add one (e.g. "
+        "Email,First Name,...) or pass --header-row N with the row that holds the column names."
+    )
+
+
+def info(headers: list[str], samples: dict[str, tuple[str, ...]]) -> SourceInfo:
+    return SourceInfo("x.csv", "csv", headers, list(headers), samples=samples)
+
+
+def test_an_email_column_of_nulls_loses_to_a_filled_one() -> None:
+    m = build_mapping(
+        info(["Email", "Work Email"], {"Email": ("null", "null"), "Work Email": ("a@x.io",)})
+    )
+    assert m.email_column == "Work Email"
+
+
+def test_a_header_that_names_a_field_whose_values_do_not_fit_is_not_mapped_to_it() -> None:
+    m = build_mapping(
+        info(
+            ["Email", "Phone", "Website"],
+            {"Email": ("a@x.io",), "Phone": ("ask me", "n/a", "later"), "Website": ("yes",)},
+        )
+    )
+    targets = {cm.header: str(cm.target) for cm in m.columns}
+    assert targets == {
+        "Email": "email",
+        "Phone": "customFields.Phone",
+        "Website": "customFields.Website",
+    }
+    how = {cm.header: cm.how for cm in m.columns}
+    assert how["Phone"] == (
+        "header says phone but values such as 'ask me' are not phone numbers (0 of 3 values "
+        "looked at are phone numbers): kept as custom field"
+    )
+
+
+def test_header_headers_in_other_languages_name_the_email() -> None:
+    for header in ("Courriel", "Correo electrónico", "Adresse e-mail", "E-Mail-Adresse"):
+        m = build_mapping(info([header, "x"], {header: ("a@x.io",), "x": ("1",)}))
+        assert m.email_column == header
+
+
+# --- the status rule --------------------------------------------------------------------------
+
+
+def frame_chunk(status: list[str], extra: dict[str, list[str]] | None = None) -> Chunk:
+    data = {"Email": [f"p{i}@example.com" for i in range(len(status))], "Status": status}
+    data.update(extra or {})
+    frame = pd.DataFrame(data, dtype=object)
+    return Chunk("x.csv", frame, np.arange(2, len(status) + 2, dtype=np.int64))
+
+
+def leads_for(chunk: Chunk, sample_rows: int = 200) -> tuple[list[dict], list[str]]:
+    frame = chunk.frame
+    headers = list(frame.columns)
+    samples = {h: tuple(v for v in frame[h].iloc[:sample_rows] if v) for h in headers}
+    mapping = build_mapping(SourceInfo("x.csv", "csv", headers, headers, samples=samples))
+    checked = validate_chunk(chunk, mapping)
+    return to_leads(checked.cells, checked.valid), checked.invalid["reason"].tolist()
+
+
+@pytest.mark.parametrize(
+    "status",
+    [
+        # 89% statuses, 11% "Lead" (the issue's file)
+        (["unsubscribed"] * 120 + ["bounced"] * 58 + ["Lead"] * 22),
+        # one stray value in a small file
+        ["active", "replied", "Lead", "unsubscribed", "active", "active", "bounced"],
+        # exactly 90%
+        ["unsubscribed"] * 9 + ["Lead"],
+    ],
+)
+def test_a_mostly_status_column_fills_status_and_rejects_the_others_row_by_row(status) -> None:
+    leads, reasons = leads_for(frame_chunk(status))
+    assert sorted({lead["status"] for lead in leads}) == sorted(set(status) - {"Lead"})
+    assert reasons == [STATUS_REASON] * status.count("Lead")
+
+
+def test_invisible_characters_and_case_do_not_hide_a_status() -> None:
+    leads, reasons = leads_for(frame_chunk(["Replied\u200b", "\u00a0UNSUBSCRIBED ", "Cleaned"]))
+    assert [lead["status"] for lead in leads] == ["replied", "unsubscribed", "bounced"]
+    assert reasons == []
+
+
+def test_an_opt_out_far_below_the_sample_in_a_column_not_used_is_still_an_opt_out() -> None:
+    status = ["Lead"] * 500 + ["Unsubscribed"]
+    leads, reasons = leads_for(frame_chunk(status))
+    assert reasons == []
+    assert leads[-1]["status"] == "unsubscribed"
+    assert all("status" not in lead for lead in leads[:-1])
+
+
+def test_an_opt_out_flag_beats_the_status_cell_and_unsubscribed_beats_bounced() -> None:
+    chunk = frame_chunk(
+        ["active", "replied", "bounced", "Lead", "active"],
+        {
+            "Email Opt Out": ["Yes", "", "true", "✓", "maybe"],
+            "IsEmailBounced": ["", "1", "", "", ""],
+        },
+    )
+    leads, reasons = leads_for(chunk)
+    assert [(lead["email"], lead["status"]) for lead in leads] == [
+        ("p0@example.com", "unsubscribed"),
+        ("p1@example.com", "bounced"),
+        ("p2@example.com", "unsubscribed"),
+        ("p3@example.com", "unsubscribed"),  # not a status, but opted out whatever it said
+    ]
+    assert reasons == ["opt-out column 'Email Opt Out' holds 'maybe', which is neither yes nor no"]
+
+
+# --- property: no status column, however mixed, turns an opt-out into active ---------------------
+
+_JUNK = st.text(alphabet=string.ascii_letters + " -_", min_size=1, max_size=12)
+_INVISIBLE = st.sampled_from(["", "\u200b", "\u00a0", "\ufeff", " ", "\u2060", "\t"])
+_OPT_OUT = st.sampled_from(["unsubscribed", "bounced", "cleaned", "Opted out", "UNSUBSCRIBED"])
+_STATUS = st.sampled_from(["active", "replied", "subscribed", "Active"])
+
+
+@st.composite
+def _cell(draw, base):
+    text = draw(base)
+    text = "".join(c.upper() if draw(st.booleans()) else c for c in text)
+    return draw(_INVISIBLE) + text + draw(_INVISIBLE)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    data=st.lists(
+        st.one_of(_cell(_OPT_OUT), _cell(_STATUS), _cell(_JUNK), st.just("")),
+        min_size=1,
+        max_size=260,
+    ),
+    where=st.integers(min_value=0),
+)
+def test_hypothesis_no_status_column_turns_an_opt_out_into_active(data, where) -> None:
+    position = where % len(data)
+    data[position] = "unsubscribed\u200b"  # at least one opt-out, anywhere
+    leads, _reasons = leads_for(frame_chunk(data))
+    by_email = {lead["email"]: lead for lead in leads}
+    for i, cell in enumerate(data):
+        folded = "".join(c for c in cell if c.isprintable() and c not in "\u200b\ufeff\u2060")
+        if " ".join(folded.split()).casefold() in (
+            "unsubscribed",
+            "bounced",
+            "cleaned",
+            "opted out",
+        ):
+            lead = by_email.get(f"p{i}@example.com")
+            # Either rejected (named) or sent with the opt-out: never active, never without.
+            assert lead is None or lead.get("status") in ("unsubscribed", "bounced"), (i, cell)

@@ -215,6 +215,8 @@ def _search(nonblank: list[_Row], email_header: Callable[[str], bool]) -> tuple[
     found = _tiers(nonblank, email_header, lambda row: row.number <= SCAN_ROWS)
     if found is not None:
         return found
+    if _tiers(nonblank, email_header, lambda row: row.number > SCAN_ROWS) is not None:
+        return None  # the header is further down: refused with --header-row to that row
     first = nonblank[0]
     if (
         first.number <= SCAN_ROWS

@@ -13,7 +13,6 @@ import pandas as pd
 from foxreach_cli.errors import InputError
 from foxreach_cli.models import ROW_ERROR_COLUMN, Chunk, SourceInfo
 from foxreach_cli.readers.header import (
-    EOF_MARK,
     is_blank_record,
     is_header_repeat,
     repeat_reason,
@@ -139,8 +138,7 @@ def add_record(
 ) -> bool:
     """Append one record to a chunk being built; return True when it was flagged."""
     row, values = record
-    first = values[0] if values else ""
-    if (not first or first.isspace() or first == EOF_MARK) and is_blank_record(values):
+    if (not values or values[0] < "!") and is_blank_record(values):
         return False  # a blank row keeps its number but is no data row
     reason = ""
     if repeat is not None and repeat(values):

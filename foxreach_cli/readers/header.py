@@ -34,8 +34,12 @@ BLOCK_ROWS = 5
 #: mark (^Z, 0x1A).
 BLANK_CHARS = " \t\r\n\f\v,;|\ufeff\0\x1a"
 
-#: A data cell that is blank-looking: whitespace only, or DOS's end-of-file mark.
+#: DOS's end-of-file mark (^Z), left by old tools at the end of a text file.
 EOF_MARK = "\x1a"
+
+#: What a blank-looking data cell may hold: ASCII whitespace and ^Z. Every such cell is ""
+#: or starts below "!", which is what the vectorised test of ``readers.delimited`` uses.
+BLANK_CELL_CHARS = " \t\r\n\f\v\x1a"
 
 #: A column name longer than this is a sentence (a note), not a name.
 _NAME_MAX = 100
@@ -57,12 +61,17 @@ def is_blank(cells: Sequence[str]) -> bool:
 
 
 def is_blank_record(cells: Sequence[str]) -> bool:
-    """A data row a person sees as empty: every cell empty, whitespace or a ^Z.
+    """A data row a person sees as empty: every cell empty, ASCII whitespace or a ^Z.
 
     The same rule as the vectorised test of ``readers.delimited`` (delimiters between such
     cells have already split them, so ``,,,`` and `` , `` are blank records).
     """
-    return all(not c or c.isspace() or c == EOF_MARK for c in cells)
+    return all(is_blank_cell(c) for c in cells)
+
+
+def is_blank_cell(cell: str) -> bool:
+    """Empty, ASCII whitespace or ^Z only (see :data:`BLANK_CELL_CHARS`)."""
+    return not cell.strip(BLANK_CELL_CHARS)
 
 
 def repeat_reason(header_row: int) -> str:

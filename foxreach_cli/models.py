@@ -45,6 +45,36 @@ ROW_ERROR_COLUMN = "\x00row_error"
 
 
 @dataclass(frozen=True)
+class SkippedRow:
+    """A non-blank row above the header that was not read as a lead, and what it looked like."""
+
+    row: int  # spreadsheet row number
+    kind: str  # 'title', 'note', 'column names', 'text' or 'blank'
+    text: str  # its cells joined with ", ", shortened
+
+
+@dataclass(frozen=True)
+class HeaderChoice:
+    """Which row holds the column names, why, and what was skipped above it."""
+
+    row: int  # spreadsheet row number of the header
+    evidence: str  # why this row, e.g. "names the email column (Email) with addresses under it"
+    skipped: tuple[SkippedRow, ...] = ()  # rows above it (blank ones counted, not listed)
+    blank_above: int = 0  # blank rows above it
+
+    def describe(self) -> str:
+        """One line for ``map``, the run output and the log."""
+        text = f"header on row {self.row} ({self.evidence})"
+        parts = [f"{s.kind} {s.text!r}" if s.text else s.kind for s in self.skipped]
+        if self.blank_above:
+            parts.append(f"{self.blank_above} blank")
+        if parts:
+            above = "row 1" if self.row == 2 else f"rows 1-{self.row - 1}"
+            text += f"; {above} skipped: " + ", ".join(parts)
+        return text
+
+
+@dataclass(frozen=True)
 class SourceInfo:
     """What a reader found out about one input file."""
 
@@ -59,6 +89,8 @@ class SourceInfo:
     #: Non-empty cells of the first rows under the header, per column key: a bounded sample
     #: (``readers.header.SAMPLE_ROWS`` rows) for value-aware mapping, read with the header.
     samples: dict[str, tuple[str, ...]] = field(default_factory=dict, compare=False, repr=False)
+    #: How the header row was chosen and what was skipped above it (``readers.header``).
+    header_choice: HeaderChoice | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)

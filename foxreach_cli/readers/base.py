@@ -12,6 +12,11 @@ import pandas as pd
 
 from foxreach_cli.errors import InputError
 from foxreach_cli.models import ROW_ERROR_COLUMN, Chunk, SourceInfo
+from foxreach_cli.readers.header import (
+    is_blank_record,
+    is_header_repeat,
+    repeat_reason,
+)
 
 SAMPLE_BYTES = 64 * 1024  # what delimiter and header detection look at
 
@@ -67,6 +72,7 @@ class Source:
     ) -> Iterator[Chunk]:
         columns = self.info.columns
         width = len(columns)
+        repeat = _RepeatTest(self.info.headers, self.info.header_row)
         rows: list[int] = []
         cells: list[list[str]] = []
         reasons: list[str] = []
@@ -75,7 +81,7 @@ class Source:
         # One record of look-ahead: the last record is where an unclosed quote ends up.
         for record in records:
             if last is not None:
-                flagged |= add_record(last, width, rows, cells, reasons)
+                flagged |= add_record(last, width, rows, cells, reasons, repeat)
                 if len(rows) >= self._chunk_rows:
                     yield self._make_chunk(rows, cells, reasons if flagged else None)
                     rows, cells, reasons, flagged = [], [], [], False
@@ -87,7 +93,7 @@ class Source:
                     "never closed, so the rest of the file cannot be split into rows; "
                     "close or remove that quote and run again."
                 )
-            flagged |= add_record(last, width, rows, cells, reasons)
+            flagged |= add_record(last, width, rows, cells, reasons, repeat)
         if rows:
             yield self._make_chunk(rows, cells, reasons if flagged else None)
 
@@ -128,15 +134,18 @@ def add_record(
     rows: list[int],
     cells: list[list[str]],
     reasons: list[str],
+    repeat: _RepeatTest | None = None,
 ) -> bool:
     """Append one record to a chunk being built; return True when it was flagged."""
     row, values = record
-    if not any(values):
+    if (not values or values[0] < "!") and is_blank_record(values):
         return False  # a blank row keeps its number but is no data row
     reason = ""
+    if repeat is not None and repeat(values):
+        reason = repeat.reason
+    elif len(values) > width and any(value.strip() for value in values[width:]):
+        reason = f"row has {len(values)} cells but the header has {width}"
     if len(values) > width:
-        if any(value.strip() for value in values[width:]):
-            reason = f"row has {len(values)} cells but the header has {width}"
         values = values[:width]
     elif len(values) < width:
         values = values + [""] * (width - len(values))
@@ -144,6 +153,24 @@ def add_record(
     cells.append(values)
     reasons.append(reason)
     return bool(reason)
+
+
+class _RepeatTest:
+    """Does a data row repeat the header's column names? A cheap test of one cell first."""
+
+    def __init__(self, headers: list[str], header_row: int) -> None:
+        self._headers = headers
+        self.reason = repeat_reason(header_row)
+        named = [(p, h.strip().casefold()) for p, h in enumerate(headers) if h.strip()]
+        self._first = named[0] if named else None
+
+    def __call__(self, values: list[str]) -> bool:
+        if self._first is None:
+            return False
+        position, text = self._first
+        if position >= len(values) or values[position].strip().casefold() != text:
+            return False
+        return is_header_repeat(values, self._headers)
 
 
 def display_name(file: str) -> str:

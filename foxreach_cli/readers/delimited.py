@@ -14,7 +14,7 @@ import pandas as pd
 
 from foxreach_cli.errors import InputError
 from foxreach_cli.mapping import names_email
-from foxreach_cli.models import Chunk, SourceInfo
+from foxreach_cli.models import ROW_ERROR_COLUMN, Chunk, SourceInfo
 from foxreach_cli.readers.base import (
     SAMPLE_BYTES,
     Source,
@@ -28,10 +28,15 @@ from foxreach_cli.readers.encoding import (
     decode_error,
 )
 from foxreach_cli.readers.header import (
+    BLANK_CHARS,
     SAMPLE_ROWS,
     SCAN_ROWS,
+    choose_header,
     find_header,
     is_blank,
+    is_blank_cell,
+    is_header_repeat,
+    repeat_reason,
     sample_values,
 )
 
@@ -40,9 +45,6 @@ DELIMITERS = (",", ";", "\t", "|")
 
 
 _MAX_HEADER_BYTES = 16 << 20  # a header line longer than this is not a lead list
-
-
-_BLANK_TEXT = " \t\r\n\f\v,;|\ufeff\0"  # what a file of only blank lines holds
 
 
 #: Excel's column limit (A..XFD). A wider file did not come from a spreadsheet; refusing it
@@ -75,7 +77,7 @@ class CsvSource(Source):
         size = SAMPLE_BYTES
         while True:
             text, at_eof = self._head_text(path, name, size)
-            if not text.strip(_BLANK_TEXT):
+            if not text.strip(BLANK_CHARS):
                 raise InputError(
                     f"{name} has no header row (it holds only blank lines); "
                     "put the column names on the first line and run again."
@@ -92,7 +94,7 @@ class CsvSource(Source):
                 break
             size *= 4
         self._delimiter = delimiter
-        index = find_header(
+        index, choice = choose_header(
             [(row, cells) for row, cells, _end in records],
             name,
             email_header=names_email,
@@ -119,6 +121,7 @@ class CsvSource(Source):
             samples=sample_values(
                 columns, [(row, cells) for row, cells, _e in records[index + 1 :][:SAMPLE_ROWS]]
             ),
+            header_choice=choice,
         )
         super().__init__(info, path, chunk_rows, temp)
         # An odd number of quote characters may mean a quote that is never closed: find
@@ -219,21 +222,35 @@ class CsvSource(Source):
         if self._has_nul:
             for column in frame.columns:
                 frame[column] = frame[column].str.replace("\0", "", regex=False)
-        # Blank rows (every cell empty): cheap test on the first column, full test only
-        # for the rows that pass it.
-        candidates = np.flatnonzero((frame.iloc[:, 0] == "").to_numpy())
-        if len(candidates):
-            rest = frame.iloc[candidates, 1:]
-            blank = candidates[(rest == "").all(axis=1).to_numpy()]
-            if len(blank):
-                keep = np.ones(len(frame), dtype=bool)
-                keep[blank] = False
-                frame = frame.iloc[keep]
-                rows = rows[keep]
+        blank = _blank_rows(frame)
+        if len(blank):
+            keep = np.ones(len(frame), dtype=bool)
+            keep[blank] = False
+            frame = frame.iloc[keep]
+            rows = rows[keep]
         if not len(frame):
             return None
         frame.index = pd.RangeIndex(len(frame))
+        repeats = self._header_repeats(frame)
+        if len(repeats):
+            reasons = np.full(len(frame), "", dtype=object)
+            reasons[repeats] = repeat_reason(self.info.header_row)
+            # A Series keeps object dtype; an ndarray would become pandas 3 "str".
+            frame[ROW_ERROR_COLUMN] = pd.Series(reasons, index=frame.index, dtype=object)
         return Chunk(file=self.info.file, frame=frame, rows=rows)
+
+    def _header_repeats(self, frame: pd.DataFrame) -> np.ndarray:
+        """Positions of rows that repeat the column names (a second header of files joined
+        with ``cat``): one vectorised comparison of the first named column, then the rest."""
+        headers = self.info.headers
+        first = next((p for p, h in enumerate(headers) if h), None)
+        if first is None:
+            return np.empty(0, dtype=np.int64)
+        candidates = np.flatnonzero(frame.iloc[:, first].to_numpy() == headers[first])
+        if not len(candidates):
+            return candidates
+        values = frame.iloc[candidates].to_numpy()
+        return candidates[[is_header_repeat(list(cells), headers) for cells in values]]
 
     def _records(self) -> Iterator[tuple[int, list[str]]]:
         if csv.field_size_limit() < 1 << 30:  # pandas has no cell-size limit; match it
@@ -263,6 +280,26 @@ class CsvSource(Source):
         # the signature.
         cells = last[1]
         return bool(cells) and self._odd_quotes and ("\n" in cells[-1] or "\r" in cells[-1])
+
+
+def _blank_rows(frame: pd.DataFrame) -> np.ndarray:
+    """Positions of the rows a person sees as empty (``readers.header.is_blank_record``).
+
+    A blank-looking cell is "" or starts below "!" (ASCII whitespace and ^Z do), so one
+    C-level comparison of the first column finds the few rows in question (cheaper than
+    the ``== ""`` it replaces); only those are tested exactly, column by column.
+    """
+    candidates = np.flatnonzero(frame.iloc[:, 0].to_numpy() < "!")
+    for position in range(frame.shape[1]):
+        if not len(candidates):
+            break
+        values = frame.iloc[candidates, position].to_numpy()
+        blank = values == ""
+        rest = np.flatnonzero(~blank)
+        if len(rest):
+            blank[rest] = np.fromiter(map(is_blank_cell, values[rest]), dtype=bool, count=len(rest))
+        candidates = candidates[blank]
+    return candidates
 
 
 def _sniff_delimiter(text: str) -> str:

@@ -36,7 +36,7 @@ from foxreach_cli.errors import InputError
 from foxreach_cli.mapping import names_email
 from foxreach_cli.models import Chunk, SourceInfo
 from foxreach_cli.readers.base import Source, clean_header, display_name, unique_keys
-from foxreach_cli.readers.header import SAMPLE_ROWS, SCAN_ROWS, find_header, sample_values
+from foxreach_cli.readers.header import SAMPLE_ROWS, SCAN_ROWS, choose_header, sample_values
 
 #: What each format is called in messages.
 _KIND_NAMES = {"xlsx": "XLSX workbook", "xls": "Excel .xls workbook", "ods": "ODS spreadsheet"}
@@ -83,7 +83,7 @@ class XlsxSource(Source):
                     f"{name} has no header row (sheet {sheet_name!r} is empty); "
                     "pick a sheet with --sheet or put the column names in the first row."
                 )
-            index = find_header(head, name, email_header=names_email, override=header_row)
+            index, choice = choose_header(head, name, email_header=names_email, override=header_row)
         except CalamineError as exc:
             self.close()
             raise InputError(
@@ -105,6 +105,7 @@ class XlsxSource(Source):
             sheet=sheet_name,
             header_row=header_at,
             samples=sample_values(columns, head[index + 1 :][:SAMPLE_ROWS]),
+            header_choice=choice,
         )
         super().__init__(info, path, chunk_rows, temp)
 

@@ -20,6 +20,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
+from foxreach_cli.cleanup import NULL_CELLS
 from foxreach_cli.errors import NoEmailColumnError, UsageError
 from foxreach_cli.models import (
     LEAD_FIELDS,
@@ -576,7 +577,7 @@ def _check_values(claims: dict[int, _Claim], samples: AbcMapping[str, Sequence[s
     for claim in claims.values():
         if claim.level != _LEVEL_HEADER or claim.target.kind != "field":
             continue
-        values = [v for v in samples.get(claim.column, ()) if v.strip() not in _NULL_CELLS]
+        values = [v for v in samples.get(claim.column, ()) if v.strip() not in NULL_CELLS]
         key = claim.header if claim.header.strip() else claim.column
         if claim.target.name == "status" and values:
             folded = [v.strip().casefold() for v in values]
@@ -634,8 +635,6 @@ def _full_name_column(claims: dict[int, _Claim]) -> str | None:
 #: stays a custom field.
 _STATUS_SHARE = 0.9
 
-#: Cells that some exports (HubSpot) write for "no value".
-_NULL_CELLS = frozenset({"null", "NULL"})
 _FIRST_NAME = Target("field", "firstName")
 _LAST_NAME = Target("field", "lastName")
 

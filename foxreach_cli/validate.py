@@ -8,8 +8,9 @@ why it is safe, and the layout of ``ValidatedChunk.valid`` (``row``, ``key``, ``
 ``source``, ``status``, ``pos``): docs/validation.md. Pass-through cells stay in the reader's
 frame (``ValidatedChunk.cells``) until :mod:`foxreach_cli.batch` builds the leads.
 A status value may be a known translation (``models.STATUS_TRANSLATIONS``: Mailchimp's
-subscribed -> active, cleaned -> bounced), sent as translated; a cell of exactly ``null`` or
-``NULL`` (as HubSpot writes "no value") is blank.
+subscribed -> active, cleaned -> bounced), sent as translated; a null cell is blank
+(:mod:`foxreach_cli.cleanup`). A rejected row carries a reason code and its packed
+parameters (:mod:`foxreach_cli.reasons`), never a sentence.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ import email_validator
 import numpy as np
 import pandas as pd
 
+from foxreach_cli.cleanup import blank_nulls, has_null_line
 from foxreach_cli.mapping import Mapping
 from foxreach_cli.models import (
     LEAD_FIELDS,
@@ -32,8 +34,8 @@ from foxreach_cli.models import (
     STATUS_TRANSLATIONS,
     Chunk,
 )
+from foxreach_cli.reasons import SEP
 
-_STATUS_LIST = ", ".join(LEAD_STATUSES)
 _STATUS_SET = frozenset(LEAD_STATUSES)
 
 # RFC 5322 atext, exactly as email-validator's DOT_ATOM_TEXT (ASCII).
@@ -90,7 +92,7 @@ class ValidatedChunk:
 
     file: str
     valid: pd.DataFrame  # row, key, email, source, status, pos (module doc)
-    invalid: pd.DataFrame  # row (int64), email (trimmed, "" when none), reason
+    invalid: pd.DataFrame  # row (int64), email (trimmed, "" when none), code, params
     cells: RowSource  # where ``valid.pos`` points: the pass-through cells of the chunk
 
 
@@ -103,42 +105,45 @@ def validate_chunk(
     rows = np.asarray(chunk.rows, dtype=np.int64)
     if len(rows) != n:
         raise ValueError(f"chunk of {chunk.file} has {n} rows but {len(rows)} row numbers")
-    reason = np.full(n, None, dtype=object)  # None while the row is still valid
+    reason = np.full(n, None, dtype=object)  # the reason code; None while the row is valid
+    params = np.full(n, "", dtype=object)  # the reason's packed parameters (reasons.SEP)
 
     if ROW_ERROR_COLUMN in frame.columns:
         err = _trimmed(frame[ROW_ERROR_COLUMN])
-        has_err = err != ""
-        reason[has_err] = err[has_err]
+        for i in np.flatnonzero(err != ""):
+            code, _, packed = err[i].partition(SEP)  # reasons.encode_cell
+            reason[i], params[i] = code, packed
 
     email = _trimmed(frame[mapping.email_column])
     joined = _join_lines(email)
-    if "\nnull\n" in joined or "\nNULL\n" in joined:  # HubSpot's "no value"
-        email = _null_is_blank(email)
+    if has_null_line(joined):  # HubSpot's "no value"
+        email = blank_nulls(email)
         joined = _join_lines(email)
     blank = email == ""
     if blank.any():
         idx = np.flatnonzero(blank & _is_none(reason))
         empty = _all_blank(frame, idx)
-        reason[idx[empty]] = "empty row"
-        reason[idx[~empty]] = "missing email"
+        reason[idx[empty]] = "empty_row"
+        reason[idx[~empty]] = "missing_email"
 
     fast = _fast_mask(email, joined)
     for i in np.flatnonzero(~fast & ~blank & _is_none(reason)):
         verdict = _slow_verdict(email[i])
         if verdict is not None:
-            reason[i] = "invalid email: " + verdict
+            reason[i], params[i] = "invalid_email", verdict
 
     fields = mapping.field_columns()
     status = _constant(defaults.status, n)
     if "status" in fields:
-        status_raw = _null_is_blank(_trimmed(frame[fields["status"]]))
+        status_raw = blank_nulls(_trimmed(frame[fields["status"]]))
         given = np.flatnonzero(status_raw != "")
         lowered = np.fromiter(map(_status_of, status_raw[given]), dtype=object, count=len(given))
         ok = np.fromiter(map(_STATUS_SET.__contains__, lowered), dtype=bool, count=len(given))
         status[given] = lowered
         bad = given[~ok]
         bad = bad[_is_none(reason[bad])]
-        reason[bad] = [f"status '{v}' is not one of {_STATUS_LIST}" for v in status_raw[bad]]
+        reason[bad] = "bad_status"
+        params[bad] = status_raw[bad]
 
     ok_rows = _is_none(reason)
     vi = np.flatnonzero(ok_rows)
@@ -146,7 +151,7 @@ def validate_chunk(
     m = len(vi)
 
     if "source" in fields:
-        source = _null_is_blank(_trimmed(frame[fields["source"]]))[vi]
+        source = blank_nulls(_trimmed(frame[fields["source"]]))[vi]
         source[source == ""] = defaults.source
     else:
         source = _constant(defaults.source, m)
@@ -171,7 +176,9 @@ def validate_chunk(
             "pos": vi.astype(np.int64),
         }
     )
-    invalid = _frame({"row": rows[ii], "email": email[ii], "reason": reason[ii]})
+    invalid = _frame(
+        {"row": rows[ii], "email": email[ii], "code": reason[ii], "params": params[ii]}
+    )
     return ValidatedChunk(file=chunk.file, valid=valid, invalid=invalid, cells=src)
 
 
@@ -329,21 +336,6 @@ def _frame(data: dict[str, np.ndarray]) -> pd.DataFrame:
         for name, values in data.items()
     }
     return pd.DataFrame(cols, copy=False)
-
-
-# --------------------------------------------------------------------------------------------
-# Export clean-up (issue 13)
-# --------------------------------------------------------------------------------------------
-
-
-def _null_is_blank(values: np.ndarray) -> np.ndarray:
-    """``values`` with cells of exactly null/NULL (HubSpot's "no value") made ""."""
-    # One C-speed substring search settles the usual case (no such cell) for the chunk.
-    joined = "\n" + "\n".join(values) + "\n"
-    if "\nnull\n" in joined or "\nNULL\n" in joined:
-        values = values.copy()
-        values[(values == "null") | (values == "NULL")] = ""
-    return values
 
 
 def _status_of(cell: str) -> str:

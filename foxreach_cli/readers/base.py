@@ -12,6 +12,7 @@ import pandas as pd
 
 from foxreach_cli.errors import InputError
 from foxreach_cli.models import ROW_ERROR_COLUMN, Chunk, SourceInfo
+from foxreach_cli.reasons import Reason, encode_cell
 
 SAMPLE_BYTES = 64 * 1024  # what delimiter and header detection look at
 
@@ -136,7 +137,7 @@ def add_record(
     reason = ""
     if len(values) > width:
         if any(value.strip() for value in values[width:]):
-            reason = f"row has {len(values)} cells but the header has {width}"
+            reason = encode_cell(Reason("long_row", (str(len(values)), str(width))))
         values = values[:width]
     elif len(values) < width:
         values = values + [""] * (width - len(values))

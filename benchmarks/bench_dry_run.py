@@ -43,7 +43,7 @@ from foxreach_cli.pipeline import run_import
 t = time.perf_counter()
 res = run_import(build_config([sys.argv[1]], mode=RunMode(dry_run=True)))
 el = time.perf_counter() - t
-r = res.report
+r = res.report.tally
 assert r.rows_read == r.created + r.restored + r.duplicates + r.errors + r.not_sent
 print({"rows": r.rows_read, "seconds": el, "valid": r.valid, "invalid": r.invalid,
        "dups": r.local_duplicates,

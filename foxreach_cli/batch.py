@@ -16,8 +16,9 @@ import numpy as np
 import orjson
 import pandas as pd
 
+from .cleanup import NULL_CELLS, drop_text_markers, fill_split_names
 from .models import Batch
-from .names import split_full_name
+from .names import split_full_name as split_full_name  # re-exported: its old home
 from .validate import RowSource
 
 
@@ -43,7 +44,7 @@ def split_tags(cell: Any) -> list[str]:
         return []
     # ":::" separates Google Contacts labels ("* myContacts ::: Clients").
     text = cell.replace(":::", ",").replace(";", ",").replace("|", ",")
-    return [t for t in (part.strip() for part in text.split(",")) if t and t not in _NULL_CELLS]
+    return [t for t in (part.strip() for part in text.split(",")) if t and t not in NULL_CELLS]
 
 
 class Batcher:
@@ -148,16 +149,16 @@ def _fill(
 
     for name, key in src.fields:
         for lead, v in zip(leads, column(key), strict=True):
-            if v.__class__ is str and (v := v.strip()) and v not in _NULL_CELLS:
+            if v.__class__ is str and (v := v.strip()) and v not in NULL_CELLS:
                 lead[name] = v
     if any(name == "phone" for name, _key in src.fields):
-        _drop_text_markers(leads)
+        drop_text_markers(leads)
     if src.full_name is not None:
-        _fill_split_names(leads, column(src.full_name))
+        fill_split_names(leads, column(src.full_name))
     customs: list[dict[str, str] | None] = [None] * n
     for name, key in src.custom:
         for i, v in enumerate(column(key)):
-            if v.__class__ is str and (v := v.strip()) and v not in _NULL_CELLS:
+            if v.__class__ is str and (v := v.strip()) and v not in NULL_CELLS:
                 custom = customs[i]
                 if custom is None:
                     customs[i] = {name: v}
@@ -182,35 +183,3 @@ def _fill(
 
 #: Marks a combination of tag cells not split yet (None means "no tags").
 _MISSING: Any = object()
-
-
-# --------------------------------------------------------------------------------------------
-# Export clean-up (issue 13): cells some exports write that are not what they mean
-# --------------------------------------------------------------------------------------------
-
-#: Cells HubSpot writes for "no value": blank, like an empty cell.
-_NULL_CELLS = frozenset({"null", "NULL"})
-
-
-def _drop_text_markers(leads: list[dict[str, Any]]) -> None:
-    """Remove Excel's text marker, a leading ', from phones (Apollo writes '+1 415 555 0100)."""
-    for lead in leads:
-        phone = lead.get("phone")
-        if phone is not None and phone[0] == "'":
-            phone = phone[1:].strip()
-            if phone:
-                lead["phone"] = phone
-            else:
-                del lead["phone"]
-
-
-def _fill_split_names(leads: list[dict[str, Any]], cells: list[Any]) -> None:
-    """Fill firstName/lastName from a full-name column (a file with no such columns); the
-    rules are :func:`names.split_full_name`."""
-    for lead, cell in zip(leads, cells, strict=True):
-        if cell.__class__ is str and (cell := cell.strip()) and cell not in _NULL_CELLS:
-            first, last = split_full_name(cell)
-            if first:
-                lead["firstName"] = first
-            if last:
-                lead["lastName"] = last

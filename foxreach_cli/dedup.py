@@ -18,6 +18,7 @@ from typing import BinaryIO
 import numpy as np
 import pandas as pd
 
+from foxreach_cli.reasons import SEP
 from foxreach_cli.validate import ValidatedChunk
 
 #: Bits of the "maybe seen" filter (2**27 bits = 16 MiB). At 5,000,000 distinct emails about
@@ -110,9 +111,9 @@ class Deduper:
         """Split ``vc.valid`` into (first occurrences, duplicates).
 
         The first frame has ``vc.valid``'s layout. The second has columns ``row``, ``email``
-        (as it would have been sent), ``reason`` ("duplicate of row 12", or "duplicate of row
-        12 in other.csv" when the first occurrence is in another file), ``first_file`` and
-        ``first_row``. Both keep input order.
+        (as it would have been sent), ``code`` (``duplicate_of``) and ``params`` (the first
+        row, and its file when that is another: "duplicate of row 12 in other.csv"),
+        ``first_file`` and ``first_row``. Both keep input order.
         """
         valid = vc.valid
         file_id = self._file_id(vc.file)
@@ -143,8 +144,9 @@ class Deduper:
         d_origin = origin[inverse[dup_idx]]
         d_row = d_origin & _ROW_MASK
         d_file = (d_origin >> _ROW_BITS).astype(np.intp)
-        reasons = [
-            f"duplicate of row {r}" if f == file_id else f"duplicate of row {r} in {self._files[f]}"
+        # The reason duplicate_of(row[, file]), its parameters packed (reasons.SEP).
+        params = [
+            str(r) if f == file_id else f"{r}{SEP}{self._files[f]}"
             for r, f in zip(d_row.tolist(), d_file.tolist(), strict=True)
         ]
         emails = valid["email"].to_numpy(dtype=object)[dup_idx]
@@ -152,7 +154,8 @@ class Deduper:
             {
                 "row": rows[dup_idx],
                 "email": pd.Series(emails, dtype=object),
-                "reason": pd.Series(reasons, dtype=object),
+                "code": "duplicate_of",
+                "params": pd.Series(params, dtype=object),
                 "first_file": pd.Series(
                     np.asarray(self._files, dtype=object)[d_file], dtype=object
                 ),
@@ -329,7 +332,8 @@ def _empty_duplicates() -> pd.DataFrame:
         {
             "row": np.empty(0, dtype=np.int64),
             "email": pd.Series([], dtype=object),
-            "reason": pd.Series([], dtype=object),
+            "code": pd.Series([], dtype=object),
+            "params": pd.Series([], dtype=object),
             "first_file": pd.Series([], dtype=object),
             "first_row": np.empty(0, dtype=np.int64),
         }

@@ -25,6 +25,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
+from foxreach_cli.cleanup import NULL_CELLS
 from foxreach_cli.errors import InputError, NoEmailColumnError, UsageError
 from foxreach_cli.models import (
     LEAD_FIELDS,
@@ -591,7 +592,7 @@ def build_mapping(
     if looked_at:
         for claim in claims.values():
             claim.empty = not any(
-                v.strip() and v.strip() not in _NULL_CELLS for v in looked_at.get(claim.column, ())
+                v.strip() and v.strip() not in NULL_CELLS for v in looked_at.get(claim.column, ())
             )
     emails = sorted(
         (c for c in claims.values() if c.target == _EMAIL and c.level == _LEVEL_HEADER),
@@ -720,7 +721,7 @@ def _check_values(claims: dict[int, _Claim], samples: AbcMapping[str, Sequence[s
         elif name == "title" and (
             "prefix" in claim.header.casefold()
             or (
-                (kept := [v for v in values if v.strip() not in _NULL_CELLS])
+                (kept := [v for v in values if v.strip() not in NULL_CELLS])
                 and all(_is_prefix(v) for v in kept)
             )
         ):
@@ -898,7 +899,7 @@ def _look_at_statuses(values: Sequence[str]) -> _StatusLook:
     translated: dict[str, str] = {}
     for value in values:
         text = value.strip()
-        if not text or text in _NULL_CELLS:
+        if not text or text in NULL_CELLS:
             continue
         seen += 1
         form = compare_form(text)
@@ -1061,7 +1062,7 @@ def _full_name_decision(
         if normalise_header(claim.header) not in _FULL_NAMES:
             continue
         names, cells = name_evidence(
-            [v for v in samples.get(claim.column, ()) if v.strip() not in _NULL_CELLS]
+            [v for v in samples.get(claim.column, ()) if v.strip() not in NULL_CELLS]
         )
         if cells and names * 2 <= cells:
             claim.how += (
@@ -1143,8 +1144,6 @@ def _replayed_opt_outs(
     return tuple(columns), tuple(notes), tuple(warnings)
 
 
-#: Cells that some exports (HubSpot) write for "no value".
-_NULL_CELLS = frozenset({"null", "NULL"})
 _FIRST_NAME = Target("field", "firstName")
 _STATUS = Target("field", "status")
 _LAST_NAME = Target("field", "lastName")

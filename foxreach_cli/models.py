@@ -7,12 +7,15 @@ Every stage takes and returns these types; none of them prints.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass, field, fields, replace
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import orjson
 import pandas as pd
+
+if TYPE_CHECKING:
+    from .reasons import Reason
 
 #: Lead fields of ``POST /leads/import`` that hold one string each (docs/api.md).
 LEAD_FIELDS: tuple[str, ...] = (
@@ -40,7 +43,8 @@ MAX_BATCH = 1000
 #: batches of this size name every row (``--exact-report``).
 SERVER_LIST_CAP = 100
 #: A reader may add this column to a chunk's frame: a non-empty cell is the reason that row
-#: could not be read as written (e.g. more cells than the header); validation rejects it.
+#: could not be read as written (e.g. more cells than the header), packed by
+#: ``reasons.encode_cell``; validation rejects the row with it.
 ROW_ERROR_COLUMN = "\x00row_error"
 
 
@@ -172,7 +176,7 @@ class BatchResult:
     # Items the server refused with 422 once isolated by bisection: (index, server's reason).
     rejected: list[tuple[int, str]] = field(default_factory=list)
     # Items never imported (402 plan limit, 403, retries exhausted, interrupted): index -> reason.
-    not_sent: dict[int, str] = field(default_factory=dict)
+    not_sent: dict[int, Reason] = field(default_factory=dict)
     requests: int = 0  # HTTP requests made for this batch, retries included
     retries: int = 0  # of which retries (429, 5xx, timeouts, dropped connections)
     rate_limited: int = 0  # 429 answers received
@@ -192,19 +196,48 @@ INVALID, DUPLICATE, ERROR, NOT_SENT, UNRESOLVED = (
 IMPORTED = "imported"
 
 
-@dataclass
+@dataclass(frozen=True, slots=True)
+class ServerCounts:
+    """What the server said of some rows: created, restored, duplicates, errors."""
+
+    created: int = 0
+    restored: int = 0
+    duplicates: int = 0
+    errors: int = 0
+
+    def __add__(self, other: ServerCounts) -> ServerCounts:
+        return ServerCounts(
+            self.created + other.created,
+            self.restored + other.restored,
+            self.duplicates + other.duplicates,
+            self.errors + other.errors,
+        )
+
+    def __bool__(self) -> bool:
+        return any((self.created, self.restored, self.duplicates, self.errors))
+
+    def as_list(self) -> list[int]:
+        """``[created, restored, duplicates, errors]``, as the journal stores them."""
+        return [self.created, self.restored, self.duplicates, self.errors]
+
+
+#: One row's fate in the journal: (kind, email, reason code, reason parameters).
+RowFate = tuple[str, str, str, tuple[str, ...]]
+
+
+@dataclass(frozen=True)
 class BatchOutcome:
-    """What became of one batch: server counts (created, restored, duplicates, errors) and
-    each row's (kind, email, reason); rows with no entry have an unknown fate."""
+    """What became of one batch: the server's counts and each row's fate; rows with no
+    entry have an unknown fate."""
 
-    counts: list[int]
-    rows: dict[int, tuple[str, str, str]] = field(default_factory=dict)
+    counts: ServerCounts
+    rows: dict[int, RowFate] = field(default_factory=dict)
 
 
-@dataclass
+@dataclass(frozen=True, slots=True)
 class Tally:
-    """The run's one set of counters. The stages' results are added here once; the report
-    and the progress display both read it.
+    """The run's counters. The report's fold adds each stage's result once
+    (:meth:`plus`); the report and the progress display both read it.
 
     Local stages: ``rows_read == valid + invalid + local_duplicates``. The outcome buckets:
     ``rows_read == created + restored + duplicates + errors + not_sent`` once every row is
@@ -225,6 +258,13 @@ class Tally:
     rate_limited: int = 0
     batches: int = 0
     retry_duplicates: int = 0
+
+    def plus(self, **counts: int) -> Tally:
+        """This tally with ``counts`` (field name -> rows) added."""
+        return replace(self, **{name: getattr(self, name) + n for name, n in counts.items()})
+
+    def __add__(self, other: Tally) -> Tally:
+        return Tally(*(getattr(self, f.name) + getattr(other, f.name) for f in fields(Tally)))
 
     @property
     def duplicates(self) -> int:

@@ -31,6 +31,7 @@ import numpy as np
 import pandas as pd
 
 from foxreach_cli.models import LEAD_STATUSES, STATUS_TRANSLATIONS
+from foxreach_cli.reasons import SEP
 from foxreach_cli.sniff import compare_forms, has_phrase, header_words
 
 OptOutKind = Literal["flag", "when", "status"]
@@ -222,7 +223,7 @@ class RowOptOuts:
     column puts in doubt, the reason they are rejected (None elsewhere)."""
 
     status: np.ndarray  # object: "unsubscribed", "bounced" or None
-    doubt: np.ndarray  # object: reason or None
+    doubt: np.ndarray  # object: packed parameters of reason "bad_opt_out", or None
 
 
 def row_opt_outs(frame: pd.DataFrame, columns: Sequence[OptOutColumn]) -> RowOptOuts:
@@ -254,10 +255,8 @@ def row_opt_outs(frame: pd.DataFrame, columns: Sequence[OptOutColumn]) -> RowOpt
                 yes[rest[dated]] = True
                 odd = rest[~dated]
                 odd = odd[np.equal(doubt[odd], None)]
-                doubt[odd] = [
-                    f"opt-out column '{oc.header}' holds '{v.strip()}', which is neither yes nor no"
-                    for v in raw[odd]
-                ]
+                # The parameters of reason "bad_opt_out", packed (reasons.SEP).
+                doubt[odd] = [f"{oc.header}{SEP}{v.strip()}" for v in raw[odd]]
         (unsub if oc.means == UNSUBSCRIBED else bounce)[yes] = True
     status = np.full(n, None, dtype=object)
     status[bounce] = BOUNCED

@@ -1,7 +1,7 @@
 """Everything a run writes besides the state directory: the JSON report, the rejected-rows
 CSV (formulas neutralised), the log file, and finished files moved by ``--move-done``.
 
-:func:`check_output_paths` tries every one of those paths before anything is read or sent, so
+:func:`check_outputs` tries every one of those paths before anything is read or sent, so
 a run never imports and then fails to say what it did. Each writer goes through the storage
 boundary (:func:`errors.storage_errors`): a failure is one sentence naming the path.
 """
@@ -16,14 +16,15 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from .errors import storage_errors
 from .report import ImportReport
 from .state import ensure_private_dir
 
-#: How the reader's reason for a row longer than its header starts.
-LONG_ROW_PREFIX = "row has "
+if TYPE_CHECKING:
+    from .config import ImportConfig
+
 EXTRA_CELLS_HEADER = "(cells beyond the header)"
 #: Cells starting with these are formulas to a spreadsheet (OWASP CSV injection).
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
@@ -48,7 +49,31 @@ def neutralise_formula(value: str) -> str:
 _NEUTRALISED = (*FORMULA_PREFIXES, "'")
 
 
+#: What the mapping saved beside a rejected-rows file is called after it
+#: (:mod:`foxreach_cli.rejected_file`).
+MAPPING_SUFFIX = ".mapping.toml"
+
+
+def mapping_path(rejected_path: str | Path) -> str:
+    """Where the mapping of a rejected-rows file is saved: beside it, ``<file>.mapping.toml``."""
+    return f"{rejected_path}{MAPPING_SUFFIX}"
+
+
 # -- before the run ----------------------------------------------------------------------------
+
+
+def check_outputs(cfg: ImportConfig) -> None:
+    """Prove every path the run will write can be written, before anything is read or sent."""
+    out, state = cfg.outputs, cfg.state
+    for path, option in ((out.report_path, "report_path"), (out.rejected_path, "rejected_path")):
+        if path is not None:
+            check_file_writable(path, option=option)
+    if out.rejected_path is not None:  # the mapping saved beside the rejected rows
+        check_file_writable(mapping_path(out.rejected_path), option="rejected_path")
+    if state.move_done is not None:
+        check_dir_writable(state.move_done, option="move_done")
+    if cfg.live:
+        check_dir_writable(state.state_dir, option="state_dir", private=True)
 
 
 def check_file_writable(path: str | Path, *, option: str) -> None:
@@ -86,7 +111,9 @@ def check_dir_writable(path: str | Path, *, option: str, private: bool = False) 
 def write_report(path: str | Path, report: ImportReport) -> None:
     """Write the JSON report to ``path`` (owner-only: it holds lead emails)."""
     with storage_errors(path, option="report_path"), open_private(path) as fh:
-        fh.write(report.to_json() + "\n")
+        for piece in report.iter_json():
+            fh.write(piece)
+        fh.write("\n")
 
 
 class LogFile:
@@ -202,18 +229,16 @@ def _write_rejected_csv(
     written = 0
     with open_private(path) as out:
         writer = csv.writer(out)
-        # Rows longer than their header (the reader's LONG_ROW_REASON) keep the surplus cells
-        # in one more column, so the person fixing them loses nothing.
-        long_rows = any(
-            why.startswith(LONG_ROW_PREFIX) for f, _, _ in involved for why in wanted[f].values()
-        )
+        # Rows longer than their header (the reader's long_row) keep the surplus cells in
+        # one more column, so the person fixing them loses nothing.
+        long_rows = any(d.code == "long_row" for f, _, _ in involved for d in wanted[f].values())
         extra = [EXTRA_CELLS_HEADER] if long_rows else []
         head = (["file"] if with_file else []) + [h for h, _ in union] + extra + ["row", "reason"]
         writer.writerow([neutralise_formula(h) for h in head])
         for file, headers, read_rows in involved:
-            reasons = wanted[file]
+            details = wanted[file]
             positions = [union.index(slot) for slot in _header_slots(headers)]
-            for row, cells in read_rows(set(reasons)):
+            for row, cells in read_rows(set(details)):
                 line = [""] * len(union)
                 for pos, value in zip(positions, cells):
                     line[pos] = value or ""
@@ -221,7 +246,7 @@ def _write_rejected_csv(
                     line.append(" | ".join(v or "" for v in cells[len(positions) :]))
                 writer.writerow(
                     [neutralise_formula(v) for v in ([file] if with_file else []) + line]
-                    + [str(row), neutralise_formula(reasons[row])]
+                    + [str(row), neutralise_formula(details[row].text)]
                 )
                 written += 1
     return written

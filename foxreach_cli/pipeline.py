@@ -1,10 +1,11 @@
 """The import pipeline: read -> map -> validate -> dedup -> batch -> send -> report.
 
-:func:`run_import` only wires the stages together (see docs/architecture.md). It knows nothing
-of the terminal (progress is a collector it is handed) and returns a :class:`RunResult` that
-the CLI renders. Every row read ends in exactly one bucket of the report, also when the run is
-stopped by the API or by Ctrl-C: the rows not sent are read to the end locally and reported as
-``notSent`` with the reason.
+:func:`run_import` wires the stages together (see docs/architecture.md): each stage's result
+goes to the report's one fold (:class:`report.ReportFold`); the journal is
+:mod:`foxreach_cli.resume`'s. It knows nothing of the terminal (progress is a collector it is
+handed) and returns a :class:`RunResult` that the CLI renders. Every row read ends in exactly
+one bucket of the report, also when the run is stopped by the API or by Ctrl-C: the rows not
+sent are read to the end locally and reported as ``notSent`` with the reason.
 """
 
 from __future__ import annotations
@@ -13,57 +14,47 @@ import time
 from collections.abc import Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass, field
-from datetime import datetime
 from functools import partial
 from pathlib import Path
 from typing import BinaryIO
 
 import httpx
-import numpy as np
 
+from . import reasons
 from .batch import Batcher, UniqueRows
 from .client import FoxReachClient
 from .config import ImportConfig, reading_record
-from .credentials import Credentials
 from .dedup import Deduper
+from .details import DetailPart
 from .errors import FoxReachImportError, InputError, StorageError, UsageError
 from .eta import Eta
 from .mapping import Mapping, build_mapping, mapping_rows
 from .mapping_file import check_drift, load_mapping_file
-from .models import DUPLICATE, INVALID, NOT_SENT, Batch, BatchResult, Chunk, Tally
-from .outputs import (
-    check_dir_writable,
-    check_file_writable,
-    move_done,
-    write_rejected_csv,
-    write_report,
-)
+from .models import DUPLICATE, INVALID, NOT_SENT, Batch, BatchResult, SourceInfo
+from .outputs import check_outputs, move_done, write_rejected_csv, write_report
 from .progress import Progress
 from .rate_budget import Budget, RateBudget
-from .read import Source, estimate_data_rows, expand_inputs, read_rows
+from .read import Limited, Source, estimate_data_rows, expand_inputs, read_rows
 from .readers.base import display_name
+from .reasons import Reason
 from .reconcile import reconcile
 from .rejected_file import adopt_rejected_file, write_rejected_mapping
-from .report import FileSummary, ImportReport, ReportBuilder
-from .send import RequestFinished, RequestStarted, Sender
-from .state.journal import (
-    FINISHED,
-    INTERRUPTED,
-    REPRODUCED,
-    STOPPED,
-    FileHistory,
-    Journal,
-    destination_id,
-    file_hash,
-    key_fingerprint,
+from .report import (
+    DedupInfo,
+    FileSummary,
+    ImportReport,
+    ReadInfo,
+    ReportFold,
+    SendInfo,
+    UnsentInfo,
+    ValidateInfo,
 )
-from .state.locks import WorkLocks
+from .resume import Resume, Work
+from .send import RequestFinished, RequestStarted, Sender
+from .state.journal import key_fingerprint
 from .state.shared_rate_budget import SharedBudget
 from .validate import validate_chunk
 
-REPLAY_NOT_SENT_REASON = (
-    "not sent yet: the import of this file has not finished (foxreach import resumes it)"
-)
 DRY_RUN_CHUNK_ROWS = 50_000
 LIVE_CHUNK_ROWS = 10_000
 
@@ -94,20 +85,6 @@ class PreparedFile:
     def name(self) -> str:
         """The file as the user named it ('-' for stdin)."""
         return self.source.info.file
-
-
-def check_outputs(cfg: ImportConfig) -> None:
-    """Prove every path the run will write can be written, before anything is read or sent."""
-    for path, option in (
-        (cfg.outputs.report_path, "report_path"),
-        (cfg.outputs.rejected_path, "rejected_path"),
-    ):
-        if path is not None:
-            check_file_writable(path, option=option)
-    if cfg.state.move_done is not None:
-        check_dir_writable(cfg.state.move_done, option="move_done")
-    if cfg.live:
-        check_dir_writable(cfg.state.state_dir, option="state_dir", private=True)
 
 
 def prepare_files(
@@ -158,13 +135,13 @@ def prepare_files(
 
 
 class _Run:
-    """One run's moving parts: the report builder (with the one set of counters), the
-    progress display with its ETA, and the journal when the run keeps one."""
+    """One run's moving parts: the report's fold (with the run's counters), the progress
+    display with its ETA, and the journal when the run keeps one."""
 
-    def __init__(self, cfg: ImportConfig, progress: Progress) -> None:
+    def __init__(self, cfg: ImportConfig, progress: Progress, fold: ReportFold) -> None:
         self.cfg = cfg
         self.progress = progress
-        self.builder = ReportBuilder(dry_run=cfg.dry_run, sandbox=cfg.sandbox)
+        self.fold = fold
         self.budget: Budget | None = None  # set once sending starts: it paces the ETA
         self.total: int | None = None  # the rows the display expects (None: unknown)
         self.eta = Eta(
@@ -173,21 +150,15 @@ class _Run:
             window=cfg.send.rate_window,
         )
         self._watched = type(progress) is not Progress  # a silent run needs no ETA
-        self.settled: dict[str, np.ndarray] = {}  # rows answered in earlier runs, per file
-        self.journal: Journal | None = None
-        self.destination = ""
-        self.hashes: dict[str, str] = {}  # file -> content hash
+        self.resume: Resume | None = None
         self.sender: Sender | None = None
         self.storage_failure: StorageError | None = None
         self.truncated = False  # --limit stopped reading before the end of the input
-        self.imported_at: dict[str, str] = {}  # files imported fully before: when
-        self.run_ids: dict[str, int] = {}  # file -> its run's id in the journal
-        self._journal_ids: dict[int, int] = {}  # batch seq -> journal batch id
 
     def show(self) -> None:
         """Refresh the progress display from the counters (the budget's state and the ETA
         only when someone watches: the shared budget's snapshot reads its file)."""
-        tally = self.builder.tally
+        tally = self.fold.tally
         if not self._watched:
             self.progress.update(tally)
             return
@@ -200,88 +171,72 @@ class _Run:
 
     def unique_rows(self, files: list[PreparedFile]) -> Iterator[UniqueRows]:
         """Read, validate and dedup every file; yield each chunk's unique valid rows."""
-        cfg, b = self.cfg, self.builder
+        cfg, fold = self.cfg, self.fold
         deduper = Deduper()
-        left = cfg.limit
-        for prepared in files:
-            for chunk in prepared.source.chunks():
-                if left is not None:
-                    if left <= 0:
-                        self.truncated = True
-                        self.total = b.tally.rows_read
-                        return
-                    if len(chunk.frame) > left:
-                        self.truncated = True
-                        chunk = Chunk(chunk.file, chunk.frame.iloc[:left], chunk.rows[:left])
-                    left -= len(chunk.frame)
-                b.add_read(chunk.file, len(chunk.frame))
-                checked = validate_chunk(chunk, prepared.mapping, cfg.defaults)
-                b.add_local(chunk.file, checked.invalid, INVALID)
-                if checked.email_from:
-                    b.add_email_fallbacks(chunk.file, checked.email_from)
-                unique, duplicates = deduper.split(checked)
-                b.add_local(chunk.file, duplicates, DUPLICATE)
-                b.add_valid(chunk.file, len(unique))
-                settled = self.settled.get(chunk.file)
-                if settled is not None and len(settled):
-                    unique = unique[~unique["row"].isin(settled)]
-                if cfg.dry_run:
-                    b.add_unsent_valid(chunk.file, len(unique))
-                self.show()
-                yield UniqueRows(chunk.file, checked.cells, unique)
-        # Every row is read: the count replaces the estimate (a line count, off by a few rows
-        # in either direction), so the ETA counts no phantom batch.
-        self.total = b.tally.rows_read
-
-    def journaled(self, batches: Iterator[Batch]) -> Iterator[Batch]:
-        """Record each batch in the journal before it is handed to the sender."""
-        for batch in batches:
-            if self.journal is not None:
-                try:
-                    self._journal_ids[batch.seq] = self.journal.batch_sent(
-                        self.destination, self.hashes[batch.files[0]], batch.rows
-                    )
-                except StorageError as exc:
-                    # Nothing may be sent that the journal does not know of: stop, and
-                    # account for this batch and the rest as not sent.
-                    self._storage_failed(exc)
-                    self.on_result(batch, _all_not_sent(batch, f"not sent: {exc}"))
-                    return
-            yield batch
+        chunks = Limited([f.source for f in files], cfg.limit)
+        settled = self.resume.settled if self.resume is not None else {}
+        for n, chunk in chunks:
+            file = chunk.file
+            fold.add(ReadInfo(file, len(chunk.frame)))
+            checked = validate_chunk(chunk, files[n].mapping, cfg.defaults)
+            invalid = DetailPart.of_frame(file, checked.invalid, INVALID)
+            fold.add(ValidateInfo(file, invalid, checked.email_from))
+            unique, duplicates = deduper.split(checked)
+            fold.add(DedupInfo(file, len(unique), DetailPart.of_frame(file, duplicates, DUPLICATE)))
+            done = settled.get(file)
+            if done is not None and len(done):
+                unique = unique[~unique["row"].isin(done)]
+            if cfg.dry_run:
+                fold.add(UnsentInfo(file, len(unique)))
+            self.show()
+            yield UniqueRows(file, checked.cells, unique)
+        self.truncated = chunks.truncated
+        # Every row is read (or --limit's): the count replaces the estimate (a line count, off
+        # by a few rows in either direction), so the ETA counts no phantom batch.
+        self.total = fold.tally.rows_read
 
     def on_result(self, batch: Batch, result: BatchResult) -> None:
         """Merge one batch's answer, journal it, and refresh the display."""
-        b = self.builder
-        file = batch.files[0]  # a batch holds one file's rows
-        b.add_requests(file, result.requests, result.retries, result.rate_limited)
-        outcome = reconcile(batch, result, uncertain=b.uncertain)
-        b.add_reconciled(file, outcome)
+        uncertain = self.resume.uncertain if self.resume is not None else set()
+        outcome = reconcile(batch, result, uncertain=uncertain)
+        self.fold.add(
+            SendInfo(batch.files[0], result.requests, result.retries, result.rate_limited, outcome)
+        )
         self.eta.merged(batch.seq)
-        journal_id = self._journal_ids.pop(batch.seq, None)
-        if self.journal is not None and journal_id is not None:
+        if self.resume is not None:
             try:
-                self.journal.batch_done(journal_id, outcome.outcome)
+                self.resume.answered(batch, outcome.outcome)
             except StorageError as exc:
-                self._storage_failed(exc)
+                self.storage_failed(exc)
         self.show()
 
-    def not_sent(self, parts: Iterator[UniqueRows], reason: str) -> None:
+    def not_sent(self, parts: Iterator[UniqueRows], reason: Reason) -> None:
         """Account for rows that will not be sent."""
         for part in parts:
-            self.builder.add_not_sent_frame(part.file, part.rows[["row", "email"]], reason)
+            rows = part.rows
+            details = DetailPart.of(
+                part.file,
+                rows["row"].to_numpy(),
+                rows["email"].fillna("").astype(str).tolist(),
+                NOT_SENT,
+                reason.code,
+                reason.packed(),
+            )
+            self.fold.add(UnsentInfo(part.file, len(details), details))
             self.show()
 
-    def _storage_failed(self, exc: StorageError) -> None:
+    def journal_failed(self, batch: Batch, exc: StorageError) -> None:
+        """The journal could not record a batch: stop, and account for it as not sent."""
+        self.storage_failed(exc)
+        why = reasons.reason("not_sent_error", exc)
+        self.on_result(batch, BatchResult(not_sent=dict.fromkeys(range(len(batch)), why)))
+
+    def storage_failed(self, exc: StorageError) -> None:
         """The journal cannot be written: stop sending (requests in flight finish)."""
         if self.storage_failure is None:
             self.storage_failure = exc
-        self.journal = None
         if self.sender is not None:
-            self.sender.stop(exc, f"not sent: the run stopped ({exc})")
-
-
-def _all_not_sent(batch: Batch, reason: str) -> BatchResult:
-    return BatchResult(not_sent=dict.fromkeys(range(len(batch)), reason))
+            self.sender.stop(exc, reasons.reason("not_sent_stopped", exc))
 
 
 def run_import(
@@ -300,7 +255,6 @@ def run_import(
     progress = progress or Progress()
     started = time.monotonic()
     check_outputs(cfg)
-    run = _Run(cfg, progress)
     fatal: FoxReachImportError | None = None
     interrupted = False
     complete = True
@@ -309,29 +263,13 @@ def run_import(
         files, refused = prepare_files(cfg, stack, stdin)
         for name, reason in refused.items():
             progress.note(f"{display_name(name)} refused: {reason}")
-        for f in files:
-            info = f.source.info
-            run.builder.add_file(
-                FileSummary(
-                    file=info.file,
-                    format=info.format,
-                    encoding=info.encoding,
-                    delimiter=info.delimiter,
-                    sheet=info.sheet,
-                    mapping=mapping_rows(f.mapping),
-                    header_row=info.header_row,
-                    notes=list(f.mapping.notes),
-                    warnings=list(f.mapping.warnings),
-                )
-            )
-        for name, reason in refused.items():
-            run.builder.add_file(FileSummary(file=name, refused=reason))
-        if cfg.replay:
-            _replay_journal(cfg, run, files)
-        elif cfg.resume and cfg.credentials is not None:
-            _open_journal(cfg, cfg.credentials, run, files, stack)
-        for summary in run.builder.files:
-            summary.imported_at = run.imported_at.get(summary.file)
+        summaries = [_summary(f) for f in files]
+        summaries += [FileSummary(file=name, refused=reason) for name, reason in refused.items()]
+        run = _Run(cfg, progress, ReportFold(summaries, dry_run=cfg.dry_run, sandbox=cfg.sandbox))
+        run.resume = _resume(cfg, files, stack, progress)
+        if run.resume is not None:
+            for info in run.resume.history:
+                run.fold.add(info)
         if cfg.limit is not None:
             total: int | None = cfg.limit
         elif type(progress) is Progress:
@@ -346,7 +284,7 @@ def run_import(
                 for _ in parts:
                     pass
             elif cfg.replay:
-                run.not_sent(parts, REPLAY_NOT_SENT_REASON)
+                run.not_sent(parts, reasons.UNFINISHED)
             else:
                 fatal, interrupted = _send(cfg, run, parts, transport)
         except KeyboardInterrupt:
@@ -361,28 +299,27 @@ def run_import(
             stopped = str(fatal)
         elif interrupted:
             stopped = "interrupted"
-        report = run.builder.finish(
+        report = run.fold.finish(
             elapsed=time.monotonic() - started, stopped_because=stopped, complete=complete
         )
         # Outputs first, then the journal: a file is marked finished only once its report
         # and rejected rows are safely written, so a rerun can still produce them.
-        if cfg.outputs.report_path:
-            write_report(cfg.outputs.report_path, report)
-        if cfg.outputs.rejected_path:
+        out = cfg.outputs
+        if out.report_path:
+            write_report(out.report_path, report)
+        if out.rejected_path:
             write_rejected_csv(
-                cfg.outputs.rejected_path,
+                out.rejected_path,
                 report,
                 [(f.name, f.source.info.headers, partial(read_rows, f.source)) for f in files],
             )
             rejected = report.rejected_rows()
             write_rejected_mapping(
-                cfg.outputs.rejected_path,
+                out.rejected_path,
                 [(f.source.info, f.mapping) for f in files if rejected.get(f.name)],
             )
-        if run.journal is not None:
-            done_files = _record_runs(
-                run,
-                files,
+        if run.resume is not None:
+            done_files = run.resume.finish(
                 report,
                 ok=fatal is None and not interrupted and complete,
                 interrupted=interrupted or not complete,
@@ -393,122 +330,54 @@ def run_import(
     return RunResult(report=report, fatal=fatal, interrupted=interrupted, moved=moved)
 
 
-def _open_journal(
-    cfg: ImportConfig,
-    creds: Credentials,
-    run: _Run,
-    files: list[PreparedFile],
-    stack: ExitStack,
-) -> None:
-    """Lock this run's work, open the journal, merge what earlier runs did, and record the
-    run of each file.
+def _summary(f: PreparedFile) -> FileSummary:
+    info = f.source.info
+    return FileSummary(
+        file=info.file,
+        format=info.format,
+        encoding=info.encoding,
+        delimiter=info.delimiter,
+        sheet=info.sheet,
+        mapping=mapping_rows(f.mapping),
+        header_row=info.header_row,
+        notes=_header_notes(info) + f.mapping.notes,
+        warnings=f.mapping.warnings,
+    )
 
-    A file imported fully before is not sent again: its answers come from the journal and its
-    local rejections from reading it again, so its report is reproduced as it was.
+
+def _header_notes(info: SourceInfo) -> tuple[str, ...]:
+    """What was decided about the header row, when it was not simply the first row."""
+    choice = info.header_choice
+    if choice is None or (choice.row == 1 and not choice.skipped and not choice.blank_above):
+        return ()
+    return (choice.describe(),)
+
+
+def _resume(
+    cfg: ImportConfig, files: list[PreparedFile], stack: ExitStack, progress: Progress
+) -> Resume | None:
+    """The journal of this run: read only for ``runs show``, kept with ``--resume``.
+
+    A resumed live run first takes the work locks of its files (:meth:`resume.Work.lock`).
     """
-    assert creds.api_key
-    run.destination = creds.destination or destination_id(creds.base_url, creds.api_key)
-    for f in files:
-        run.hashes[f.name] = file_hash(f.source.path)
-    names = {f"{run.destination}|{h}": name for name, h in run.hashes.items()}
-    stack.enter_context(
-        WorkLocks(
-            cfg.state.state_dir,
-            sorted(names),
-            timeout=cfg.state.lock_timeout,
-            describe=names.__getitem__,
-        )
+    named = [(f.name, f.source.path) for f in files]
+    if cfg.replay:
+        assert cfg.credentials is not None and cfg.credentials.destination
+        return Resume.replay(cfg.credentials.destination, named, cfg.state.state_dir, progress.note)
+    if not (cfg.resume and cfg.credentials is not None):
+        return None
+    work = Work.identify(cfg.credentials, named)
+    stack.enter_context(work.lock(cfg.state.state_dir, cfg.state.lock_timeout))
+    return Resume.open(
+        work,
+        cfg.state.state_dir,
+        stack,
+        lock_timeout=cfg.state.lock_timeout,
+        force=cfg.state.force,
+        options=reading_record(cfg),
+        paths={f.name: None if f.name == "-" else Path(f.name).resolve() for f in files},
+        note=progress.note,
     )
-    journal = run.journal = stack.enter_context(
-        Journal(cfg.state.state_dir, lock_timeout=cfg.state.lock_timeout)
-    )
-    options = reading_record(cfg)
-    for f in files:
-        digest = run.hashes[f.name]
-        if cfg.state.force:
-            journal.forget_file(run.destination, digest)
-        _merge_history(run, f, journal.history(run.destination, digest))
-        if f.name not in run.imported_at:
-            journal.start_file(run.destination, digest, f.name)
-        path = None if f.name == "-" else str(Path(f.name).resolve())
-        run.run_ids[f.name] = journal.run_started(run.destination, digest, f.name, path, options)
-
-
-def _replay_journal(cfg: ImportConfig, run: _Run, files: list[PreparedFile]) -> None:
-    """Merge what the journal knows of each file, reading it only (``foxreach runs show``)."""
-    assert cfg.credentials is not None and cfg.credentials.destination
-    run.destination = cfg.credentials.destination
-    journal = Journal.read_only(cfg.state.state_dir)
-    if journal is None:
-        raise UsageError(f"{cfg.state.state_dir} holds no import history.", option="state_dir")
-    with journal:
-        for f in files:
-            run.hashes[f.name] = file_hash(f.source.path)
-            _merge_history(run, f, journal.history(run.destination, run.hashes[f.name]))
-
-
-def _merge_history(run: _Run, f: PreparedFile, history: FileHistory) -> None:
-    """Take what earlier runs did to a file into this run's report: a resume, or, for a file
-    imported fully before, a reproduction of its report (nothing of it is sent again)."""
-    if history.done:
-        when = datetime.fromtimestamp(history.finished_at or 0).astimezone()
-        run.imported_at[f.name] = when.isoformat(timespec="seconds")
-        run.progress.note(
-            f"{f.name}: imported on {when:%Y-%m-%d %H:%M}; nothing sent, its report is "
-            "reproduced (--force imports it again)."
-        )
-        summary = history.summary
-        run.builder.add_requests(
-            f.name,
-            summary.get("requests", 0),
-            summary.get("retries", 0),
-            summary.get("rateLimited", 0),
-            batches=summary.get("batches", 0),
-        )
-    for outcome in history.answered:
-        run.builder.add_previous(f.name, outcome.counts, outcome.rows, reproduced=history.done)
-    run.builder.uncertain.update((f.name, r) for r in history.uncertain)
-    run.settled[f.name] = history.settled
-
-
-def _record_runs(
-    run: _Run, files: list[PreparedFile], report: ImportReport, *, ok: bool, interrupted: bool
-) -> list[str]:
-    """Mark the files whose every row is accounted for finished, and record how the run of
-    each file ended; returns the finished files."""
-    assert run.journal is not None
-    unfinished = set(report.details.loc[report.details["kind"] == NOT_SENT, "file"])
-    done = []
-    for f in files:
-        summary = _file_summary(run.builder.by_file[f.name])
-        digest = run.hashes[f.name]
-        if ok and f.name not in unfinished:
-            if f.name in run.imported_at:
-                status = REPRODUCED
-            else:
-                run.journal.finish_file(run.destination, digest, summary)
-                status = FINISHED
-            done.append(f.name)
-        else:
-            status = INTERRUPTED if interrupted else STOPPED
-        run.journal.run_ended(run.run_ids[f.name], status, summary)
-    return done
-
-
-def _file_summary(tally: Tally) -> dict[str, int]:
-    """One file's counts, as the journal keeps them and ``foxreach runs`` shows them."""
-    return {
-        "rowsRead": tally.rows_read,
-        "created": tally.created,
-        "restored": tally.restored,
-        "duplicates": tally.duplicates,
-        "errors": tally.errors,
-        "notSent": tally.not_sent,
-        "requests": tally.requests,
-        "retries": tally.retries,
-        "rateLimited": tally.rate_limited,
-        "batches": tally.batches,
-    }
 
 
 def _send(
@@ -520,34 +389,34 @@ def _send(
     """Stream batches to the API; on an early stop, account for the rest as not sent."""
     creds = cfg.credentials
     assert creds is not None and creds.api_key, "a live run's config carries credentials"
-    batcher = Batcher(parts, cfg.send.batch_size)
+    send = cfg.send
+    batcher = Batcher(parts, send.batch_size)
     # One budget per key on this machine: concurrent runs share it through the state directory.
     budget = SharedBudget(
-        RateBudget(limit=cfg.send.rate_limit, window=cfg.send.rate_window),
+        RateBudget(limit=send.rate_limit, window=send.rate_window),
         cfg.state.state_dir,
         key_fingerprint(creds.api_key),
-        limit=cfg.send.rate_limit,
-        window=cfg.send.rate_window,
+        limit=send.rate_limit,
+        window=send.rate_window,
     )
     run.budget = budget
+    batches: Iterator[Batch] = iter(batcher)
+    if run.resume is not None:
+        batches = run.resume.journaled(batches, run.journal_failed)
     with FoxReachClient(
         creds.base_url,
         creds.api_key,
-        timeout=cfg.send.timeout,
+        timeout=send.timeout,
         transport=transport,
         # A request must never wait for a connection after it took its rate slot.
-        max_connections=cfg.send.concurrency,
+        max_connections=send.concurrency,
     ) as client:
-        sender = run.sender = Sender(client, budget, cfg.send, on_event=partial(_on_event, run))
-        outcome = sender.run(run.journaled(iter(batcher)), run.on_result)
+        sender = run.sender = Sender(client, budget, send, on_event=partial(_on_event, run))
+        outcome = sender.run(batches, run.on_result)
     fatal = outcome.fatal or run.storage_failure
     if fatal is None and not outcome.interrupted:
         return None, False
-    reason = (
-        "not sent: interrupted (Ctrl-C)"
-        if outcome.interrupted
-        else f"not sent: the run stopped ({fatal})"
-    )
+    reason = reasons.CTRL_C if outcome.interrupted else reasons.reason("not_sent_stopped", fatal)
     run.not_sent(batcher.drain(), reason)
     return fatal, outcome.interrupted
 

@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from foxreach_cli.errors import EmptyFileError, InputError, UsageError
+from foxreach_cli.models import Chunk
 from foxreach_cli.readers.base import (
     BLOCK_BYTES,
     SAMPLE_BYTES,
@@ -230,6 +231,31 @@ def estimate_data_rows(sources: Sequence[Source]) -> int | None:
                 lines += block.count(b"\n")
         total += max(lines - source.info.header_row + 1, 0)
     return total
+
+
+class Limited:
+    """The chunks of several sources in turn, cut after ``limit`` data rows (``--limit``;
+    None reads everything). ``truncated`` tells, once iterated, whether rows were left."""
+
+    def __init__(self, sources: Sequence[Source], limit: int | None) -> None:
+        self._sources = sources
+        self._left = limit
+        self.truncated = False
+
+    def __iter__(self) -> Iterator[tuple[int, Chunk]]:
+        """(index of the source, chunk), in order."""
+        for n, source in enumerate(self._sources):
+            for chunk in source.chunks():
+                left = self._left
+                if left is not None:
+                    if left <= 0:
+                        self.truncated = True
+                        return
+                    if len(chunk.frame) > left:
+                        self.truncated = True
+                        chunk = Chunk(chunk.file, chunk.frame.iloc[:left], chunk.rows[:left])
+                    self._left = left - len(chunk.frame)
+                yield n, chunk
 
 
 def read_rows(source: Source, rows: set[int]) -> Iterator[tuple[int, list[str]]]:

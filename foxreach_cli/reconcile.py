@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Container
 from dataclasses import dataclass, field
 
+from . import reasons
+from .details import DetailPart
 from .models import (
     DUPLICATE,
     ERROR,
@@ -21,27 +23,31 @@ from .models import (
     BatchOutcome,
     BatchResult,
     Reply,
+    RowFate,
+    ServerCounts,
 )
+from .reasons import Reason
 
-RETRY_DUPLICATE_REASON = (
-    "already in the workspace: probably imported by an earlier attempt of the same request "
-    "that got no answer"
-)
-DUPLICATE_REASON = "already in the workspace"
-UNRESOLVED_REASON = (
-    "the server counted more duplicates/errors than it listed, so this row may have been "
-    "imported or skipped; use --exact-report to know"
-)
-NOT_MENTIONED_REASON = "not mentioned in the server's answer"
-UNLISTED_ERROR_REASON = "refused by the server (reason not listed)"
 
-#: One row's detail: (file, row, email, reason, kind).
-Detail = tuple[str, int, str, str, str]
+@dataclass(frozen=True)
+class Reconciled:
+    """What one batch's answers mean: the counts they add to the run, the rows not (surely)
+    imported, and the outcome the resume journal keeps."""
+
+    file: str
+    created: int
+    restored: int
+    server_duplicates: int
+    server_errors: int
+    not_sent: int
+    retry_duplicates: int
+    details: DetailPart
+    outcome: BatchOutcome
 
 
 @dataclass
-class Reconciled:
-    """What one batch's answers mean, row by row, and the counts they add to the run."""
+class _Work:
+    """The counts and details being gathered for one batch."""
 
     created: int = 0
     restored: int = 0
@@ -49,8 +55,14 @@ class Reconciled:
     server_errors: int = 0
     not_sent: int = 0
     retry_duplicates: int = 0
-    details: list[Detail] = field(default_factory=list)  # every row not (surely) imported
-    outcome: BatchOutcome = field(default_factory=lambda: BatchOutcome(counts=[0, 0, 0, 0]))
+    idx: list[int] = field(default_factory=list)  # the batch item of each detail
+    reasons: list[Reason] = field(default_factory=list)
+    kinds: list[str] = field(default_factory=list)
+
+    def detail(self, i: int, reason: Reason, kind: str) -> None:
+        self.idx.append(i)
+        self.reasons.append(reason)
+        self.kinds.append(kind)
 
 
 def reconcile(
@@ -61,35 +73,47 @@ def reconcile(
     ``uncertain`` holds (file, row) pairs an earlier run sent without getting an answer: a
     duplicate reported for one of them is most likely that earlier attempt's own lead.
     Every row of the batch ends in exactly one bucket. The returned ``outcome`` is what the
-    resume journal keeps: the server's counts and each row's (kind, email, reason).
+    resume journal keeps: the server's counts and each row's (kind, email, code, params).
     """
-    r = Reconciled()
+    r = _Work()
     for reply in result.replies:
         _reply(batch, reply, uncertain, r)
-    for i, reason in result.rejected:
-        _detail(r, batch, i, f"refused by the server: {reason}", ERROR)
+    for i, why in result.rejected:
+        r.detail(i, reasons.reason("server_error", why), ERROR)
         r.server_errors += 1
-    r.outcome.counts = [r.created, r.restored, r.server_duplicates, r.server_errors]
-    for _, row, email, reason, kind in r.details:
-        r.outcome.rows[row] = (kind, email, reason)
+    counts = ServerCounts(r.created, r.restored, r.server_duplicates, r.server_errors)
+    rows: dict[int, RowFate] = {}
+    for i, why, kind in zip(r.idx, r.reasons, r.kinds, strict=True):
+        rows[batch.rows[i]] = (kind, batch.emails[i], why.code, why.params)
     for reply in result.replies:
         for i in reply.indices:
-            r.outcome.rows.setdefault(batch.rows[i], (IMPORTED, batch.emails[i], ""))
-    for i, reason in result.not_sent.items():
-        _detail(r, batch, i, reason, NOT_SENT)
+            rows.setdefault(batch.rows[i], (IMPORTED, batch.emails[i], "", ()))
+    for i, why in result.not_sent.items():
+        r.detail(i, why, NOT_SENT)
         r.not_sent += 1
         if not result.retries:  # never reached the server: nothing of it can be stored
-            r.outcome.rows[batch.rows[i]] = (NOT_SENT, batch.emails[i], reason)
-    return r
+            rows[batch.rows[i]] = (NOT_SENT, batch.emails[i], why.code, why.params)
+    file = batch.files[0] if batch.files else ""
+    return Reconciled(
+        file=file,
+        created=r.created,
+        restored=r.restored,
+        server_duplicates=r.server_duplicates,
+        server_errors=r.server_errors,
+        not_sent=r.not_sent,
+        retry_duplicates=r.retry_duplicates,
+        details=DetailPart.of_reasons(
+            file,
+            [batch.rows[i] for i in r.idx],
+            [batch.emails[i] for i in r.idx],
+            r.kinds,
+            r.reasons,
+        ),
+        outcome=BatchOutcome(counts=counts, rows=rows),
+    )
 
 
-def _detail(r: Reconciled, batch: Batch, i: int, reason: str, kind: str) -> None:
-    r.details.append((batch.files[i], batch.rows[i], batch.emails[i], reason, kind))
-
-
-def _reply(
-    batch: Batch, reply: Reply, uncertain: Container[tuple[str, int]], r: Reconciled
-) -> None:
+def _reply(batch: Batch, reply: Reply, uncertain: Container[tuple[str, int]], r: _Work) -> None:
     data = reply.data
     n = len(reply.indices)
     created = int(data.get("created", 0))
@@ -119,19 +143,19 @@ def _reply(
     if missing > 0:
         r.server_errors += missing
         for i in rest[-missing:]:
-            _detail(r, batch, i, NOT_MENTIONED_REASON, ERROR)
+            r.detail(i, reasons.NOT_MENTIONED, ERROR)
         rest = rest[:-missing]
 
     def duplicate(i: int) -> None:
         # A row whose earlier sending got no answer is most likely a duplicate of itself.
         ours = reply.ambiguous or (batch.files[i], batch.rows[i]) in uncertain
         r.retry_duplicates += ours
-        _detail(r, batch, i, RETRY_DUPLICATE_REASON if ours else DUPLICATE_REASON, DUPLICATE)
+        r.detail(i, reasons.RETRY_DUPLICATE if ours else reasons.IN_WORKSPACE, DUPLICATE)
 
     for i in dup_rows:
         duplicate(i)
     for i, why in err_rows:
-        _detail(r, batch, i, f"refused by the server: {why}", ERROR)
+        r.detail(i, reasons.reason("server_error", why), ERROR)
 
     # Rows the lists do not name: all imported when the counts say so, all duplicates
     # (or all errors) when nothing else is left; otherwise they cannot be told apart.
@@ -141,10 +165,10 @@ def _reply(
                 duplicate(i)
         elif ok == 0 and hidden_dup == 0:
             for i in rest:
-                _detail(r, batch, i, UNLISTED_ERROR_REASON, ERROR)
+                r.detail(i, reasons.UNLISTED_ERROR, ERROR)
         else:
             for i in rest:
-                _detail(r, batch, i, UNRESOLVED_REASON, UNRESOLVED)
+                r.detail(i, reasons.UNRESOLVED, UNRESOLVED)
     r.created += created
     r.restored += restored
     r.server_duplicates += n_dup

@@ -23,20 +23,14 @@ from .errors import InputError
 from .mapping import Mapping, MappingFile
 from .mapping_file import load_mapping_file, write_mapping_file
 from .models import ROW_ERROR_COLUMN, Chunk, SourceInfo
-from .outputs import EXTRA_CELLS_HEADER, FORMULA_PREFIXES
+from .outputs import EXTRA_CELLS_HEADER, FORMULA_PREFIXES, mapping_path
 from .readers.base import Source
 
 #: The columns a rejected-rows file adds around the original cells.
 TRAILING_COLUMNS = ("row", "reason")
 FILE_COLUMN = "file"
-MAPPING_SUFFIX = ".mapping.toml"
 
 _RESTORED_PREFIXES = tuple("'" + p for p in (*FORMULA_PREFIXES, "'"))
-
-
-def mapping_path(rejected_path: str | Path) -> str:
-    """Where the mapping of a rejected-rows file is saved: beside it, ``<file>.mapping.toml``."""
-    return f"{rejected_path}{MAPPING_SUFFIX}"
 
 
 def restore_cell(value: str) -> str:

@@ -5,11 +5,13 @@ Only the CLI calls these; the library stages never print.
 
 from __future__ import annotations
 
+from itertools import islice
 from typing import TYPE_CHECKING
 
 from rich.console import Console
 from rich.table import Table
 
+from .models import DUPLICATE, ERROR, INVALID, UNRESOLVED
 from .readers.base import display_name
 from .report import ImportReport
 
@@ -23,10 +25,10 @@ def one_line(report: ImportReport) -> str:
     """The final one-line summary (``--quiet`` prints only this)."""
     mode = "dry run" if report.dry_run else ("sandbox" if report.sandbox else "import")
     line = (
-        f"foxreach {mode}: {report.rows_read:,} rows read: {report.created:,} created, "
-        f"{report.restored:,} restored, {report.duplicates:,} duplicates, "
-        f"{report.errors:,} errors, {report.not_sent:,} not sent "
-        f"({report.elapsed_seconds:.1f} s, {report.requests:,} requests)"
+        f"foxreach {mode}: {report.tally.rows_read:,} rows read: {report.tally.created:,} created, "
+        f"{report.tally.restored:,} restored, {report.tally.duplicates:,} duplicates, "
+        f"{report.tally.errors:,} errors, {report.tally.not_sent:,} not sent "
+        f"({report.elapsed_seconds:.1f} s, {report.tally.requests:,} requests)"
     )
     if report.unresolved:
         line += f"; {report.unresolved:,} rows unresolved"
@@ -52,27 +54,29 @@ def outcome(report: ImportReport) -> str:
     """The run's outcome in words, e.g. ``Imported 138,076 new leads; 7,505 duplicates and
     4,419 errors``."""
     refused = sum(1 for f in report.files if f.refused)
-    if report.rows_read == 0:
+    if report.tally.rows_read == 0:
         if refused:
             return f"Nothing imported: {_count(refused, 'file')} refused"
         return "No rows to import"
     if report.dry_run:
-        head = f"Checked {_count(report.rows_read, 'row')}: {report.valid:,} ready to send"
+        head = (
+            f"Checked {_count(report.tally.rows_read, 'row')}: {report.tally.valid:,} ready to send"
+        )
     else:
-        head = f"Imported {_count(report.created, 'new lead')}"
-        if report.restored:
-            head += f" and restored {report.restored:,}"
+        head = f"Imported {_count(report.tally.created, 'new lead')}"
+        if report.tally.restored:
+            head += f" and restored {report.tally.restored:,}"
         if report.stopped_because:
             head += " before the run stopped"
         if report.reproduced:
             head += " earlier (reproduced; nothing sent now)"
     problems = []
-    if report.duplicates:
-        problems.append(_count(report.duplicates, "duplicate"))
-    if report.errors:
-        problems.append(_count(report.errors, "error"))
-    if report.not_sent and not report.dry_run:  # a dry run sends nothing by design
-        problems.append(f"{report.not_sent:,} not sent")
+    if report.tally.duplicates:
+        problems.append(_count(report.tally.duplicates, "duplicate"))
+    if report.tally.errors:
+        problems.append(_count(report.tally.errors, "error"))
+    if report.tally.not_sent and not report.dry_run:  # a dry run sends nothing by design
+        problems.append(f"{report.tally.not_sent:,} not sent")
     text = f"{head}; {_and(problems) if problems else 'no duplicates or errors'}"
     return f"{text}; {_count(refused, 'file')} refused" if refused else text
 
@@ -173,31 +177,31 @@ def render_report(console: Console, report: ImportReport, *, show_mapping: bool)
     )
     counts.add_column("What")
     counts.add_column("Rows", justify="right")
-    counts.add_row("Rows read", f"{report.rows_read:,}")
-    counts.add_row("  valid and unique", f"{report.valid:,}")
-    counts.add_row("  invalid", f"{report.invalid:,}")
-    counts.add_row("  duplicates in the input", f"{report.local_duplicates:,}")
+    counts.add_row("Rows read", f"{report.tally.rows_read:,}")
+    counts.add_row("  valid and unique", f"{report.tally.valid:,}")
+    counts.add_row("  invalid", f"{report.tally.invalid:,}")
+    counts.add_row("  duplicates in the input", f"{report.tally.local_duplicates:,}")
     if not report.dry_run:
-        counts.add_row("[green]Created[/]", f"{report.created:,}")
-        counts.add_row("[cyan]Restored[/]", f"{report.restored:,}")
-    counts.add_row("[yellow]Duplicates[/] (total)", f"{report.duplicates:,}")
-    counts.add_row("[red]Errors[/] (total)", f"{report.errors:,}")
-    counts.add_row("Not sent", f"{report.not_sent:,}")
+        counts.add_row("[green]Created[/]", f"{report.tally.created:,}")
+        counts.add_row("[cyan]Restored[/]", f"{report.tally.restored:,}")
+    counts.add_row("[yellow]Duplicates[/] (total)", f"{report.tally.duplicates:,}")
+    counts.add_row("[red]Errors[/] (total)", f"{report.tally.errors:,}")
+    counts.add_row("Not sent", f"{report.tally.not_sent:,}")
     if report.unresolved:
         counts.add_row("  of which unresolved", f"{report.unresolved:,}")
     if not report.dry_run:
         counts.add_row(
             "Requests (retries, 429s)",
-            f"{report.requests:,} ({report.retries:,}, {report.rate_limited:,})",
+            f"{report.tally.requests:,} ({report.tally.retries:,}, {report.tally.rate_limited:,})",
         )
     counts.add_row("Elapsed", f"{report.elapsed_seconds:.1f} s")
     console.print(counts)
 
-    problems = report.details[report.details["kind"] != "notSent"]
-    if not problems.empty:
+    problem_kinds = (INVALID, DUPLICATE, ERROR, UNRESOLVED)
+    problems = report.details.count(*problem_kinds)
+    if problems:
         sample = Table(
-            title=f"Rows not imported (first {min(len(problems), SAMPLE_REJECTED)} "
-            f"of {len(problems):,})",
+            title=f"Rows not imported (first {min(problems, SAMPLE_REJECTED)} of {problems:,})",
             title_justify="left",
             header_style="bold",
         )
@@ -207,13 +211,13 @@ def render_report(console: Console, report: ImportReport, *, show_mapping: bool)
         sample.add_column("Row", justify="right")
         sample.add_column("Email")
         sample.add_column("Reason")
-        for rec in problems.head(SAMPLE_REJECTED).itertuples(index=False):
+        for rec in islice(report.records(*problem_kinds), SAMPLE_REJECTED):
             cells = [rec.file] if several else []
-            sample.add_row(*cells, str(rec.row), rec.email or "", rec.reason)
+            sample.add_row(*cells, str(rec.row), rec.email or "", rec.text)
         console.print(sample)
-    if report.retry_duplicates:
+    if report.tally.retry_duplicates:
         console.print(
-            f"[yellow]{report.retry_duplicates:,} duplicates came from resending requests "
+            f"[yellow]{report.tally.retry_duplicates:,} duplicates came from resending requests "
             "that got no answer:[/] those leads were most likely imported by the first attempt."
         )
     if report.unresolved:
@@ -227,8 +231,9 @@ def render_report(console: Console, report: ImportReport, *, show_mapping: bool)
                 f"Reproduced the report of {f.file}: imported on {f.imported_at}; nothing was "
                 "sent (--force imports it again)."
             )
-    if any(report.previous):
-        created, restored, dups, errors = report.previous
+    if report.previous:
+        p = report.previous
+        created, restored, dups, errors = p.created, p.restored, p.duplicates, p.errors
         console.print(
             f"Resumed: {created:,} created, {restored:,} restored, {dups:,} duplicates and "
             f"{errors:,} errors come from earlier runs of the same file."

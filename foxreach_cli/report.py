@@ -1,46 +1,30 @@
-"""The REPORT stage: the run's one set of counters and every row not imported, merged into
-one :class:`ImportReport`.
+"""The REPORT stage: one fold turns every stage's frozen result into the :class:`ImportReport`.
 
 Every input row ends in exactly one bucket::
 
     rowsRead == created + restored + duplicates + errors + notSent
 
-``duplicates`` and ``errors`` are merged totals (local + server). What the server's answers
-mean row by row is worked out in :mod:`foxreach_cli.reconcile`; writing the report to files is
-:mod:`foxreach_cli.outputs`.
+``duplicates`` and ``errors`` are merged totals (local + server). The stages' results are
+defined here (:data:`StageResult`); what the server's answers mean row by row is worked out
+in :mod:`foxreach_cli.reconcile`; the rows not imported stay compact in a
+:class:`~foxreach_cli.details.DetailStore` that the report streams from; writing the report
+to files is :mod:`foxreach_cli.outputs`.
 """
 
 from __future__ import annotations
 
 import json
 from collections import Counter
-from dataclasses import dataclass, field
-from itertools import pairwise
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field, replace
 from typing import Any
 
-import numpy as np
-import pandas as pd
-
-from .models import DUPLICATE, ERROR, INVALID, NOT_SENT, UNRESOLVED, Tally
-from .reconcile import RETRY_DUPLICATE_REASON, Detail, Reconciled
-
-_DETAIL_COLUMNS = ["file", "row", "email", "reason", "kind"]
-#: The Tally field each kind of local rejection counts in.
-_LOCAL_COUNTER = {INVALID: "invalid", DUPLICATE: "local_duplicates", NOT_SENT: "not_sent"}
-#: What a reconciled batch adds to the counters (fields of both Reconciled and Tally).
-_SERVER_COUNTERS = (
-    "created",
-    "restored",
-    "server_duplicates",
-    "server_errors",
-    "not_sent",
-    "retry_duplicates",
-)
-#: The order of a journal outcome's counts.
-_PREVIOUS_COUNTERS = ("created", "restored", "server_duplicates", "server_errors")
+from .details import DetailPart, DetailRecord, DetailStore
+from .models import DUPLICATE, ERROR, INVALID, NOT_SENT, UNRESOLVED, ServerCounts, Tally
+from .reconcile import Reconciled
 
 
-@dataclass
+@dataclass(frozen=True)
 class FileSummary:
     """Per-file facts shown in the summary and written to the JSON report."""
 
@@ -59,38 +43,107 @@ class FileSummary:
     imported_at: str | None = None
     # What was decided about each status-like or opt-out column (Mapping.notes), and those
     # about a status-like column not used for the status (Mapping.warnings).
-    notes: list[str] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
+    notes: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = ()
     # Rows whose email column was empty, so another email column gave the email:
     # that column's header -> rows.
     email_fallbacks: dict[str, int] = field(default_factory=dict)
 
 
-@dataclass
-class ImportReport:
-    """The final, merged report of one run (the JSON of ``--report`` and ``--json``)."""
+# -- what each stage returns ---------------------------------------------------------------------
 
-    dry_run: bool
-    rows_read: int
-    valid: int
-    invalid: int
-    local_duplicates: int
-    created: int
-    restored: int
-    duplicates: int
-    errors: int
-    not_sent: int
+
+@dataclass(frozen=True, slots=True)
+class ReadInfo:
+    """READ: ``rows`` data rows of ``file`` were read (one chunk)."""
+
+    file: str
+    rows: int
+
+
+@dataclass(frozen=True, slots=True)
+class ValidateInfo:
+    """VALIDATE: the rows of one chunk rejected, with their reasons."""
+
+    file: str
+    invalid: DetailPart
+    #: Rows whose email cell was empty, so another email column gave the email: its header
+    #: -> rows.
+    email_from: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class DedupInfo:
+    """DEDUP: of one chunk's valid rows, ``unique`` are the first of their email; the others
+    are ``duplicates``."""
+
+    file: str
+    unique: int
+    duplicates: DetailPart
+
+
+@dataclass(frozen=True, slots=True)
+class UnsentInfo:
+    """Valid rows that will not be sent: with ``details`` when they need a person (a stopped
+    run), by count only when nothing is wrong with them (a dry run)."""
+
+    file: str
+    rows: int
+    details: DetailPart | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SendInfo:
+    """SEND + RECONCILE: one batch's requests and what its answers mean."""
+
+    file: str
     requests: int
     retries: int
     rate_limited: int
+    reconciled: Reconciled
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryInfo:
+    """What earlier runs did to a file (:mod:`foxreach_cli.resume`): a resume, or, when the
+    file was imported fully before (``reproduced``), the report of that import."""
+
+    file: str
+    reproduced: bool
+    imported_at: str | None
+    counts: ServerCounts  # of the batches answered before
+    retry_duplicates: int
+    details: DetailPart  # their rows not imported
+    requests: int = 0  # the finished import's requests (only when reproduced)
+    retries: int = 0
+    rate_limited: int = 0
+    batches: int = 0
+
+
+StageResult = ReadInfo | ValidateInfo | DedupInfo | UnsentInfo | SendInfo | HistoryInfo
+
+
+# -- the report ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ImportReport:
+    """The final report of one run (the JSON of ``--report`` and ``--json``).
+
+    The counts are the run's :class:`Tally`; the rows not imported stay in ``details``, a
+    compact store read back one record at a time when the report is rendered.
+    """
+
+    dry_run: bool
+    tally: Tally
     elapsed_seconds: float
-    details: pd.DataFrame  # file, row, email, reason, kind — every row not (surely) imported
-    files: list[FileSummary] = field(default_factory=list)
-    retry_duplicates: int = 0
+    details: DetailStore
+    files: tuple[FileSummary, ...] = ()
+    by_file: dict[str, Tally] = field(default_factory=dict)  # the same counters, per file
     stopped_because: str | None = None
     complete: bool = True
     sandbox: bool = False
-    previous: list[int] = field(default_factory=lambda: [0, 0, 0, 0])
+    previous: ServerCounts = field(default_factory=ServerCounts)  # earlier runs' counts
 
     @property
     def reproduced(self) -> bool:
@@ -101,283 +154,222 @@ class ImportReport:
     @property
     def unresolved(self) -> int:
         """Rows whose fate the server's capped lists do not reveal."""
-        return int((self.details["kind"] == UNRESOLVED).sum())
+        return self.details.count(UNRESOLVED)
 
-    def _records(self, *kinds: str) -> list[dict[str, Any]]:
-        part = self.details[self.details["kind"].isin(kinds)]
-        return [
-            {"file": f, "row": int(r), "email": e, "reason": why}
-            for f, r, e, why in zip(part["file"], part["row"], part["email"], part["reason"])
-        ]
+    def records(self, *kinds: str) -> Iterator[DetailRecord]:
+        """The rows not imported (of ``kinds``, or all), in file and row order."""
+        return self.details.records(kinds or None, order=[f.file for f in self.files])
+
+    def _entries(self, *kinds: str) -> Iterator[dict[str, Any]]:
+        for d in self.records(*kinds):
+            yield {"file": d.file, "row": d.row, "email": d.email, "code": d.code, "reason": d.text}
+
+    def _fields(self) -> Iterator[tuple[str, Any]]:
+        """The report's keys in order; the long lists as iterators."""
+        t = self.tally
+        yield from (
+            ("dryRun", self.dry_run),
+            ("sandbox", self.sandbox),
+            ("complete", self.complete),
+            ("stoppedBecause", self.stopped_because),
+            ("rowsRead", t.rows_read),
+            ("valid", t.valid),
+            ("invalid", t.invalid),
+            ("localDuplicates", t.local_duplicates),
+            ("created", t.created),
+            ("restored", t.restored),
+            ("duplicates", t.duplicates),
+            ("errors", t.errors),
+            ("notSent", t.not_sent),
+            ("unresolved", self.unresolved),
+            ("duplicatesFromRetries", t.retry_duplicates),
+            ("duplicateEmails", (d.email for d in self.records(DUPLICATE) if d.email)),
+            ("duplicateDetails", self._entries(DUPLICATE)),
+            ("errorDetails", self._entries(INVALID, ERROR)),
+            ("unresolvedRows", self._entries(UNRESOLVED)),
+            ("notSentReasons", dict(Counter(d.text for d in self.records(NOT_SENT)))),
+        )
+        p = self.previous
+        yield from (
+            (
+                "previousRuns",
+                {
+                    "created": p.created,
+                    "restored": p.restored,
+                    "duplicates": p.duplicates,
+                    "errors": p.errors,
+                },
+            ),
+            ("reproduced", self.reproduced),
+            ("requests", t.requests),
+            ("retries", t.retries),
+            ("rateLimited", t.rate_limited),
+            ("elapsedSeconds", round(self.elapsed_seconds, 3)),
+            ("files", [_file_entry(f) for f in self.files]),
+        )
 
     def to_dict(self) -> dict[str, Any]:
         """The report as the documented camelCase JSON object."""
-        dups = self.details[self.details["kind"] == DUPLICATE]
-        not_sent = self.details[self.details["kind"] == NOT_SENT]
         return {
-            "dryRun": self.dry_run,
-            "sandbox": self.sandbox,
-            "complete": self.complete,
-            "stoppedBecause": self.stopped_because,
-            "rowsRead": self.rows_read,
-            "valid": self.valid,
-            "invalid": self.invalid,
-            "localDuplicates": self.local_duplicates,
-            "created": self.created,
-            "restored": self.restored,
-            "duplicates": self.duplicates,
-            "errors": self.errors,
-            "notSent": self.not_sent,
-            "unresolved": self.unresolved,
-            "duplicatesFromRetries": self.retry_duplicates,
-            "duplicateEmails": [e for e in dups["email"] if e],
-            "duplicateDetails": self._records(DUPLICATE),
-            "errorDetails": self._records(INVALID, ERROR),
-            "unresolvedRows": self._records(UNRESOLVED),
-            "notSentReasons": dict(Counter(not_sent["reason"])),
-            "previousRuns": dict(
-                zip(("created", "restored", "duplicates", "errors"), self.previous)
-            ),
-            "reproduced": self.reproduced,
-            "requests": self.requests,
-            "retries": self.retries,
-            "rateLimited": self.rate_limited,
-            "elapsedSeconds": round(self.elapsed_seconds, 3),
-            "files": [
-                {
-                    "file": f.file,
-                    "format": f.format,
-                    "encoding": f.encoding,
-                    "delimiter": f.delimiter,
-                    "sheet": f.sheet,
-                    "headerRow": f.header_row,
-                    "rowsRead": f.rows_read,
-                    "importedAt": f.imported_at,
-                    "refused": f.refused,
-                    "mapping": f.mapping,
-                    "mappingNotes": f.notes,
-                    "emailFallbacks": f.email_fallbacks,
-                }
-                for f in self.files
-            ],
+            key: list(value) if isinstance(value, Iterator) else value
+            for key, value in self._fields()
         }
+
+    def iter_json(self) -> Iterator[str]:
+        """The report as indented JSON text (``to_json``), piece by piece: the lists of rows
+        are written one row at a time from the detail store."""
+        yield "{"
+        for n, (key, value) in enumerate(self._fields()):
+            yield ("\n  " if n == 0 else ",\n  ") + _dumps(key) + ": "
+            if isinstance(value, Iterator):
+                yield from _json_list(value)
+            else:
+                yield _dumps(value).replace("\n", "\n  ")
+        yield "\n}"
 
     def to_json(self) -> str:
         """The report as indented JSON text."""
-        return json.dumps(self.to_dict(), indent=2, ensure_ascii=False)
+        return "".join(self.iter_json())
 
-    def rejected_rows(self) -> dict[str, dict[int, str]]:
-        """Every row not imported, by file then row number: its reason."""
-        out: dict[str, dict[int, str]] = {}
-        for f, r, why in zip(self.details["file"], self.details["row"], self.details["reason"]):
-            out.setdefault(f, {})[int(r)] = why
+    def rejected_rows(self) -> dict[str, dict[int, DetailRecord]]:
+        """Every row not imported, by file then row number."""
+        out: dict[str, dict[int, DetailRecord]] = {}
+        for d in self.records():
+            out.setdefault(d.file, {})[d.row] = d
         return out
 
 
-class DetailStore:
-    """The per-row details of locally rejected rows, kept compact until the report is built.
-
-    Each added part keeps its row numbers as one int64 array and its emails and reasons
-    each as one joined ``str`` with an array of end offsets: about 70 bytes per row instead
-    of about 200 for frames of Python strings (two ``str`` objects per row), so the details
-    of a run with millions of rows do not grow it by hundreds of MB.
-    """
-
-    def __init__(self) -> None:
-        # (file, kind, rows, joined emails, their ends, joined reasons, their ends)
-        self._parts: list[tuple[str, str, np.ndarray, str, np.ndarray, str, np.ndarray]] = []
-
-    def __len__(self) -> int:
-        return sum(len(part[2]) for part in self._parts)
-
-    def add(
-        self, file: str, kind: str, rows: np.ndarray, emails: list[str], reasons: list[str]
-    ) -> None:
-        """Keep one part: rows of one file and kind, with their emails and reasons."""
-        if len(rows):
-            self._parts.append(
-                (file, kind, np.asarray(rows, dtype=np.int64), *_join(emails), *_join(reasons))
-            )
-
-    def frames(self) -> list[pd.DataFrame]:
-        """The parts as frames with columns file, row, email, reason, kind (object text)."""
-        return [
-            pd.DataFrame(
-                {
-                    "file": file,
-                    "row": rows,
-                    "email": _unjoin(emails, email_ends),
-                    "reason": _unjoin(reasons, reason_ends),
-                    "kind": kind,
-                }
-            )
-            for file, kind, rows, emails, email_ends, reasons, reason_ends in self._parts
-        ]
+def _dumps(value: Any) -> str:
+    return json.dumps(value, indent=2, ensure_ascii=False)
 
 
-def _join(texts: list[str]) -> tuple[str, np.ndarray]:
-    ends = np.cumsum(np.fromiter(map(len, texts), dtype=np.int64, count=len(texts)))
-    small = not len(ends) or ends[-1] < 2**31
-    return "".join(texts), ends.astype(np.int32) if small else ends
+def _json_list(items: Iterable[Any]) -> Iterator[str]:
+    """A list inside the top-level object, as ``json.dumps(..., indent=2)`` writes it."""
+    empty = True
+    for item in items:
+        yield ("[\n    " if empty else ",\n    ") + _dumps(item).replace("\n", "\n    ")
+        empty = False
+    yield "[]" if empty else "\n  ]"
 
 
-def _unjoin(joined: str, ends: np.ndarray) -> np.ndarray:
-    bounds = [0, *ends.tolist()]
-    return np.array([joined[a:b] for a, b in pairwise(bounds)], dtype=object)
+def _file_entry(f: FileSummary) -> dict[str, Any]:
+    return {
+        "file": f.file,
+        "format": f.format,
+        "encoding": f.encoding,
+        "delimiter": f.delimiter,
+        "sheet": f.sheet,
+        "headerRow": f.header_row,
+        "rowsRead": f.rows_read,
+        "importedAt": f.imported_at,
+        "refused": f.refused,
+        "mapping": f.mapping,
+        "mappingNotes": list(f.notes),
+        "emailFallbacks": f.email_fallbacks,
+    }
 
 
-class ReportBuilder:
-    """Gathers every stage's result into the run's :class:`Tally` and per-row details;
-    ``finish()`` returns the ImportReport. Used from one thread only."""
+# -- the fold ------------------------------------------------------------------------------------
 
-    def __init__(self, *, dry_run: bool, sandbox: bool = False) -> None:
+
+class ReportFold:
+    """Folds the stages' results, in the order they come, into the run's counts and detail
+    store; :meth:`finish` returns the report. Used from one thread only."""
+
+    def __init__(self, files: Iterable[FileSummary], *, dry_run: bool, sandbox: bool = False):
         self.dry_run = dry_run
         self.sandbox = sandbox
-        self.tally = Tally()
-        self.files: list[FileSummary] = []
-        # (file, row) sent by an earlier run that got no answer: duplicates are likely ours
-        self.uncertain: set[tuple[str, int]] = set()
-        self.previous = [0, 0, 0, 0]  # created, restored, duplicates, errors of earlier runs
-        self.by_file: dict[str, Tally] = {}  # the same counters, per input file
-        self._details = DetailStore()
-        self._small: list[Detail] = []
+        self.files = tuple(files)
+        self.tally = Tally()  # the progress display reads it as the run goes
+        self.by_file: dict[str, Tally] = {f.file: Tally() for f in self.files}
+        self.previous = ServerCounts()
+        self.details = DetailStore()
+        self._imported_at: dict[str, str] = {}
+        self._email_from: dict[str, Counter[str]] = {}
 
-    def _count(self, file: str, counter: str, n: int) -> None:
-        """Add ``n`` to one counter of the run and of ``file``."""
-        for tally in (self.tally, self.by_file.setdefault(file, Tally())):
-            setattr(tally, counter, getattr(tally, counter) + n)
+    def _count(self, file: str, **counts: int) -> None:
+        self.tally = self.tally.plus(**counts)
+        self.by_file[file] = self.by_file.get(file, Tally()).plus(**counts)
 
-    # -- local stages ---------------------------------------------------------------------
-    def add_file(self, summary: FileSummary) -> None:
-        """Register an input file (in run order)."""
-        self.files.append(summary)
-        self.by_file.setdefault(summary.file, Tally())
+    def add(self, result: StageResult) -> None:
+        """Take one stage's result into the counts and the detail store."""
+        match result:
+            case ReadInfo(file, rows):
+                self._count(file, rows_read=rows)
+            case ValidateInfo(file, invalid, email_from):
+                self._count(file, invalid=len(invalid))
+                self.details.add(invalid)
+                if email_from:
+                    self._email_from.setdefault(file, Counter()).update(email_from)
+            case DedupInfo(file, unique, duplicates):
+                self._count(file, local_duplicates=len(duplicates), valid=unique)
+                self.details.add(duplicates)
+            case UnsentInfo(file, rows, details):
+                self._count(file, not_sent=rows)
+                self.details.add(details)
+            case SendInfo(file, requests, retries, rate_limited, r):
+                self._count(
+                    file,
+                    requests=requests,
+                    retries=retries,
+                    rate_limited=rate_limited,
+                    batches=1,
+                    created=r.created,
+                    restored=r.restored,
+                    server_duplicates=r.server_duplicates,
+                    server_errors=r.server_errors,
+                    not_sent=r.not_sent,
+                    retry_duplicates=r.retry_duplicates,
+                )
+                self.details.add(r.details)
+            case HistoryInfo():
+                self._history(result)
+            case _:
+                raise TypeError(f"not a stage result: {result!r}")
 
-    def add_email_fallbacks(self, file: str, used: dict[str, int]) -> None:
-        """Count rows of ``file`` whose email came from another email column (per header)."""
-        for f in self.files:
-            if f.file == file:
-                for header, n in used.items():
-                    f.email_fallbacks[header] = f.email_fallbacks.get(header, 0) + n
-                break
-
-    def add_read(self, file: str, n: int) -> None:
-        """Count ``n`` data rows read from ``file``."""
-        self._count(file, "rows_read", n)
-        for f in self.files:
-            if f.file == file:
-                f.rows_read += n
-                break
-
-    def add_local(self, file: str, frame: pd.DataFrame, kind: str) -> None:
-        """Record locally settled rows (columns row, email, reason) of one kind: invalid,
-        duplicate in the input, or not sent."""
-        if frame.empty:
-            return
-        self._count(file, _LOCAL_COUNTER[kind], len(frame))
-        self._details.add(
-            file,
-            kind,
-            frame["row"].to_numpy(),
-            frame["email"].fillna("").astype(str).tolist(),
-            frame["reason"].astype(str).tolist(),
+    def _history(self, h: HistoryInfo) -> None:
+        if h.imported_at is not None:
+            self._imported_at[h.file] = h.imported_at
+        c = h.counts
+        self._count(
+            h.file,
+            requests=h.requests,
+            retries=h.retries,
+            rate_limited=h.rate_limited,
+            batches=h.batches,
+            created=c.created,
+            restored=c.restored,
+            server_duplicates=c.duplicates,
+            server_errors=c.errors,
+            retry_duplicates=h.retry_duplicates,
         )
+        if not h.reproduced:
+            self.previous += c
+        self.details.add(h.details)
 
-    def add_valid(self, file: str, n: int) -> None:
-        """Count ``n`` rows that passed validation and were first of their email."""
-        self._count(file, "valid", n)
-
-    def add_unsent_valid(self, file: str, n: int) -> None:
-        """Count valid rows a dry run does not send: nothing to fix, so no per-row detail."""
-        self._count(file, "not_sent", n)
-
-    def add_not_sent_frame(self, file: str, frame: pd.DataFrame, reason: str) -> None:
-        """Record a frame of valid rows (columns row, email) that will not be sent."""
-        if frame.empty:
-            return
-        self.add_local(file, frame.assign(reason=reason)[["row", "email", "reason"]], NOT_SENT)
-
-    # -- the server ------------------------------------------------------------------------
-    def add_requests(
-        self, file: str, requests: int, retries: int, rate_limited: int, *, batches: int = 1
-    ) -> None:
-        """Count the HTTP requests that batches of ``file`` took."""
-        self._count(file, "requests", requests)
-        self._count(file, "retries", retries)
-        self._count(file, "rate_limited", rate_limited)
-        self._count(file, "batches", batches)
-
-    def add_reconciled(self, file: str, r: Reconciled) -> None:
-        """Merge what the answers to one batch of ``file`` meant (:func:`reconcile.reconcile`)."""
-        for counter in _SERVER_COUNTERS:
-            self._count(file, counter, getattr(r, counter))
-        self._small += r.details
-
-    def add_previous(
-        self,
-        file: str,
-        counts: list[int],
-        rows: dict[int, tuple[str, str, str]],
-        *,
-        reproduced: bool = False,
-    ) -> None:
-        """Merge a batch answered in an earlier run of the same file: a resume (the rows are
-        marked as from an earlier run) or a reproduction of a finished import (as they were)."""
-        for counter, n in zip(_PREVIOUS_COUNTERS, counts, strict=True):
-            self._count(file, counter, n)
-        if not reproduced:
-            self.previous = [p + c for p, c in zip(self.previous, counts)]
-        prefix = "" if reproduced else "earlier run: "
-        for row, (kind, email, reason) in rows.items():
-            if kind in (DUPLICATE, ERROR, UNRESOLVED):
-                self._small.append((file, row, email, prefix + reason, kind))
-                self._count(file, "retry_duplicates", reason == RETRY_DUPLICATE_REASON)
-
-    # -- the end ---------------------------------------------------------------------------
     def finish(
-        self,
-        *,
-        elapsed: float,
-        stopped_because: str | None = None,
-        complete: bool = True,
+        self, *, elapsed: float, stopped_because: str | None = None, complete: bool = True
     ) -> ImportReport:
-        """Freeze what was gathered into the final report."""
-        frames = self._details.frames()
-        if self._small:
-            frames.append(pd.DataFrame(self._small, columns=_DETAIL_COLUMNS))
-        details = (
-            pd.concat(frames, ignore_index=True)
-            if frames
-            else pd.DataFrame({c: pd.Series(dtype=object) for c in _DETAIL_COLUMNS})
-        )
-        if not details.empty:
-            order = {f.file: n for n, f in enumerate(self.files)}
-            details = (
-                details.assign(_f=details["file"].map(order).fillna(len(order)))
-                .sort_values(["_f", "row"], kind="stable")
-                .drop(columns="_f")
-                .reset_index(drop=True)
+        """The final report."""
+        files = tuple(
+            f
+            if f.refused
+            else replace(
+                f,
+                rows_read=self.by_file[f.file].rows_read,
+                imported_at=self._imported_at.get(f.file),
+                email_fallbacks=dict(self._email_from.get(f.file, {})),
             )
-        t = self.tally
+            for f in self.files
+        )
         return ImportReport(
             dry_run=self.dry_run,
             sandbox=self.sandbox,
-            rows_read=t.rows_read,
-            valid=t.valid,
-            invalid=t.invalid,
-            local_duplicates=t.local_duplicates,
-            created=t.created,
-            restored=t.restored,
-            duplicates=t.duplicates,
-            errors=t.errors,
-            not_sent=t.not_sent,
-            requests=t.requests,
-            retries=t.retries,
-            rate_limited=t.rate_limited,
+            tally=self.tally,
             elapsed_seconds=elapsed,
-            details=details,
-            files=self.files,
-            retry_duplicates=t.retry_duplicates,
+            details=self.details,
+            files=files,
+            by_file=dict(self.by_file),
             stopped_because=stopped_because,
             complete=complete,
             previous=self.previous,

@@ -21,6 +21,7 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 
+from . import reasons
 from .client import ANSWER_TIMEOUT, FoxReachClient, rate_of, round_trip_of
 from .errors import (
     ApiError,
@@ -33,13 +34,13 @@ from .errors import (
 )
 from .models import MAX_BATCH, Batch, BatchResult, Reply
 from .rate_budget import API_RATE_LIMIT, API_RATE_WINDOW, Budget, RateInfo
+from .reasons import Reason
 
-PLAN_LIMIT_REASON = "plan contact limit reached (402)"
-AUTH_REASON = "not sent: the API key was refused (403)"
-INTERRUPTED_REASON = "not sent: interrupted"
-SERVER_FAILED_REASON = "not sent: the run stopped after the server failed repeatedly"
-MAY_BE_STORED = "may have been imported (the next run will tell)"
-UNANSWERED_REASON = f"sent without an answer before the run stopped: it {MAY_BE_STORED}"
+PLAN_LIMIT_REASON = reasons.PLAN_LIMIT
+AUTH_REASON = reasons.AUTH_REFUSED
+INTERRUPTED_REASON = reasons.INTERRUPTED
+SERVER_FAILED_REASON = reasons.SERVER_FAILED
+UNANSWERED_REASON = reasons.UNANSWERED
 _POLL = 0.1  # seconds between deliveries of events while the calling thread waits
 
 
@@ -161,12 +162,13 @@ class Splitting:
 class Stopping:
     """The run stops sending: ``reason`` is what the items not sent will say."""
 
-    reason: str
+    reason: Reason
     error: FoxReachImportError | None
 
     @property
     def message(self) -> str:
-        return f"stopping: {self.error}" if self.error is not None else f"stopping: {self.reason}"
+        why = self.error if self.error is not None else self.reason.text
+        return f"stopping: {why}"
 
 
 SendEvent = RequestStarted | RequestFinished | RetryScheduled | RateLimited | Splitting | Stopping
@@ -211,7 +213,7 @@ class Sender:
         self._events: queue.SimpleQueue[SendEvent] = queue.SimpleQueue()
         self._lock = threading.Lock()
         self._stop = threading.Event()
-        self._stop_reason: str | None = None
+        self._stop_reason: Reason | None = None
         self._fatal: FoxReachImportError | None = None
 
     # -- the calling thread ------------------------------------------------------------------
@@ -286,7 +288,7 @@ class Sender:
                 on_result(batch, BatchResult(not_sent=dict.fromkeys(range(len(batch)), reason)))
         except BaseException:
             # on_result or a worker raised (a bug): no new requests, let the others end.
-            self._halt(None, "not sent: the run failed")
+            self._halt(None, reasons.RUN_FAILED)
             raise
         finally:
             executor.shutdown(wait=True)
@@ -323,12 +325,12 @@ class Sender:
         if self._on_event is not None:
             self._events.put(event)
 
-    def stop(self, error: FoxReachImportError, reason: str) -> None:
+    def stop(self, error: FoxReachImportError, reason: Reason) -> None:
         """Stop sending from outside (e.g. the journal failed): no new requests; those in
         flight finish; items not sent get ``reason``; ``error`` becomes the run's fatal one."""
         self._halt(error, reason)
 
-    def _halt(self, error: FoxReachImportError | None, reason: str) -> None:
+    def _halt(self, error: FoxReachImportError | None, reason: Reason) -> None:
         """Stop sending; the first reason is what the items not sent will say."""
         with self._lock:
             first = not self._stop.is_set()
@@ -341,7 +343,7 @@ class Sender:
         if first or error is not None:
             self._emit(Stopping(reason=reason, error=error))
 
-    def _stopped_reason(self) -> str | None:
+    def _stopped_reason(self) -> Reason | None:
         with self._lock:
             return self._stop_reason if self._stop.is_set() else None
 
@@ -383,15 +385,12 @@ class Sender:
                     hint="Run the import again later.",
                 )
                 self._halt(fatal, SERVER_FAILED_REASON)
-                if exc.ambiguous:
-                    reason = f"no answer after {exc.attempts} attempts, so it {MAY_BE_STORED}"
-                else:
-                    reason = f"server unreachable after {exc.attempts} attempts"
-                _not_sent(result, idx, f"{reason}: {exc.error}")
+                code = "not_sent_no_answer" if exc.ambiguous else "not_sent_unreachable"
+                _not_sent(result, idx, reasons.reason(code, exc.attempts, exc.error))
             except (ApiError, StorageError) as exc:
                 # StorageError: the shared budget's file failed before the request went out.
-                self._halt(exc, f"not sent: the run stopped ({exc})")
-                _not_sent(result, idx, f"not sent: {exc}")
+                self._halt(exc, reasons.reason("not_sent_stopped", exc))
+                _not_sent(result, idx, reasons.reason("not_sent_error", exc))
         return result
 
     def _observe(self, rate: RateInfo | None, sent_at: float, round_trip: float | None) -> None:
@@ -400,7 +399,7 @@ class Sender:
         try:
             self._budget.observe(rate, sent_at=sent_at, round_trip=round_trip)
         except StorageError as exc:
-            self._halt(exc, f"not sent: the run stopped ({exc})")
+            self._halt(exc, reasons.reason("not_sent_stopped", exc))
 
     def _split(self, batch: Batch, idx: list[int], groups: deque[list[int]], status: int) -> None:
         self._emit(Splitting(seq=batch.seq, size=len(idx), status=status))
@@ -482,6 +481,6 @@ class Sender:
         return self._stop.is_set()
 
 
-def _not_sent(result: BatchResult, idx: list[int], reason: str) -> None:
+def _not_sent(result: BatchResult, idx: list[int], reason: Reason) -> None:
     for i in idx:
         result.not_sent[i] = reason

@@ -17,8 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-#: Cells that some exports (HubSpot) write for "no value".
-NULL_CELLS = frozenset({"null", "NULL"})
+from .cleanup import NULL_CELLS
 
 # Zero-width and other invisible characters a copy-paste leaves in a cell ("Replied\u200b"),
 # dropped; non-breaking and typographic spaces, made plain spaces.

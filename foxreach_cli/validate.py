@@ -13,8 +13,9 @@ translation (``optouts.STATUS_OF``: Mailchimp's subscribed -> active, cleaned ->
 "Opted out" -> unsubscribed), sent as translated; the mapping's opt-out columns then make a
 row unsubscribed or bounced over its status cell (a flag holding neither yes nor no rejects
 the row). Where the email cell is empty, the mapping's email fallback columns give the email
-(counted in ``ValidatedChunk.email_from``). A cell of exactly ``null`` or ``NULL`` (as
-HubSpot writes "no value") is blank.
+(counted in ``ValidatedChunk.email_from``). A null cell is blank
+(:mod:`foxreach_cli.cleanup`). A rejected row carries a reason code and its packed
+parameters (:mod:`foxreach_cli.reasons`), never a sentence.
 """
 
 from __future__ import annotations
@@ -29,12 +30,12 @@ import email_validator
 import numpy as np
 import pandas as pd
 
+from foxreach_cli.cleanup import blank_nulls, has_null_line
 from foxreach_cli.mapping import Mapping
-from foxreach_cli.models import LEAD_FIELDS, LEAD_STATUSES, ROW_ERROR_COLUMN, Chunk
+from foxreach_cli.models import LEAD_FIELDS, ROW_ERROR_COLUMN, Chunk
 from foxreach_cli.optouts import STATUS_OF, row_opt_outs
+from foxreach_cli.reasons import SEP
 from foxreach_cli.sniff import compare_forms
-
-_STATUS_LIST = ", ".join(LEAD_STATUSES)
 
 # RFC 5322 atext, exactly as email-validator's DOT_ATOM_TEXT (ASCII).
 _ATEXT = r"A-Za-z0-9_!#$%&'*+\-/=?^`{|}~"
@@ -90,7 +91,7 @@ class ValidatedChunk:
 
     file: str
     valid: pd.DataFrame  # row, key, email, source, status, pos (module doc)
-    invalid: pd.DataFrame  # row (int64), email (trimmed, "" when none), reason
+    invalid: pd.DataFrame  # row (int64), email (trimmed, "" when none), code, params
     cells: RowSource  # where ``valid.pos`` points: the pass-through cells of the chunk
     #: Rows whose email came from another email column (its cell in the email column was
     #: empty): header of that column -> rows (``Mapping.email_fallbacks``).
@@ -106,17 +107,19 @@ def validate_chunk(
     rows = np.asarray(chunk.rows, dtype=np.int64)
     if len(rows) != n:
         raise ValueError(f"chunk of {chunk.file} has {n} rows but {len(rows)} row numbers")
-    reason = np.full(n, None, dtype=object)  # None while the row is still valid
+    reason = np.full(n, None, dtype=object)  # the reason code; None while the row is valid
+    params = np.full(n, "", dtype=object)  # the reason's packed parameters (reasons.SEP)
 
     if ROW_ERROR_COLUMN in frame.columns:
         err = _trimmed(frame[ROW_ERROR_COLUMN])
-        has_err = err != ""
-        reason[has_err] = err[has_err]
+        for i in np.flatnonzero(err != ""):
+            code, _, packed = err[i].partition(SEP)  # reasons.encode_cell
+            reason[i], params[i] = code, packed
 
     email = _trimmed(frame[mapping.email_column])
     joined = _join_lines(email)
-    if "\nnull\n" in joined or "\nNULL\n" in joined:  # HubSpot's "no value"
-        email = _null_is_blank(email)
+    if has_null_line(joined):  # HubSpot's "no value"
+        email = blank_nulls(email)
         joined = _join_lines(email)
     blank = email == ""
     email_from: dict[str, int] = {}
@@ -125,7 +128,7 @@ def validate_chunk(
             idx = np.flatnonzero(blank)
             if not len(idx):
                 break
-            other = _null_is_blank(_trimmed(frame[key].iloc[idx]))
+            other = blank_nulls(_trimmed(frame[key].iloc[idx]))
             filled = other != ""
             if filled.any():
                 email[idx[filled]] = other[filled]
@@ -135,20 +138,20 @@ def validate_chunk(
     if blank.any():
         idx = np.flatnonzero(blank & _is_none(reason))
         empty = _all_blank(frame, idx)
-        reason[idx[empty]] = "empty row"
-        reason[idx[~empty]] = "missing email"
+        reason[idx[empty]] = "empty_row"
+        reason[idx[~empty]] = "missing_email"
 
     fast = _fast_mask(email, joined)
     for i in np.flatnonzero(~fast & ~blank & _is_none(reason)):
         verdict = _slow_verdict(email[i])
         if verdict is not None:
-            reason[i] = "invalid email: " + verdict
+            reason[i], params[i] = "invalid_email", verdict
 
     fields = mapping.field_columns()
     status = _constant(defaults.status, n)
     bad = np.empty(0, dtype=np.intp)
     if "status" in fields:
-        status_raw = _null_is_blank(_trimmed(frame[fields["status"]]))
+        status_raw = blank_nulls(_trimmed(frame[fields["status"]]))
         forms = compare_forms(status_raw)  # case, spacing and invisible characters aside
         given = np.flatnonzero(forms != "")
         meant = np.fromiter(map(STATUS_OF.get, forms[given]), dtype=object, count=len(given))
@@ -156,15 +159,18 @@ def validate_chunk(
         status[given[ok]] = meant[ok]
         bad = given[~ok]
         bad = bad[_is_none(reason[bad])]
-        reason[bad] = [f"status '{v}' is not one of {_STATUS_LIST}" for v in status_raw[bad]]
+        reason[bad] = "bad_status"
+        params[bad] = status_raw[bad]
     if mapping.opt_outs:
         said = row_opt_outs(frame, mapping.opt_outs)
         opted = ~_is_none(said.status)
         status[opted] = said.status[opted]  # an opt-out beats the status cell and --status
         cleared = bad[opted[bad]]
         reason[cleared] = None  # whatever the status cell said, the lead is opted out
+        params[cleared] = ""
         doubt = np.flatnonzero(~_is_none(said.doubt) & ~opted & _is_none(reason))
-        reason[doubt] = said.doubt[doubt]
+        reason[doubt] = "bad_opt_out"
+        params[doubt] = said.doubt[doubt]
 
     ok_rows = _is_none(reason)
     vi = np.flatnonzero(ok_rows)
@@ -172,7 +178,7 @@ def validate_chunk(
     m = len(vi)
 
     if "source" in fields:
-        source = _null_is_blank(_trimmed(frame[fields["source"]]))[vi]
+        source = blank_nulls(_trimmed(frame[fields["source"]]))[vi]
         source[source == ""] = defaults.source
     else:
         source = _constant(defaults.source, m)
@@ -197,7 +203,9 @@ def validate_chunk(
             "pos": vi.astype(np.int64),
         }
     )
-    invalid = _frame({"row": rows[ii], "email": email[ii], "reason": reason[ii]})
+    invalid = _frame(
+        {"row": rows[ii], "email": email[ii], "code": reason[ii], "params": params[ii]}
+    )
     return ValidatedChunk(
         file=chunk.file, valid=valid, invalid=invalid, cells=src, email_from=email_from
     )
@@ -361,18 +369,3 @@ def _frame(data: dict[str, np.ndarray]) -> pd.DataFrame:
         for name, values in data.items()
     }
     return pd.DataFrame(cols, copy=False)
-
-
-# --------------------------------------------------------------------------------------------
-# Export clean-up (issue 13)
-# --------------------------------------------------------------------------------------------
-
-
-def _null_is_blank(values: np.ndarray) -> np.ndarray:
-    """``values`` with cells of exactly null/NULL (HubSpot's "no value") made ""."""
-    # One C-speed substring search settles the usual case (no such cell) for the chunk.
-    joined = "\n" + "\n".join(values) + "\n"
-    if "\nnull\n" in joined or "\nNULL\n" in joined:
-        values = values.copy()
-        values[(values == "null") | (values == "NULL")] = ""
-    return values

@@ -280,6 +280,7 @@ def test_rows_with_more_cells_are_rejected_and_the_rest_imported(tmp_path: Path)
             "file": str(outcome.path),
             "row": 3,
             "email": "bob@example.com",
+            "code": "long_row",
             "reason": "row has 5 cells but the header has 3",
         }
     }

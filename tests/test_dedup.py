@@ -10,10 +10,17 @@ from hypothesis import strategies as st
 from foxreach_cli.dedup import Deduper, python_hash
 from foxreach_cli.mapping import build_mapping
 from foxreach_cli.models import Chunk, SourceInfo
+from foxreach_cli.reasons import render
 from foxreach_cli.validate import ValidatedChunk, validate_chunk
 
 INFO = SourceInfo("x", "csv", ["Email", "Name"], ["Email", "Name"])
 MAPPING = build_mapping(INFO)
+
+
+def worded(dups: pd.DataFrame) -> pd.DataFrame:
+    """Duplicate rows with their reason in words instead of its code and parameters."""
+    reason = [render(c, p) for c, p in zip(dups["code"], dups["params"], strict=True)]
+    return dups.drop(columns=["code", "params"]).assign(reason=reason)
 
 
 def validated(emails: list[str], *, file: str = "a.csv", first_row: int = 2) -> ValidatedChunk:
@@ -25,6 +32,7 @@ def validated(emails: list[str], *, file: str = "a.csv", first_row: int = 2) -> 
 def test_within_a_chunk_the_first_occurrence_wins_whatever_the_case_or_spacing():
     vc = validated(["Ann@X.com", "bob@x.com", " ann@x.COM ", "ANN@X.COM", "bob@x.com"])
     unique, dups = Deduper().split(vc)
+    dups = worded(dups)
     assert unique["row"].tolist() == [2, 3]
     assert unique["email"].tolist() == ["Ann@X.com", "bob@x.com"]
     assert list(unique.columns) == list(vc.valid.columns)
@@ -45,8 +53,8 @@ def test_across_chunks_and_files_the_earlier_row_wins_and_the_reason_names_its_f
     u3, d3 = d.split(validated(["B@X.COM", "c@x.com", "d@x.com"], file="b.csv"))
     assert (u1["row"].tolist(), u2["row"].tolist(), u3["row"].tolist()) == ([2, 3], [4], [4])
     assert d1.empty
-    assert d2[["row", "reason"]].values.tolist() == [[5, "duplicate of row 2"]]
-    assert d3[["row", "reason", "first_file", "first_row"]].values.tolist() == [
+    assert worded(d2)[["row", "reason"]].values.tolist() == [[5, "duplicate of row 2"]]
+    assert worded(d3)[["row", "reason", "first_file", "first_row"]].values.tolist() == [
         [2, "duplicate of row 3 in a.csv", "a.csv", 3],
         [3, "duplicate of row 4 in a.csv", "a.csv", 4],
     ]
@@ -56,7 +64,7 @@ def test_across_chunks_and_files_the_earlier_row_wins_and_the_reason_names_its_f
 def test_empty_chunk_and_duplicate_frame_columns():
     unique, dups = Deduper().split(validated([]))
     assert unique.empty and dups.empty
-    assert list(dups.columns) == ["row", "email", "reason", "first_file", "first_row"]
+    assert list(dups.columns) == ["row", "email", "code", "params", "first_file", "first_row"]
 
 
 def test_unique_rows_keep_their_data_for_sending():
@@ -85,12 +93,12 @@ def test_different_emails_sharing_a_hash_are_both_kept_and_true_duplicates_still
         assert u1["email"].tolist() == ["a@x.com", "b@x.com"]
         assert u2["email"].tolist() == ["c@x.com", "d@x.com"]
         assert u3["email"].tolist() == ["e@x.com"]
-        assert d1[["row", "reason"]].values.tolist() == [[4, "duplicate of row 2"]]
-        assert d2[["row", "reason"]].values.tolist() == [
+        assert worded(d1)[["row", "reason"]].values.tolist() == [[4, "duplicate of row 2"]]
+        assert worded(d2)[["row", "reason"]].values.tolist() == [
             [6, "duplicate of row 3"],
             [8, "duplicate of row 5"],
         ]
-        assert d3[["row", "reason", "first_file", "first_row"]].values.tolist() == [
+        assert worded(d3)[["row", "reason", "first_file", "first_row"]].values.tolist() == [
             [2, "duplicate of row 7 in a.csv", "a.csv", 7]
         ]
         assert len(d) == 5
@@ -134,7 +142,8 @@ def test_hypothesis_matches_a_plain_dict_whatever_the_hash_collides(chunks, hash
                     first_seen[key] = (file, r)
                     expected_unique.append(r)
             assert unique["row"].tolist() == expected_unique
-            assert list(dups.itertuples(index=False, name=None)) == expected_dups
+            got = worded(dups)[["row", "email", "reason", "first_file", "first_row"]]
+            assert list(got.itertuples(index=False, name=None)) == expected_dups
             row += len(emails)
         assert len(d) == len(first_seen)
 

@@ -348,9 +348,10 @@ def test_a_status_column_of_crm_stages_is_kept_and_the_run_says_so(sandbox, api_
     assert result.exit_code == 0, result.output
     assert (
         f"{path}: 'Status' went to customFields.Status: values such as 'Open - Not "
-        "Contacted' are not lead statuses (active, bounced, unsubscribed, replied): kept as "
-        "custom field; --map 'Status=status' imports it anyway, rejecting rows that hold "
-        "others"
+        "Contacted' are not lead statuses (active, bounced, unsubscribed, replied; 0 of 2 "
+        "values looked at are lead statuses): kept as custom field; --map 'Status=status' "
+        "imports it anyway, rejecting rows that hold others; read for opt-outs on every row: "
+        "a cell that says unsubscribed or bounced makes the lead so"
     ) in result.stdout.splitlines()
     stored = {x["email"]: x["customFields"] for x in sandbox.store.leads(api_key)}
     assert stored == {

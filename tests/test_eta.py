@@ -11,7 +11,7 @@ from __future__ import annotations
 import heapq
 import math
 import random
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import pytest
 
@@ -87,7 +87,8 @@ def simulate(
             assert sent_at is not None
             size = min(batch, rows - started * batch)
             # The reader runs ahead of the sender by one batch per worker.
-            tally.rows_read = tally.valid = min(rows, (started + 1 + concurrency) * batch)
+            read = min(rows, (started + 1 + concurrency) * batch)
+            tally = replace(tally, rows_read=read, valid=read)
             arrive = clock.now + latency * rng.uniform(0.4, 0.6)
             server_free = max(server_free, arrive) + service * rng.uniform(0.8, 1.2)
             done_at = server_free + latency * rng.uniform(0.4, 0.6)
@@ -118,7 +119,7 @@ def simulate(
             collected.append((done_at, seq, sent_at, size))
         for done_at, seq, sent_at, size in collected:
             eta.answered(done_at - sent_at)
-            tally.created += size
+            tally = tally.plus(created=size)
             eta.merged(seq)
             share = tally.created / rows
             run.predictions.append((clock.now, share, eta.live(tally, rows, budget.snapshot())))

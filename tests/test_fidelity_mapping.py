@@ -22,6 +22,7 @@ from foxreach_cli.cli import app
 from foxreach_cli.errors import InputError
 from foxreach_cli.mapping import build_mapping
 from foxreach_cli.models import Chunk, SourceInfo
+from foxreach_cli.reasons import render
 from foxreach_cli.validate import validate_chunk
 from tests.exports import EXPORTS, counts, dry_run, lead_fields, leads_of
 
@@ -278,7 +279,9 @@ def leads_for(chunk: Chunk, sample_rows: int = 200) -> tuple[list[dict], list[st
     samples = {h: tuple(v for v in frame[h].iloc[:sample_rows] if v) for h in headers}
     mapping = build_mapping(SourceInfo("x.csv", "csv", headers, headers, samples=samples))
     checked = validate_chunk(chunk, mapping)
-    return to_leads(checked.cells, checked.valid), checked.invalid["reason"].tolist()
+    invalid = checked.invalid
+    texts = [render(c, p) for c, p in zip(invalid["code"], invalid["params"], strict=True)]
+    return to_leads(checked.cells, checked.valid), texts
 
 
 @pytest.mark.parametrize(

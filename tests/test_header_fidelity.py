@@ -19,6 +19,7 @@ from foxreach_cli.cli import app
 from foxreach_cli.errors import InputError
 from foxreach_cli.models import ROW_ERROR_COLUMN
 from foxreach_cli.read import open_source
+from foxreach_cli.reasons import decode_cell
 
 runner = CliRunner()
 
@@ -67,7 +68,7 @@ def leads(path: str, **options: object) -> tuple[int, list[tuple[int, str, str]]
         for chunk in source.chunks():
             frame = chunk.frame
             reasons = (
-                frame[ROW_ERROR_COLUMN].tolist()
+                [decode_cell(c).text if c else "" for c in frame[ROW_ERROR_COLUMN]]
                 if ROW_ERROR_COLUMN in frame.columns
                 else [""] * len(frame)
             )

@@ -2,31 +2,37 @@
 
 from __future__ import annotations
 
-import pandas as pd
 import pytest
 
-from foxreach_cli.models import DUPLICATE, ERROR, INVALID, NOT_SENT
+from foxreach_cli.details import DetailPart, DetailStore
+from foxreach_cli.models import DUPLICATE, ERROR, INVALID, NOT_SENT, Tally
 from foxreach_cli.render import final_line, outcome
 from foxreach_cli.report import FileSummary, ImportReport
 
+#: The merged totals a test names, and the Tally field each one is counted in here.
+_MERGED = {"duplicates": "server_duplicates", "errors": "server_errors"}
 
-def report(*, kinds: tuple[str, ...] = (), **counts: object) -> ImportReport:
+
+def report(
+    *,
+    kinds: tuple[str, ...] = (),
+    dry_run: bool = False,
+    files: list[FileSummary] | None = None,
+    stopped_because: str | None = None,
+    **counts: int,
+) -> ImportReport:
     """A report whose details hold one row per entry of ``kinds``."""
-    details = pd.DataFrame(
-        {
-            "file": ["a.csv"] * len(kinds),
-            "row": range(2, 2 + len(kinds)),
-            "email": [""] * len(kinds),
-            "reason": ["why"] * len(kinds),
-            "kind": list(kinds),
-        }
+    store = DetailStore()
+    n = len(kinds)
+    store.add(DetailPart.of("a.csv", range(2, 2 + n), [""] * n, list(kinds), "recorded", "why"))
+    return ImportReport(
+        dry_run=dry_run,
+        tally=Tally(**{_MERGED.get(k, k): v for k, v in counts.items()}),
+        elapsed_seconds=1.0,
+        details=store,
+        files=tuple(files or ()),
+        stopped_because=stopped_because,
     )
-    base: dict[str, object] = dict(
-        dry_run=False, rows_read=0, valid=0, invalid=0, local_duplicates=0, created=0,
-        restored=0, duplicates=0, errors=0, not_sent=0, requests=0, retries=0,
-        rate_limited=0, elapsed_seconds=1.0,
-    )  # fmt: skip
-    return ImportReport(details=details, **{**base, **counts})  # type: ignore[arg-type]
 
 
 def test_the_outcome_comes_first_in_words():

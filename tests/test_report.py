@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import csv
+import json
 
 import numpy as np
-import pandas as pd
 import pytest
 
+from foxreach_cli.details import DetailPart, DetailStore
 from foxreach_cli.models import (
     DUPLICATE,
     ERROR,
@@ -19,8 +20,17 @@ from foxreach_cli.models import (
     Reply,
 )
 from foxreach_cli.outputs import neutralise_formula, write_rejected_csv
-from foxreach_cli.reconcile import RETRY_DUPLICATE_REASON, reconcile
-from foxreach_cli.report import DetailStore, FileSummary, ReportBuilder
+from foxreach_cli.reasons import RETRY_DUPLICATE, reason
+from foxreach_cli.reconcile import reconcile
+from foxreach_cli.report import (
+    DedupInfo,
+    FileSummary,
+    ReadInfo,
+    ReportFold,
+    SendInfo,
+    UnsentInfo,
+    ValidateInfo,
+)
 from tests.accounting import assert_accounted
 
 
@@ -45,18 +55,22 @@ def answer(created=0, restored=0, duplicates=0, errors=0, dup_emails=(), error_d
     }
 
 
-def builder_with(batch: Batch, result: BatchResult) -> ReportBuilder:
-    b = ReportBuilder(dry_run=False)
-    b.add_file(FileSummary("a.csv", "csv", "utf-8", ",", None, []))
-    b.add_read("a.csv", len(batch))
-    b.add_valid("a.csv", len(batch))
-    b.add_requests("a.csv", result.requests, result.retries, result.rate_limited)
-    b.add_reconciled("a.csv", reconcile(batch, result, uncertain=b.uncertain))
+def builder_with(batch: Batch, result: BatchResult) -> ReportFold:
+    b = ReportFold([FileSummary("a.csv", "csv", "utf-8", ",", None, [])], dry_run=False)
+    b.add(ReadInfo("a.csv", len(batch)))
+    b.add(DedupInfo("a.csv", len(batch), local("a.csv", [], [], "duplicate_of", DUPLICATE)))
+    b.add(SendInfo("a.csv", result.requests, result.retries, result.rate_limited,
+                   reconcile(batch, result)))  # fmt: skip
     return b
 
 
+def local(file: str, rows: list[int], emails: list[str], code: str, kind: str, params=""):
+    """Rows rejected by a local stage, all for one reason."""
+    return DetailPart.of(file, rows, emails, kind, code, params)
+
+
 def kinds(report) -> dict[int, str]:
-    return dict(zip(report.details["row"], report.details["kind"]))
+    return {d.row: d.kind for d in report.records()}
 
 
 def test_listed_duplicates_and_errors_map_back_to_rows_case_insensitively():
@@ -78,6 +92,7 @@ def test_listed_duplicates_and_errors_map_back_to_rows_case_insensitively():
             "file": "a.csv",
             "row": 5,
             "email": "Lead3@Example.com",
+            "code": "server_error",
             "reason": "refused by the server: bad",
         }
     ]
@@ -94,7 +109,7 @@ def test_more_duplicates_than_listed_names_the_unresolved_rows_instead_of_guessi
     k = kinds(report)
     assert sum(v == DUPLICATE for v in k.values()) == 100
     assert report.unresolved == 200  # the 200 rows not listed: 150 created, 50 duplicates
-    assert report.duplicates == 150 and report.created == 150
+    assert report.tally.duplicates == 150 and report.tally.created == 150
     assert_accounted(report.to_dict())
 
 
@@ -115,8 +130,8 @@ def test_duplicates_of_a_resent_request_are_marked_as_probably_ours():
     data = answer(duplicates=3, dup_emails=[e.lower() for e in batch.emails])
     result = BatchResult(replies=[Reply([0, 1, 2], data, ambiguous=True)], retries=1)
     report = builder_with(batch, result).finish(elapsed=1)
-    assert report.retry_duplicates == 3
-    assert set(report.details["reason"]) == {RETRY_DUPLICATE_REASON}
+    assert report.tally.retry_duplicates == 3
+    assert {d.reason for d in report.records()} == {RETRY_DUPLICATE}
     assert report.to_dict()["duplicatesFromRetries"] == 3
 
 
@@ -125,12 +140,12 @@ def test_rejected_and_not_sent_items_are_accounted():
     result = BatchResult(
         replies=[Reply([0, 1], answer(created=2))],
         rejected=[(2, "customFields must be an object")],
-        not_sent={3: "plan contact limit reached (402)"},
+        not_sent={3: reason("not_sent_plan_limit")},
         requests=5,
     )
     report = builder_with(batch, result).finish(elapsed=1)
     assert kinds(report) == {4: ERROR, 5: NOT_SENT}
-    assert report.created == 2 and report.errors == 1 and report.not_sent == 1
+    assert report.tally.created == 2 and report.tally.errors == 1 and report.tally.not_sent == 1
     assert_accounted(report.to_dict())
     assert report.to_dict()["notSentReasons"] == {"plan contact limit reached (402)": 1}
 
@@ -140,31 +155,28 @@ def test_a_server_answer_that_does_not_add_up_still_accounts_for_every_row():
     report = builder_with(batch, BatchResult(replies=[Reply([0, 1, 2, 3], answer(created=3))]))
     final = report.finish(elapsed=1)
     assert_accounted(final.to_dict())
-    assert final.errors == 1
+    assert final.tally.errors == 1
 
 
 def test_local_rejections_count_into_merged_totals():
-    b = ReportBuilder(dry_run=True)
-    b.add_file(FileSummary("a.csv", "csv", "utf-8", ",", None, []))
-    b.add_read("a.csv", 6)
-    b.add_local(
-        "a.csv", pd.DataFrame({"row": [2], "email": [""], "reason": ["missing email"]}), INVALID
-    )
-    b.add_local(
-        "a.csv",
-        pd.DataFrame({"row": [4], "email": ["A@x.io"], "reason": ["duplicate of row 3"]}),
-        DUPLICATE,
-    )
-    b.add_valid("a.csv", 4)
-    b.add_not_sent_frame(
-        "a.csv", pd.DataFrame({"row": [3, 5, 6, 7], "email": list("abcd")}), "dry run: not sent"
-    )
+    b = ReportFold([FileSummary("a.csv", "csv", "utf-8", ",", None, [])], dry_run=True)
+    b.add(ReadInfo("a.csv", 6))
+    b.add(ValidateInfo("a.csv", local("a.csv", [2], [""], "missing_email", INVALID)))
+    b.add(DedupInfo("a.csv", 4, local("a.csv", [4], ["A@x.io"], "duplicate_of", DUPLICATE, "3")))
+    not_sent = local("a.csv", [3, 5, 6, 7], list("abcd"), "not_sent_interrupted", NOT_SENT)
+    b.add(UnsentInfo("a.csv", 4, not_sent))
     r = b.finish(elapsed=0.5)
-    assert (r.rows_read, r.valid, r.invalid, r.local_duplicates) == (6, 4, 1, 1)
-    assert (r.errors, r.duplicates, r.not_sent) == (1, 1, 4)
-    assert r.rows_read == r.valid + r.invalid + r.local_duplicates
+    t = r.tally
+    assert (t.rows_read, t.valid, t.invalid, t.local_duplicates) == (6, 4, 1, 1)
+    assert (t.errors, t.duplicates, t.not_sent) == (1, 1, 4)
+    assert t.rows_read == t.valid + t.invalid + t.local_duplicates
     assert_accounted(r.to_dict())
-    assert list(r.details["row"]) == [2, 3, 4, 5, 6, 7]  # sorted by row for people
+    assert [d.row for d in r.records()] == [2, 3, 4, 5, 6, 7]  # sorted by row for people
+    assert r.to_dict()["duplicateDetails"] == [
+        {"file": "a.csv", "row": 4, "email": "A@x.io", "code": "duplicate_of",
+         "reason": "duplicate of row 3"}
+    ]  # fmt: skip
+    assert r.to_json() == json.dumps(r.to_dict(), indent=2, ensure_ascii=False)
 
 
 @pytest.mark.parametrize(
@@ -185,12 +197,9 @@ def test_formula_cells_are_neutralised(cell, expected):
 
 
 def test_rejected_csv_has_original_columns_row_and_reason(tmp_path):
-    b = ReportBuilder(dry_run=True)
-    b.add_file(FileSummary("a.csv", "csv", "utf-8", ",", None, []))
-    b.add_read("a.csv", 3)
-    b.add_local(
-        "a.csv", pd.DataFrame({"row": [3], "email": ["x"], "reason": ["invalid email"]}), INVALID
-    )
+    b = ReportFold([FileSummary("a.csv", "csv", "utf-8", ",", None, [])], dry_run=True)
+    b.add(ReadInfo("a.csv", 3))
+    b.add(ValidateInfo("a.csv", local("a.csv", [3], ["x"], "recorded", INVALID, "invalid email")))
     report = b.finish(elapsed=0)
     originals = {2: ["ok@x.io", "Ann"], 3: ["x", "=cmd()"], 4: ["b@x.io", "Bo"]}
 
@@ -207,13 +216,11 @@ def test_rejected_csv_has_original_columns_row_and_reason(tmp_path):
 
 
 def test_rejected_csv_of_several_files_keeps_every_column_and_names_the_file(tmp_path):
-    b = ReportBuilder(dry_run=True)
-    for f in ("a.csv", "b.csv"):
-        b.add_file(FileSummary(f, "csv", "utf-8", ",", None, []))
-        b.add_read(f, 1)
-        b.add_local(
-            f, pd.DataFrame({"row": [2], "email": [""], "reason": ["missing email"]}), INVALID
-        )
+    files = ("a.csv", "b.csv")
+    b = ReportFold([FileSummary(f, "csv", "utf-8", ",", None, []) for f in files], dry_run=True)
+    for f in files:
+        b.add(ReadInfo(f, 1))
+        b.add(ValidateInfo(f, local(f, [2], [""], "missing_email", INVALID)))
     report = b.finish(elapsed=0)
     sources = [
         ("a.csv", ["Email", "Name", "Name"], lambda rows: iter([(2, ["", "A", "A2"])])),
@@ -244,17 +251,19 @@ def test_unresolved_rows_are_listed_in_the_json():
     assert {k for k in kinds(report).values()} == {ERROR, UNRESOLVED}
 
 
-def test_detail_store_gives_back_every_row_as_added():
+def test_detail_store_gives_back_every_row_sorted_by_file_and_row():
     store = DetailStore()
-    store.add("a.csv", "invalid", np.array([2, 5, 9]), ["", "zoë@x.com", "日本@x.jp"],
-              ["missing email", "status 'x' is not one of active", "missing email"])  # fmt: skip
-    store.add("b.csv", "duplicate", np.array([3]), ["A@x.com"], ["duplicate of row 2 in a.csv"])
-    store.add("b.csv", "duplicate", np.array([], dtype=np.int64), [], [])
+    store.add(DetailPart.of("b.csv", [3], ["A@x.com"], DUPLICATE, "duplicate_of", "2\x1fa.csv"))
+    store.add(DetailPart.of("a.csv", np.array([9, 2, 5]), ["日本@x.jp", "", "zoë@x.com"],
+                            INVALID, ["missing_email", "missing_email", "bad_status"],
+                            ["", "", "x"]))  # fmt: skip
+    store.add(DetailPart.of("b.csv", [], [], DUPLICATE, "duplicate_of"))
     assert len(store) == 4
-    got = pd.concat(store.frames(), ignore_index=True)
-    assert got.values.tolist() == [
-        ["a.csv", 2, "", "missing email", "invalid"],
-        ["a.csv", 5, "zoë@x.com", "status 'x' is not one of active", "invalid"],
-        ["a.csv", 9, "日本@x.jp", "missing email", "invalid"],
-        ["b.csv", 3, "A@x.com", "duplicate of row 2 in a.csv", "duplicate"],
-    ]
+    got = [(d.file, d.row, d.email, d.kind, d.text) for d in store.records(order=["a.csv"])]
+    assert got == [
+        ("a.csv", 2, "", INVALID, "missing email"),
+        ("a.csv", 5, "zoë@x.com", INVALID,
+         "status 'x' is not one of active, bounced, unsubscribed, replied"),
+        ("a.csv", 9, "日本@x.jp", INVALID, "missing email"),
+        ("b.csv", 3, "A@x.com", DUPLICATE, "duplicate of row 2 in a.csv"),
+    ]  # fmt: skip

@@ -248,7 +248,7 @@ def test_retries_exhausted_stops_the_run_and_keeps_the_rows() -> None:
     assert "after 3 attempts" in str(outcome.fatal)
     first = h.result(0)
     assert first.requests == 3
-    assert set(first.not_sent.values()) == {
+    assert {r.text for r in first.not_sent.values()} == {
         "server unreachable after 3 attempts: The server failed (500): db down."
     }
     # At most one batch was read ahead; it is reported as not sent, the rest stay unread.

@@ -14,6 +14,7 @@ from foxreach_cli.config import parse_lead_defaults
 from foxreach_cli.errors import UsageError
 from foxreach_cli.mapping import Target, build_mapping
 from foxreach_cli.models import ROW_ERROR_COLUMN, Chunk, SourceInfo
+from foxreach_cli.reasons import encode_cell, reason, render
 from foxreach_cli.validate import (
     LeadDefaults,
     fast_email_mask,
@@ -37,7 +38,16 @@ def check(columns: dict[str, list], defaults: LeadDefaults | None = None, **map_
 
 
 def reasons(vc) -> dict[int, str]:
-    return dict(zip(vc.invalid["row"].tolist(), vc.invalid["reason"].tolist(), strict=True))
+    return dict(zip(vc.invalid["row"].tolist(), worded(vc.invalid), strict=True))
+
+
+#: A reader's mark on a row with more cells than the header.
+LONG = encode_cell(reason("long_row", 5, 3))
+
+
+def worded(invalid) -> list[str]:
+    """The rejected rows' reasons as people read them."""
+    return [render(c, p) for c, p in zip(invalid["code"], invalid["params"], strict=True)]
 
 
 def validator_reason(email: str) -> str | None:
@@ -57,7 +67,15 @@ def test_each_rejected_row_gets_one_reason_in_rule_order():
             "Email": ["ok@acme.com", "  ", None, "bad@", "x@acme.com", "y@acme.com", "  "],
             "Status": ["Active", "active", "", "", "lead", "replied", None],
             "Name": ["A", "B", "C", "D", "E", "F", "   "],
-            ROW_ERROR_COLUMN: [None, None, None, None, None, " 5 cells, header has 3 ", None],
+            ROW_ERROR_COLUMN: [
+                None,
+                None,
+                None,
+                None,
+                None,
+                encode_cell(reason("long_row", 5, 3)),
+                None,
+            ],
         }
     )
     assert vc.valid["row"].tolist() == [2]
@@ -66,7 +84,7 @@ def test_each_rejected_row_gets_one_reason_in_rule_order():
         4: "missing email",
         5: "invalid email: " + validator_reason("bad@"),
         6: "status 'lead' is not one of active, bounced, unsubscribed, replied",
-        7: "5 cells, header has 3",
+        7: "row has 5 cells but the header has 3",
         8: "empty row",
     }
     assert vc.invalid["email"].tolist() == ["", "", "bad@", "x@acme.com", "y@acme.com", ""]
@@ -84,7 +102,7 @@ def test_invalid_email_reason_is_email_validators_sentence():
     bad = ["john@acme", "john.acme.com", "john@@acme.com", "jo hn@acme.com", "a@b.c0", "n/a"]
     vc = check({"Email": bad})
     assert vc.valid.empty
-    assert vc.invalid["reason"].tolist() == [f"invalid email: {validator_reason(e)}" for e in bad]
+    assert worded(vc.invalid) == [f"invalid email: {validator_reason(e)}" for e in bad]
 
 
 def test_unicode_and_idn_addresses_get_email_validators_verdict():
@@ -128,7 +146,7 @@ def test_object_dtype_with_none_and_nan_cells_works_like_str_dtype():
 def test_an_empty_chunk_gives_empty_frames():
     vc = check({"Email": []})
     assert vc.valid.empty and vc.invalid.empty
-    assert list(vc.invalid.columns) == ["row", "email", "reason"]
+    assert list(vc.invalid.columns) == ["row", "email", "code", "params"]
 
 
 def test_mapped_email_column_is_used_whatever_its_header():

@@ -98,7 +98,7 @@ def run_exit_code(result: RunResult, fail_on: FailOn) -> int:
         return exit_code_for(result.fatal)
     if result.refused:  # the other files were imported; the refused ones need a person
         return EXIT_REFUSED
-    r = result.report
+    r = result.report.tally
     if fail_on is FailOn.errors and r.errors:
         return EXIT_REJECTED
     if fail_on is FailOn.duplicates and (r.errors or r.duplicates):

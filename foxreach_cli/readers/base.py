@@ -17,6 +17,7 @@ from foxreach_cli.readers.header import (
     is_header_repeat,
     repeat_reason,
 )
+from foxreach_cli.reasons import Reason, encode_cell
 
 SAMPLE_BYTES = 64 * 1024  # what delimiter and header detection look at
 
@@ -144,7 +145,7 @@ def add_record(
     if repeat is not None and repeat(values):
         reason = repeat.reason
     elif len(values) > width and any(value.strip() for value in values[width:]):
-        reason = f"row has {len(values)} cells but the header has {width}"
+        reason = encode_cell(Reason("long_row", (str(len(values)), str(width))))
     if len(values) > width:
         values = values[:width]
     elif len(values) < width:

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 from foxreach_cli.errors import InputError
 from foxreach_cli.models import HeaderChoice, SkippedRow
+from foxreach_cli.reasons import Reason, encode_cell
 
 #: How many rows from the top are looked at for the header.
 SCAN_ROWS = 30
@@ -75,8 +76,9 @@ def is_blank_cell(cell: str) -> bool:
 
 
 def repeat_reason(header_row: int) -> str:
-    """The reason a data row that repeats the column names is rejected with."""
-    return f"the column names again (as in the header on row {header_row}), not a lead"
+    """The reason a data row that repeats the column names is rejected with, packed for a
+    reader's row-error column."""
+    return encode_cell(Reason("header_repeat", (str(header_row),)))
 
 
 def is_email_address(cell: str) -> bool:

@@ -28,7 +28,8 @@ import numpy as np
 import orjson
 
 from ..errors import LockedError, StorageError, storage_errors
-from ..models import IMPORTED, NOT_SENT, BatchOutcome
+from ..models import IMPORTED, NOT_SENT, BatchOutcome, RowFate, ServerCounts
+from ..reasons import recorded_reason
 from . import ensure_private_dir
 
 #: Row kinds whose per-row detail a rerun does not need (imported rows are only counted).
@@ -50,7 +51,7 @@ CREATE TABLE IF NOT EXISTS batches (
     content_hash TEXT NOT NULL,
     rows TEXT NOT NULL,               -- JSON list of the spreadsheet rows the request carried
     state TEXT NOT NULL,              -- 'sent' (no answer recorded yet) or 'done'
-    outcome TEXT,                     -- JSON {counts, rows: {row: [kind, email, reason]}}
+    outcome TEXT,                     -- JSON {counts, rows: {row: [kind, email, code, params]}}
     updated_at REAL NOT NULL
 );
 CREATE INDEX IF NOT EXISTS batches_by_file ON batches (destination, content_hash);
@@ -126,6 +127,15 @@ class FileHistory:
     # Rows whose fate is known, never to be sent again (sorted int64: 8 bytes a row).
     settled: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64))
     uncertain: set[int] = field(default_factory=set)  # sent, answer unknown: resend, flagged
+
+
+def _fate(value: list[Any]) -> RowFate:
+    """A row's fate as stored: ``[kind, email, code, params]``, or ``[kind, email, reason]``
+    as a journal written before reasons had codes keeps it."""
+    if len(value) == 3:
+        why = recorded_reason(value[2])
+        return value[0], value[1], why.code, why.params
+    return value[0], value[1], value[2], tuple(value[3])
 
 
 _P = ParamSpec("_P")
@@ -290,11 +300,11 @@ class Journal:
                 hist.uncertain.update(sent)
                 continue
             data = orjson.loads(outcome)
-            known: dict[str, list[str]] = data["rows"]
+            known: dict[str, list[Any]] = data["rows"]
             answered = [int(r) for r, v in known.items() if v[0] != NOT_SENT]
             settled.append(np.asarray(answered, dtype=np.int64))
-            details = {int(r): tuple(v) for r, v in known.items() if v[0] not in _NOT_DETAILS}
-            hist.answered.append(BatchOutcome(counts=data["counts"], rows=details))  # type: ignore[arg-type]
+            details = {int(r): _fate(v) for r, v in known.items() if v[0] not in _NOT_DETAILS}
+            hist.answered.append(BatchOutcome(counts=ServerCounts(*data["counts"]), rows=details))
             if len(known) < len(sent):
                 hist.uncertain.update(r for r in sent if str(r) not in known)
         if settled:
@@ -384,7 +394,8 @@ class Journal:
         # orjson: row numbers become string keys and tuples arrays, as json.loads reads them
         # back; ~10x cheaper than json.dumps on a 1000-row outcome, once per batch.
         data = orjson.dumps(
-            {"counts": outcome.counts, "rows": outcome.rows}, option=orjson.OPT_NON_STR_KEYS
+            {"counts": outcome.counts.as_list(), "rows": outcome.rows},
+            option=orjson.OPT_NON_STR_KEYS,
         ).decode()
         self.db.execute(
             "UPDATE batches SET state='done', outcome=?, updated_at=? WHERE id=?",

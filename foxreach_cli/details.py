@@ -1,0 +1,233 @@
+"""The per-row details of a run's rows not imported, kept compact until they are rendered.
+
+A stage hands its rejected rows on as one frozen :class:`DetailPart` (rows of one file); the
+report's fold appends it to the run's :class:`DetailStore`, and the report streams records
+from the store, in file and row order, when it is written. Per row a part keeps its number
+(int64), kind and reason code (one byte each), and the email and the reason's parameters
+inside one joined ``str`` each: about 30 bytes a row plus the text, instead of a frame of
+Python strings (docs/architecture.md, "The data between the stages").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from itertools import pairwise
+from typing import NamedTuple
+
+import numpy as np
+import pandas as pd
+
+from .models import DUPLICATE, ERROR, INVALID, NOT_SENT, UNRESOLVED
+from .reasons import CODE_IDS, CODES, EARLIER_PREFIX, Reason, render, unpack
+
+#: Row kinds in a fixed order: a part keeps a row's kind as its index.
+KINDS: tuple[str, ...] = (INVALID, DUPLICATE, ERROR, NOT_SENT, UNRESOLVED)
+KIND_IDS: dict[str, int] = {kind: n for n, kind in enumerate(KINDS)}
+
+
+class DetailRecord(NamedTuple):
+    """One row not imported, as the report renders it."""
+
+    file: str
+    row: int
+    email: str
+    kind: str
+    code: str
+    params: tuple[str, ...]
+    earlier: bool  # merged from an earlier run of the same file (a resume)
+
+    @property
+    def reason(self) -> Reason:
+        """The row's reason as data."""
+        return Reason(self.code, self.params)
+
+    @property
+    def text(self) -> str:
+        """The reason in words, as the terminal, the JSON report and the rejected CSV say it."""
+        text = render(self.code, self.params)
+        return EARLIER_PREFIX + text if self.earlier else text
+
+
+@dataclass(frozen=True, eq=False)
+class Joined:
+    """Many strings as one joined ``str`` and their end offsets."""
+
+    text: str
+    ends: np.ndarray
+
+    @classmethod
+    def of(cls, texts: Sequence[str]) -> Joined:
+        """Join ``texts``."""
+        ends = np.cumsum(np.fromiter(map(len, texts), dtype=np.int64, count=len(texts)))
+        small = not len(ends) or ends[-1] < 2**31
+        return cls("".join(texts), ends.astype(np.int32) if small else ends)
+
+    def __getitem__(self, i: int) -> str:
+        start = int(self.ends[i - 1]) if i else 0
+        return self.text[start : int(self.ends[i])]
+
+    def all(self) -> list[str]:
+        """Every string, in order."""
+        bounds = [0, *self.ends.tolist()]
+        return [self.text[a:b] for a, b in pairwise(bounds)]
+
+
+def _ids(values: str | Sequence[str] | np.ndarray, table: dict[str, int], n: int) -> np.ndarray:
+    if isinstance(values, str):
+        return np.full(n, table[values], dtype=np.uint8)
+    return np.fromiter(map(table.__getitem__, values), dtype=np.uint8, count=n)
+
+
+@dataclass(frozen=True, eq=False)
+class DetailPart:
+    """Rows of one file not imported: numbers, kinds, emails and reasons, compact."""
+
+    file: str
+    rows: np.ndarray  # int64
+    kinds: np.ndarray  # uint8 index into KINDS
+    codes: np.ndarray  # uint8 index into reasons.CODES
+    emails: Joined
+    params: Joined  # each row's reason parameters, packed (reasons.SEP)
+    earlier: bool = False  # from an earlier run of the same file (a resume)
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    @classmethod
+    def of(
+        cls,
+        file: str,
+        rows: Sequence[int] | np.ndarray,
+        emails: Sequence[str],
+        kinds: str | Sequence[str],
+        codes: str | Sequence[str] | np.ndarray,
+        params: Sequence[str] | str = "",
+        *,
+        earlier: bool = False,
+    ) -> DetailPart:
+        """A part from per-row values; ``kinds``, ``codes`` and ``params`` may be one value for
+        every row."""
+        n = len(rows)
+        if isinstance(params, str):
+            params = [params] * n
+        return cls(
+            file=file,
+            rows=np.asarray(rows, dtype=np.int64),
+            kinds=_ids(kinds, KIND_IDS, n),
+            codes=_ids(codes, CODE_IDS, n),
+            emails=Joined.of(emails),
+            params=Joined.of(params),
+            earlier=earlier,
+        )
+
+    @classmethod
+    def of_frame(cls, file: str, frame: pd.DataFrame, kind: str) -> DetailPart:
+        """A part from a frame with columns ``row``, ``email``, ``code`` and ``params``."""
+        return cls.of(
+            file,
+            frame["row"].to_numpy(dtype=np.int64),
+            frame["email"].fillna("").astype(str).tolist(),
+            kind,
+            frame["code"].tolist(),
+            frame["params"].tolist(),
+        )
+
+    @classmethod
+    def of_reasons(
+        cls,
+        file: str,
+        rows: Sequence[int],
+        emails: Sequence[str],
+        kinds: Sequence[str],
+        reasons: Sequence[Reason],
+        *,
+        earlier: bool = False,
+    ) -> DetailPart:
+        """A part from one :class:`Reason` per row."""
+        return cls.of(
+            file,
+            rows,
+            emails,
+            kinds,
+            [r.code for r in reasons],
+            [r.packed() for r in reasons],
+            earlier=earlier,
+        )
+
+    def count(self, kind: str) -> int:
+        """How many of the part's rows are of ``kind``."""
+        return int(np.count_nonzero(self.kinds == KIND_IDS[kind]))
+
+    def record(self, i: int) -> DetailRecord:
+        """The ``i``-th row of the part."""
+        return DetailRecord(
+            self.file,
+            int(self.rows[i]),
+            self.emails[i],
+            KINDS[self.kinds[i]],
+            CODES[self.codes[i]],
+            unpack(CODES[self.codes[i]], self.params[i]),
+            self.earlier,
+        )
+
+
+@dataclass(eq=False)
+class DetailStore:
+    """Every detail part of a run, in the order added; read back sorted by file and row.
+
+    The report holds it as its handle to the rows not imported: counts are computed from
+    the parts and records are made one at a time when they are rendered.
+    """
+
+    parts: list[DetailPart] = field(default_factory=list)
+
+    def add(self, part: DetailPart | None) -> None:
+        """Keep ``part`` (empty parts are dropped)."""
+        if part is not None and len(part):
+            self.parts.append(part)
+
+    def __len__(self) -> int:
+        return sum(len(p) for p in self.parts)
+
+    def count(self, *kinds: str) -> int:
+        """Rows of any of ``kinds``."""
+        return sum(p.count(k) for p in self.parts for k in kinds)
+
+    def files_with(self, kind: str) -> set[str]:
+        """The files that have rows of ``kind``."""
+        return {p.file for p in self.parts if p.count(kind)}
+
+    def records(
+        self, kinds: Iterable[str] | None = None, *, order: Sequence[str] = ()
+    ) -> Iterator[DetailRecord]:
+        """The rows (of ``kinds``, or all), files in ``order`` (others after), then by row.
+
+        Rows with equal keys keep the order they were added in. Only the sort keys are held
+        at once (about 20 bytes a row); each record is made as it is handed out.
+        """
+        wanted = None if kinds is None else [KIND_IDS[k] for k in kinds]
+        rank = {f: n for n, f in enumerate(order)}
+        file_rank, rows, part_ids, positions = [], [], [], []
+        for n, part in enumerate(self.parts):
+            pos = np.arange(len(part), dtype=np.int64)
+            if wanted is not None:
+                pos = pos[np.isin(part.kinds, wanted)]
+            if not len(pos):
+                continue
+            file_rank.append(np.full(len(pos), rank.get(part.file, len(rank)), dtype=np.int64))
+            rows.append(part.rows[pos])
+            part_ids.append(np.full(len(pos), n, dtype=np.int64))
+            positions.append(pos)
+        if not rows:
+            return
+        by_file = np.concatenate(file_rank)
+        by_row = np.concatenate(rows)
+        # lexsort is stable: equal (file, row) keys stay in the order added.
+        sequence = np.lexsort((by_row, by_file))
+        part_of = np.concatenate(part_ids)[sequence]
+        position = np.concatenate(positions)[sequence]
+        del by_file, by_row, sequence
+        parts = self.parts
+        for n, i in zip(part_of.tolist(), position.tolist(), strict=True):
+            yield parts[n].record(i)

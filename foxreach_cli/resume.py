@@ -1,0 +1,265 @@
+"""Resume: what earlier runs did to each input file, and recording what this run does.
+
+A live import with ``--resume`` identifies its work (:class:`Work`: the destination and each
+file's content hash), takes the work locks (:meth:`Work.lock`), and opens the journal
+(:meth:`Resume.open`): what was sent and answered before comes back as one
+:class:`~foxreach_cli.report.HistoryInfo` per file, batches are recorded before they are sent
+(:meth:`Resume.journaled`) and once answered (:meth:`Resume.answered`), and the end of the
+run is recorded per file (:meth:`Resume.finish`). ``foxreach runs show`` reads the journal
+only (:meth:`Resume.replay`). See docs/journal.md.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import ExitStack
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .credentials import Credentials
+from .details import DetailPart
+from .errors import StorageError, UsageError
+from .models import DUPLICATE, ERROR, UNRESOLVED, Batch, BatchOutcome, ServerCounts, Tally
+from .reasons import Reason
+from .report import HistoryInfo, ImportReport
+from .state.journal import (
+    FINISHED,
+    INTERRUPTED,
+    REPRODUCED,
+    STOPPED,
+    FileHistory,
+    Journal,
+    destination_id,
+    file_hash,
+)
+from .state.locks import WorkLocks
+
+#: The kinds of row an earlier run's answer brings into this run's report.
+_DETAIL_KINDS = (DUPLICATE, ERROR, UNRESOLVED)
+
+
+@dataclass(frozen=True)
+class Work:
+    """What a live run imports where: the destination and each input file's content hash.
+
+    Its work ids (destination + hash) name the work locks, so two runs never import the same
+    file to the same workspace at once.
+    """
+
+    destination: str
+    hashes: dict[str, str]  # file as named -> SHA-256 of its content
+
+    @classmethod
+    def identify(cls, creds: Credentials, files: Sequence[tuple[str, Path]]) -> Work:
+        """The work of importing ``files`` (name, path of its bytes) with ``creds``."""
+        assert creds.api_key
+        destination = creds.destination or destination_id(creds.base_url, creds.api_key)
+        return cls(destination, {name: file_hash(path) for name, path in files})
+
+    def lock(self, state_dir: Path, timeout: float) -> WorkLocks:
+        """The locks of this work (a context manager: held inside its ``with``)."""
+        names = {f"{self.destination}|{h}": name for name, h in self.hashes.items()}
+        return WorkLocks(state_dir, sorted(names), timeout=timeout, describe=names.__getitem__)
+
+
+@dataclass
+class Resume:
+    """This run's use of the journal: what earlier runs did, and what this run does.
+
+    ``history`` holds each file's :class:`HistoryInfo` for the report; ``settled`` the rows
+    answered before (never sent again) and ``uncertain`` the rows sent without an answer
+    (resent; their duplicates are probably ours). ``journal`` is None in a replay, and once
+    the journal could not be written.
+    """
+
+    work: Work
+    journal: Journal | None
+    history: list[HistoryInfo] = field(default_factory=list)
+    settled: dict[str, np.ndarray] = field(default_factory=dict)
+    uncertain: set[tuple[str, int]] = field(default_factory=set)
+    imported_before: set[str] = field(default_factory=set)  # reproduced, nothing sent
+    run_ids: dict[str, int] = field(default_factory=dict)  # file -> its run's id
+    _batch_ids: dict[int, int] = field(default_factory=dict)  # batch seq -> journal id
+
+    @classmethod
+    def open(
+        cls,
+        work: Work,
+        state_dir: Path,
+        stack: ExitStack,
+        *,
+        lock_timeout: float = 0.0,
+        force: bool,
+        options: dict[str, Any],
+        paths: dict[str, Path | None],
+        note: Callable[[str], None],
+    ) -> Resume:
+        """Open the journal, merge what earlier runs did, and record the run of each file.
+
+        ``lock_timeout`` is how long a journal held by another process is waited for
+        (beyond a short busy wait); ``force`` forgets what the journal knows of the files
+        first; ``options`` are the
+        read options recorded with each run; ``paths`` the files' paths (None for stdin).
+        A file imported fully before is not sent again: its answers come from the journal.
+        """
+        journal = stack.enter_context(Journal(state_dir, lock_timeout=lock_timeout))
+        self = cls(work, journal)
+        for name, digest in work.hashes.items():
+            if force:
+                journal.forget_file(work.destination, digest)
+            self._merge(name, journal.history(work.destination, digest), note)
+            if name not in self.imported_before:
+                journal.start_file(work.destination, digest, name)
+            path = paths.get(name)
+            self.run_ids[name] = journal.run_started(
+                work.destination, digest, name, None if path is None else str(path), options
+            )
+        return self
+
+    @classmethod
+    def replay(
+        cls,
+        destination: str,
+        files: Sequence[tuple[str, Path]],
+        state_dir: Path,
+        note: Callable[[str], None],
+    ) -> Resume:
+        """What the journal knows of each file, read only (``foxreach runs show``)."""
+        journal = Journal.read_only(state_dir)
+        if journal is None:
+            raise UsageError(f"{state_dir} holds no import history.", option="state_dir")
+        work = Work(destination, {name: file_hash(path) for name, path in files})
+        self = cls(work, None)
+        with journal:
+            for name, digest in work.hashes.items():
+                self._merge(name, journal.history(destination, digest), note)
+        return self
+
+    def _merge(self, name: str, history: FileHistory, note: Callable[[str], None]) -> None:
+        """Take what earlier runs did to a file: a resume, or, for a file imported fully
+        before, a reproduction of its report (nothing of it is sent again)."""
+        imported_at = None
+        summary: dict[str, Any] = {}
+        if history.done:
+            when = datetime.fromtimestamp(history.finished_at or 0).astimezone()
+            imported_at = when.isoformat(timespec="seconds")
+            self.imported_before.add(name)
+            note(
+                f"{name}: imported on {when:%Y-%m-%d %H:%M}; nothing sent, its report is "
+                "reproduced (--force imports it again)."
+            )
+            summary = history.summary
+        self.history.append(_history_info(name, history, imported_at, summary))
+        self.uncertain.update((name, r) for r in history.uncertain)
+        self.settled[name] = history.settled
+
+    # -- while sending -----------------------------------------------------------------------
+
+    def journaled(
+        self, batches: Iterator[Batch], on_failure: Callable[[Batch, StorageError], None]
+    ) -> Iterator[Batch]:
+        """Record each batch in the journal before it is handed to the sender.
+
+        When the journal cannot be written, nothing more may be sent that it does not know
+        of: ``on_failure`` gets the batch and the error, and the iteration ends.
+        """
+        for batch in batches:
+            if self.journal is not None:
+                try:
+                    self._batch_ids[batch.seq] = self.journal.batch_sent(
+                        self.work.destination, self.work.hashes[batch.files[0]], batch.rows
+                    )
+                except StorageError as exc:
+                    self.journal = None
+                    on_failure(batch, exc)
+                    return
+            yield batch
+
+    def answered(self, batch: Batch, outcome: BatchOutcome) -> None:
+        """Record what became of a batch's rows (raises StorageError; the journal is then
+        dropped for the rest of the run)."""
+        batch_id = self._batch_ids.pop(batch.seq, None)
+        if self.journal is None or batch_id is None:
+            return
+        try:
+            self.journal.batch_done(batch_id, outcome)
+        except StorageError:
+            self.journal = None
+            raise
+
+    # -- the end -----------------------------------------------------------------------------
+
+    def finish(self, report: ImportReport, *, ok: bool, interrupted: bool) -> list[str]:
+        """Mark the files whose every row is accounted for finished, and record how the run
+        of each file ended; returns the finished files."""
+        journal = self.journal
+        if journal is None:
+            return []
+        unfinished = report.details.files_with("notSent")
+        done = []
+        for name, digest in self.work.hashes.items():
+            summary = file_summary(report.by_file.get(name, Tally()))
+            if ok and name not in unfinished:
+                if name in self.imported_before:
+                    status = REPRODUCED
+                else:
+                    journal.finish_file(self.work.destination, digest, summary)
+                    status = FINISHED
+                done.append(name)
+            else:
+                status = INTERRUPTED if interrupted else STOPPED
+            journal.run_ended(self.run_ids[name], status, summary)
+        return done
+
+
+def _history_info(
+    name: str, history: FileHistory, imported_at: str | None, summary: dict[str, Any]
+) -> HistoryInfo:
+    """A file's history as a result for the report's fold."""
+    counts = ServerCounts()
+    rows: list[int] = []
+    emails: list[str] = []
+    kinds: list[str] = []
+    reasons: list[Reason] = []
+    for outcome in history.answered:
+        counts += outcome.counts
+        for row, (kind, email, code, params) in outcome.rows.items():
+            if kind in _DETAIL_KINDS:
+                rows.append(row)
+                emails.append(email)
+                kinds.append(kind)
+                reasons.append(Reason(code, params))
+    return HistoryInfo(
+        file=name,
+        reproduced=history.done,
+        imported_at=imported_at,
+        counts=counts,
+        retry_duplicates=sum(r.code == "retry_duplicate" for r in reasons),
+        # Rows of a resume are marked as from an earlier run; a reproduction shows them as
+        # they were.
+        details=DetailPart.of_reasons(name, rows, emails, kinds, reasons, earlier=not history.done),
+        requests=summary.get("requests", 0),
+        retries=summary.get("retries", 0),
+        rate_limited=summary.get("rateLimited", 0),
+        batches=summary.get("batches", 0),
+    )
+
+
+def file_summary(tally: Tally) -> dict[str, int]:
+    """One file's counts, as the journal keeps them and ``foxreach runs`` shows them."""
+    return {
+        "rowsRead": tally.rows_read,
+        "created": tally.created,
+        "restored": tally.restored,
+        "duplicates": tally.duplicates,
+        "errors": tally.errors,
+        "notSent": tally.not_sent,
+        "requests": tally.requests,
+        "retries": tally.retries,
+        "rateLimited": tally.rate_limited,
+        "batches": tally.batches,
+    }

@@ -26,7 +26,14 @@ from .client import FoxReachClient
 from .config import ImportConfig, reading_record
 from .credentials import Credentials
 from .dedup import Deduper
-from .errors import FoxReachImportError, InputError, StorageError, UsageError
+from .errors import (
+    STORAGE_EXCEPTIONS,
+    FoxReachImportError,
+    InputError,
+    StorageError,
+    UsageError,
+    storage_error,
+)
 from .eta import Eta
 from .mapping import Mapping, build_mapping, mapping_rows
 from .mapping_file import check_drift, load_mapping_file
@@ -76,6 +83,7 @@ class RunResult:
     fatal: FoxReachImportError | None = None
     interrupted: bool = False
     moved: list[str] = field(default_factory=list)  # files moved by --move-done
+    sent: bool = False  # this run sent requests (a stop or refusal is then exit 7, not 2)
 
     @property
     def refused(self) -> list[FileSummary]:
@@ -183,6 +191,7 @@ class _Run:
         self.imported_at: dict[str, str] = {}  # files imported fully before: when
         self.run_ids: dict[str, int] = {}  # file -> its run's id in the journal
         self._journal_ids: dict[int, int] = {}  # batch seq -> journal batch id
+        self.sent = False  # a request of this run reached (or may have reached) the API
 
     def show(self) -> None:
         """Refresh the progress display from the counters (the budget's state and the ETA
@@ -251,6 +260,7 @@ class _Run:
         """Merge one batch's answer, journal it, and refresh the display."""
         b = self.builder
         file = batch.files[0]  # a batch holds one file's rows
+        self.sent = self.sent or result.requests > 0
         b.add_requests(file, result.requests, result.retries, result.rate_limited)
         outcome = reconcile(batch, result, uncertain=b.uncertain)
         b.add_reconciled(file, outcome)
@@ -295,10 +305,27 @@ def run_import(
     unwritable outputs); problems met while sending end the run early and come back in
     ``RunResult.fatal`` with every row still accounted for.
     """
-    progress = progress or Progress()
+    run = _Run(cfg, progress or Progress())
+    try:
+        return _run_import(cfg, run, stdin, transport)
+    except FoxReachImportError as exc:
+        # Raised after leads were sent (an output or the journal failing at the end): the
+        # CLI must not say "nothing was sent".
+        exc.sent = exc.sent or run.sent
+        raise
+    except STORAGE_EXCEPTIONS as exc:  # a writer outside the boundary: the same, by name
+        error = storage_error(exc, None)
+        error.sent = run.sent
+        raise error from exc
+
+
+def _run_import(
+    cfg: ImportConfig, run: _Run, stdin: BinaryIO | None, transport: httpx.BaseTransport | None
+) -> RunResult:
+    """The body of :func:`run_import`, whose errors it marks when leads had been sent."""
+    progress = run.progress
     started = time.monotonic()
     check_outputs(cfg)
-    run = _Run(cfg, progress)
     fatal: FoxReachImportError | None = None
     interrupted = False
     complete = True
@@ -326,6 +353,8 @@ def run_import(
             _replay_journal(cfg, run, files)
         elif cfg.resume and cfg.credentials is not None:
             _open_journal(cfg, cfg.credentials, run, files, stack)
+        elif cfg.live and cfg.credentials is not None:  # --no-resume: locked all the same
+            _lock_work(cfg, cfg.credentials, run, files, stack)
         for summary in run.builder.files:
             summary.imported_at = run.imported_at.get(summary.file)
         if cfg.limit is not None:
@@ -386,7 +415,9 @@ def run_import(
     moved: list[str] = []
     if cfg.state.move_done and fatal is None and not interrupted and complete:
         moved = move_done(done_files, cfg.state.move_done)
-    return RunResult(report=report, fatal=fatal, interrupted=interrupted, moved=moved)
+    return RunResult(
+        report=report, fatal=fatal, interrupted=interrupted, moved=moved, sent=run.sent
+    )
 
 
 def _open_journal(
@@ -402,19 +433,7 @@ def _open_journal(
     A file imported fully before is not sent again: its answers come from the journal and its
     local rejections from reading it again, so its report is reproduced as it was.
     """
-    assert creds.api_key
-    run.destination = creds.destination or destination_id(creds.base_url, creds.api_key)
-    for f in files:
-        run.hashes[f.name] = file_hash(f.source.path)
-    names = {f"{run.destination}|{h}": name for name, h in run.hashes.items()}
-    stack.enter_context(
-        WorkLocks(
-            cfg.state.state_dir,
-            sorted(names),
-            timeout=cfg.state.lock_timeout,
-            describe=names.__getitem__,
-        )
-    )
+    _lock_work(cfg, creds, run, files, stack)
     journal = run.journal = stack.enter_context(
         Journal(cfg.state.state_dir, lock_timeout=cfg.state.lock_timeout)
     )
@@ -428,6 +447,30 @@ def _open_journal(
             journal.start_file(run.destination, digest, f.name)
         path = None if f.name == "-" else str(Path(f.name).resolve())
         run.run_ids[f.name] = journal.run_started(run.destination, digest, f.name, path, options)
+
+
+def _lock_work(
+    cfg: ImportConfig,
+    creds: Credentials,
+    run: _Run,
+    files: list[PreparedFile],
+    stack: ExitStack,
+) -> None:
+    """Take the work lock of each file (destination + content hash) for the whole run: two
+    live runs never import one file to one workspace at once, with or without the journal."""
+    assert creds.api_key
+    run.destination = creds.destination or destination_id(creds.base_url, creds.api_key)
+    for f in files:
+        run.hashes[f.name] = file_hash(f.source.path)
+    names = {f"{run.destination}|{h}": name for name, h in run.hashes.items()}
+    stack.enter_context(
+        WorkLocks(
+            cfg.state.state_dir,
+            sorted(names),
+            timeout=cfg.state.lock_timeout,
+            describe=names.__getitem__,
+        )
+    )
 
 
 def _replay_journal(cfg: ImportConfig, run: _Run, files: list[PreparedFile]) -> None:

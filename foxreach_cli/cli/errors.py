@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from ..errors import (
     STORAGE_EXCEPTIONS,
@@ -167,12 +168,13 @@ def user_errors(verbose: bool) -> Iterator[None]:
     try:
         yield
     except FoxReachImportError as exc:
-        err_console().print(f"[red]Error:[/] {describe(exc)}", markup=True)
+        # escape: a message quotes file names and TOML tables ("[columns]"), not markup.
+        err_console().print(f"[red]Error:[/] {escape(describe(exc))}", markup=True)
         raise typer.Exit(exit_code_for(exc)) from None
     except STORAGE_EXCEPTIONS as exc:
         # A writer outside the storage boundary: still one sentence naming the file.
         error = storage_error(exc, None)
-        err_console().print(f"[red]Error:[/] {describe(error)}", markup=True)
+        err_console().print(f"[red]Error:[/] {escape(describe(error))}", markup=True)
         raise typer.Exit(exit_code_for(error)) from None
     except KeyboardInterrupt:
         err_console().print("Interrupted.")

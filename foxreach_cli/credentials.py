@@ -5,6 +5,7 @@ foxreach-cli's ``~/.foxreach/config.json``; and writing ``.env`` and that file."
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import os
 import tempfile
@@ -40,8 +41,13 @@ def load_env_file(env_file: str | None) -> dict[str, str]:
     """Values of the ``.env`` file; the default file may be absent, a named one may not."""
     path = Path(env_file or DEFAULT_ENV_FILE)
     if not path.exists():
+        _refuse_a_loop(path, option="env_file")
         if env_file:
             raise UsageError(f"{env_file} does not exist.", option="env_file")
+        return {}
+    if path.is_dir():
+        if env_file:  # the default .env may be a virtualenv's folder: not a settings file
+            raise UsageError(f"{env_file} is a folder, not a file.", option="env_file")
         return {}
     try:
         values = dotenv_values(path)
@@ -50,6 +56,16 @@ def load_env_file(env_file: str | None) -> dict[str, str]:
     except OSError as exc:
         raise storage_error(exc, path, option="env_file", action="read") from None
     return {k: v for k, v in values.items() if v is not None}
+
+
+def _refuse_a_loop(path: Path, *, option: str) -> None:
+    """``exists()`` is False for a symbolic link that points back to itself as for a missing
+    file: a loop is one sentence, a dangling link stays as absent as a missing file."""
+    try:
+        os.stat(path)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise storage_error(exc, path, option=option, action="read") from None
 
 
 def config_file_path() -> Path:
@@ -82,6 +98,10 @@ def load_config_file(path: Path | None = None) -> dict[str, object]:
         where = f"line {exc.lineno}, column {exc.colno}"
         raise UsageError(
             f"{path} is not valid JSON ({where}); {fix}", option="config_file"
+        ) from None
+    except RecursionError:  # thousands of nested [ or {: no settings file looks like that
+        raise UsageError(
+            f"{path} is not valid JSON (nested too deeply); {fix}", option="config_file"
         ) from None
     if not isinstance(data, dict):
         raise UsageError(f"{path} does not hold a JSON object; {fix}", option="config_file")
@@ -159,7 +179,15 @@ def write_env_value(path: Path, name: str, value: str) -> None:
     lines = []
     if path.exists():
         with storage_errors(path, option="env_file", action="read"):
-            text = path.read_text(encoding="utf-8")
+            raw = path.read_bytes()
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            raise UsageError(
+                f"{path} is not UTF-8 text, so its other lines cannot be kept; fix or move it "
+                "away. Nothing was written.",
+                option="env_file",
+            ) from None
         lines = [
             line
             for line in text.splitlines()

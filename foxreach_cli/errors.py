@@ -6,7 +6,7 @@
     │   ├── EmptyFileError
     │   ├── NoEmailColumnError
     │   └── MappingDriftError           headers changed since the mapping file      (exit 2)
-    ├── StorageError                    an output or state path cannot be written   (exit 2)
+    ├── StorageError                    an output or state path cannot be written   (exit 2/7)
     ├── LockedError                     another run holds the same work's lock      (exit 6)
     └── ApiError                        the API refused or failed; carries .status
         ├── AuthError                   403/401: key missing, invalid or read-only  (exit 3)
@@ -15,7 +15,9 @@
         └── RequestRejectedError        422: the request was refused as a whole
 
 Each class says whether it is transient (worth retrying) so the retry policy reads the type,
-not the message. The CLI maps classes to exit codes in one table (``cli.EXIT_CODES``).
+not the message. The CLI maps classes to exit codes in one table (``cli.EXIT_CODES``); an
+error raised after the run sent leads carries ``sent`` and is exit 7 where it would be 2
+(2/7 above).
 An error about one option carries its config field name in ``option``; the library never names
 a command-line flag, the CLI does (``cli.FLAGS``). OS, SQLite and file-lock errors become
 :class:`StorageError` in one place, :func:`storage_errors`, as httpx maps httpcore's errors.
@@ -34,6 +36,9 @@ class FoxReachImportError(Exception):
     """Root of every error foxreach reports to a user as one clear sentence."""
 
     transient: bool = False
+    #: Set when the run had already sent leads when this was raised (an output or the journal
+    #: failing at the end): "nothing was sent" is then false, and the CLI exits 7, not 2.
+    sent: bool = False
 
     def __init__(self, message: str, *, hint: str | None = None, option: str | None = None) -> None:
         super().__init__(message)

@@ -23,7 +23,8 @@ def load_mapping_file(path: str) -> MappingFile:
     """
     try:
         with open(path, "rb") as fh:
-            data = tomllib.load(fh)
+            # utf-8-sig: Windows editors save text with a byte-order mark.
+            data = tomllib.loads(fh.read().decode("utf-8-sig"))
     except FileNotFoundError:
         raise UsageError(f"Mapping file {path} does not exist; check the path.") from None
     except OSError as exc:

@@ -26,7 +26,14 @@ from .client import FoxReachClient
 from .config import ImportConfig, reading_record
 from .dedup import Deduper
 from .details import DetailPart
-from .errors import FoxReachImportError, InputError, StorageError, UsageError
+from .errors import (
+    STORAGE_EXCEPTIONS,
+    FoxReachImportError,
+    InputError,
+    StorageError,
+    UsageError,
+    storage_error,
+)
 from .eta import Eta
 from .mapping import Mapping, build_mapping, mapping_rows
 from .mapping_file import check_drift, load_mapping_file
@@ -67,6 +74,7 @@ class RunResult:
     fatal: FoxReachImportError | None = None
     interrupted: bool = False
     moved: list[str] = field(default_factory=list)  # files moved by --move-done
+    sent: bool = False  # this run sent requests (a stop or refusal is then exit 7, not 2)
 
     @property
     def refused(self) -> list[FileSummary]:
@@ -134,12 +142,23 @@ def prepare_files(
     return prepared, refused
 
 
+@dataclass
+class _Sending:
+    """Whether a request of this run reached (or may have reached) the API; known to
+    :func:`run_import` even when the run ends in an exception."""
+
+    sent: bool = False
+
+
 class _Run:
     """One run's moving parts: the report's fold (with the run's counters), the progress
     display with its ETA, and the journal when the run keeps one."""
 
-    def __init__(self, cfg: ImportConfig, progress: Progress, fold: ReportFold) -> None:
+    def __init__(
+        self, cfg: ImportConfig, progress: Progress, fold: ReportFold, sending: _Sending
+    ) -> None:
         self.cfg = cfg
+        self.sending = sending
         self.progress = progress
         self.fold = fold
         self.budget: Budget | None = None  # set once sending starts: it paces the ETA
@@ -197,6 +216,7 @@ class _Run:
 
     def on_result(self, batch: Batch, result: BatchResult) -> None:
         """Merge one batch's answer, journal it, and refresh the display."""
+        self.sending.sent = self.sending.sent or result.requests > 0
         uncertain = self.resume.uncertain if self.resume is not None else set()
         outcome = reconcile(batch, result, uncertain=uncertain)
         self.fold.add(
@@ -252,7 +272,27 @@ def run_import(
     unwritable outputs); problems met while sending end the run early and come back in
     ``RunResult.fatal`` with every row still accounted for.
     """
-    progress = progress or Progress()
+    sending = _Sending()
+    try:
+        return _run_import(cfg, progress or Progress(), stdin, transport, sending)
+    except FoxReachImportError as exc:
+        # Raised after leads were sent (an output or the journal failing at the end): the
+        # CLI must not say "nothing was sent".
+        exc.sent = exc.sent or sending.sent
+        raise
+    except STORAGE_EXCEPTIONS as exc:  # a writer outside the boundary: the same, by name
+        error = storage_error(exc, None)
+        error.sent = sending.sent
+        raise error from exc
+
+
+def _run_import(
+    cfg: ImportConfig,
+    progress: Progress,
+    stdin: BinaryIO | None,
+    transport: httpx.BaseTransport | None,
+    sending: _Sending,
+) -> RunResult:
     started = time.monotonic()
     check_outputs(cfg)
     fatal: FoxReachImportError | None = None
@@ -265,7 +305,8 @@ def run_import(
             progress.note(f"{display_name(name)} refused: {reason}")
         summaries = [_summary(f) for f in files]
         summaries += [FileSummary(file=name, refused=reason) for name, reason in refused.items()]
-        run = _Run(cfg, progress, ReportFold(summaries, dry_run=cfg.dry_run, sandbox=cfg.sandbox))
+        fold = ReportFold(summaries, dry_run=cfg.dry_run, sandbox=cfg.sandbox)
+        run = _Run(cfg, progress, fold, sending)
         run.resume = _resume(cfg, files, stack, progress)
         if run.resume is not None:
             for info in run.resume.history:
@@ -327,7 +368,9 @@ def run_import(
     moved: list[str] = []
     if cfg.state.move_done and fatal is None and not interrupted and complete:
         moved = move_done(done_files, cfg.state.move_done)
-    return RunResult(report=report, fatal=fatal, interrupted=interrupted, moved=moved)
+    return RunResult(
+        report=report, fatal=fatal, interrupted=interrupted, moved=moved, sent=sending.sent
+    )
 
 
 def _summary(f: PreparedFile) -> FileSummary:
@@ -358,16 +401,19 @@ def _resume(
 ) -> Resume | None:
     """The journal of this run: read only for ``runs show``, kept with ``--resume``.
 
-    A resumed live run first takes the work locks of its files (:meth:`resume.Work.lock`).
+    Every live run first takes the work locks of its files (:meth:`resume.Work.lock`), with
+    or without the journal: two runs never import one file to one workspace at once.
     """
     named = [(f.name, f.source.path) for f in files]
     if cfg.replay:
         assert cfg.credentials is not None and cfg.credentials.destination
         return Resume.replay(cfg.credentials.destination, named, cfg.state.state_dir, progress.note)
-    if not (cfg.resume and cfg.credentials is not None):
+    if not (cfg.live and cfg.credentials is not None):
         return None
     work = Work.identify(cfg.credentials, named)
     stack.enter_context(work.lock(cfg.state.state_dir, cfg.state.lock_timeout))
+    if not cfg.resume:
+        return None
     return Resume.open(
         work,
         cfg.state.state_dir,

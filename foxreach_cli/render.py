@@ -9,6 +9,7 @@ from itertools import islice
 from typing import TYPE_CHECKING
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from .models import DUPLICATE, ERROR, INVALID, UNRESOLVED
@@ -241,10 +242,11 @@ def render_report(console: Console, report: ImportReport, *, show_mapping: bool)
     for f in report.files:
         if f.refused:
             console.print(
-                f"[red]Refused[/] {display_name(f.file)} (nothing of it was read): {f.refused}"
+                f"[red]Refused[/] {escape(display_name(f.file))} (nothing of it was read): "
+                f"{escape(f.refused)}"
             )
     if report.stopped_because:
-        console.print(f"[red]Stopped:[/] {report.stopped_because}")
+        console.print(f"[red]Stopped:[/] {escape(report.stopped_because)}")
 
 
 def runs_table(runs: list[RunView]) -> Table:

@@ -221,3 +221,63 @@ def test_a_journal_held_by_another_process_honours_lock_timeout_and_exits_6(
         "wait for it to finish, or give --lock-timeout more seconds.\n"
     )
     assert BUSY_WAIT + 0.5 <= elapsed < BUSY_WAIT + 0.5 + 5
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["config", "set-key"],
+         "No API key given on standard input; pass it as an argument or with --key."),
+        (["config", "init"],
+         "No API key given on standard input; run 'foxreach config init' in a terminal to "
+         "type it, or pipe it in."),
+    ],
+)  # fmt: skip
+@pytest.mark.parametrize("stdin", ["", "\n", "  \n"], ids=["empty", "blank-line", "spaces"])
+def test_saving_a_key_from_empty_standard_input_is_one_sentence(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, args: list[str], message: str, stdin: str
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    result = runner.invoke(app, args, input=stdin)
+    assert result.exit_code == 2, result.output
+    assert result.stderr == f"Error: {message}\n"
+    assert not config_file_path().exists() and not (tmp_path / ".env").exists()
+
+
+def test_a_key_piped_to_set_key_is_saved_without_a_prompt() -> None:
+    result = runner.invoke(app, ["config", "set-key"], input="otr_piped0123456789\n")
+    assert result.exit_code == 0, result.output
+    assert json.loads(config_file_path().read_text()) == {"api_key": "otr_piped0123456789"}
+    assert "otr_piped0123456789" not in result.output
+
+
+def test_sandbox_with_an_unwritable_data_directory_hints_at_sandbox_db(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    blocker = tmp_path / "data"
+    blocker.write_text("a file where the data folder should be", encoding="utf-8")
+    monkeypatch.setenv("XDG_DATA_HOME", str(blocker))
+    leads = tmp_path / "leads.csv"
+    leads.write_text("email\na@example.com\n", encoding="utf-8")
+    result = runner.invoke(app, ["import", str(leads), "--sandbox"])
+    assert result.exit_code == 2, result.output
+    assert result.stderr.startswith(
+        "Error: The local sandbox could not start: Cannot open the sandbox database at "
+        f"{blocker / 'foxreach' / 'sandbox.db'}: "
+    )
+    assert result.stderr.endswith("; choose another with --sandbox-db.\n")
+    # ... and the hint works: a database elsewhere, or none kept at all.
+    for db in (str(tmp_path / "sandbox.db"), ":memory:"):
+        again = runner.invoke(app, ["import", str(leads), "--sandbox", "--sandbox-db", db,
+                                    "--json"])  # fmt: skip
+        assert again.exit_code == 0, again.output
+        assert json.loads(again.stdout)["created"] == 1
+    assert (tmp_path / "sandbox.db").exists()
+
+
+def test_sandbox_db_without_sandbox_is_refused(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["import", "x.csv", "--dry-run", "--sandbox-db", ":memory:"])
+    assert result.exit_code == 2
+    assert result.stderr == (
+        "Error: --sandbox-db is for --sandbox runs; add --sandbox or drop it.\n"
+    )

@@ -1,6 +1,7 @@
 """A folder survives one bad file: the bad one is refused with its reason, the others import.
 
-The run then exits 2 so cron notices, the summary and the report's ``files[]`` name what was
+The run then exits 7 (leads were sent, something needs a person; 2 in a dry run, which sends
+nothing) so cron notices, the summary and the report's ``files[]`` name what was
 refused and why, and ``--move-done`` leaves the refused file where it is.
 """
 
@@ -60,7 +61,7 @@ def test_a_dry_run_of_a_folder_refuses_the_bad_files_and_reads_the_rest(drop: Pa
     assert_accounted(report)
 
 
-def test_a_live_run_imports_the_good_files_moves_only_them_and_exits_2(
+def test_a_live_run_imports_the_good_files_moves_only_them_and_exits_7(
     drop: Path, tmp_path: Path, sandbox, api_key: str
 ) -> None:
     done = tmp_path / "done"
@@ -69,7 +70,7 @@ def test_a_live_run_imports_the_good_files_moves_only_them_and_exits_2(
         ["import", str(drop), "--base-url", sandbox.base_url, "--api-key", api_key,
          "--state-dir", str(tmp_path / "state"), "--move-done", str(done), "--quiet", *FAST],
     )  # fmt: skip
-    assert result.exit_code == 2, result.output
+    assert result.exit_code == 7, result.output
     assert result.stdout.endswith(
         f"; refused: {drop / 'b-no-email.csv'}, {drop / 'c-broken.xlsx'}\n"
     )

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 import typer.main
+from typer.testing import CliRunner
 
 from foxreach_cli.cli import app
 from foxreach_cli.config import ImportConfig
@@ -116,15 +117,34 @@ def test_ci_runs_the_readme_test_command():
     assert run_tests in ci
 
 
-def test_the_exit_code_table_matches_the_cli():
-    from foxreach_cli.cli import EXIT_CODES, EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_REJECTED
+def _exit_section() -> str:
+    return README.split("## Exit codes")[1].split("\n## ")[0]
 
-    documented = {
-        int(c)
-        for c in re.findall(
-            r"^\| (\d+) \| ", README.split("## Exit codes")[1].split("\n## ")[0], re.M
-        )
+
+def test_the_exit_code_table_is_the_one_of_cli_errors_and_of_import_help():
+    from foxreach_cli.cli.errors import EXIT_CODES, EXIT_MEANINGS, EXIT_PRECEDENCE
+
+    section = _exit_section()
+    readme = {
+        int(code): meaning.replace("`", "")
+        for code, meaning in re.findall(r"^\| (\d+) \| (.+) \|$", section, re.M)
     }
-    assert documented == {0, EXIT_REJECTED, EXIT_INTERNAL, EXIT_INTERRUPTED} | {
-        code for _, code in EXIT_CODES
-    }
+    assert readme == EXIT_MEANINGS
+    # Every code an error or a run can end with is in the table.
+    assert {code for _, code in EXIT_CODES} | set(EXIT_PRECEDENCE) <= set(EXIT_MEANINGS)
+    order = ", ".join(map(str, EXIT_PRECEDENCE))
+    assert f"When several apply, the first of {order} wins" in " ".join(section.split())
+
+    result = CliRunner().invoke(app, ["import", "--help"], env={"COLUMNS": "80"})
+    assert result.exit_code == 0
+    help_text = " ".join(result.stdout.split("Exit codes:", 1)[1].split())
+    listed = " ".join(f"{code} {text}" for code, text in EXIT_MEANINGS.items())
+    assert help_text == f"{listed} When several apply, the first of {order} wins."
+
+
+def test_the_operator_table_says_what_to_do_for_every_code_but_a_bug():
+    from foxreach_cli.cli.errors import EXIT_INTERNAL, EXIT_MEANINGS
+
+    section = README.split("What each exit code means for an operator:")[1].split("\n## ")[0]
+    listed = {int(c) for c in re.findall(r"^\| (\d+) \| ", section, re.M)}
+    assert listed == set(EXIT_MEANINGS) - {EXIT_INTERNAL}

@@ -1,4 +1,5 @@
-"""Every path a run writes, driven into a failing place: one sentence, exit 2, nothing lost.
+"""Every path a run writes, driven into a failing place: one sentence, exit 2 (7 once leads
+were sent), nothing lost.
 
 Three kinds of bad place: a folder that does not exist, a read-only folder, and a file where a
 folder should be. Outputs are checked before anything is read or sent, so a live import with
@@ -333,7 +334,7 @@ def test_a_report_that_fails_to_write_leaves_the_file_unfinished_for_a_rerun(
 
     monkeypatch.setattr(pipeline, "write_report", disk_full)
     first = runner.invoke(app, base)
-    assert first.exit_code == 2, first.output
+    assert first.exit_code == 7, first.output  # leads were sent: not "nothing was sent"
     assert (
         error_line(first.output) == f"Error: --report {report} cannot be written: the disk is full."
     )

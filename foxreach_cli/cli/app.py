@@ -10,6 +10,7 @@ import typer
 from .. import __version__
 from ..runtime import GC_THRESHOLD, tune_gc
 from . import config_cmd, runs_cmd, sandbox_cmd
+from .errors import exit_help
 from .import_cmd import import_command
 from .map_cmd import map_command
 
@@ -40,7 +41,7 @@ def _main(
     """Bulk-import sales leads from CSV and XLSX files into a FoxReach workspace."""
 
 
-app.command("import")(import_command)
+app.command("import", epilog=exit_help())(import_command)
 app.command("map")(map_command)
 app.add_typer(runs_cmd.app, name="runs")
 app.add_typer(config_cmd.app, name="config")

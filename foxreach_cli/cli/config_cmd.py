@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -65,7 +66,12 @@ def config_init(
 ) -> None:
     """Ask for the API key (hidden) and save it to .env, readable by you only."""
     with user_errors(False):
-        key = _key_to_save(typer.prompt("FoxReach API key", hide_input=True))
+        key = _key_to_save(
+            _ask_key(
+                "FoxReach API key",
+                "run 'foxreach config init' in a terminal to type it, or pipe it in.",
+            )
+        )
         write_env_value(Path(env_file), API_KEY_ENV, key)
         Console(highlight=False).print(
             f"Saved {mask_key(key)} to {env_file} (owner-only). "
@@ -92,11 +98,31 @@ def config_set_key(
     with user_errors(False):
         if key_arg and key_opt and key_arg != key_opt:
             raise UsageError("Give the key once: as KEY or with --key; nothing was written.")
-        key = _key_to_save(key_arg or key_opt or typer.prompt("API key", hide_input=True))
+        key = _key_to_save(
+            key_arg or key_opt or _ask_key("API key", "pass it as an argument or with --key.")
+        )
         path = write_config_value(API_KEY_ENV, key)
         out = Console(highlight=False, soft_wrap=True)
         out.print(f"API key saved: {mask_key(key)} in {path} (owner-only).", markup=False)
         _note_override("api_key", out)
+
+
+def _ask_key(prompt: str, otherwise: str) -> str:
+    """The key from a hidden prompt at a terminal, else the first line of standard input (a
+    pipe: no prompt, no getpass warnings). Nothing there is one sentence ending in
+    ``otherwise``; Ctrl-C at the prompt is an interruption."""
+    if not sys.stdin.isatty():
+        typed = sys.stdin.readline()
+    else:
+        try:
+            typed = typer.prompt(prompt, hide_input=True)
+        except typer.Abort as exc:  # click makes both Ctrl-D and Ctrl-C "Aborted!", exit 1
+            if isinstance(exc.__context__, KeyboardInterrupt):
+                raise KeyboardInterrupt from None
+            typed = ""
+    if not typed.strip():
+        raise UsageError(f"No API key given on standard input; {otherwise}")
+    return typed
 
 
 def _key_to_save(typed: str) -> str:

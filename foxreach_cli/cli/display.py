@@ -8,6 +8,7 @@ import time
 from dataclasses import dataclass
 
 from rich.console import Console
+from rich.markup import escape
 
 from ..outputs import LogFile
 from ..pipeline import RunResult
@@ -62,7 +63,7 @@ def show_run(
             final_line(rep, report_path=report_path, rejected_path=rejected_path), markup=False
         )
     if fatal is not None:
-        err_console().print(f"[red]Error:[/] {fatal}")
+        err_console().print(f"[red]Error:[/] {escape(str(fatal))}")
 
 
 def log_line(stream: LogFile, text: str) -> None:

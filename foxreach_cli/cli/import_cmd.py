@@ -43,6 +43,7 @@ def import_command(
     files: opt.Files,
     dry_run: opt.DryRun = False,
     sandbox: opt.Sandbox = False,
+    sandbox_db: opt.SandboxDb = None,
     api_key: opt.ApiKey = None,
     base_url: opt.BaseUrl = None,
     env_file: opt.EnvFile = None,
@@ -80,6 +81,8 @@ def import_command(
 ) -> None:
     """Import leads from FILE(s) into FoxReach (or the sandbox, or nowhere with --dry-run)."""
     with user_errors(verbose):
+        if sandbox_db is not None and not sandbox:
+            raise UsageError("--sandbox-db is for --sandbox runs; add --sandbox or drop it.")
         # One argument per config part, each parsed and checked once by its own function.
         # fmt: off
         cfg = build_config(
@@ -106,17 +109,27 @@ def import_command(
         )
         # fmt: on
         view = View(json_out=json_out, quiet=quiet, verbose=verbose)
-        raise typer.Exit(run_and_show(cfg, view, fail_on, sandbox_key=api_key))
+        raise typer.Exit(
+            run_and_show(cfg, view, fail_on, sandbox_key=api_key, sandbox_db=sandbox_db)
+        )
 
 
-def run_and_show(cfg: ImportConfig, view: View, fail_on: FailOn, *, sandbox_key: str | None) -> int:
-    """Run one import with its log and display (in the embedded sandbox for ``--sandbox``),
-    show the result, and return its exit code."""
+def run_and_show(
+    cfg: ImportConfig,
+    view: View,
+    fail_on: FailOn,
+    *,
+    sandbox_key: str | None,
+    sandbox_db: str | None = None,
+) -> int:
+    """Run one import with its log and display (in the embedded sandbox for ``--sandbox``, in
+    ``sandbox_db`` or the sandbox's default database), show the result, and return its exit
+    code."""
     with ExitStack() as stack:
         log = stack.enter_context(open_log(cfg.outputs.log_file))
         progress = progress_display(view.json_out or view.quiet, log)
         if cfg.sandbox and not cfg.dry_run:
-            running = stack.enter_context(_embedded_sandbox())
+            running = stack.enter_context(_embedded_sandbox(sandbox_db))
             creds = Credentials(
                 base_url=running.base_url,
                 api_key=sandbox_key or SANDBOX_KEY,
@@ -137,14 +150,20 @@ def run_and_show(cfg: ImportConfig, view: View, fail_on: FailOn, *, sandbox_key:
 
 
 @contextmanager
-def _embedded_sandbox() -> Iterator[RunningSandbox]:
-    """The local sandbox on a free loopback port for this run, kept in its default database."""
+def _embedded_sandbox(db: str | None) -> Iterator[RunningSandbox]:
+    """The local sandbox on a free loopback port for this run, kept in ``db`` (default: the
+    database of ``foxreach sandbox serve``)."""
     # Imported here: FastAPI and uvicorn cost half a second that other runs need not pay.
-    from ..sandbox.config import SandboxConfig
+    from ..sandbox.config import SandboxConfig, SandboxConfigError
     from ..sandbox.server import SandboxStartupError, run_in_thread
 
     try:
-        with run_in_thread(SandboxConfig()) as running:
+        config = SandboxConfig() if db is None else SandboxConfig(db=db)
+    except SandboxConfigError:
+        raise UsageError("--sandbox-db must be a file path or ':memory:'.") from None
+    try:
+        with run_in_thread(config) as running:
             yield running
     except SandboxStartupError as exc:
-        raise UsageError(f"The local sandbox could not start: {exc}") from None
+        message = exc.describe("--sandbox-db")
+        raise UsageError(f"The local sandbox could not start: {message}") from None

@@ -41,6 +41,16 @@ Sandbox = Annotated[
     bool,
     typer.Option("--sandbox", help="Import into the embedded local sandbox; no account needed."),
 ]
+SandboxDb = Annotated[
+    str | None,
+    typer.Option(
+        "--sandbox-db",
+        metavar="PATH",
+        help="The database --sandbox keeps its leads in (default: the one of 'foxreach "
+        "sandbox serve'; ':memory:' for a throw-away one).",
+        show_default=False,
+    ),
+]
 Limit = Annotated[int | None, typer.Option("--limit", help="Process only the first N data rows.")]
 AllowNewColumns = Annotated[
     bool,

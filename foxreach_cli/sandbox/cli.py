@@ -100,7 +100,7 @@ def serve_command(
     try:
         serve(config, on_ready=announce, access_log=access_log)
     except SandboxStartupError as exc:
-        _fail(str(exc))
+        _fail(exc.describe())
     except KeyboardInterrupt:
         # uvicorn shuts down gracefully, then re-raises the Ctrl-C: that is a normal stop.
         pass

@@ -37,6 +37,14 @@ SANDBOX_KEY = "otr_sandbox"  # the example key printed by `serve`; any otr_ key 
 class SandboxStartupError(Exception):
     """The sandbox could not start (port in use, database unusable); the message says why."""
 
+    def __init__(self, message: str, *, db: bool = False) -> None:
+        super().__init__(message)
+        self.db = db  # the database cannot be opened: the hint names the caller's flag for it
+
+    def describe(self, db_flag: str = "--db") -> str:
+        """The sentence, ending with the flag that chooses another database when that helps."""
+        return f"{self}; choose another with {db_flag}." if self.db else str(self)
+
 
 class DroppableH11Protocol(H11Protocol):
     """uvicorn's h11 protocol that exposes the connection's transport to the app.
@@ -108,7 +116,7 @@ def _open_app(config: SandboxConfig, clock: Callable[[], float] = time.time) -> 
         return create_app(config, clock=clock)
     except (sqlite3.Error, OSError) as exc:
         raise SandboxStartupError(
-            f"Cannot open the sandbox database at {config.db}: {exc}; choose another with --db."
+            f"Cannot open the sandbox database at {config.db}: {exc}", db=True
         ) from exc
 
 

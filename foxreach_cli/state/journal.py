@@ -12,6 +12,7 @@ merged into the new report, marked as such.
 
 from __future__ import annotations
 
+import errno
 import functools
 import hashlib
 import json
@@ -27,7 +28,7 @@ from typing import Any, Concatenate, ParamSpec, TypeVar
 import numpy as np
 import orjson
 
-from ..errors import LockedError, StorageError, storage_errors
+from ..errors import LockedError, StorageError, storage_error, storage_errors
 from ..models import IMPORTED, NOT_SENT, BatchOutcome, RowFate, ServerCounts
 from ..reasons import recorded_reason
 from . import ensure_private_dir
@@ -232,6 +233,11 @@ class Journal:
         self.dir = Path(state_dir)
         self.path = self.dir / "journal.sqlite"
         if not self.path.exists():
+            try:
+                os.stat(self.path)
+            except OSError as exc:  # exists() is False for a link that loops: not "no history"
+                if exc.errno == errno.ELOOP:
+                    raise storage_error(exc, self.path, option="state_dir", action="read") from None
             return None
         with storage_errors(self.path, option="state_dir", action="read"):
             self.db = sqlite3.connect(f"{self.path.resolve().as_uri()}?mode=ro", uri=True)

@@ -59,6 +59,10 @@ class SourceInfo:
     #: Non-empty cells of the first rows under the header, per column key: a bounded sample
     #: (``readers.header.SAMPLE_ROWS`` rows) for value-aware mapping, read with the header.
     samples: dict[str, tuple[str, ...]] = field(default_factory=dict, compare=False, repr=False)
+    #: What the reader decided that the user should hear about (a name that disagrees with
+    #: the content, number formats shown as General), one sentence each; readers may add to
+    #: it while their chunks are read.
+    notes: list[str] = field(default_factory=list, compare=False, repr=False)
 
 
 @dataclass(frozen=True)

@@ -301,6 +301,8 @@ def run_import(
             progress.note(f"{display_name(name)} refused: {reason}")
         for f in files:
             info = f.source.info
+            for text in info.notes:  # the reader's decisions: type by content, formats
+                progress.note(text)
             run.builder.add_file(
                 FileSummary(
                     file=info.file,

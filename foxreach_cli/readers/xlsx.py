@@ -361,9 +361,16 @@ class XlsxBook:
         if member is None:
             return
         name = self._name
+        shared = self._shared
+        formats = self._formats
+        styles = len(formats)
+        display = self._display
         unknown = self.unknown_formats
         done: list[Row] = []
-        # The parser's state, in locals of the closures below (fastest in CPython).
+        codes = dict(_TAG_CODES)
+        columns: dict[str, int] = {}
+        # The parser's state lives in locals of the closures below: expat calls them a few
+        # million times for a large sheet, so every attribute lookup saved counts.
         row_number = 0
         cells: list[str] = []
         far: list[str] = []
@@ -373,28 +380,34 @@ class XlsxBook:
         style = 0
         in_value = False
         in_inline = False
-        value_parts: list[str] = []
-        value_chars = 0
+        value: str | None = None
 
         def start(tag: str, attrs: dict[str, str]) -> None:
-            nonlocal row_number, cells, far, last, col, kind, style, in_value, in_inline
-            nonlocal value_chars
-            tag = tag[tag.find(":") + 1 :] if ":" in tag else tag
-            if tag == "c":
+            nonlocal row_number, cells, far, last, col, kind, style, in_value, in_inline, value
+            code = codes.get(tag)
+            if code is None:
+                code = _tag_code(codes, tag)
+            if code == 1:  # c
                 ref = attrs.get("r")
-                col = column_index(ref) if ref else col + 1
-                if col < 0:
-                    col = 0
+                if ref:
+                    letters = ref.rstrip("0123456789")
+                    found = columns.get(letters)
+                    if found is None:
+                        found = max(column_index(letters), 0)
+                        if len(columns) < 20_000:
+                            columns[letters] = found
+                    col = found
+                else:
+                    col += 1
                 kind = attrs.get("t", "n")
                 s = attrs.get("s")
                 style = int(s) if s else 0
-                value_parts.clear()
-                value_chars = 0
-            elif tag == "v" or (tag == "t" and in_inline):
+                value = None
+            elif code == 2 or (code == 3 and in_inline):  # v, or t of an inline string
                 in_value = True
-            elif tag == "is":
+            elif code == 4:  # is
                 in_inline = True
-            elif tag == "row":
+            elif code == 5:  # row
                 r = attrs.get("r")
                 row_number = int(r) if r else row_number + 1
                 if row_number > MAX_ROWS:
@@ -406,45 +419,65 @@ class XlsxBook:
                 far = []
                 last = 0
                 col = -1
-            elif tag == "rPh":
-                in_inline = False  # phonetic guide: not part of the text
+            elif code == 6:  # rPh: a phonetic guide, not part of the text
+                in_inline = False
 
         def end(tag: str) -> None:
             nonlocal in_value, in_inline, last
-            tag = tag[tag.find(":") + 1 :] if ":" in tag else tag
-            if tag == "c":
+            code = codes.get(tag)
+            if code is None:
+                code = _tag_code(codes, tag)
+            if code == 1:  # c
                 in_value = False
                 in_inline = False
-                if not value_parts:
+                if value is None:
                     return
-                raw = "".join(value_parts)
-                text = self._display(raw, kind, style, unknown)
+                if kind == "s":
+                    try:
+                        text = shared[int(value)]
+                    except (ValueError, IndexError):
+                        return
+                elif kind == "n":
+                    fmt = formats[style] if style < styles else general
+                    if fmt is general and value.isdigit() and len(value) < 16:
+                        text = value  # an integer under General: as written
+                    else:
+                        text = display(value, kind, style, unknown)
+                elif kind == "inlineStr" or kind == "str":
+                    text = value
+                else:
+                    text = display(value, kind, style, unknown)
                 if not text or col >= MAX_COLUMNS:
                     return
                 last = col + 1
                 if col < keep:
-                    if col >= len(cells):
-                        cells.extend([""] * (col - len(cells)))
+                    n = len(cells)
+                    if col == n:
+                        cells.append(text)
+                    elif col > n:
+                        cells.extend([""] * (col - n))
                         cells.append(text)
                     else:
                         cells[col] = text
                 elif len(far) < 16:
                     far.append(text)
-            elif tag == "v" or tag == "t":
+            elif code == 2 or code == 3:
                 in_value = False
-            elif tag == "row":
+            elif code == 5:
                 if last:
                     done.append((row_number, cells, far, last))
-            elif tag == "is":
+            elif code == 4:
                 in_inline = False
 
         def text(data: str) -> None:
-            nonlocal value_chars
+            nonlocal value
             if in_value:
-                value_parts.append(data)
-                value_chars += len(data)
-                if value_chars > MAX_CELL_CHARS:
-                    raise _cell_too_long(name)
+                if value is None:
+                    value = data
+                else:
+                    value += data
+                    if len(value) > MAX_CELL_CHARS:
+                        raise _cell_too_long(name)
 
         parser = new_parser(start, end, text, name, member)
         fed = 0
@@ -488,6 +521,17 @@ class XlsxBook:
         if kind == "e":
             return ""  # #N/A, #DIV/0!: no value a lead can carry
         return raw  # str (a formula's text), inlineStr, d (an ISO date as written)
+
+
+_TAG_CODES = {"c": 1, "v": 2, "t": 3, "is": 4, "row": 5, "rPh": 6}
+
+
+def _tag_code(codes: dict[str, int], tag: str) -> int:
+    """The code of a tag met with a namespace prefix (``x:c``), remembered."""
+    code = _TAG_CODES.get(local(tag), 0)
+    if len(codes) < 1000:
+        codes[tag] = code
+    return code
 
 
 def _cell_too_long(name: str) -> WorkbookLimit:

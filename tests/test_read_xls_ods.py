@@ -262,3 +262,36 @@ def test_a_folder_picks_up_xls_and_ods_files(tmp_path: Path) -> None:
     for name in ("a.csv", "b.xls", "c.ods", "d.pdf"):
         (tmp_path / name).write_bytes(b"x")
     assert [Path(p).name for p in expand_inputs([str(tmp_path)])] == ["a.csv", "b.xls", "c.ods"]
+
+
+def test_a_format_not_understood_is_general_and_noted(tmp_path: Path) -> None:
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["Email", "Score", "Part"])
+    sheet.append(["ann@example.com", 150, 1.25])
+    sheet["B2"].number_format = '[>100]"high";0'
+    sheet["C2"].number_format = "# ?/?"
+    path = tmp_path / "leads.xlsx"
+    book.save(path)
+    with open_source(str(path)) as source:
+        chunk = next(source.chunks())
+        assert chunk.frame.iloc[0].tolist() == ["ann@example.com", "150", "1.25"]
+        assert source.info.notes == [
+            f"{path}: number formats not understood, shown as General: "
+            "'# ?/?', '[>100]\"high\";0'"
+        ]
+
+
+def test_an_xls_beyond_the_size_read_is_one_sentence(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from foxreach_cli.readers import xls
+
+    path = _xls(tmp_path / "leads.xls")
+    monkeypatch.setattr(xls, "MAX_XLS_BYTES", 1024)
+    with pytest.raises(InputError) as info:
+        open_source(str(path))
+    assert str(info.value) == (
+        f"{path} is a 0 MB .xls workbook, more than the 0 MB read in this old format; save "
+        "it as .xlsx or export CSV, and run again."
+    )

@@ -277,8 +277,7 @@ def test_a_format_not_understood_is_general_and_noted(tmp_path: Path) -> None:
         chunk = next(source.chunks())
         assert chunk.frame.iloc[0].tolist() == ["ann@example.com", "150", "1.25"]
         assert source.info.notes == [
-            f"{path}: number formats not understood, shown as General: "
-            "'# ?/?', '[>100]\"high\";0'"
+            f"{path}: number formats not understood, shown as General: '# ?/?', '[>100]\"high\";0'"
         ]
 
 

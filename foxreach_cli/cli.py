@@ -590,6 +590,8 @@ def map_command(
             out = Console(highlight=False, soft_wrap=True)
             title = f"Mapping of {display_name(file)}"
             out.print(mapping_table(mapping_rows(mapping), title=title, samples=samples))
+            for note in src.info.notes:  # the reader's decisions: type by content, formats
+                out.print(note, markup=False)
             if write:
                 write_mapping_file(write, mapping, src.info)
                 out.print(f"Saved to {write}; reuse it with --mapping {write}.")

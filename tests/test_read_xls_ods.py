@@ -294,3 +294,17 @@ def test_an_xls_beyond_the_size_read_is_one_sentence(
         f"{path} is a 0 MB .xls workbook, more than the 0 MB read in this old format; save "
         "it as .xlsx or export CSV, and run again."
     )
+
+
+def test_map_says_when_the_name_and_the_content_disagree(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from foxreach_cli.cli import app
+
+    path = tmp_path / "leads.xlsx"
+    _ods(path, [["Email", "Zip"], ["ann@example.com", "02134"]])
+    result = CliRunner().invoke(app, ["map", str(path)], env={"COLUMNS": "200"})
+    assert result.exit_code == 0
+    assert result.stdout.splitlines()[-1] == (
+        f"{path} is named .xlsx but holds an ODS spreadsheet; it is read by its content."
+    )

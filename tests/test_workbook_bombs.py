@@ -128,22 +128,59 @@ def test_a_header_that_reaches_xfd_is_refused_in_one_sentence(tmp_path: Path) ->
 
 
 def test_a_huge_shared_strings_table_is_refused_in_bounded_memory(tmp_path: Path) -> None:
-    count = xlsx.MAX_SHARED_STRINGS + 1
+    # 200 MB of shared text (6,700 strings of 30,000 characters) in a 300 KB file.
+    count = 6_700
     strings = (
         f'<?xml version="1.0"?><sst {_NS} count="{count}" uniqueCount="{count}">'
-        + "<si><t>abcdefgh</t></si>" * count
+        + f"<si><t>{'abcdefghij' * 3000}</t></si>" * count
         + "</sst>"
     ).encode()
     rows = '<row r="1"><c r="A1" t="s"><v>0</v></c></row>'
     path = with_sheet_xml(
         tmp_path / "strings.xlsx", sheet(rows), **{"xl/sharedStrings.xml": strings}
     )
+    assert path.stat().st_size < 1_000_000
     out = read_in_child(path)
     assert out["error"] == (
-        f"{path} holds more than 2,000,000 distinct texts or 64,000,000 characters of them, "
-        "beyond what a lead list needs; split the workbook or export CSV, and run again."
+        f"{path} holds more than 6,000,000 distinct texts or 160 MB of them, beyond what a "
+        "lead list needs; split the workbook or export CSV, and run again."
     )
     assert out["peak_mb"] < PEAK_MB
+
+
+def test_shared_strings_beyond_the_count_cap_are_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    strings = f"<sst {_NS}>{'<si><t>a</t></si>' * 11}</sst>".encode()
+    rows = '<row r="1"><c r="A1" t="s"><v>0</v></c></row>'
+    path = with_sheet_xml(tmp_path / "many.xlsx", sheet(rows), **{"xl/sharedStrings.xml": strings})
+    monkeypatch.setattr(xlsx, "MAX_SHARED_STRINGS", 10)
+    with pytest.raises(InputError, match=r"holds more than 10 distinct texts or 160 MB of them"):
+        open_source(str(path))
+
+
+def test_shared_strings_are_read_back_exactly(tmp_path: Path) -> None:
+    texts = ["Email", "ann@example.com", "Zoë Ünïcode 山田 🦊", "", " padded "]
+    strings = "".join(
+        f'<si><t xml:space="preserve">{t}</t></si>' if t else "<si><t/></si>" for t in texts
+    )
+    xml = f"<sst {_NS}>{strings}<si><r><t>rich </t></r><r><t>text</t></r>"
+    xml += "<rPh><t>phonetic</t></rPh></si></sst>"
+    rows = '<row r="1"><c r="A1" t="s"><v>0</v></c></row>' + "".join(
+        f'<row r="{n}"><c r="A{n}" t="s"><v>{n - 1}</v></c></row>' for n in range(2, 7)
+    )
+    path = with_sheet_xml(
+        tmp_path / "s.xlsx", sheet(rows), **{"xl/sharedStrings.xml": xml.encode()}
+    )
+    with open_source(str(path)) as source:
+        chunk = next(source.chunks())
+    assert chunk.rows.tolist() == [2, 3, 5, 6]
+    assert chunk.frame["Email"].tolist() == [
+        "ann@example.com",
+        "Zoë Ünïcode 山田 🦊",
+        " padded ",
+        "rich text",
+    ]
 
 
 def test_a_highly_compressed_sheet_streams_in_bounded_memory(tmp_path: Path) -> None:

@@ -15,6 +15,7 @@ import contextlib
 import posixpath
 import zipfile
 import zlib
+from array import array
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from xml.parsers import expat
@@ -28,9 +29,11 @@ MAX_SHEET_BYTES = 4 << 30
 MAX_SHARED_BYTES = 512 << 20
 #: Expanded bytes of any other part read (workbook, relationships, styles).
 MAX_PART_BYTES = 64 << 20
-#: Shared strings kept, and their characters in all: about 200 MB of Python strings.
-MAX_SHARED_STRINGS = 2_000_000
-MAX_SHARED_CHARS = 64_000_000
+#: Shared strings kept, and their UTF-8 bytes in all. They are kept packed (one buffer of
+#: UTF-8 and an array of offsets, 8 bytes a string), so these caps hold them under 210 MB:
+#: room for a million-row export whose email, names and company are all distinct.
+MAX_SHARED_STRINGS = 6_000_000
+MAX_SHARED_TEXT_BYTES = 160_000_000
 #: Characters one cell may hold (Excel's own limit is 32,767).
 MAX_CELL_CHARS = 1 << 20
 #: Bytes expat may buffer for one token (a tag with its attributes) before we give up.
@@ -173,6 +176,37 @@ def feed(parser: expat.XMLParserType, block: bytes, fed: int, name: str, member:
     return fed
 
 
+class SharedStrings:
+    """The shared strings table, packed: their UTF-8 in one buffer, and where each ends.
+
+    A Python str costs about 50 bytes besides its text; a million-row export has millions
+    of distinct texts, so they are kept as bytes and decoded when a cell is read."""
+
+    def __init__(self) -> None:
+        self._text = bytearray()
+        self._ends = array("q")
+
+    def add(self, text: str) -> None:
+        """Append the next string."""
+        self._text += text.encode("utf-8", "surrogatepass")
+        self._ends.append(len(self._text))
+
+    def __len__(self) -> int:
+        return len(self._ends)
+
+    @property
+    def size(self) -> int:
+        """Bytes of text held."""
+        return len(self._text)
+
+    def __getitem__(self, index: int) -> str:
+        if index < 0:
+            raise IndexError(index)
+        ends = self._ends
+        start = ends[index - 1] if index else 0
+        return self._text[start : ends[index]].decode("utf-8", "surrogatepass")
+
+
 class XlsxBook:
     """An XLSX/XLSM archive: its sheets, styles and shared strings, read with caps.
 
@@ -299,13 +333,13 @@ class XlsxBook:
             formats.append(compiled if compiled is not None else code)
         return formats
 
-    def _read_shared(self) -> list[str]:
+    def _read_shared(self) -> SharedStrings:
         member = _find_part(self._present, "xl/sharedStrings.xml")
+        shared = SharedStrings()
         if member is None:
-            return []
-        strings: list[str] = []
+            return shared
         parts: list[str] = []
-        state = {"depth": 0, "keep": False, "phonetic": 0, "chars": 0, "cell": 0}
+        state = {"keep": False, "phonetic": 0, "cell": 0}
         name = self._name
 
         def start(tag: str, attrs: dict[str, str]) -> None:
@@ -325,15 +359,13 @@ class XlsxBook:
             elif tag in ("rPh", "phoneticPr"):
                 state["phonetic"] -= 1
             elif tag == "si":
-                text = "".join(parts)
+                shared.add("".join(parts))
                 parts.clear()
-                strings.append(text)
-                state["chars"] += len(text)
-                if len(strings) > MAX_SHARED_STRINGS or state["chars"] > MAX_SHARED_CHARS:
+                if len(shared) > MAX_SHARED_STRINGS or shared.size > MAX_SHARED_TEXT_BYTES:
                     raise WorkbookLimit(
                         f"{name} holds more than {MAX_SHARED_STRINGS:,} distinct texts or "
-                        f"{MAX_SHARED_CHARS:,} characters of them, beyond what a lead list "
-                        "needs; split the workbook or export CSV, and run again."
+                        f"{MAX_SHARED_TEXT_BYTES // 1_000_000:,} MB of them, beyond what a lead "
+                        "list needs; split the workbook or export CSV, and run again."
                     )
 
         def text(data: str) -> None:
@@ -344,7 +376,7 @@ class XlsxBook:
                     raise _cell_too_long(name)
 
         parse_stream(self._part(member, MAX_SHARED_BYTES), start, end, text, name, member)
-        return strings
+        return shared
 
     # --- a sheet ----------------------------------------------------------------------------
 

@@ -308,3 +308,37 @@ def test_map_says_when_the_name_and_the_content_disagree(tmp_path: Path) -> None
     assert result.stdout.splitlines()[-1] == (
         f"{path} is named .xlsx but holds an ODS spreadsheet; it is read by its content."
     )
+
+
+def test_an_ods_sheet_is_picked_by_name_or_number_and_empty_ones_are_passed_over(
+    tmp_path: Path,
+) -> None:
+    def table(name: str, rows: list[list[str]]) -> str:
+        body = "".join(
+            "<table:table-row>"
+            + "".join(f"<table:table-cell><text:p>{c}</text:p></table:table-cell>" for c in row)
+            + "</table:table-row>"
+            for row in rows
+        )
+        return f'<table:table table:name="{name}">{body}</table:table>'
+
+    tables = (
+        table("Empty", [])
+        + table("Leads", [["Email"], ["ann@example.com"]])
+        + table("More", [["Email"], ["bo@example.com"], ["cy@example.com"]])
+    )
+    path = _ods(tmp_path / "book.ods", [], body="x")
+    with zipfile.ZipFile(path) as src:
+        content = src.read("content.xml").decode()
+    content = content.replace('<table:table table:name="Leads">x</table:table>', tables)
+    with zipfile.ZipFile(path, "w") as dst:
+        dst.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet")
+        dst.writestr("content.xml", content)
+    for sheet, name, emails in [
+        (None, "Leads", ["ann@example.com"]),
+        ("3", "More", ["bo@example.com", "cy@example.com"]),
+        ("more", "More", ["bo@example.com", "cy@example.com"]),
+    ]:
+        with open_source(str(path), sheet=sheet) as source:
+            assert source.info.sheet == name
+            assert next(source.chunks()).frame["Email"].tolist() == emails

@@ -18,7 +18,7 @@ import pytest
 from openpyxl import Workbook
 
 from foxreach_cli.errors import InputError
-from foxreach_cli.read import open_source
+from foxreach_cli.read import open_source, read_rows
 from foxreach_cli.readers import xlsx
 
 #: The peak RSS a bomb may take here (the process with pandas loaded is ~100 MB).
@@ -27,7 +27,7 @@ PEAK_MB = 300
 _READ = """
 import json, sys
 from foxreach_cli.errors import InputError
-from foxreach_cli.read import open_source
+from foxreach_cli.read import open_source, read_rows
 out = {"rows": 0, "error": None}
 try:
     with open_source(sys.argv[1]) as source:
@@ -286,3 +286,25 @@ def test_ods_repeated_columns_and_rows_stay_in_bounded_memory(tmp_path: Path) ->
     out = read_in_child(path)
     assert (out["error"], out["headers"], out["rows"]) == (None, 1, 4300)
     assert out["peak_mb"] < PEAK_MB
+
+
+def test_a_cell_far_right_of_the_header_flags_its_row_and_is_kept(tmp_path: Path) -> None:
+    rows = (
+        '<row r="1"><c r="A1" t="inlineStr"><is><t>Email</t></is></c>'
+        '<c r="B1" t="inlineStr"><is><t>Name</t></is></c></row>'
+        + "".join(
+            f'<row r="{n}"><c r="A{n}" t="inlineStr"><is><t>p{n}@example.com</t></is></c></row>'
+            for n in range(2, 302)
+        )
+        + '<row r="302"><c r="A302" t="inlineStr"><is><t>far@example.com</t></is></c>'
+        '<c r="E302"><v>5</v></c><c r="XFD302"><v>7</v></c></row>'
+    )
+    path = with_sheet_xml(tmp_path / "far.xlsx", sheet(rows))
+    with open_source(str(path)) as source:
+        chunk = next(source.chunks())
+        assert chunk.frame.iloc[-1].tolist()[:2] == ["far@example.com", ""]
+        # The header's width plus 256 columns are kept in place, then the cells beyond.
+        assert chunk.frame.iloc[-1].tolist()[2] == "row has 259 cells but the header has 2"
+        (again,) = read_rows(source, {302})
+    assert again[1][:5] == ["far@example.com", "", "", "", "5"]
+    assert again[1][-1] == "7"

@@ -195,6 +195,7 @@ class OdsBook:
                     row_number += row_repeat  # blank rows, however many: only a count
             elif tag == "table:table":
                 inside = False
+                raise _SheetDone  # the sheets after it need not be parsed
 
         def text(data: str) -> None:
             nonlocal chars
@@ -216,10 +217,16 @@ class OdsBook:
                     yield from done
                     done.clear()
             feed(parser, b"", fed, name, _CONTENT)
+        except _SheetDone:
+            pass
         except (zipfile.BadZipFile, OSError, zlib.error, EOFError) as exc:
             raise InputError(self._invalid(str(exc) or type(exc).__name__)) from exc
         yield from done
         done.clear()
+
+
+class _SheetDone(Exception):
+    """Raised from a handler when the wanted sheet has ended."""
 
 
 def _count(raw: str | None) -> int:

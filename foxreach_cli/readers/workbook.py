@@ -136,11 +136,17 @@ class XlsxSource(Source):
 
     def _records(self) -> Iterator[tuple[int, list[str]]]:
         header_row = self._header_row
+        keep = self._keep
         row: Row
-        for row in self._book.rows(self._index, self._keep):
+        for row in self._book.rows(self._index, keep):
             number, cells, far, _last = row
-            if number > header_row:
-                yield number, (cells + far if far else cells)
+            if number <= header_row:
+                continue
+            if far:
+                # Cells further right than the kept width follow it, closed up: the row is
+                # flagged as too long and the rejected file keeps their text.
+                cells = cells + [""] * (keep - len(cells)) + far
+            yield number, cells
 
     def chunks(self) -> Iterator[Chunk]:
         yield from self._chunks_from_records(self._records())

@@ -11,7 +11,6 @@ writes to the sheet's edge cost nothing.
 from __future__ import annotations
 
 import zipfile
-import zlib
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -22,6 +21,7 @@ from foxreach_cli.readers.xlsx import (
     MAX_COLUMNS,
     MAX_ROWS,
     MAX_SHEET_BYTES,
+    ZIP_ERRORS,
     Row,
     WorkbookLimit,
     feed,
@@ -45,7 +45,7 @@ class OdsBook:
             if _CONTENT not in self._archive.namelist():
                 raise InputError(self._invalid(f"there is no {_CONTENT} in it"))
             self.sheet_names = self._read_names()
-        except (zipfile.BadZipFile, OSError, zlib.error, EOFError, ValueError) as exc:
+        except (*ZIP_ERRORS, ValueError, KeyError) as exc:
             self.close()
             raise InputError(self._invalid(str(exc) or type(exc).__name__)) from exc
         except BaseException:
@@ -219,7 +219,7 @@ class OdsBook:
             feed(parser, b"", fed, name, _CONTENT)
         except _SheetDone:
             pass
-        except (zipfile.BadZipFile, OSError, zlib.error, EOFError) as exc:
+        except ZIP_ERRORS as exc:
             raise InputError(self._invalid(str(exc) or type(exc).__name__)) from exc
         yield from done
         done.clear()

@@ -44,6 +44,10 @@ MAX_ROWS = 1_048_576
 MAX_COLUMNS = 16_384
 _BLOCK = 256 << 10
 
+#: What reading a damaged or odd ZIP may raise (RuntimeError: an encrypted member;
+#: NotImplementedError: a compression method zipfile lacks).
+ZIP_ERRORS = (zipfile.BadZipFile, OSError, zlib.error, EOFError, RuntimeError, NotImplementedError)
+
 #: One streamed row: (row number, cells up to the kept width, non-empty cells beyond it,
 #: 1-based column of the last non-empty cell).
 Row = tuple[int, list[str], list[str], int]
@@ -87,10 +91,7 @@ def column_name(number: int) -> str:
 def read_capped(archive: zipfile.ZipFile, member: str, cap: int, name: str) -> Iterator[bytes]:
     """The expanded bytes of one member in blocks; refused past ``cap`` bytes, whatever its
     header says."""
-    try:
-        info = archive.getinfo(member)
-    except KeyError:
-        raise
+    info = archive.getinfo(member)
     if info.file_size > cap:
         raise _too_big(name, member, cap)
     seen = 0
@@ -227,7 +228,7 @@ class XlsxBook:
             self._formats = self._read_styles()
             self._shared = self._read_shared()
             self.unknown_formats.update(f for f in self._formats if isinstance(f, str))
-        except (zipfile.BadZipFile, KeyError, OSError, zlib.error, EOFError) as exc:
+        except (*ZIP_ERRORS, KeyError) as exc:
             self.close()
             raise self._invalid(str(exc) or type(exc).__name__) from exc
         except BaseException:
@@ -520,7 +521,7 @@ class XlsxBook:
                     yield from done
                     done.clear()
             feed(parser, b"", fed, name, member)
-        except (zipfile.BadZipFile, OSError, zlib.error, EOFError) as exc:
+        except ZIP_ERRORS as exc:
             raise self._invalid(str(exc) or type(exc).__name__) from exc
         yield from done
         done.clear()

@@ -178,34 +178,50 @@ def feed(parser: expat.XMLParserType, block: bytes, fed: int, name: str, member:
 
 
 class SharedStrings:
-    """The shared strings table, packed: their UTF-8 in one buffer, and where each ends.
+    """The shared strings table.
 
-    A Python str costs about 50 bytes besides its text; a million-row export has millions
-    of distinct texts, so they are kept as bytes and decoded when a cell is read."""
+    Up to :data:`_LIST_STRINGS` strings it is a plain list (the fastest to index); beyond,
+    it is packed, their UTF-8 in one buffer and where each ends, decoded when a cell is
+    read: a Python str costs about 50 bytes besides its text, and a million-row export
+    has millions of distinct texts."""
 
     def __init__(self) -> None:
+        self.plain: list[str] | None = []
         self._text = bytearray()
         self._ends = array("q")
+        self.size = 0  # bytes of UTF-8 text held
 
     def add(self, text: str) -> None:
         """Append the next string."""
-        self._text += text.encode("utf-8", "surrogatepass")
+        data = text.encode("utf-8", "surrogatepass")
+        self.size += len(data)
+        if self.plain is not None:
+            self.plain.append(text)
+            if len(self.plain) > _LIST_STRINGS or self.size > _LIST_BYTES:
+                for held in self.plain:
+                    self._text += held.encode("utf-8", "surrogatepass")
+                    self._ends.append(len(self._text))
+                self.plain = None
+            return
+        self._text += data
         self._ends.append(len(self._text))
 
     def __len__(self) -> int:
-        return len(self._ends)
-
-    @property
-    def size(self) -> int:
-        """Bytes of text held."""
-        return len(self._text)
+        return len(self.plain) if self.plain is not None else len(self._ends)
 
     def __getitem__(self, index: int) -> str:
+        if self.plain is not None:
+            return self.plain[index]
         if index < 0:
             raise IndexError(index)
         ends = self._ends
         start = ends[index - 1] if index else 0
         return self._text[start : ends[index]].decode("utf-8", "surrogatepass")
+
+
+#: The shared strings kept as a plain list: up to about 60 MB of Python strings.
+_LIST_STRINGS = 500_000
+_LIST_BYTES = 32_000_000
 
 
 class XlsxBook:
@@ -395,6 +411,7 @@ class XlsxBook:
             return
         name = self._name
         shared = self._shared
+        plain = shared.plain
         formats = self._formats
         styles = len(formats)
         display = self._display
@@ -467,7 +484,7 @@ class XlsxBook:
                     return
                 if kind == "s":
                     try:
-                        text = shared[int(value)]
+                        text = plain[int(value)] if plain is not None else shared[int(value)]
                     except (ValueError, IndexError):
                         return
                 elif kind == "n":

@@ -11,7 +11,8 @@
 Every cell stays text exactly as written (a phone never becomes a float); ``Chunk.rows`` holds
 the row number a person sees in a spreadsheet, also when a preamble (LinkedIn's notes, a
 report title) precedes the header (``readers.header`` finds it). The work is in
-``foxreach_cli.readers`` (``base``, ``encoding``, ``delimited``, ``workbook``, ``header``); how
+``foxreach_cli.readers`` (``base``, ``encoding``, ``delimited``, ``header``, and for
+workbooks ``workbook``, ``xlsx``, ``ods``, ``xls``, ``numfmt``); how
 encodings, delimiters, quotes and guards against files that are not lead lists work:
 docs/reading.md.
 """
@@ -124,12 +125,13 @@ def open_source(
 ) -> Source:
     """Open one input file (``-`` for stdin) and find out its format, encoding and header.
 
-    The format is decided by content (a ZIP archive is a workbook, text is CSV), then by
-    name. ``encoding`` (a codec name, as :func:`config.parse_encoding` gives) and
-    ``delimiter`` (one character) apply to CSV, ``sheet`` (a name, or a 1-based number) to
-    workbooks; other combinations are ignored. ``header_row`` is the spreadsheet row number of
-    the column names; without it the header is found among the first rows
-    (``readers.header``), past any preamble such as LinkedIn's notes.
+    The format is decided by content (the ZIP's members, the OLE signature, text), not by
+    name; when the name says otherwise, ``info.notes`` says so. ``encoding`` (a codec name,
+    as :func:`config.parse_encoding` gives) and ``delimiter`` (one character) apply to CSV,
+    ``sheet`` (a name, or a 1-based number) to workbooks; other combinations are ignored.
+    ``header_row`` is the spreadsheet row number of the column names; without it the header
+    is found among the first rows (``readers.header``), past any preamble such as LinkedIn's
+    notes.
 
     Raises:
         UsageError: ``chunk_rows`` < 1.

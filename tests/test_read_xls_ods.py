@@ -342,3 +342,20 @@ def test_an_ods_sheet_is_picked_by_name_or_number_and_empty_ones_are_passed_over
         with open_source(str(path), sheet=sheet) as source:
             assert source.info.sheet == name
             assert next(source.chunks()).frame["Email"].tolist() == emails
+
+
+def test_import_of_a_password_protected_workbook_exits_2_with_one_sentence(
+    tmp_path: Path,
+) -> None:
+    from typer.testing import CliRunner
+
+    from foxreach_cli.cli import app
+
+    path = tmp_path / "locked.xlsx"
+    names = "EncryptionInfo".encode("utf-16-le") + "EncryptedPackage".encode("utf-16-le")
+    path.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 1000 + names)
+    result = CliRunner().invoke(app, ["import", str(path), "--dry-run"], env={"COLUMNS": "300"})
+    assert result.exit_code == 2
+    assert "is protected by a password; open it in Excel, remove the password" in (
+        result.stdout + result.stderr
+    )

@@ -127,10 +127,10 @@ def compile_format(code: str, date1904: bool = False) -> Formatter | None:
     if code.strip().lower() in ("general", ""):
         return general
     try:
-        sections = [_compile_section(s, date1904) for s in _split_sections(code)]
+        # A fourth section formats text cells, which are shown as they are.
+        sections = [_compile_section(s, date1904) for s in _split_sections(code)[:3]]
     except _NotUnderstood:
         return None
-    sections = sections[:3]  # the fourth section is for text cells, shown as they are
     positive = sections[0]
     if positive is None:  # '@' alone: a number in a text-formatted cell shows as General
         return general
@@ -227,6 +227,9 @@ def _tokens(section: str) -> list[tuple[str, str]]:
             else:
                 raise _NotUnderstood(section)  # conditions such as [>100], [DBNum1]
             i = end + 1
+        elif section[i : i + 7].lower() == "general":
+            tokens.append(("general", section[i : i + 7]))
+            i += 7
         elif c in "0#?":
             tokens.append(("ph", c))
             i += 1
@@ -281,6 +284,13 @@ def _compile_section(section: str, date1904: bool) -> Callable[[float], str] | N
 
 
 def _compile_number(tokens: list[tuple[str, str]]) -> Callable[[float], str]:
+    if any(kind == "general" for kind, _ in tokens):
+        if any(kind in ("ph", "dot", "exp", "frac", "pct") for kind, _ in tokens):
+            raise _NotUnderstood("General among digit placeholders")
+        at = next(i for i, (kind, _) in enumerate(tokens) if kind == "general")
+        before = "".join(text for _kind, text in tokens[:at])
+        after = "".join(text for _kind, text in tokens[at + 1 :])
+        return lambda value: before + general(value) + after
     if any(kind in ("frac", "exp") for kind, _ in tokens):
         if any(kind == "frac" for kind, _ in tokens):
             raise _NotUnderstood("fraction")

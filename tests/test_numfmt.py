@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from decimal import ROUND_HALF_UP, Decimal
+
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from foxreach_cli.readers.numfmt import compile_format, general, render, serial_to_datetime
 
@@ -107,3 +111,24 @@ def test_general_has_no_float_noise_and_no_dot_zero() -> None:
 def test_the_1904_date_system_counts_from_1904() -> None:
     assert render(0, "yyyy-mm-dd", date1904=True) == ("1904-01-01", True)
     assert serial_to_datetime(45000, date1904=True).year == 2027
+
+
+@given(st.floats(allow_nan=False, allow_infinity=False, min_value=-1e15, max_value=1e15))
+def test_general_keeps_the_number_to_15_significant_digits(value: float) -> None:
+    shown = general(value)
+    assert ".0" not in shown[-2:]
+    assert float(shown) == float(f"{value:.15g}")
+
+
+@given(st.integers(min_value=0, max_value=10**12))
+def test_zero_padding_keeps_every_digit(value: int) -> None:
+    shown, understood = render(value, "00000")
+    assert understood
+    assert shown == str(value).zfill(5)
+
+
+@given(st.decimals(min_value=-(10**9), max_value=10**9, places=3, allow_nan=False))
+def test_thousands_with_decimals_read_back_as_the_rounded_number(value: Decimal) -> None:
+    shown, _ = render(float(value), "#,##0.00")
+    expected = value.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    assert Decimal(shown.replace(",", "")) == expected

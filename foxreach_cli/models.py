@@ -95,6 +95,10 @@ class SourceInfo:
     samples: dict[str, tuple[str, ...]] = field(default_factory=dict, compare=False, repr=False)
     #: How the header row was chosen and what was skipped above it (``readers.header``).
     header_choice: HeaderChoice | None = field(default=None, compare=False)
+    #: What the reader decided that the user should hear about (a name that disagrees with
+    #: the content, number formats shown as General), one sentence each; readers may add to
+    #: it while their chunks are read.
+    notes: list[str] = field(default_factory=list, compare=False, repr=False)
 
 
 @dataclass(frozen=True)

@@ -303,6 +303,9 @@ def _run_import(
         files, refused = prepare_files(cfg, stack, stdin)
         for name, reason in refused.items():
             progress.note(f"{display_name(name)} refused: {reason}")
+        for f in files:
+            for text in f.source.info.notes:  # the reader's decisions: type by content, formats
+                progress.note(text)
         summaries = [_summary(f) for f in files]
         summaries += [FileSummary(file=name, refused=reason) for name, reason in refused.items()]
         fold = ReportFold(summaries, dry_run=cfg.dry_run, sandbox=cfg.sandbox)
@@ -383,7 +386,7 @@ def _summary(f: PreparedFile) -> FileSummary:
         sheet=info.sheet,
         mapping=mapping_rows(f.mapping),
         header_row=info.header_row,
-        notes=_header_notes(info) + f.mapping.notes,
+        notes=_header_notes(info) + tuple(info.notes) + f.mapping.notes,
         warnings=f.mapping.warnings,
     )
 

@@ -11,7 +11,8 @@
 Every cell stays text exactly as written (a phone never becomes a float); ``Chunk.rows`` holds
 the row number a person sees in a spreadsheet, also when a preamble (LinkedIn's notes, a
 report title) precedes the header (``readers.header`` finds it). The work is in
-``foxreach_cli.readers`` (``base``, ``encoding``, ``delimited``, ``workbook``, ``header``); how
+``foxreach_cli.readers`` (``base``, ``encoding``, ``delimited``, ``header``, and for
+workbooks ``workbook``, ``xlsx``, ``ods``, ``xls``, ``numfmt``); how
 encodings, delimiters, quotes and guards against files that are not lead lists work:
 docs/reading.md.
 """
@@ -25,6 +26,8 @@ import shutil
 import stat
 import sys
 import tempfile
+import zipfile
+import zlib
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import BinaryIO
@@ -44,6 +47,7 @@ from foxreach_cli.readers.encoding import (
     utf16_without_bom,
 )
 from foxreach_cli.readers.workbook import XlsxSource
+from foxreach_cli.readers.xls import password_sentence
 
 __all__ = ["Source", "estimate_data_rows", "expand_inputs", "open_source", "read_rows"]
 
@@ -150,12 +154,13 @@ def open_source(
 ) -> Source:
     """Open one input file (``-`` for stdin) and find out its format, encoding and header.
 
-    The format is decided by content (a ZIP archive is a workbook, text is CSV), then by
-    name. ``encoding`` (a codec name, as :func:`config.parse_encoding` gives) and
-    ``delimiter`` (one character) apply to CSV, ``sheet`` (a name, or a 1-based number) to
-    workbooks; other combinations are ignored. ``header_row`` is the spreadsheet row number of
-    the column names; without it the header is found among the first rows
-    (``readers.header``), past any preamble such as LinkedIn's notes.
+    The format is decided by content (the ZIP's members, the OLE signature, text), not by
+    name; when the name says otherwise, ``info.notes`` says so. ``encoding`` (a codec name,
+    as :func:`config.parse_encoding` gives) and ``delimiter`` (one character) apply to CSV,
+    ``sheet`` (a name, or a 1-based number) to workbooks; other combinations are ignored.
+    ``header_row`` is the spreadsheet row number of the column names; without it the header
+    is found among the first rows (``readers.header``), past any preamble such as LinkedIn's
+    notes.
 
     Raises:
         UsageError: ``chunk_rows`` < 1.
@@ -189,9 +194,10 @@ def open_source(
             raise InputError(f"Cannot read {name}: {exc.strerror or exc}.") from exc
         if size == 0:
             raise EmptyFileError(f"{name} is empty (0 bytes).")
-        kind = _kind(head, name, Path(path))
+        kind = _kind(head, name, Path(path), real)
+        source: Source
         if kind != "csv":
-            return XlsxSource(
+            source = XlsxSource(
                 path,
                 real,
                 sheet=sheet,
@@ -200,17 +206,26 @@ def open_source(
                 kind=kind,
                 header_row=header_row,
             )
-        return CsvSource(
-            path,
-            real,
-            size=size,
-            head=head,
-            codec=codec,
-            delimiter=delimiter,
-            chunk_rows=chunk_rows,
-            temp=temp,
-            header_row=header_row,
-        )
+        else:
+            source = CsvSource(
+                path,
+                real,
+                size=size,
+                head=head,
+                codec=codec,
+                delimiter=delimiter,
+                chunk_rows=chunk_rows,
+                temp=temp,
+                header_row=header_row,
+            )
+        named = _SUFFIX_KINDS.get(Path(path).suffix.lower())
+        if named is not None and named != kind:
+            source.info.notes.insert(
+                0,
+                f"{name} is named {Path(path).suffix} but holds {_KIND_WORDS[kind]}; "
+                "it is read by its content.",
+            )
+        return source
     except BaseException:
         if temp:
             with contextlib.suppress(OSError):
@@ -290,13 +305,19 @@ def _spool(stream: BinaryIO, name: str) -> Path:
     return Path(temp)
 
 
-def _kind(head: bytes, name: str, path: Path) -> str:
-    """'xlsx', 'ods', 'xls' or 'csv' by content first, then by name; others are refused."""
+def _kind(head: bytes, name: str, path: Path, real: Path) -> str:
+    """'xlsx', 'ods', 'xls' or 'csv' by content (zip members, the OLE signature, text), the
+    name deciding only a ZIP that holds neither workbook; others are refused."""
     suffix = path.suffix.lower()
     if head.startswith(_ZIP_MAGIC):
-        return "ods" if suffix == ".ods" or _ODS_MIMETYPE in head[:100] else "xlsx"
+        found = _zip_kind(real)
+        if found is not None:
+            return found
+        return "ods" if suffix == ".ods" else "xlsx"  # its reader says what is missing
     if head.startswith(_OLE_MAGIC):
         # An OLE container is an .xls workbook, or an .xlsx saved with a password.
+        if _ole_encrypted(real):
+            raise InputError(password_sentence(name))
         return "xls"
     if suffix in _SHEET_SUFFIXES:
         what = _markup(head)
@@ -319,6 +340,59 @@ def _kind(head: bytes, name: str, path: Path) -> str:
             "export the sheet again as .xlsx or CSV."
         )
     raise InputError(f"{name} is not a CSV or XLSX file (it looks binary).")
+
+
+def _zip_kind(path: Path) -> str | None:
+    """'xlsx' for a ZIP holding xl/workbook.xml, 'ods' for one whose mimetype says an
+    OpenDocument spreadsheet; None for another ZIP or one that cannot be opened."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            names = {n.casefold() for n in archive.namelist()}
+            if "xl/workbook.xml" in names:
+                return "xlsx"
+            if "mimetype" in names:
+                info = archive.getinfo("mimetype")
+                if info.file_size <= 200:
+                    mimetype = archive.read(info).strip()
+                    if mimetype == _ODS_MIMETYPE:
+                        return "ods"
+    except (zipfile.BadZipFile, OSError, ValueError, KeyError, zlib.error, EOFError):
+        return None
+    return None
+
+
+def _ole_encrypted(path: Path) -> bool:
+    """Does the OLE file hold the streams of a password-protected OOXML workbook?
+
+    Their names are stored in UTF-16 in the file's directory; looking for both names in the
+    bytes is simpler than walking the directory chain and as sure for a spreadsheet."""
+    wanted = ["EncryptionInfo".encode("utf-16-le"), "EncryptedPackage".encode("utf-16-le")]
+    tail = b""
+    try:
+        with path.open("rb") as fh:
+            while wanted and (block := fh.read(BLOCK_BYTES)):
+                data = tail + block
+                wanted = [w for w in wanted if w not in data]
+                tail = data[-64:]
+    except OSError:
+        return False
+    return not wanted
+
+
+_SUFFIX_KINDS = {
+    ".xlsx": "xlsx",
+    ".xlsm": "xlsx",
+    ".xls": "xls",
+    ".ods": "ods",
+    ".csv": "csv",
+    ".tsv": "csv",
+}
+_KIND_WORDS = {
+    "xlsx": "an XLSX workbook",
+    "xls": "an Excel .xls workbook",
+    "ods": "an ODS spreadsheet",
+    "csv": "delimited text (CSV)",
+}
 
 
 _SHEET_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods")

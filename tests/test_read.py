@@ -470,7 +470,7 @@ def test_xlsx_cells_come_out_as_excel_shows_them(tmp_path: Path) -> None:
         "Score": "0.5",
         "Active": "TRUE",
         "Since": "2024-01-05",
-        "Met": "2024-01-05T10:30:00",
+        "Met": "2024-01-05 10:30:00",  # openpyxl's format for a datetime: yyyy-mm-dd h:mm:ss
         "Big": "0.3",
     }
     assert (second["Phone"], second["Active"], second["Zip"]) == ("4155550100", "FALSE", "")

@@ -58,7 +58,14 @@ def map_command(
             out = Console(highlight=False, soft_wrap=True)
             title = f"Mapping of {display_name(file)}"
             out.print(mapping_table(mapping_rows(mapping), title=title, samples=samples))
-            for note in mapping.notes:
+            # The reader's decisions (header row, type by content, number formats), then
+            # the mapping's (status and opt-out columns).
+            choice = src.info.header_choice
+            for note in (
+                *([choice.describe()] if choice is not None else []),
+                *src.info.notes,
+                *mapping.notes,
+            ):
                 out.print(note, markup=False)
             if write:
                 write_mapping_file(write, mapping, src.info)

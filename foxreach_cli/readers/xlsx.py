@@ -1,0 +1,599 @@
+"""XLSX/XLSM streamed out of the archive with expat: bounded memory, cells as displayed.
+
+Only what a lead list needs is read: the sheet names and their parts (``xl/workbook.xml``
+and its relationships), the date system, the number format of each cell style
+(``xl/styles.xml``: numFmts and cellXfs), the shared strings, and one sheet's XML, parsed
+block by block so that memory does not grow with the sheet. Every part is capped (its
+expanded size, counted while it is inflated since a ZIP header may lie; the shared strings'
+count and characters; the length of one cell), and a workbook beyond a cap is refused with a
+sentence (docs/reading.md, "Limits").
+"""
+
+from __future__ import annotations
+
+import contextlib
+import posixpath
+import zipfile
+import zlib
+from array import array
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from xml.parsers import expat
+
+from foxreach_cli.errors import InputError
+from foxreach_cli.readers.numfmt import BUILTIN_FORMATS, Formatter, compile_format, general
+
+#: Expanded bytes a sheet's XML may hold (about four million rows of a lead list).
+MAX_SHEET_BYTES = 4 << 30
+#: Expanded bytes of the shared strings part.
+MAX_SHARED_BYTES = 512 << 20
+#: Expanded bytes of any other part read (workbook, relationships, styles).
+MAX_PART_BYTES = 64 << 20
+#: Shared strings kept, and their UTF-8 bytes in all. They are kept packed (one buffer of
+#: UTF-8 and an array of offsets, 8 bytes a string), so these caps hold them under 210 MB:
+#: room for a million-row export whose email, names and company are all distinct.
+MAX_SHARED_STRINGS = 6_000_000
+MAX_SHARED_TEXT_BYTES = 160_000_000
+#: Characters one cell may hold (Excel's own limit is 32,767).
+MAX_CELL_CHARS = 1 << 20
+#: Bytes expat may buffer for one token (a tag with its attributes) before we give up.
+MAX_TOKEN_BYTES = 16 << 20
+#: Rows a sheet holds at most (Excel's limit).
+MAX_ROWS = 1_048_576
+#: Columns a sheet holds at most (Excel's limit, A..XFD).
+MAX_COLUMNS = 16_384
+_BLOCK = 256 << 10
+
+#: What reading a damaged or odd ZIP may raise (RuntimeError: an encrypted member;
+#: NotImplementedError: a compression method zipfile lacks).
+ZIP_ERRORS = (zipfile.BadZipFile, OSError, zlib.error, EOFError, RuntimeError, NotImplementedError)
+
+#: One streamed row: (row number, cells up to the kept width, non-empty cells beyond it,
+#: 1-based column of the last non-empty cell).
+Row = tuple[int, list[str], list[str], int]
+
+#: Number formats ids whose code Excel takes from the reader's locale: written as ISO.
+_LOCALE_IDS = {14: "yyyy-mm-dd", 22: "yyyy-mm-dd h:mm"}
+
+
+class WorkbookLimit(InputError):
+    """A workbook beyond one of the reader's caps."""
+
+
+def local(tag: str) -> str:
+    """A tag or attribute name without its namespace prefix."""
+    return tag.rpartition(":")[2]
+
+
+def column_index(ref: str) -> int:
+    """0-based column of a cell reference such as ``B12`` (-1 when it has no letters)."""
+    index = 0
+    for char in ref:
+        code = ord(char)
+        if 65 <= code <= 90:
+            index = index * 26 + code - 64
+        elif 97 <= code <= 122:
+            index = index * 26 + code - 96
+        else:
+            break
+    return index - 1
+
+
+def column_name(number: int) -> str:
+    """A 1-based column number as letters: 1 -> A, 16384 -> XFD."""
+    letters = ""
+    while number:
+        number, rest = divmod(number - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
+
+
+def read_capped(archive: zipfile.ZipFile, member: str, cap: int, name: str) -> Iterator[bytes]:
+    """The expanded bytes of one member in blocks; refused past ``cap`` bytes, whatever its
+    header says."""
+    info = archive.getinfo(member)
+    if info.file_size > cap:
+        raise _too_big(name, member, cap)
+    seen = 0
+    with archive.open(info) as fh:
+        while block := fh.read(_BLOCK):
+            seen += len(block)
+            if seen > cap:
+                raise _too_big(name, member, cap)
+            yield block
+
+
+def _too_big(name: str, member: str, cap: int) -> WorkbookLimit:
+    return WorkbookLimit(
+        f"{name}: its part {member} expands to more than {cap >> 20:,} MB, beyond what a "
+        "lead list needs (a damaged or hostile file?); open it in Excel, save it again or "
+        "export CSV, and run again."
+    )
+
+
+def parse_stream(
+    blocks: Iterator[bytes],
+    start: Callable[[str, dict[str, str]], None] | None,
+    end: Callable[[str], None] | None,
+    text: Callable[[str], None] | None,
+    name: str,
+    member: str,
+) -> None:
+    """Feed ``blocks`` to a fresh expat parser with the given handlers (see
+    :func:`new_parser`)."""
+    parser = new_parser(start, end, text, name, member)
+    fed = 0
+    for block in blocks:
+        fed = feed(parser, block, fed, name, member)
+    feed(parser, b"", fed, name, member)
+
+
+def new_parser(
+    start: Callable[[str, dict[str, str]], None] | None,
+    end: Callable[[str], None] | None,
+    text: Callable[[str], None] | None,
+    name: str,
+    member: str,
+) -> expat.XMLParserType:
+    """An expat parser with the given handlers that refuses a DTD (entity expansion)."""
+    parser = expat.ParserCreate()
+    parser.buffer_text = True
+    parser.buffer_size = 1 << 16
+    if start is not None:
+        parser.StartElementHandler = start
+    if end is not None:
+        parser.EndElementHandler = end
+    if text is not None:
+        parser.CharacterDataHandler = text
+
+    def doctype(*_args: object) -> None:
+        raise WorkbookLimit(
+            f"{name}: its part {member} declares a DTD, which no spreadsheet writes; "
+            "open it in Excel, save it again or export CSV, and run again."
+        )
+
+    parser.StartDoctypeDeclHandler = doctype
+    return parser
+
+
+def feed(parser: expat.XMLParserType, block: bytes, fed: int, name: str, member: str) -> int:
+    """Parse one block (the last one when empty); return the bytes fed so far. A token
+    longer than MAX_TOKEN_BYTES, which expat would buffer whole, is refused."""
+    what = "XLSX workbook" if member != "content.xml" else "ODS spreadsheet"
+    try:
+        parser.Parse(block, not block)
+    except expat.ExpatError as exc:
+        raise InputError(
+            f"{name} is not a valid {what} ({member}: {expat.ErrorString(exc.code)} "
+            f"at line {exc.lineno}); open it and save it again (or export CSV), then run again."
+        ) from exc
+    fed += len(block)
+    if fed - parser.CurrentByteIndex > MAX_TOKEN_BYTES:
+        raise WorkbookLimit(
+            f"{name}: its part {member} holds a tag longer than {MAX_TOKEN_BYTES >> 20} MB, "
+            "which no spreadsheet writes; open it and save it again (or export CSV), then "
+            "run again."
+        )
+    return fed
+
+
+class SharedStrings:
+    """The shared strings table.
+
+    Up to :data:`_LIST_STRINGS` strings it is a plain list (the fastest to index); beyond,
+    it is packed, their UTF-8 in one buffer and where each ends, decoded when a cell is
+    read: a Python str costs about 50 bytes besides its text, and a million-row export
+    has millions of distinct texts."""
+
+    def __init__(self) -> None:
+        self.plain: list[str] | None = []
+        self._text = bytearray()
+        self._ends = array("q")
+        self.size = 0  # bytes of UTF-8 text held
+
+    def add(self, text: str) -> None:
+        """Append the next string."""
+        data = text.encode("utf-8", "surrogatepass")
+        self.size += len(data)
+        if self.plain is not None:
+            self.plain.append(text)
+            if len(self.plain) > _LIST_STRINGS or self.size > _LIST_BYTES:
+                for held in self.plain:
+                    self._text += held.encode("utf-8", "surrogatepass")
+                    self._ends.append(len(self._text))
+                self.plain = None
+            return
+        self._text += data
+        self._ends.append(len(self._text))
+
+    def __len__(self) -> int:
+        return len(self.plain) if self.plain is not None else len(self._ends)
+
+    def __getitem__(self, index: int) -> str:
+        if self.plain is not None:
+            return self.plain[index]
+        if index < 0:
+            raise IndexError(index)
+        ends = self._ends
+        start = ends[index - 1] if index else 0
+        return self._text[start : ends[index]].decode("utf-8", "surrogatepass")
+
+
+#: The shared strings kept as a plain list: up to about 60 MB of Python strings.
+_LIST_STRINGS = 500_000
+_LIST_BYTES = 32_000_000
+
+
+class XlsxBook:
+    """An XLSX/XLSM archive: its sheets, styles and shared strings, read with caps.
+
+    ``unknown_formats`` collects the number format codes met in cells and shown as General
+    because they are not understood (``readers.numfmt``).
+    """
+
+    def __init__(self, path: Path, name: str) -> None:
+        self._name = name
+        self.unknown_formats: set[str] = set()
+        try:
+            self._archive = zipfile.ZipFile(path)
+        except (zipfile.BadZipFile, OSError, ValueError) as exc:
+            raise self._invalid(str(exc)) from exc
+        try:
+            self._present = {info.filename for info in self._archive.infolist()}
+            self.sheet_names, self._members, self.date1904 = self._read_workbook()
+            self._formats = self._read_styles()
+            self._shared = self._read_shared()
+            self.unknown_formats.update(f for f in self._formats if isinstance(f, str))
+        except (*ZIP_ERRORS, KeyError) as exc:
+            self.close()
+            raise self._invalid(str(exc) or type(exc).__name__) from exc
+        except BaseException:
+            self.close()
+            raise
+
+    def _invalid(self, why: str) -> InputError:
+        return InputError(
+            f"{self._name} is not a valid XLSX workbook ({why}); open it in Excel, save it "
+            "again as .xlsx (or export CSV) and run again."
+        )
+
+    def close(self) -> None:
+        """Close the archive."""
+        archive = getattr(self, "_archive", None)
+        if archive is not None:
+            archive.close()
+
+    # --- the workbook part ------------------------------------------------------------------
+
+    def _part(self, member: str, cap: int = MAX_PART_BYTES) -> Iterator[bytes]:
+        return read_capped(self._archive, member, cap, self._name)
+
+    def _read_workbook(self) -> tuple[list[str], list[str | None], bool]:
+        """Sheet names in order, each one's XML member (None for a chart sheet or one
+        missing), and whether dates count from 1904."""
+        workbook = _find_part(self._present, "xl/workbook.xml")
+        if workbook is None:
+            raise self._invalid("there is no xl/workbook.xml in it")
+        sheets: list[tuple[str, str]] = []
+        date1904 = [False]
+
+        def start(tag: str, attrs: dict[str, str]) -> None:
+            tag = local(tag)
+            if tag == "sheet":
+                rid = next((v for k, v in attrs.items() if local(k) == "id"), "")
+                sheets.append((attrs.get("name", ""), rid))
+            elif tag == "workbookPr":
+                date1904[0] = attrs.get("date1904", "").lower() in ("1", "true")
+
+        parse_stream(self._part(workbook), start, None, None, self._name, workbook)
+        folder, base = posixpath.split(workbook)
+        rels_member = posixpath.join(folder, "_rels", base + ".rels")
+        targets: dict[str, str] = {}
+
+        def rel(tag: str, attrs: dict[str, str]) -> None:
+            if local(tag) == "Relationship":
+                targets[attrs.get("Id", "")] = attrs.get("Target", "")
+
+        if rels_member in self._present:
+            parse_stream(self._part(rels_member), rel, None, None, self._name, rels_member)
+        names: list[str] = []
+        members: list[str | None] = []
+        for sheet_name, rid in sheets:
+            target = targets.get(rid, "")
+            member = None
+            if target:
+                path = target[1:] if target.startswith("/") else posixpath.join(folder, target)
+                member = _find_part(self._present, posixpath.normpath(path))
+            if member is not None and "chartsheets/" in member:
+                member = None
+            names.append(sheet_name)
+            members.append(member)
+        return names, members, date1904[0]
+
+    def _read_styles(self) -> list[Formatter | str | None]:
+        """Per cell style index: a formatter, '@' for text, or the code not understood."""
+        member = _find_part(self._present, "xl/styles.xml")
+        if member is None:
+            return []
+        custom: dict[int, str] = {}
+        xf_ids: list[int] = []
+        where = {"cellXfs": False}
+
+        def start(tag: str, attrs: dict[str, str]) -> None:
+            tag = local(tag)
+            if tag == "numFmt":
+                with contextlib.suppress(ValueError):
+                    custom[int(attrs.get("numFmtId", ""))] = attrs.get("formatCode", "")
+            elif tag == "cellXfs":
+                where["cellXfs"] = True
+            elif tag == "xf" and where["cellXfs"]:
+                try:
+                    xf_ids.append(int(attrs.get("numFmtId", "0")))
+                except ValueError:
+                    xf_ids.append(0)
+
+        def end(tag: str) -> None:
+            if local(tag) == "cellXfs":
+                where["cellXfs"] = False
+
+        parse_stream(self._part(member), start, end, None, self._name, member)
+        formats: list[Formatter | str | None] = []
+        for fmt_id in xf_ids:
+            code = _LOCALE_IDS.get(fmt_id) or custom.get(fmt_id) or BUILTIN_FORMATS.get(fmt_id)
+            if code is None:
+                formats.append(f"built-in format {fmt_id}")
+                continue
+            if code.strip() == "@":
+                formats.append(general)
+                continue
+            compiled = compile_format(code, self.date1904)
+            formats.append(compiled if compiled is not None else code)
+        return formats
+
+    def _read_shared(self) -> SharedStrings:
+        member = _find_part(self._present, "xl/sharedStrings.xml")
+        shared = SharedStrings()
+        if member is None:
+            return shared
+        parts: list[str] = []
+        state = {"keep": False, "phonetic": 0, "cell": 0}
+        name = self._name
+
+        def start(tag: str, attrs: dict[str, str]) -> None:
+            tag = local(tag)
+            if tag == "t":
+                state["keep"] = state["phonetic"] == 0
+            elif tag in ("rPh", "phoneticPr"):
+                state["phonetic"] += 1
+            elif tag == "si":
+                parts.clear()
+                state["cell"] = 0
+
+        def end(tag: str) -> None:
+            tag = local(tag)
+            if tag == "t":
+                state["keep"] = False
+            elif tag in ("rPh", "phoneticPr"):
+                state["phonetic"] -= 1
+            elif tag == "si":
+                shared.add("".join(parts))
+                parts.clear()
+                if len(shared) > MAX_SHARED_STRINGS or shared.size > MAX_SHARED_TEXT_BYTES:
+                    raise WorkbookLimit(
+                        f"{name} holds more than {MAX_SHARED_STRINGS:,} distinct texts or "
+                        f"{MAX_SHARED_TEXT_BYTES // 1_000_000:,} MB of them, beyond what a lead "
+                        "list needs; split the workbook or export CSV, and run again."
+                    )
+
+        def text(data: str) -> None:
+            if state["keep"]:
+                parts.append(data)
+                state["cell"] += len(data)
+                if state["cell"] > MAX_CELL_CHARS:
+                    raise _cell_too_long(name)
+
+        parse_stream(self._part(member, MAX_SHARED_BYTES), start, end, text, name, member)
+        return shared
+
+    # --- a sheet ----------------------------------------------------------------------------
+
+    def rows(self, index: int, keep: int) -> Iterator[Row]:
+        """The sheet's rows in order, blank ones left out, each cell as displayed.
+
+        Cells at or beyond column ``keep`` (0-based) are not placed: the non-empty ones are
+        returned apart (the first 16), with the column of the last one.
+
+        Raises:
+            InputError: the sheet's XML is broken or beyond a cap.
+        """
+        member = self._members[index]
+        if member is None:
+            return
+        name = self._name
+        shared = self._shared
+        plain = shared.plain
+        formats = self._formats
+        styles = len(formats)
+        display = self._display
+        unknown = self.unknown_formats
+        done: list[Row] = []
+        codes = dict(_TAG_CODES)
+        columns: dict[str, int] = {}
+        # The parser's state lives in locals of the closures below: expat calls them a few
+        # million times for a large sheet, so every attribute lookup saved counts.
+        row_number = 0
+        cells: list[str] = []
+        far: list[str] = []
+        last = 0
+        col = -1
+        kind = ""
+        style = 0
+        in_value = False
+        in_inline = False
+        value: str | None = None
+
+        def start(tag: str, attrs: dict[str, str]) -> None:
+            nonlocal row_number, cells, far, last, col, kind, style, in_value, in_inline, value
+            code = codes.get(tag)
+            if code is None:
+                code = _tag_code(codes, tag)
+            if code == 1:  # c
+                ref = attrs.get("r")
+                if ref:
+                    letters = ref.rstrip("0123456789")
+                    found = columns.get(letters)
+                    if found is None:
+                        found = max(column_index(letters), 0)
+                        if len(columns) < 20_000:
+                            columns[letters] = found
+                    col = found
+                else:
+                    col += 1
+                kind = attrs.get("t", "n")
+                s = attrs.get("s")
+                style = int(s) if s else 0
+                value = None
+            elif code == 2 or (code == 3 and in_inline):  # v, or t of an inline string
+                in_value = True
+            elif code == 4:  # is
+                in_inline = True
+            elif code == 5:  # row
+                r = attrs.get("r")
+                row_number = int(r) if r else row_number + 1
+                if row_number > MAX_ROWS:
+                    raise WorkbookLimit(
+                        f"{name}: row {row_number:,} is beyond the {MAX_ROWS:,} rows a sheet "
+                        "can hold; open it in Excel, save it again or export CSV."
+                    )
+                cells = []
+                far = []
+                last = 0
+                col = -1
+            elif code == 6:  # rPh: a phonetic guide, not part of the text
+                in_inline = False
+
+        def end(tag: str) -> None:
+            nonlocal in_value, in_inline, last
+            code = codes.get(tag)
+            if code is None:
+                code = _tag_code(codes, tag)
+            if code == 1:  # c
+                in_value = False
+                in_inline = False
+                if value is None:
+                    return
+                if kind == "s":
+                    try:
+                        text = plain[int(value)] if plain is not None else shared[int(value)]
+                    except (ValueError, IndexError):
+                        return
+                elif kind == "n":
+                    fmt = formats[style] if style < styles else general
+                    if fmt is general and value.isdigit() and len(value) < 16:
+                        text = value  # an integer under General: as written
+                    else:
+                        text = display(value, kind, style, unknown)
+                elif kind == "inlineStr" or kind == "str":
+                    text = value
+                else:
+                    text = display(value, kind, style, unknown)
+                if not text or col >= MAX_COLUMNS:
+                    return
+                last = col + 1
+                if col < keep:
+                    n = len(cells)
+                    if col == n:
+                        cells.append(text)
+                    elif col > n:
+                        cells.extend([""] * (col - n))
+                        cells.append(text)
+                    else:
+                        cells[col] = text
+                elif len(far) < 16:
+                    far.append(text)
+            elif code == 2 or code == 3:
+                in_value = False
+            elif code == 5:
+                if last:
+                    done.append((row_number, cells, far, last))
+            elif code == 4:
+                in_inline = False
+
+        def text(data: str) -> None:
+            nonlocal value
+            if in_value:
+                if value is None:
+                    value = data
+                else:
+                    value += data
+                    if len(value) > MAX_CELL_CHARS:
+                        raise _cell_too_long(name)
+
+        parser = new_parser(start, end, text, name, member)
+        fed = 0
+        try:
+            for block in self._part(member, MAX_SHEET_BYTES):
+                fed = feed(parser, block, fed, name, member)
+                if done:
+                    yield from done
+                    done.clear()
+            feed(parser, b"", fed, name, member)
+        except ZIP_ERRORS as exc:
+            raise self._invalid(str(exc) or type(exc).__name__) from exc
+        yield from done
+        done.clear()
+
+    def _display(self, raw: str, kind: str, style: int, unknown: set[str]) -> str:
+        """One cell's stored value as the text the spreadsheet shows."""
+        if kind == "s":
+            try:
+                return self._shared[int(raw)]
+            except (ValueError, IndexError):
+                return ""
+        if kind == "n":
+            try:
+                number = float(raw)
+            except ValueError:
+                return raw
+            fmt = self._formats[style] if style < len(self._formats) else general
+            if fmt is general:
+                return general(number)
+            if isinstance(fmt, str):
+                unknown.add(fmt)
+                return general(number)
+            try:
+                return fmt(number)  # type: ignore[operator]
+            except (ValueError, OverflowError, ArithmeticError):
+                unknown.add(f"{number!r} under its date format")
+                return general(number)
+        if kind == "b":
+            return "TRUE" if raw.strip() in ("1", "true") else "FALSE"
+        if kind == "e":
+            return ""  # #N/A, #DIV/0!: no value a lead can carry
+        return raw  # str (a formula's text), inlineStr, d (an ISO date as written)
+
+
+_TAG_CODES = {"c": 1, "v": 2, "t": 3, "is": 4, "row": 5, "rPh": 6}
+
+
+def _tag_code(codes: dict[str, int], tag: str) -> int:
+    """The code of a tag met with a namespace prefix (``x:c``), remembered."""
+    code = _TAG_CODES.get(local(tag), 0)
+    if len(codes) < 1000:
+        codes[tag] = code
+    return code
+
+
+def _cell_too_long(name: str) -> WorkbookLimit:
+    return WorkbookLimit(
+        f"{name} holds a cell longer than {MAX_CELL_CHARS:,} characters, far beyond the "
+        "32,767 Excel allows; open it in Excel, save it again or export CSV."
+    )
+
+
+def _find_part(present: set[str], member: str) -> str | None:
+    """The member as named in the archive (parts are case-insensitive in OPC)."""
+    if member in present:
+        return member
+    folded = member.casefold()
+    return next((p for p in present if p.casefold() == folded), None)

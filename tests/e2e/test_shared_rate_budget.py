@@ -19,7 +19,7 @@ from foxreach_cli.rate_budget import RateBudget, RateInfo
 from foxreach_cli.state.shared_rate_budget import SharedBudget
 from tests.signals import read_line
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 T0 = 1_700_000_000.0
 
 

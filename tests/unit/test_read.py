@@ -25,7 +25,7 @@ from foxreach_cli.errors import EmptyFileError, InputError, UsageError
 from foxreach_cli.models import ROW_ERROR_COLUMN, SourceInfo
 from foxreach_cli.read import Source, expand_inputs, open_source, read_rows
 
-DATA = Path(__file__).parent / "data" / "read"
+DATA = Path(__file__).parents[1] / "data" / "read"
 
 
 # --------------------------------------------------------------------------- helpers

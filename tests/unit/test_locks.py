@@ -21,7 +21,7 @@ from tests.signals import read_line
 
 WORK = "https://api.foxreach.io/api/v1#0123456789abcdef:9f86d081884c7d65"
 OTHER = "https://api.foxreach.io/api/v1#0123456789abcdef:60303ae22b998861"
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 
 
 def _spawn(code: str, *args: str) -> subprocess.Popen[str]:

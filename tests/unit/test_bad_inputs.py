@@ -71,7 +71,7 @@ from foxreach_cli.read import open_source
 from tests.accounting import assert_accounted, assert_split_locally
 from tests.bad_corpus import CASES, HUGE_CELL, WIDE_COLUMNS, write_case
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 runner = CliRunner()
 
 #: case -> rows read when the file is imported (exit 0), or a phrase of the refusal (exit 2).

@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 from foxreach_cli.cli import app
 from tests.accounting import assert_accounted, assert_split_locally
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 SAMPLE = ROOT / "sample_data"
 runner = CliRunner()
 

@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import csv
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -218,19 +215,3 @@ def test_map_command_shows_and_writes_a_reusable_mapping(tmp_path):
     assert out.exists()
     again = dry_json(str(SAMPLE / "leads.csv"), "--mapping", str(out))
     assert again["rowsRead"] == 200
-
-
-def test_the_installed_command_runs_as_a_subprocess(tmp_path):
-    f = write(tmp_path / "a.csv", "E-mail;Vorname\nanna@example.de;Anna\n")
-    env = {**os.environ, "NO_COLOR": "1"}
-    proc = subprocess.run(
-        [sys.executable, "-m", "foxreach_cli.cli", "import", str(f), "--dry-run", "--json"],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=60,
-    )
-    assert proc.returncode == 0, proc.stderr
-    report = json.loads(proc.stdout)
-    assert report["valid"] == 1
-    assert report["files"][0]["delimiter"] == ";"

@@ -87,15 +87,6 @@ def test_config_show_names_the_file_and_masks_the_key(home: Path) -> None:
     assert f"API key:   {MASKED}  ({path})" in result.stdout
 
 
-def test_a_live_import_uses_the_key_and_url_of_config_json(home: Path, sandbox) -> None:
-    write_official(home, {"api_key": KEY, "base_url": sandbox.base_url})
-    leads = Path("leads.csv")
-    leads.write_text("Email,First Name\nana@example.com,Ana\nbo@example.com,Bo\n")
-    result = invoke("import", str(leads), "--json", "--rate-limit", "1000", "--rate-window", "1")
-    assert result.exit_code == 0, result.output
-    assert json.loads(result.stdout)["created"] == 2
-
-
 LEVELS = ["flag", "env", "dotenv", "config_json"]
 
 

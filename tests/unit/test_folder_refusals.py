@@ -60,24 +60,6 @@ def test_a_dry_run_of_a_folder_refuses_the_bad_files_and_reads_the_rest(drop: Pa
     assert_accounted(report)
 
 
-def test_a_live_run_imports_the_good_files_moves_only_them_and_exits_2(
-    drop: Path, tmp_path: Path, sandbox, api_key: str
-) -> None:
-    done = tmp_path / "done"
-    result = runner.invoke(
-        app,
-        ["import", str(drop), "--base-url", sandbox.base_url, "--api-key", api_key,
-         "--state-dir", str(tmp_path / "state"), "--move-done", str(done), "--quiet", *FAST],
-    )  # fmt: skip
-    assert result.exit_code == 2, result.output
-    assert result.stdout.endswith(
-        f"; refused: {drop / 'b-no-email.csv'}, {drop / 'c-broken.xlsx'}\n"
-    )
-    assert sandbox.store.count_active(api_key) == 3
-    assert sorted(p.name for p in done.iterdir()) == ["a-good.csv", "d-good.csv"]
-    assert sorted(p.name for p in drop.iterdir()) == ["b-no-email.csv", "c-broken.xlsx"]
-
-
 def test_the_rich_summary_names_each_refused_file_with_its_reason(drop: Path) -> None:
     result = runner.invoke(app, ["import", str(drop), "--dry-run"], env={"COLUMNS": "400"})
     assert result.exit_code == 2

@@ -147,12 +147,14 @@ def test_more_than_100_duplicates_in_a_mixed_batch_are_unresolved_until_exact_re
     assert len(exact["duplicateEmails"]) == 800
 
 
-def test_soft_deleted_leads_are_restored_or_counted_as_duplicates(sandbox_factory, tmp_path):
+def test_soft_deleted_leads_are_restored_or_counted_as_duplicates(
+    sandbox_factory, api_key, tmp_path
+):
     sandbox = sandbox_factory()
     path, _ = make_csv(tmp_path / "leads.csv", 20)
     for key, extra, restored, dups in (
-        ("otr_restore", [], 5, 0),
-        ("otr_norestore", ["--no-restore"], 0, 5),
+        (f"{api_key}_restore", [], 5, 0),
+        (f"{api_key}_norestore", ["--no-restore"], 0, 5),
     ):
         import_json(sandbox.base_url, key, str(path), "--no-resume")
         with httpx.Client(base_url=sandbox.base_url, headers={"X-API-Key": key}) as c:

@@ -1,7 +1,9 @@
 """Unattended runs: SIGKILL mid-import and resume, locking, --move-done, machine output.
 
-The importer runs as a real subprocess against the real sandbox; kill points are seeded so
-each parametrised case kills at a different, reproducible moment.
+The importer runs against the real sandbox; kill points are seeded so each parametrised case
+kills at a different, reproducible moment. The killed run is a real process: a fresh
+interpreter for one seed, a fork of this one (the same code, without 1 s of start-up) for the
+others. Runs that are not killed run in-process.
 """
 
 from __future__ import annotations
@@ -16,9 +18,11 @@ import sys
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
+from foxreach_cli.cli import app
 from tests.accounting import assert_accounted
-from tests.signals import watch_imports
+from tests.signals import ForkedCli, watch_imports
 
 ROW_COUNT = 4000
 BATCH = "100"
@@ -42,10 +46,18 @@ def make_csv(path: Path, n: int) -> set[str]:
 
 
 def command(path: Path, sandbox, key: str, state: Path, *extra: str) -> list[str]:
+    """The command line of a process running ``foxreach import``."""
     return [
         sys.executable,
         "-m",
         "foxreach_cli.cli",
+        *import_args(path, sandbox, key, state, *extra),
+    ]
+
+
+def import_args(path: Path, sandbox, key: str, state: Path, *extra: str) -> list[str]:
+    """``foxreach import``'s arguments (without the program)."""
+    return [
         "import",
         str(path),
         "--base-url",
@@ -67,16 +79,21 @@ def command(path: Path, sandbox, key: str, state: Path, *extra: str) -> list[str
     ]
 
 
-def run_to_end(cmd: list[str]) -> tuple[int, dict]:
-    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
-    assert proc.stdout.strip(), proc.stderr
-    return proc.returncode, json.loads(proc.stdout)
+def run_to_end(args: list[str]) -> tuple[int, dict]:
+    """Run ``foxreach`` in-process with ``args``; its exit code and JSON report."""
+    result = CliRunner().invoke(app, args)
+    assert result.stdout.strip(), result.output
+    return result.exit_code, json.loads(result.stdout)
 
 
-def kill_after_imports(cmd: list[str], sandbox, imports: int) -> None:
+def kill_after_imports(args: list[str], sandbox, imports: int, *, fresh_interpreter: bool) -> None:
     """Start the importer and SIGKILL it once the sandbox has taken ``imports`` requests."""
     watch = watch_imports(sandbox)
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    if fresh_interpreter:
+        cmd = [sys.executable, "-m", "foxreach_cli.cli", *args]
+        proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    else:
+        proc = ForkedCli(args)
     try:
         watch.wait(imports, proc)
     finally:
@@ -100,9 +117,10 @@ def test_sigkill_at_a_random_point_then_resume_imports_each_lead_exactly_once(
     valid = make_csv(path, ROW_COUNT)
     state = tmp_path / "state"
     kill_point = random.Random(seed).randint(1, 30)  # of ~40 requests
-    kill_after_imports(command(path, sandbox, key, state), sandbox, kill_point)
+    args = import_args(path, sandbox, key, state)
+    kill_after_imports(args, sandbox, kill_point, fresh_interpreter=seed == 1)
 
-    code, r = run_to_end(command(path, sandbox, key, state))
+    code, r = run_to_end(args)
     emails = stored_emails(sandbox, key)
     assert sorted(emails) == sorted(valid), "every valid unique lead exactly once"
     assert code == 0
@@ -117,30 +135,30 @@ def test_sigkill_at_a_random_point_then_resume_imports_each_lead_exactly_once(
 
     # The file is now done: a third run sends nothing and reproduces its counts.
     before = sandbox.stats.imports
-    code, again = run_to_end(command(path, sandbox, key, state))
+    code, again = run_to_end(args)
     assert again["reproduced"] is True and sandbox.stats.imports == before
     outcome = ("rowsRead", "created", "restored", "duplicates", "errors", "notSent")
     assert [again[k] for k in outcome] == [r[k] for k in outcome]
 
 
-def test_no_resume_starts_over(sandbox, tmp_path):
+def test_no_resume_starts_over(sandbox, api_key, tmp_path):
     path = tmp_path / "leads.csv"
     make_csv(path, 300)
     state = tmp_path / "state"
-    run_to_end(command(path, sandbox, "otr_nr", state))
-    _, r = run_to_end(command(path, sandbox, "otr_nr", state, "--no-resume"))
+    run_to_end(import_args(path, sandbox, api_key, state))
+    _, r = run_to_end(import_args(path, sandbox, api_key, state, "--no-resume"))
     assert r["created"] == 0  # everything was sent again and came back as duplicates
     assert r["duplicates"] == r["rowsRead"] - r["errors"] == 299
 
 
-def test_the_journal_is_per_workspace(sandbox, tmp_path):
+def test_the_journal_is_per_workspace(sandbox, api_key, tmp_path):
     path = tmp_path / "leads.csv"
     valid = make_csv(path, 200)
     state = tmp_path / "state"
-    run_to_end(command(path, sandbox, "otr_ws_one", state))
-    _, r = run_to_end(command(path, sandbox, "otr_ws_two", state))
+    run_to_end(import_args(path, sandbox, f"{api_key}_one", state))
+    _, r = run_to_end(import_args(path, sandbox, f"{api_key}_two", state))
     assert r["reproduced"] is False
-    assert sorted(stored_emails(sandbox, "otr_ws_two")) == sorted(valid)
+    assert sorted(stored_emails(sandbox, f"{api_key}_two")) == sorted(valid)
 
 
 def test_two_concurrent_runs_on_the_same_file_never_both_import(sandbox_factory, tmp_path):
@@ -160,7 +178,7 @@ def test_two_concurrent_runs_on_the_same_file_never_both_import(sandbox_factory,
     assert sorted(stored_emails(sandbox, "otr_lock")) == sorted(valid)
 
 
-def test_move_done_moves_only_fully_accounted_files(sandbox_factory, tmp_path):
+def test_move_done_moves_only_fully_accounted_files(sandbox_factory, api_key, tmp_path):
     sandbox = sandbox_factory(contact_limit=150)
     drop = tmp_path / "drop"
     drop.mkdir()
@@ -168,7 +186,7 @@ def test_move_done_moves_only_fully_accounted_files(sandbox_factory, tmp_path):
     make_csv(drop / "b.csv", 300)
     done = tmp_path / "done"
     code, _ = run_to_end(
-        command(drop, sandbox, "otr_move", tmp_path / "state", "--move-done", str(done))
+        import_args(drop, sandbox, api_key, tmp_path / "state", "--move-done", str(done))
     )
     assert code == 4  # the plan limit stopped the run: a failed run moves nothing
     assert sorted(p.name for p in drop.iterdir()) == ["a.csv", "b.csv"]
@@ -176,7 +194,7 @@ def test_move_done_moves_only_fully_accounted_files(sandbox_factory, tmp_path):
 
     ok = sandbox_factory()
     code, _r = run_to_end(
-        command(drop, ok, "otr_move", tmp_path / "state2", "--move-done", str(done))
+        import_args(drop, ok, api_key, tmp_path / "state2", "--move-done", str(done))
     )
     assert code == 0
     assert sorted(p.name for p in done.iterdir()) == ["a.csv", "b.csv"]
@@ -230,7 +248,7 @@ def test_ctrl_c_finishes_requests_in_flight_reports_and_exits_130(sandbox_factor
     assert_accounted(r)
     assert r["notSent"] > 0 and r["created"] == len(stored_emails(sandbox, "otr_ctrl_c"))
 
-    code, again = run_to_end(cmd)
+    code, again = run_to_end(cmd[3:])  # the same arguments, in-process
     assert code == 0
     assert sorted(stored_emails(sandbox, "otr_ctrl_c")) == sorted(valid)
     assert again["previousRuns"]["created"] == r["created"]

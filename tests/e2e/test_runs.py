@@ -10,8 +10,6 @@ from __future__ import annotations
 import hashlib
 import json
 import signal
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +18,7 @@ from typer.testing import CliRunner
 
 from foxreach_cli.cli import app
 from tests.accounting import assert_accounted
-from tests.signals import watch_imports
+from tests.signals import ForkedCli, watch_imports
 
 runner = CliRunner()
 FAST = ["--rate-window", "2", "--rate-limit", "1000"]
@@ -186,15 +184,14 @@ def test_runs_show_reproduces_a_run_with_its_rejected_rows(sandbox, api_key, tmp
     )
 
 
-def test_runs_tells_running_from_interrupted(sandbox_factory, tmp_path):
+def test_runs_tells_running_from_interrupted(sandbox_factory, api_key, tmp_path):
+    # Latency and one request at a time keep the first run going while it is looked at.
     sandbox = sandbox_factory(latency=0.4)
     path = write_leads(tmp_path / "leads.csv", 3000)
     state = tmp_path / "state"
-    cmd = [sys.executable, "-m", "foxreach_cli.cli",
-           *import_args(path, sandbox, "otr_runs", state, "--batch-size", "100",
-                        "--concurrency", "1", "--json")]  # fmt: skip
+    args = import_args(path, sandbox, api_key, state, "--batch-size", "100", "--json")
     watch = watch_imports(sandbox)
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = ForkedCli([*args, "--concurrency", "1"])
     try:
         watch.wait(2, proc)
         [running] = runs_json(state)
@@ -208,8 +205,9 @@ def test_runs_tells_running_from_interrupted(sandbox_factory, tmp_path):
         proc.wait(10)
     [died] = runs_json(state)
     assert (died["id"], died["status"], died["endedAt"]) == (1, "interrupted", None)
-    # The next run resumes it and finishes; the history keeps both.
-    done = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+    # The next run resumes it and finishes (many requests at a time: the latency costs a
+    # second, not 12); the history keeps both.
+    done = runner.invoke(app, [*args, "--concurrency", "16"])
     assert_accounted(json.loads(done.stdout))
     assert [(r["id"], r["status"]) for r in runs_json(state)] == [
         (2, "finished"),

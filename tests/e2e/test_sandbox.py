@@ -342,9 +342,9 @@ def test_restored_leads_count_toward_the_contact_limit(
         assert data["duplicates"] == 1
 
 
-def test_contact_limit_is_per_workspace(sandbox_factory: SandboxFactory) -> None:
+def test_contact_limit_is_per_workspace(sandbox_factory: SandboxFactory, api_key: str) -> None:
     sb = sandbox_factory(contact_limit=2)
-    for key in ("otr_one", "otr_two"):
+    for key in (f"{api_key}_one", f"{api_key}_two"):
         with httpx.Client(base_url=sb.base_url, headers={"X-API-Key": key}) as c:
             assert summary(do_import(c, emails(2)))["created"] == 2
 
@@ -377,9 +377,9 @@ def test_revoked_key_is_403_from_then_on(
     assert client.get("/leads").status_code == 200
 
 
-def test_each_key_is_its_own_workspace(sandbox: RunningSandbox) -> None:
-    a = httpx.Client(base_url=sandbox.base_url, headers={"X-API-Key": "otr_alpha"})
-    b = httpx.Client(base_url=sandbox.base_url, headers={"X-API-Key": "otr_beta"})
+def test_each_key_is_its_own_workspace(sandbox: RunningSandbox, api_key: str) -> None:
+    a = httpx.Client(base_url=sandbox.base_url, headers={"X-API-Key": f"{api_key}_alpha"})
+    b = httpx.Client(base_url=sandbox.base_url, headers={"X-API-Key": f"{api_key}_beta"})
     with a, b:
         assert summary(do_import(a, [{"email": "shared@x.com"}]))["created"] == 1
         assert summary(do_import(b, [{"email": "shared@x.com"}]))["created"] == 1  # not a dup

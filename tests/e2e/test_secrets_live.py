@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 import sys
+import uuid
 from pathlib import Path
 
 import pytest
@@ -18,7 +19,6 @@ from tests.unit.test_secrets import (
     MARK,
     MASKED,
     NON_OTR_SENTINEL,
-    SENTINEL,
     KeyGiver,
     assert_neutralised,
     assert_no_key_in_files,
@@ -34,16 +34,23 @@ from tests.unit.test_secrets import (
 )
 
 
+def sentinel() -> str:
+    """A sentinel key of its own (the shared sandbox keeps a workspace per key), with the same
+    recognisable part and the same masked form as SENTINEL."""
+    return f"otr_SECRETSENTINEL_{uuid.uuid4().hex[:8]}_4f9a2c"
+
+
 @pytest.mark.parametrize("source", KEY_SOURCES)
 def test_the_key_appears_in_no_output_log_report_rejected_file_or_state_file(
     sandbox_factory, tmp_path: Path, source: str
 ) -> None:
-    giver = KeyGiver(source, SENTINEL, tmp_path)
+    key = sentinel()
+    giver = KeyGiver(source, key, tmp_path)
     leads = write_leads(tmp_path / "leads.csv", 40)
     ok = sandbox_factory()
     plan = sandbox_factory(contact_limit=10)
     revoked = sandbox_factory()
-    revoked.revoke(SENTINEL)
+    revoked.revoke(key)
     state = tmp_path / "state"
     outputs = tmp_path / "out"
     outputs.mkdir()
@@ -97,7 +104,7 @@ def test_server_failures_and_refused_connections_exhaust_retries_without_showing
     leads = write_leads(tmp_path / "leads.csv", 20)
     failing = sandbox_factory(fail_rate=1.0, seed=1)
     closed = f"http://127.0.0.1:{free_loopback_port()}/api/v1"
-    env = {**os.environ, "FOXREACH_API_KEY": SENTINEL}
+    env = {**os.environ, "FOXREACH_API_KEY": sentinel()}
 
     def start(name: str, url: str) -> subprocess.Popen[bytes]:
         cmd = [
@@ -125,7 +132,7 @@ def test_plain_http_to_loopback_is_accepted(sandbox, tmp_path: Path, host: str) 
     leads = write_leads(tmp_path / "leads.csv", 3, bad=0)
     url = sandbox.base_url.replace("127.0.0.1", host)
     result = runner.invoke(
-        app, ["import", str(leads), "--base-url", url, "--api-key", SENTINEL, "--json", *FAST]
+        app, ["import", str(leads), "--base-url", url, "--api-key", sentinel(), "--json", *FAST]
     )
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["created"] == 3
@@ -169,7 +176,7 @@ def run_with_state(sandbox, tmp_path: Path, explicit: bool, umask: int) -> Path:
     old = os.umask(umask)
     try:
         result = runner.invoke(
-            app, ["import", str(leads), "--base-url", sandbox.base_url, "--api-key", SENTINEL,
+            app, ["import", str(leads), "--base-url", sandbox.base_url, "--api-key", sentinel(),
                   "--log-file", str(tmp_path / "run.log"), "--fail-on", "never", *extra, *FAST],
         )  # fmt: skip
     finally:

@@ -178,15 +178,28 @@ def test_cancel_while_waiting_returns_none_and_holds_nothing(tmp_path: Path) -> 
     assert send(a, clock) == at(60.0)
 
 
+class _AnnouncingCondition(threading.Condition):
+    """A condition that says when someone starts waiting on it."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.waiting = threading.Event()
+
+    def wait(self, timeout: float | None = None) -> bool:
+        self.waiting.set()  # under the condition's lock: a notify cannot slip in before wait
+        return super().wait(timeout)
+
+
 def test_cancel_with_real_sleep_is_noticed_on_wake(tmp_path: Path) -> None:
     a = SharedBudget(RateBudget(1, 30.0), tmp_path, "feed", limit=1, window=30.0)
     b = SharedBudget(RateBudget(1, 30.0), tmp_path, "feed", limit=1, window=30.0)
     assert b.acquire() is not None
+    a._cond = cond = _AnnouncingCondition()
     cancel = threading.Event()
     result: list[float | None] = []
     waiter = threading.Thread(target=lambda: result.append(a.acquire(cancel=cancel)))
     waiter.start()
-    time.sleep(0.1)
+    assert cond.waiting.wait(timeout=10), "the waiter never started waiting"
     assert waiter.is_alive()  # waiting for the shared slot (30 s after b's answer)
     started = time.monotonic()
     cancel.set()

@@ -204,8 +204,10 @@ def test_exit_codes_without_fail_on_never(tmp_path: Path, name: str) -> None:
 
 def test_no_email_column_names_the_headers_and_the_fix(tmp_path: Path) -> None:
     outcome = run_case(tmp_path, "no_email_column")
-    assert "'First Name', 'Company', 'Phone'" in outcome.stderr
-    assert "--map 'Column=email'" in outcome.stderr
+    assert outcome.stderr == (
+        f"Error: {outcome.path} has no column that can be the email (headers: 'First Name', "
+        "'Company', 'Phone'); name one with --map 'Column=email'.\n"
+    )
     # The fix the sentence names works: the rows are then judged (and rejected) one by one.
     fixed = run_case(tmp_path, "no_email_column", "--map", "Company=email")
     assert fixed.exit_code == 0
@@ -222,14 +224,20 @@ def test_xlsx_with_an_empty_first_sheet_reads_the_sheet_with_data(tmp_path: Path
     # Asking for the empty sheet by number is refused in one sentence.
     empty = run_case(tmp_path, "xlsx_empty_first_sheet", "--sheet", "1")
     assert empty.exit_code == 2
-    assert "has no header row (sheet 'Empty' is empty)" in empty.stderr
+    assert empty.stderr == (
+        f"Error: {empty.path} has no header row (sheet 'Empty' is empty); pick a sheet with "
+        "--sheet or put the column names in the first row.\n"
+    )
 
 
 def test_invalid_utf8_is_refused_with_the_place_and_encoding_overrides(tmp_path: Path) -> None:
     outcome = run_case(tmp_path, "invalid_utf8")
     offset = outcome.path.read_bytes().index(0xFF)
-    assert f"(byte 0xFF at offset {offset}, line 3)" in outcome.stderr
-    assert "--encoding" in outcome.stderr
+    assert outcome.stderr == (
+        f"Error: {outcome.path} is UTF-8 text with bytes that are not valid UTF-8 (byte 0xFF at "
+        f"offset {offset}, line 3); fix or remove those bytes, or pass --encoding with the "
+        "file's real encoding such as cp1252.\n"
+    )
     # The user who knows better can say so: every row is then read.
     forced = run_case(tmp_path, "invalid_utf8", "--encoding", "cp1252")
     assert forced.exit_code == 0, forced.stderr
@@ -252,8 +260,10 @@ def test_unterminated_quote_names_the_row_where_it_opens(
 ) -> None:
     outcome = run_case(tmp_path, name)
     assert outcome.exit_code == 2
-    assert f"the quote that opens in row {row} is never closed" in outcome.stderr
-    assert "close or remove that quote" in outcome.stderr
+    assert outcome.stderr == (
+        f"Error: {outcome.path}: the quote that opens in row {row} is never closed, so the rest "
+        "of the file cannot be split into rows; close or remove that quote and run again.\n"
+    )
 
 
 # --------------------------------------------------------------------------- imported

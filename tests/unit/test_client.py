@@ -155,24 +155,36 @@ def test_more_than_100_duplicates_pass_through_untouched(
 
 
 @pytest.mark.parametrize(
-    "content",
+    ("content", "why"),
     [
-        b"<html>Welcome to nginx</html>",
-        b'{"created": 1}',
-        b'{"data": {"created": "1", "restored": 0, "duplicates": 0, "errors": 0}}',
-        b'{"data": {"created": 1, "restored": 0, "duplicates": 0}}',
-        b'{"data": {"created": 1, "restored": 0, "duplicates": 0, "errors": 0, '
-        b'"duplicateEmails": "x"}}',
+        (b"<html>Welcome to nginx</html>", "it is not a JSON object with a 'data' object"),
+        (b'{"created": 1}', "it is not a JSON object with a 'data' object"),
+        (
+            b'{"data": {"created": "1", "restored": 0, "duplicates": 0, "errors": 0}}',
+            "'data.created' is missing or not a count",
+        ),
+        (
+            b'{"data": {"created": 1, "restored": 0, "duplicates": 0}}',
+            "'data.errors' is missing or not a count",
+        ),
+        (
+            b'{"data": {"created": 1, "restored": 0, "duplicates": 0, "errors": 0, '
+            b'"duplicateEmails": "x"}}',
+            "'data.duplicateEmails' is not a list",
+        ),
     ],
 )
 def test_200_with_undocumented_body_is_an_api_error(
-    client: FoxReachClient, httpx_mock: HTTPXMock, content: bytes
+    client: FoxReachClient, httpx_mock: HTTPXMock, content: bytes, why: str
 ) -> None:
     httpx_mock.add_response(url=URL, content=content)
     with pytest.raises(ApiError) as info:
         client.import_leads([{"email": "a@b.co"}])
     assert not isinstance(info.value, TransientError)
-    assert "answered 200, but not with an import result" in str(info.value)
+    assert str(info.value) == (
+        f"The server at {BASE} answered 200, but not with an import result ({why}); some leads "
+        "may have been imported. Check --base-url / FOXREACH_BASE_URL (it ends in /api/v1)."
+    )
 
 
 # -- statuses ------------------------------------------------------------------------------
@@ -193,10 +205,11 @@ def test_auth_refusal_names_the_fix_and_never_the_key(
         client.import_leads([{"email": "a@b.co"}])
     exc = info.value
     assert exc.status == status
-    assert "Invalid API key" in str(exc)
-    assert "FOXREACH_API_KEY" in str(exc)
-    assert "write scope" in str(exc)
-    assert mask_key(KEY) in str(exc)
+    masked = mask_key(KEY)
+    assert str(exc) == (
+        f"The API key {masked} was refused ({status}): Invalid API key {masked}. "
+        "Check FOXREACH_API_KEY (or --api-key) and that the key has the write scope."
+    )
     assert_key_hidden(exc)
     assert rate_of(exc) == RateInfo(100, 42, 1706140920.0)
 
@@ -206,7 +219,10 @@ def test_402_is_a_plan_limit_error(client: FoxReachClient, httpx_mock: HTTPXMock
     with pytest.raises(PlanLimitError) as info:
         client.import_leads([{"email": "a@b.co"}])
     assert info.value.status == 402
-    assert "Plan contact limit" in str(info.value)
+    assert str(info.value) == (
+        "The workspace's plan contact limit would be exceeded (402): Plan contact limit. "
+        "Raise the plan's limit or remove leads, then re-import the rows not sent."
+    )
 
 
 def test_422_carries_the_servers_detail(client: FoxReachClient, httpx_mock: HTTPXMock) -> None:
@@ -232,7 +248,10 @@ def test_400_is_a_bug_not_a_transient_failure(
         client.import_leads([{"email": "a@b.co"}])
     assert type(info.value) is ApiError
     assert info.value.status == 400
-    assert "bug in foxreach" in str(info.value)
+    assert str(info.value) == (
+        "The server refused the request as malformed (400): empty array. "
+        "This is a bug in foxreach; please report it."
+    )
 
 
 def test_404_hints_at_the_base_url(client: FoxReachClient, httpx_mock: HTTPXMock) -> None:
@@ -240,7 +259,10 @@ def test_404_hints_at_the_base_url(client: FoxReachClient, httpx_mock: HTTPXMock
     with pytest.raises(ApiError) as info:
         client.import_leads([{"email": "a@b.co"}])
     assert type(info.value) is ApiError
-    assert "--base-url" in str(info.value)
+    assert str(info.value) == (
+        "The server answered 404: Not Found. Check --base-url / FOXREACH_BASE_URL "
+        "(it ends in /api/v1)."
+    )
 
 
 def test_429_waits_retry_after(client: FoxReachClient, httpx_mock: HTTPXMock) -> None:

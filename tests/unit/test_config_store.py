@@ -150,6 +150,22 @@ BROKEN = {
 }
 
 
+#: What the one sentence says is wrong with each broken file.
+BROKEN_BECAUSE = {
+    "not_json": "is not valid JSON (line 1, column 56)",
+    "not_utf8": "is not UTF-8 text",
+    "not_an_object": "does not hold a JSON object",
+    "key_not_a_string": "is not usable: api_key must be a string",
+}
+
+
+def broken_sentence(path: Path, kind: str) -> str:
+    return (
+        f"Error: The config file {path} {BROKEN_BECAUSE[kind]}; fix it, or remove it and save "
+        "the settings again with 'foxreach config set-key'.\n"
+    )
+
+
 def write_broken(home: Path, kind: str) -> Path:
     path = config_path(home)
     path.parent.mkdir()
@@ -163,9 +179,7 @@ def test_a_broken_config_json_is_one_sentence_when_it_is_needed(home: Path, kind
     path = write_broken(home, kind)
     result = invoke("config", "show")
     assert result.exit_code == 2
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1, result.stderr
-    assert lines[0].startswith(f"Error: The config file {path} ")
+    assert result.stderr == broken_sentence(path, kind)
 
 
 @pytest.mark.parametrize("kind", BROKEN)
@@ -193,7 +207,7 @@ def test_set_key_leaves_a_broken_file_as_it_was(home: Path, kind: str) -> None:
     before = path.read_bytes()
     result = invoke("config", "set-key", OTHER_KEY)
     assert result.exit_code == 2
-    assert f"The config file {path} " in result.stderr
+    assert result.stderr == broken_sentence(path, kind)
     assert path.read_bytes() == before
 
 

@@ -17,7 +17,9 @@ import subprocess
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import httpx
 import pytest
+from pytest_httpx import HTTPXMock
 from typer.testing import CliRunner
 
 from foxreach_cli.cli import app
@@ -28,6 +30,8 @@ from foxreach_cli.state.locks import WorkLocks
 
 runner = CliRunner()
 FAST = ["--rate-window", "2", "--rate-limit", "1000"]
+#: A live run's API, faked by pytest-httpx: a request nobody expected fails the test.
+API = "https://api.example.test/api/v1"
 LEADS = "Email,First Name\na@example.com,Ann\nb@example.com,Bo\nnot-an-email,Cy\n"
 
 
@@ -94,6 +98,14 @@ def error_line(output: str) -> str:
     return line
 
 
+def stored_every_lead(request: httpx.Request) -> httpx.Response:
+    """The API's answer when every lead of the request was created."""
+    n = len(json.loads(request.content)["leads"])
+    return httpx.Response(
+        200, json={"data": {"created": n, "restored": 0, "duplicates": 0, "errors": 0}}
+    )
+
+
 @pytest.fixture
 def leads(tmp_path: Path) -> Path:
     path = tmp_path / "leads.csv"
@@ -145,12 +157,12 @@ def test_the_boundary_translates_sqlite_errors_too() -> None:
 )
 def test_an_unwritable_output_file_stops_a_live_run_before_anything_is_sent(
     place: BadPlace, flag: str, name: str, leads: Path, tmp_path: Path, readonly_dir: Path,
-    sandbox, api_key: str,
+    httpx_mock: HTTPXMock, api_key: str,
 ) -> None:  # fmt: skip
     target, reason = place(tmp_path, readonly_dir, name)
     result = runner.invoke(
         app,
-        ["import", str(leads), "--base-url", sandbox.base_url, "--api-key", api_key,
+        ["import", str(leads), "--base-url", API, "--api-key", api_key,
          "--state-dir", str(tmp_path / "state"), flag, str(target), *FAST],
     )  # fmt: skip
     assert result.exit_code == 2, result.output
@@ -158,39 +170,47 @@ def test_an_unwritable_output_file_stops_a_live_run_before_anything_is_sent(
     prefix = f"Error: {flag} {target} cannot be written: "
     assert line.startswith(prefix)
     check_reason(line[len(prefix) :].removesuffix("."), reason)
-    assert sandbox.store.count_active(api_key) == 0  # nothing was sent
+    assert httpx_mock.get_requests() == []  # nothing was sent
     assert "Traceback" not in result.output
 
 
 @pytest.mark.parametrize("place", [missing_folder, file_as_folder], ids=lambda p: p.__name__)
 def test_an_unwritable_move_done_folder_stops_the_run_first(
-    place: BadPlace, leads: Path, tmp_path: Path, readonly_dir: Path, sandbox, api_key: str
+    place: BadPlace,
+    leads: Path,
+    tmp_path: Path,
+    readonly_dir: Path,
+    httpx_mock: HTTPXMock,
+    api_key: str,
 ) -> None:
     target, _ = place(tmp_path, readonly_dir, "done")
+    if place is missing_folder:
+        httpx_mock.add_callback(stored_every_lead)
     result = runner.invoke(
         app,
-        ["import", str(leads), "--base-url", sandbox.base_url, "--api-key", api_key,
+        ["import", str(leads), "--base-url", API, "--api-key", api_key,
          "--state-dir", str(tmp_path / "state"), "--move-done", str(target), *FAST],
     )  # fmt: skip
     if place is missing_folder:  # a folder that can be made is made, like mkdir -p
         assert result.exit_code == 1, result.output  # one invalid row
         assert (target / "leads.csv").exists()
+        assert len(httpx_mock.get_requests()) == 1
         return
     assert result.exit_code == 2, result.output
     assert error_line(result.output) == (
         f"Error: --move-done {target} cannot be written: a part of the path is a file, "
         "not a folder."
     )
-    assert sandbox.store.count_active(api_key) == 0
+    assert httpx_mock.get_requests() == []
     assert leads.exists()
 
 
 def test_a_read_only_move_done_folder_stops_the_run_first(
-    leads: Path, tmp_path: Path, readonly_dir: Path, sandbox, api_key: str
+    leads: Path, tmp_path: Path, readonly_dir: Path, httpx_mock: HTTPXMock, api_key: str
 ) -> None:
     result = runner.invoke(
         app,
-        ["import", str(leads), "--base-url", sandbox.base_url, "--api-key", api_key,
+        ["import", str(leads), "--base-url", API, "--api-key", api_key,
          "--state-dir", str(tmp_path / "state"), "--move-done", str(readonly_dir), *FAST],
     )  # fmt: skip
     assert result.exit_code == 2, result.output
@@ -200,17 +220,22 @@ def test_a_read_only_move_done_folder_stops_the_run_first(
     check_reason(
         line[len(prefix) :].removesuffix("."), readonly_folder(tmp_path, readonly_dir, "")[1]
     )
-    assert sandbox.store.count_active(api_key) == 0
+    assert httpx_mock.get_requests() == []
 
 
 @pytest.mark.parametrize("place", [readonly_folder, file_as_folder], ids=lambda p: p.__name__)
 def test_an_unusable_state_dir_stops_a_live_run_first(
-    place: BadPlace, leads: Path, tmp_path: Path, readonly_dir: Path, sandbox, api_key: str
+    place: BadPlace,
+    leads: Path,
+    tmp_path: Path,
+    readonly_dir: Path,
+    httpx_mock: HTTPXMock,
+    api_key: str,
 ) -> None:
     target, reason = place(tmp_path, readonly_dir, "state")
     result = runner.invoke(
         app,
-        ["import", str(leads), "--base-url", sandbox.base_url, "--api-key", api_key,
+        ["import", str(leads), "--base-url", API, "--api-key", api_key,
          "--state-dir", str(target), *FAST],
     )  # fmt: skip
     assert result.exit_code == 2, result.output
@@ -218,7 +243,7 @@ def test_an_unusable_state_dir_stops_a_live_run_first(
     prefix = f"Error: --state-dir {target} cannot be written: "
     assert line.startswith(prefix)
     check_reason(line[len(prefix) :].removesuffix("."), reason)
-    assert sandbox.store.count_active(api_key) == 0
+    assert httpx_mock.get_requests() == []
 
 
 def test_a_dry_run_needs_no_state_dir(leads: Path, tmp_path: Path) -> None:

@@ -12,6 +12,7 @@ import pytest
 from pytest_httpx import HTTPXMock
 
 import foxreach_cli
+import foxreach_cli.client as client_module
 from foxreach_cli.client import (
     FoxReachClient,
     ImportResponse,
@@ -353,25 +354,45 @@ def test_network_failures_are_transient_and_say_whether_sent(
 # -- the round trip the rate budget keys on ----------------------------------------------------
 
 
+class _Clock:
+    """Stands in for the client module's ``time``: ``monotonic()`` moves only when told to."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def monotonic(self) -> float:
+        return self.now
+
+    def time(self) -> float:
+        return time.time()
+
+
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch) -> _Clock:
+    fake = _Clock()
+    monkeypatch.setattr(client_module, "time", fake)
+    return fake
+
+
 class _SlowConnectTransport(httpx.BaseTransport):
-    """Waits ``connect`` seconds (a handshake), then reports the request on the wire as httpcore
+    """Takes ``connect`` seconds (a handshake), then reports the request on the wire as httpcore
     does and answers ``serve`` seconds later with ``status``."""
 
-    def __init__(self, connect: float, serve: float, status: int = 200) -> None:
-        self.connect, self.serve, self.status = connect, serve, status
+    def __init__(self, clock: _Clock, connect: float, serve: float, status: int = 200) -> None:
+        self.clock, self.connect, self.serve, self.status = clock, connect, serve, status
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
-        time.sleep(self.connect)
+        self.clock.now += self.connect
         request.extensions["trace"]("http11.send_request_headers.started", {"request": request})
-        time.sleep(self.serve)
+        self.clock.now += self.serve
         body = {"data": ok_body(created=1)["data"]} if self.status == 200 else {"detail": "no"}
         return httpx.Response(self.status, json=body)
 
 
 @pytest.mark.parametrize("status", [200, 500])
-def test_round_trip_is_timed_from_the_first_byte_on_the_wire(status: int) -> None:
+def test_round_trip_is_timed_from_the_first_byte_on_the_wire(clock: _Clock, status: int) -> None:
     # The connection's handshake happens before the server can count the request: left out.
-    transport = _SlowConnectTransport(connect=0.3, serve=0.05, status=status)
+    transport = _SlowConnectTransport(clock, connect=0.3, serve=0.05, status=status)
     with FoxReachClient(BASE, KEY, transport=transport) as slow:
         if status == 200:
             round_trip = slow.import_leads([{"email": "a@b.co"}]).round_trip
@@ -379,20 +400,18 @@ def test_round_trip_is_timed_from_the_first_byte_on_the_wire(status: int) -> Non
             with pytest.raises(TransientError) as info:
                 slow.import_leads([{"email": "a@b.co"}])
             round_trip = round_trip_of(info.value)
-    assert round_trip is not None
-    assert 0.05 <= round_trip < 0.3
+    assert round_trip == pytest.approx(0.05)
 
 
 def test_round_trip_without_a_trace_covers_the_whole_call(
-    client: FoxReachClient, httpx_mock: HTTPXMock
+    clock: _Clock, client: FoxReachClient, httpx_mock: HTTPXMock
 ) -> None:
     def slow(request: httpx.Request) -> httpx.Response:
-        time.sleep(0.05)
+        clock.now += 0.05
         return httpx.Response(200, json=ok_body(created=1))
 
     httpx_mock.add_callback(slow, url=URL)
-    round_trip = client.import_leads([{"email": "a@b.co"}]).round_trip
-    assert round_trip is not None and round_trip >= 0.05
+    assert client.import_leads([{"email": "a@b.co"}]).round_trip == pytest.approx(0.05)
 
 
 # -- the key never shows -----------------------------------------------------------------------

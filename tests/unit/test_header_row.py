@@ -130,10 +130,18 @@ def test_header_row_override_reads_from_that_row(tmp_path: Path) -> None:
 
 def test_header_row_override_must_name_a_real_non_blank_row(tmp_path: Path) -> None:
     path = write(tmp_path / "short.csv", "email\n\na@example.com\n")
-    with pytest.raises(InputError, match=r"row 2 \(--header-row\) is blank"):
+    with pytest.raises(InputError) as blank:
         open_source(path, header_row=2)
-    with pytest.raises(InputError, match="has no row 9"):
+    assert str(blank.value) == (
+        f"{path}: row 2 (--header-row) is blank; give the number of the row that holds the "
+        "column names."
+    )
+    with pytest.raises(InputError) as beyond:
         open_source(path, header_row=9)
+    assert str(beyond.value) == (
+        f"{path} has no row 9 (--header-row) among its first 3 rows; give the number of the row "
+        "that holds the column names, as a spreadsheet shows it."
+    )
     with pytest.raises(UsageError) as caught:
         build_read_options(header_row=0)
     assert caught.value.describe("--header-row") == (

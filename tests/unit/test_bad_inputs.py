@@ -56,7 +56,6 @@ from __future__ import annotations
 
 import csv
 import json
-import time
 from pathlib import Path
 
 import pytest
@@ -65,7 +64,7 @@ from typer.testing import CliRunner
 from foxreach_cli.cli import app
 from foxreach_cli.read import open_source
 from tests.accounting import assert_accounted, assert_split_locally
-from tests.bad_corpus import CASES, HUGE_CELL, WIDE_COLUMNS, write_case
+from tests.bad_corpus import CASES, HUGE_CELL, write_case
 
 ROOT = Path(__file__).resolve().parents[2]
 runner = CliRunner()
@@ -167,8 +166,17 @@ def test_the_table_covers_every_case() -> None:
     assert set(EXPECTED) == set(CASES)
 
 
-@pytest.mark.parametrize("name", sorted(CASES))
+#: Cases that take seconds each: checked the same way in tests/properties (marked slow).
+LARGE_CASES = ("huge_cell", "wide_10000_columns")
+
+
+@pytest.mark.parametrize("name", sorted(set(CASES) - set(LARGE_CASES)))
 def test_every_case_is_imported_or_refused_in_one_sentence(tmp_path: Path, name: str) -> None:
+    check_case(tmp_path, name)
+
+
+def check_case(tmp_path: Path, name: str) -> None:
+    """The case is imported and accounted for, or refused in one sentence, as EXPECTED says."""
     outcome = run_case(tmp_path, name)
     expected = EXPECTED[name]
     assert "Traceback" not in outcome.stdout + outcome.stderr
@@ -347,17 +355,6 @@ def test_utf16_with_bom_is_decoded_intact(tmp_path: Path) -> None:
     assert outcome.report["valid"] == 1
     assert outcome.rejected[3]["First Name"] == "Łukasz"
     assert outcome.rejected[3]["City"] == "Łódź"
-
-
-def test_10000_columns_are_all_mapped_and_kept(tmp_path: Path) -> None:
-    start = time.perf_counter()
-    outcome = run_case(tmp_path, "wide_10000_columns")
-    elapsed = time.perf_counter() - start
-    assert len(outcome.mapping) == WIDE_COLUMNS
-    assert outcome.mapping[-1] == (f"c{WIDE_COLUMNS - 1}", f"customFields.c{WIDE_COLUMNS - 1}")
-    assert set(outcome.errors) == {3}
-    assert len(outcome.rejected[3]) == WIDE_COLUMNS + 2
-    assert elapsed < 30  # about a second here; generous for a loaded CI machine
 
 
 def test_leading_blank_lines_move_the_header_and_the_row_numbers(tmp_path: Path) -> None:

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.bad_corpus import WIDE_COLUMNS
+from foxreach_cli.read import open_source
+from tests.bad_corpus import HUGE_CELL, WIDE_COLUMNS
 from tests.unit.test_bad_inputs import LARGE_CASES, check_case, run_case
 
 
@@ -25,3 +26,17 @@ def test_10000_columns_are_all_mapped_and_kept(tmp_path: Path) -> None:
 @pytest.mark.parametrize("name", LARGE_CASES)
 def test_every_large_case_is_imported_or_refused_in_one_sentence(tmp_path: Path, name: str) -> None:
     check_case(tmp_path, name)
+
+
+def test_a_1mb_cell_is_kept_whole_or_rejected_with_a_reason(tmp_path: Path) -> None:
+    outcome = run_case(tmp_path, "huge_cell")
+    assert outcome.report["valid"] == 2
+    long_email = "x" * HUGE_CELL + "@example.com"
+    assert outcome.errors[4]["email"] == long_email  # reported in full
+    assert outcome.errors[4]["reason"].startswith("invalid email: The email address is too long")
+    assert outcome.rejected[4]["Email"] == long_email
+    assert outcome.rejected[5]["Notes"] == "x" * HUGE_CELL  # not truncated
+    # The valid row's 1 MB cell reaches the pipeline whole (the dry run sends nothing).
+    with open_source(str(outcome.path)) as source:
+        notes = [cell for chunk in source.chunks() for cell in chunk.frame["Notes"]]
+    assert [len(cell) for cell in notes] == [HUGE_CELL, 5, 19, HUGE_CELL]

@@ -62,9 +62,8 @@ import pytest
 from typer.testing import CliRunner
 
 from foxreach_cli.cli import app
-from foxreach_cli.read import open_source
 from tests.accounting import assert_accounted, assert_split_locally
-from tests.bad_corpus import CASES, HUGE_CELL, write_case
+from tests.bad_corpus import CASES, write_case
 
 ROOT = Path(__file__).resolve().parents[2]
 runner = CliRunner()
@@ -326,20 +325,6 @@ def test_an_empty_header_cell_keeps_its_column(tmp_path: Path) -> None:
     assert ("", "customFields.column 2") in outcome.mapping
     assert outcome.rejected_header[:3] == ["Email", "", "Company"]
     assert outcome.rejected[3][""] == "also kept"
-
-
-def test_a_1mb_cell_is_kept_whole_or_rejected_with_a_reason(tmp_path: Path) -> None:
-    outcome = run_case(tmp_path, "huge_cell")
-    assert outcome.report["valid"] == 2
-    long_email = "x" * HUGE_CELL + "@example.com"
-    assert outcome.errors[4]["email"] == long_email  # reported in full
-    assert outcome.errors[4]["reason"].startswith("invalid email: The email address is too long")
-    assert outcome.rejected[4]["Email"] == long_email
-    assert outcome.rejected[5]["Notes"] == "x" * HUGE_CELL  # not truncated
-    # The valid row's 1 MB cell reaches the pipeline whole (the dry run sends nothing).
-    with open_source(str(outcome.path)) as source:
-        notes = [cell for chunk in source.chunks() for cell in chunk.frame["Notes"]]
-    assert [len(cell) for cell in notes] == [HUGE_CELL, 5, 19, HUGE_CELL]
 
 
 def test_nul_bytes_are_removed_and_every_row_accounted(tmp_path: Path) -> None:

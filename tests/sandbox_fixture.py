@@ -30,14 +30,19 @@ import uuid
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from foxreach_cli.sandbox.config import MEMORY_DB, SandboxConfig
-from foxreach_cli.sandbox.server import RunningSandbox, run_in_thread
 
-SandboxFactory = Callable[..., RunningSandbox]
+if TYPE_CHECKING:
+    from foxreach_cli.sandbox.server import RunningSandbox
+
+# The server (FastAPI, uvicorn) is imported when a test first asks for one: a run of
+# tests/unit alone never pays for it.
+
+SandboxFactory = Callable[..., "RunningSandbox"]
 
 
 class SharedSandboxes:
@@ -50,6 +55,8 @@ class SharedSandboxes:
     def get(self, overrides: dict[str, Any]) -> RunningSandbox:
         key = tuple(sorted(overrides.items()))
         if key not in self._running:
+            from foxreach_cli.sandbox.server import run_in_thread
+
             config = SandboxConfig(db=MEMORY_DB, **overrides)
             self._running[key] = self._stack.enter_context(run_in_thread(config))
         sandbox = self._running[key]
@@ -104,6 +111,8 @@ def sandbox_factory(tmp_path: Path, _shared_sandboxes: SharedSandboxes) -> Itera
             if not (fresh or key in taken or _needs_its_own(on_disk, clock, overrides)):
                 taken.add(key)
                 return _shared_sandboxes.get(overrides)
+            from foxreach_cli.sandbox.server import run_in_thread
+
             count += 1
             if "db" not in overrides:
                 overrides["db"] = str(tmp_path / f"sandbox{count}.db") if on_disk else MEMORY_DB

@@ -1,4 +1,4 @@
-"""Helpers for the export-family tests (tests/test_export_*.py): run the real CLI on a file
+"""Helpers for the export-family table (tests/unit/test_exports.py): run the real CLI on a file
 under tests/data/exports/ (real header rows and layouts of each tool, invented people)."""
 
 from __future__ import annotations

@@ -2,15 +2,21 @@
 
 Fixtures:
 
-- ``sandbox_factory(**overrides) -> RunningSandbox``: start a sandbox with
-  ``SandboxConfig`` fields overridden (``rate_limit``, ``window``, ``window_mode``,
-  ``contact_limit``, ``latency``, ``fail_rate``, ``drop_rate``, ``seed``...). Leads live in
-  ``:memory:`` unless ``on_disk=True`` (a file under ``tmp_path``) or ``db=`` is given.
-  ``clock=`` (a callable returning epoch seconds) replaces the rate limiter's wall clock, so a
-  test can step through windows instead of sleeping. Every sandbox started in a test is
-  stopped at its end.
-- ``sandbox``: one sandbox with the API's defaults (100 requests per 60 s per key).
+- ``sandbox_factory(**overrides) -> RunningSandbox``: a sandbox with ``SandboxConfig`` fields
+  overridden (``rate_limit``, ``window``, ``window_mode``, ``contact_limit``, ``latency``,
+  ``fail_rate``, ``drop_rate``, ``seed``...). Leads live in ``:memory:`` unless
+  ``on_disk=True`` (a file under ``tmp_path``) or ``db=`` is given. ``clock=`` (a callable
+  returning epoch seconds) replaces the rate limiter's wall clock, so a test can step through
+  windows instead of sleeping.
+- ``sandbox``: a sandbox with the API's defaults (100 requests per 60 s per key).
 - ``api_key``: a fresh ``otr_`` key, i.e. an empty workspace of its own.
+
+One server per configuration is shared by the whole session: the sandbox keeps a workspace,
+a rate-limit window and a contact count per key, so a test that uses a fresh ``api_key`` sees
+a server of its own. Its ``stats`` are zeroed and its revoked keys forgotten when a test takes
+it. A test gets a server of its own (stopped at its end) when sharing would change what it
+sees: ``on_disk``/``db``, an injected ``clock``, injected faults (the fault draws are one
+sequence per server), ``fresh=True``, or a second request for the same settings in one test.
 
 The running sandbox has ``.base_url`` (ends in ``/api/v1``), ``.stats``, ``.store``
 (``leads(key)``, ``count_active(key)``) and ``.revoke(key)``.
@@ -18,31 +24,95 @@ The running sandbox has ``.base_url`` (ends in ``/api/v1``), ``.stats``, ``.stor
 
 from __future__ import annotations
 
+import dataclasses
 import time
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from foxreach_cli.sandbox.config import MEMORY_DB, SandboxConfig
-from foxreach_cli.sandbox.server import RunningSandbox, run_in_thread
 
-SandboxFactory = Callable[..., RunningSandbox]
+if TYPE_CHECKING:
+    from foxreach_cli.sandbox.server import RunningSandbox
+
+# The server (FastAPI, uvicorn) is imported when a test first asks for one: a run of
+# tests/unit alone never pays for it.
+
+SandboxFactory = Callable[..., "RunningSandbox"]
+
+
+class SharedSandboxes:
+    """The session's servers, one per distinct configuration, started on first use."""
+
+    def __init__(self, stack: ExitStack) -> None:
+        self._stack = stack
+        self._running: dict[tuple[tuple[str, Any], ...], RunningSandbox] = {}
+
+    def get(self, overrides: dict[str, Any]) -> RunningSandbox:
+        key = tuple(sorted(overrides.items()))
+        if key not in self._running:
+            from foxreach_cli.sandbox.server import run_in_thread
+
+            config = SandboxConfig(db=MEMORY_DB, **overrides)
+            self._running[key] = self._stack.enter_context(run_in_thread(config))
+        sandbox = self._running[key]
+        _forget_earlier_tests(sandbox)
+        return sandbox
+
+
+def _forget_earlier_tests(sandbox: RunningSandbox) -> None:
+    """Zero the counters and forget revocations, as a newly started server would have them."""
+    stats = sandbox.stats
+    for field in dataclasses.fields(stats):
+        value = getattr(stats, field.name)
+        if hasattr(value, "clear"):
+            value.clear()
+        else:
+            setattr(stats, field.name, 0)
+    sandbox.state.revoked.clear()
+
+
+def _needs_its_own(on_disk: bool, clock: Callable[[], float], overrides: dict[str, Any]) -> bool:
+    return (
+        on_disk
+        or "db" in overrides
+        or clock is not time.time
+        or bool(overrides.get("fail_rate"))
+        or bool(overrides.get("drop_rate"))
+    )
+
+
+@pytest.fixture(scope="session")
+def _shared_sandboxes() -> Iterator[SharedSandboxes]:
+    with ExitStack() as stack:
+        yield SharedSandboxes(stack)
 
 
 @pytest.fixture
-def sandbox_factory(tmp_path: Path) -> Iterator[SandboxFactory]:
-    """Start sandboxes with custom settings; all are shut down when the test ends."""
+def sandbox_factory(tmp_path: Path, _shared_sandboxes: SharedSandboxes) -> Iterator[SandboxFactory]:
+    """Sandboxes with custom settings: shared per configuration, or a test's own (see above)."""
     with ExitStack() as stack:
         count = 0
+        taken: set[tuple[tuple[str, Any], ...]] = set()
 
         def start(
-            *, on_disk: bool = False, clock: Callable[[], float] = time.time, **overrides: Any
+            *,
+            on_disk: bool = False,
+            clock: Callable[[], float] = time.time,
+            fresh: bool = False,
+            **overrides: Any,
         ) -> RunningSandbox:
             nonlocal count
+            key = tuple(sorted(overrides.items()))
+            if not (fresh or key in taken or _needs_its_own(on_disk, clock, overrides)):
+                taken.add(key)
+                return _shared_sandboxes.get(overrides)
+            from foxreach_cli.sandbox.server import run_in_thread
+
             count += 1
             if "db" not in overrides:
                 overrides["db"] = str(tmp_path / f"sandbox{count}.db") if on_disk else MEMORY_DB

@@ -3,6 +3,8 @@
 - :func:`read_line`: the next line a subprocess prints on a pipe ("ready", a URL...).
 - :func:`watch_imports`: lets a test wait until an in-process sandbox has admitted a given
   number of import requests from a subprocess (the sandbox's counter wakes the waiter).
+- :class:`ForkedCli`: ``foxreach`` in a fork of the test process, to be SIGKILLed like a
+  subprocess without a new interpreter's start-up.
 
 Each fails the test with a sentence saying what never happened when its timeout passes.
 """
@@ -10,9 +12,12 @@ Each fails the test with a sentence saying what never happened when its timeout 
 from __future__ import annotations
 
 import dataclasses
+import os
 import queue
 import subprocess
+import sys
 import threading
+import time
 from typing import IO
 
 import pytest
@@ -100,3 +105,54 @@ def watch_imports(sandbox: RunningSandbox) -> ImportWatch:
     stats = _SignallingStats(**fields)
     sandbox.state.stats = stats
     return ImportWatch(stats)
+
+
+class ForkedCli:
+    """``foxreach ARGS`` in a forked child: what a SIGKILL test needs of ``subprocess.Popen``.
+
+    The child has every module the test process imported, so it starts in milliseconds; it
+    shares nothing with the test but the files it opens (its output goes to /dev/null) and it
+    leaves by ``os._exit``, so none of pytest's clean-up runs in it. The parent's sandbox
+    threads are idle when the child forks (the import has not started).
+    """
+
+    def __init__(self, args: list[str]) -> None:
+        self.returncode: int | None = None
+        self._lock = threading.Lock()
+        self.pid = os.fork()
+        if self.pid == 0:  # pragma: no cover - the child never returns
+            code = 70
+            try:
+                devnull = os.open(os.devnull, os.O_RDWR)
+                for fd in (0, 1, 2):
+                    os.dup2(devnull, fd)
+                sys.stdout = sys.stderr = open(os.devnull, "w")  # noqa: SIM115
+                from foxreach_cli.cli import app
+
+                app(args, prog_name="foxreach")
+                code = 0
+            except SystemExit as exit_:
+                code = exit_.code if isinstance(exit_.code, int) else 1
+            finally:
+                os._exit(code)
+
+    def poll(self) -> int | None:
+        with self._lock:
+            if self.returncode is None:
+                pid, status = os.waitpid(self.pid, os.WNOHANG)
+                if pid:
+                    self.returncode = os.waitstatus_to_exitcode(status)
+            return self.returncode
+
+    def wait(self, timeout: float | None = None) -> int:
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while self.poll() is None:
+            if deadline is not None and time.monotonic() > deadline:
+                raise subprocess.TimeoutExpired(f"fork {self.pid}", timeout or 0.0)
+            time.sleep(0.005)
+        assert self.returncode is not None
+        return self.returncode
+
+    def send_signal(self, sig: int) -> None:
+        if self.poll() is None:
+            os.kill(self.pid, sig)

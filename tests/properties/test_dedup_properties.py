@@ -1,0 +1,84 @@
+"""Dedup against plain Python sets and dicts (hypothesis), whatever the hashes collide."""
+
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from foxreach_cli.dedup import Deduper, python_hash
+from tests.unit.test_dedup import _weak_hash, same_hash, validated, worded
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.lists(st.tuples(st.integers(0, 40), st.integers(0, 3)), max_size=30),
+        min_size=1,
+        max_size=30,
+    ),
+    st.sampled_from([python_hash, _weak_hash, same_hash]),
+    st.integers(1, 10),
+)
+def test_hypothesis_matches_a_plain_dict_whatever_the_hash_collides(chunks, hash_keys, per_file):
+    # Chunks of (email id, spelling) spread over several files; the dict of the exact keys
+    # decides which rows are duplicates of which.
+    spellings = [str.lower, str.upper, str.title, lambda e: f"  {e} "]
+    first_seen: dict[str, tuple[str, int]] = {}
+    with Deduper(hash_keys=hash_keys) as d:
+        row = 2
+        for k, ids in enumerate(chunks):
+            file = f"f{k // per_file}.csv"
+            if k % per_file == 0:
+                row = 2
+            emails = [spellings[how](f"u{i}@x.com") for i, how in ids]
+            unique, dups = d.split(validated(emails, file=file, first_row=row))
+            expected_unique, expected_dups = [], []
+            for r, e in enumerate(emails, start=row):
+                key = e.strip().lower()
+                if key in first_seen:
+                    f, fr = first_seen[key]
+                    why = f"duplicate of row {fr}" + ("" if f == file else f" in {f}")
+                    expected_dups.append((r, e.strip(), why, f, fr))
+                else:
+                    first_seen[key] = (file, r)
+                    expected_unique.append(r)
+            assert unique["row"].tolist() == expected_unique
+            got = worded(dups)[["row", "email", "reason", "first_file", "first_row"]]
+            assert list(got.itertuples(index=False, name=None)) == expected_dups
+            row += len(emails)
+        assert len(d) == len(first_seen)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.lists(
+        st.lists(st.integers(0, 60), max_size=40),  # chunks of email ids
+        min_size=1,
+        max_size=40,
+    ),
+    st.randoms(use_true_random=False),
+)
+def test_hypothesis_matches_a_plain_first_seen_set_across_many_chunks(chunks, rnd):
+    # Many small chunks exercise the merging of seen-hash runs.
+    d = Deduper()
+    first_seen: dict[str, tuple[str, int]] = {}
+    row = 2
+    for k, ids in enumerate(chunks):
+        file = f"f{k // 10}.csv"
+        if k % 10 == 0:
+            row = 2
+        emails = [f"u{i}@x.com".upper() if rnd.random() < 0.5 else f" u{i}@x.com" for i in ids]
+        unique, dups = d.split(validated(emails, file=file, first_row=row))
+        expected_unique, expected_dups = [], []
+        for r, e in enumerate(emails, start=row):
+            key = e.strip().lower()
+            if key in first_seen:
+                expected_dups.append((r, *first_seen[key]))
+            else:
+                first_seen[key] = (file, r)
+                expected_unique.append(r)
+        assert unique["row"].tolist() == expected_unique
+        got = list(zip(dups["row"], dups["first_file"], dups["first_row"], strict=True))
+        assert got == expected_dups
+        row += len(emails)
+    assert len(d) == len(first_seen)

@@ -114,8 +114,8 @@ EXPORTS_TABLE = [
             (4, "", MISSING),
         ],
         hows={
-            "E-mail 1 - Value": f"synonym: 'E-mail 1 - Value'; {fit(2, 3)}; chosen over 'E-mail 2 - Value': "
-            f"{PRIMARY}",
+            "E-mail 1 - Value": f"synonym: 'E-mail 1 - Value'; {fit(2, 3)}; chosen over "
+            f"'E-mail 2 - Value': {PRIMARY}",
             "E-mail 2 - Value": f"second column for email (after 'E-mail 1 - Value'): {CUSTOM}; "
             "used as the email where 'E-mail 1 - Value' is empty",
         },
@@ -151,8 +151,8 @@ EXPORTS_TABLE = [
         # The file has first/last name columns: "Name" is not split, it stays a custom field.
         hows={
             "Name": f"not recognised: {CUSTOM}",
-            "E-mail 1 - Value": f"synonym: 'E-mail 1 - Value'; {fit(2, 3)}; chosen over 'E-mail 2 - Value': "
-            f"{PRIMARY}",
+            "E-mail 1 - Value": f"synonym: 'E-mail 1 - Value'; {fit(2, 3)}; chosen over "
+            f"'E-mail 2 - Value': {PRIMARY}",
         },
     ),
     Export(
@@ -414,8 +414,8 @@ EXPORTS_TABLE = [
         unnamed={"": "customFields.column 38"},
         hows={
             "": "no header: kept as custom field 'column 38'",
-            "Primary Email": f"synonym: 'Primary Email'; {fit(2, 2)}; chosen over 'Secondary Email': "
-            f"{PRIMARY}",
+            "Primary Email": f"synonym: 'Primary Email'; {fit(2, 2)}; chosen over "
+            f"'Secondary Email': {PRIMARY}",
             "Secondary Email": f"second column for email (after 'Primary Email'): {CUSTOM}; "
             "used as the email where 'Primary Email' is empty",
         },

@@ -40,7 +40,7 @@ def normalise_domain(text: str) -> str | None:
 
 def clean_text(values: pd.Series) -> pd.Series:
     """Trimmed, lowercased text without zero-width characters (vectorised; non-text -> "")."""
-    text = values.where(values.map(type) == str, "").astype(object)
+    text = values.where(values.map(lambda v: isinstance(v, str)).astype(bool), "").astype(object)
     return text.str.replace(_ZERO_WIDTH_RE, "", regex=True).str.strip().str.lower().astype(object)
 
 

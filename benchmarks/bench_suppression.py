@@ -53,7 +53,8 @@ match_s = time.perf_counter() - t
 peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 print(json.dumps({"entries": lst.entries, "distinct": lst.size, "load_s": load_s,
                   "match_50k_s": match_s, "matched": sum(h is not None for h in hits),
-                  "rss_after_imports_mb": base, "load_peak_mb": load_peak, "rss_after_load_mb": after, "peak_mb": peak}))
+                  "rss_after_imports_mb": base, "load_peak_mb": load_peak,
+                  "rss_after_load_mb": after, "peak_mb": peak}))
 """
 
 

@@ -175,7 +175,9 @@ def _load_text(path: str, head: bytes) -> SuppressionList:
         data = Path(path).read_bytes() if len(head) >= SAMPLE_BYTES else head
     except OSError as exc:
         raise InputError(f"Cannot read the exclusion list {name}: {os_reason(exc)}.") from None
-    return _parse(path, _decode(data), None, columns=())
+    text = _decode(data)
+    del data  # the bytes and the text of a million entries are 30 MB each: keep one
+    return _parse(path, text, None, columns=())
 
 
 def _load_table(path: str) -> SuppressionList:
@@ -213,8 +215,10 @@ def _entry_columns(columns: Sequence[str], samples: dict[str, tuple[str, ...]]) 
         if not values:
             continue
         kinds = _classify(pd.Series(values, dtype=object))[0]
-        for kind in ("address", "domain"):
-            if (kinds == kind).sum() >= COLUMN_SHARE * len(values):
+        counts = {"address": (kinds == "address").sum(), "domain": (kinds == "domain").sum()}
+        counts["domain"] += (kinds == "wildcard").sum()
+        for kind, count in counts.items():
+            if count >= COLUMN_SHARE * len(values):
                 by_kind[kind].append(key)
     return by_kind["address"] or by_kind["domain"]
 

@@ -305,8 +305,9 @@ def find_verdict_columns(
         if name in _GENERIC_NAMES:
             # A header several services write: the words name the service; when they fit
             # several equally (valid, invalid, unknown), none is named.
+            # The neutral vocabulary holds most services' words, so it ties with any of them.
             best = max(h for h, _ in qualifying)
-            tied = [s for h, s in qualifying if h == best]
+            tied = [s for h, s in qualifying if h == best and s is not SERVICES[-1]]
             hits, chosen = best, tied[0] if len(tied) == 1 else SERVICES[-1]
         found.append(
             VerdictColumn(

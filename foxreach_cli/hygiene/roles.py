@@ -1,0 +1,149 @@
+"""Role and disposable addresses: counted and named by default, left out when asked.
+
+    role_locals(addresses)         -> per row the role local part, or ""
+    disposable_domains(domains)    -> per row the listed disposable domain, or ""
+
+A role address reaches a team or a machine (``info@``, ``noreply@``), not the person a cold
+email is meant for; writing to ``abuse@`` or ``postmaster@`` invites a complaint. The local part
+is compared after removing a ``+tag`` and the separators ``.``, ``-`` and ``_`` (so
+``no-reply``, ``no_reply`` and ``no.reply`` are ``noreply``).
+
+Disposable-mail domains come from the ``disposable-email-domains`` package (its ``blocklist``,
+a set of some 10,000 domains maintained by the community and released often), not a list kept
+here; a subdomain of a listed domain counts too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+from disposable_email_domains import blocklist
+
+from .addresses import parent_domains
+
+#: Local parts that name a role, compared without separators (see the module docstring).
+#: Sources: RFC 2142 (mailbox names for common services: postmaster, hostmaster, webmaster,
+#: abuse, noc, security, info, marketing, sales, support), and the role lists of verification
+#: services' documentation (admin, billing, contact, hello, office, team, jobs, careers, hr...).
+ROLE_LOCALS: frozenset[str] = frozenset(
+    {
+        # RFC 2142 and the mail system's own
+        "postmaster",
+        "hostmaster",
+        "webmaster",
+        "abuse",
+        "noc",
+        "security",
+        "mailerdaemon",
+        "root",
+        # machines
+        "noreply",
+        "donotreply",
+        "notifications",
+        "notification",
+        "bounce",
+        "bounces",
+        # teams and functions
+        "info",
+        "information",
+        "sales",
+        "support",
+        "help",
+        "helpdesk",
+        "admin",
+        "administrator",
+        "billing",
+        "accounts",
+        "accounting",
+        "finance",
+        "invoices",
+        "contact",
+        "contactus",
+        "hello",
+        "hi",
+        "enquiries",
+        "enquiry",
+        "inquiries",
+        "inquiry",
+        "marketing",
+        "media",
+        "press",
+        "pr",
+        "news",
+        "newsletter",
+        "office",
+        "team",
+        "staff",
+        "all",
+        "everyone",
+        "jobs",
+        "careers",
+        "recruiting",
+        "recruitment",
+        "hr",
+        "legal",
+        "compliance",
+        "privacy",
+        "gdpr",
+        "dpo",
+        "feedback",
+        "service",
+        "customerservice",
+        "orders",
+        "reception",
+        "it",
+        "dev",
+        "webmasters",
+        "partners",
+        "events",
+    }
+)
+
+_SEPARATORS = str.maketrans("", "", ".-_")
+
+
+def role_local(local: str) -> str:
+    """The role a local part names, or "" (``Sales+EU`` -> ``sales``)."""
+    base = local.split("+", 1)[0].lower().translate(_SEPARATORS)
+    return base if base in ROLE_LOCALS else ""
+
+
+def role_locals(addresses: Sequence[str] | np.ndarray) -> np.ndarray:
+    """Per address (normal form, see ``addresses.split_addresses``) the role local part, or
+    "" when it is not a role address; computed once per distinct local part."""
+    cache: dict[str, str] = {}
+    out = np.full(len(addresses), "", dtype=object)
+    for i, address in enumerate(addresses):
+        if not address:
+            continue
+        local = address[: address.rfind("@")]
+        found = cache.get(local)
+        if found is None:
+            found = cache[local] = role_local(local)
+        if found:
+            out[i] = found
+    return out
+
+
+def disposable_domain(domain: str) -> str:
+    """The listed disposable domain that ``domain`` is or is under, or ""."""
+    for parent in parent_domains(domain)[:-1]:  # never a bare top-level domain
+        if parent in blocklist:
+            return parent
+    return ""
+
+
+def disposable_domains(domains: Sequence[str] | np.ndarray) -> np.ndarray:
+    """Per domain (normal form) the listed disposable domain, or ""; once per distinct one."""
+    cache: dict[str, str] = {}
+    out = np.full(len(domains), "", dtype=object)
+    for i, domain in enumerate(domains):
+        if not domain:
+            continue
+        found = cache.get(domain)
+        if found is None:
+            found = cache[domain] = disposable_domain(domain)
+        if found:
+            out[i] = found
+    return out

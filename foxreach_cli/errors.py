@@ -14,8 +14,8 @@
         ├── TransientError              429/5xx/timeout/dropped: retried            (exit 5 at last)
         └── RequestRejectedError        422: the request was refused as a whole
 
-Each class says whether it is transient (worth retrying) so the retry policy reads the type,
-not the message. The CLI maps classes to exit codes in one table (``cli.EXIT_CODES``); an
+What is worth retrying is one class, :class:`TransientError`: ``send.Sender`` retries on that
+type, never on a message. The CLI maps classes to exit codes in one table (``cli.EXIT_CODES``); an
 error raised after the run sent leads carries ``sent`` and is exit 7 where it would be 2
 (2/7 above).
 An error about one option carries its config field name in ``option``; the library never names
@@ -35,7 +35,6 @@ from pathlib import Path
 class FoxReachImportError(Exception):
     """Root of every error foxreach reports to a user as one clear sentence."""
 
-    transient: bool = False
     #: Set when the run had already sent leads when this was raised (an output or the journal
     #: failing at the end): "nothing was sent" is then false, and the CLI exits 7, not 2.
     sent: bool = False
@@ -109,8 +108,6 @@ class RequestRejectedError(ApiError):
 
 class TransientError(ApiError):
     """429, 5xx, timeouts and dropped connections: worth retrying with backoff."""
-
-    transient = True
 
     def __init__(
         self,

@@ -96,7 +96,6 @@ class RequestStarted:
 
     seq: int
     size: int
-    attempt: int  # 1 for the first try of these leads
 
     @property
     def message(self) -> str | None:
@@ -123,7 +122,6 @@ class RetryScheduled:
 
     seq: int
     size: int
-    attempt: int  # the attempt that failed
     delay: float
     reason: str
 
@@ -425,7 +423,7 @@ class Sender:
                 raise _Stopped(ambiguous)
             attempts += 1
             result.requests += 1
-            self._emit(RequestStarted(seq=batch.seq, size=len(idx), attempt=attempts))
+            self._emit(RequestStarted(seq=batch.seq, size=len(idx)))
             started = time.monotonic()
             try:
                 response = self._client.import_encoded(payload, len(idx), restore=policy.restore)
@@ -464,7 +462,7 @@ class Sender:
                 raise _Exhausted(error, attempts, ambiguous)
             delay = self._backoff(failures)
             result.retries += 1
-            self._emit(RetryScheduled(batch.seq, len(idx), attempts, delay, str(error)))
+            self._emit(RetryScheduled(batch.seq, len(idx), delay, str(error)))
             if self._pause(delay):
                 raise _Stopped(ambiguous)
 

@@ -205,8 +205,11 @@ def test_5xx_then_200_retries_with_jittered_backoff() -> None:
     expected = [rng.uniform(0, 0.5), rng.uniform(0, 1.0), rng.uniform(0, 2.0)]
     assert h.time.sleeps == pytest.approx(expected)
     retries = [e for e in h.events if isinstance(e, RetryScheduled)]
-    assert [e.attempt for e in retries] == [1, 2, 3]
-    assert "retrying in" in retries[0].message
+    assert [e.message for e in retries] == [
+        f"batch 0: retrying in {expected[0]:.1f}s after: The server failed (500): boom.",
+        f"batch 0: retrying in {expected[1]:.1f}s after: The server failed (503): boom.",
+        f"batch 0: retrying in {expected[2]:.1f}s after: The server failed (500): boom.",
+    ]
 
 
 def test_backoff_is_capped() -> None:

@@ -373,7 +373,7 @@ class Journal:
 
     @_guarded
     def forget_file(self, destination: str, content_hash: str) -> None:
-        """Drop everything known of a file (``--no-resume``, ``--force``)."""
+        """Drop everything known of a file (``--force``)."""
         with self.db:
             self.db.execute("BEGIN")
             for table in ("files", "batches"):

@@ -15,12 +15,12 @@
         └── RequestRejectedError        422: the request was refused as a whole
 
 What is worth retrying is one class, :class:`TransientError`: ``send.Sender`` retries on that
-type, never on a message. The CLI maps classes to exit codes in one table (``cli.EXIT_CODES``); an
-error raised after the run sent leads carries ``sent`` and is exit 7 where it would be 2
-(2/7 above).
-An error about one option carries its config field name in ``option``; the library never names
-a command-line flag, the CLI does (``cli.FLAGS``). OS, SQLite and file-lock errors become
-:class:`StorageError` in one place, :func:`storage_errors`, as httpx maps httpcore's errors.
+type, never on a message. The CLI maps classes to exit codes in one table
+(``cli.errors.EXIT_CODES``); an error raised after the run sent leads carries ``sent`` and is
+exit 7 where it would be 2 (2/7 above). An error about one option carries its config field
+name in ``option``; the library never names a command-line flag, the CLI does
+(``cli.errors.FLAGS``). OS, SQLite and file-lock errors become :class:`StorageError` in one
+place, :func:`storage_errors`, as httpx maps httpcore's errors.
 """
 
 from __future__ import annotations

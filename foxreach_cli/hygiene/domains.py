@@ -5,18 +5,11 @@
         .check(domains)             -> {domain: DomainResult}; each distinct domain asked once
     DomainCache(path, max_age=7 days, clock=time.time)   the SQLite cache in the state directory
 
-The rules (RFC 5321 section 5.1, RFC 7505): ask MX; an MX answer means mail, unless its only
-record is the null MX ``0 .`` (the domain says it takes no mail). No MX (NOERROR, no data):
-ask A, then AAAA; an address means mail (the implicit MX). NXDOMAIN: the domain does not exist.
-A timeout, SERVFAIL, REFUSED or any other failure never rejects: the domain is ``unchecked``,
-and unchecked results are not cached. docs/hygiene.md has the reasoning and the figures.
-
-Why the wire format is read here and not by ``dns.message``: dnspython builds and parses a
-message in 0.3-2 ms of CPU (objects for every name and record), which caps a run near 500
-domains/s; a query is 17 bytes plus the name and the answer needs only its rcode and record
-types, so :func:`encode_query` and :func:`parse_response` do that in microseconds. dnspython
-stays the reference: the tests check this codec against messages dnspython builds, and it
-reads the system's resolver configuration when no ``--resolver`` is given.
+MX, else A, else AAAA (RFC 5321 section 5.1); a null MX ``0 .`` takes no mail (RFC 7505);
+NXDOMAIN does not exist; any failure is ``unchecked``, never rejects and is not cached. Queries
+are written and answers read by a small codec here (:func:`encode_query`,
+:func:`parse_response`), tested against dnspython's. The rules, the reasoning and the figures:
+docs/hygiene.md ("Domain checks").
 """
 
 from __future__ import annotations

@@ -6,15 +6,9 @@
     load_default_list()          -> SuppressionList | None; InputError when it cannot be read
     Suppression(lists).match(addresses, domains) -> per row None or an Exclusion
 
-Entries (one per line in a text file; a column of addresses or domains in a table):
-``ann@acme.com`` (that address), ``@acme.com`` or ``acme.com`` (every address at acme.com,
-not its subdomains), ``*.acme.com`` (acme.com and every subdomain). ``#`` starts a comment.
-Matching is case-insensitive (see ``addresses``).
-
-An entry is kept as a 64-bit hash of its normal form (pandas' vectorised SipHash), so a list of
-a million entries takes 8 MB and loads in about a second; a row's address or domain is hashed
-the same way and looked up with a binary search. Two different texts share a hash with
-probability about n·m/2^64 (1e-9 for a million entries against a million rows).
+Entries: ``ann@acme.com``, ``@acme.com`` or ``acme.com`` (not its subdomains), ``*.acme.com``
+(and its subdomains); matching is case-insensitive. Entries are kept as 64-bit hashes. The
+format, the collision risk and the measurements: docs/hygiene.md ("Suppression lists").
 """
 
 from __future__ import annotations

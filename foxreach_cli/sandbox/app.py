@@ -1,19 +1,9 @@
 """The FoxReach-compatible API as a FastAPI app: ``create_app(config)`` builds one, no globals.
 
-Routes (under ``/api/v1``; auth, rate limit and faults are the gateway's, see gateway.py):
-
-- ``POST /leads/import``: bulk import, 200 with the summary; 400, 402, 422 as in docs/api.md.
-- ``POST /leads``: 201 with the lead; 409 if an active lead has the email; 402 on the plan limit;
-  422 for a bad body or email. An email matching a deleted lead restores it (merging, as import).
-- ``GET /leads``: ``page`` (>= 1), ``pageSize`` (1..100, default 50), ``search``, ``status``,
-  ``email`` (exact, case-insensitive), ``tags`` (comma-separated, any of); 422 on bad numbers.
-- ``GET /leads/{id}`` and ``DELETE /leads/{id}`` (soft delete): 404 for unknown or deleted ids.
-
-Bodies are parsed by hand (payload.py), and parsing and database work run right on the event
-loop. A worker thread would keep the loop free during an import, but sqlite3 releases the GIL
-at every row, and the ping-pong with the loop thread measured 34 -> 41 ms of CPU per 1000-lead
-import (bench_sandbox.py: 22 -> 18 requests/s). The loop stalls for one import at most, ~30 ms,
-which delays a concurrent answer slightly and nothing else (SQLite serialises writes anyway).
+Routes under ``/api/v1`` (auth, rate limit and faults are the gateway's, see gateway.py):
+``POST /leads/import``, ``POST /leads``, ``GET /leads``, ``GET /leads/{id}`` and
+``DELETE /leads/{id}``, as docs/sandbox.md describes them. Bodies are parsed by hand
+(payload.py); parsing and database work run on the event loop (why: docs/sandbox.md).
 """
 
 from __future__ import annotations

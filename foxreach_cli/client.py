@@ -1,37 +1,12 @@
 """The HTTP client of ``POST /leads/import``: one place where httpx meets the error tree.
 
 Every outcome of a request becomes either an :class:`ImportResponse` or one of the errors of
-:mod:`foxreach_cli.errors`, with the response's ``X-RateLimit-*`` headers attached
-(``exc.rate``, read with :func:`rate_of`) so the rate budget learns from failures too, and
-the answer's round trip on the wire (``exc.round_trip``, :func:`round_trip_of`).
-
-How failures are read (the retry policy reads the type, not the message):
-
-=====================================  ==========================  =========================
-outcome                                error                       may have been stored?
-=====================================  ==========================  =========================
-200 (documented body)                  -- (ImportResponse)         yes
-200 with another body, 3xx, 4xx other  ApiError                    (not retried)
-400                                    ApiError: a bug of ours     no
-401 / 403                              AuthError                   no
-402                                    PlanLimitError              no (docs/api.md)
-408, 429                               TransientError              no
-422                                    RequestRejectedError        no (whole request refused)
-500, 501, 503, 505+                    TransientError              no: the app answered that
-                                                                   it failed, and its import
-                                                                   is one transaction
-502, 504                               TransientError, ambiguous   maybe: a gateway says the
-                                                                   app behind it did not
-                                                                   answer in time, not that
-                                                                   it did nothing
-connect error/timeout, pool timeout    TransientError              no: nothing was sent
-write error/timeout, read error/       TransientError, ambiguous   maybe: the request may
-timeout, connection closed early                                   have arrived and been
-                                                                   processed
-=====================================  ==========================  =========================
-
-The API key is only ever shown as :func:`mask_key` gives it, and is scrubbed from any text the
-server sends back before that text goes into a message.
+:mod:`foxreach_cli.errors` (which status or network error becomes which, and whether the
+request may have been stored: the table in docs/api.md), with the response's
+``X-RateLimit-*`` headers (:func:`rate_of`) and the round trip on the wire
+(:func:`round_trip_of`) attached, so the rate budget learns from failures too. The API key is
+only ever shown as :func:`mask_key` gives it, and is scrubbed from any text the server sends
+back.
 """
 
 from __future__ import annotations
@@ -252,7 +227,7 @@ class FoxReachClient:
     def import_leads(self, leads: list[dict[str, Any]], *, restore: bool = True) -> ImportResponse:
         """``POST /leads/import`` with ``leads`` (1 to 1000 camelCase lead objects).
 
-        Returns the 200 answer, or raises an ``ApiError`` subclass (see the module docstring).
+        Returns the 200 answer, or raises an ``ApiError`` subclass (which one: docs/api.md).
         ``ValueError`` for a batch size the API would refuse with 400: a bug of the caller.
         """
         payload = b",".join(orjson.dumps(lead) for lead in leads)

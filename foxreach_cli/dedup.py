@@ -52,32 +52,13 @@ class Deduper:
     """Case-insensitive dedup across every file of one run; first occurrence wins.
 
     Feed it the validated chunks in input order (files in the order given, chunks in file
-    order); :meth:`split` separates each chunk's first occurrences from its duplicates.
-
-    How: within a chunk, ``pd.factorize`` over the keys' hashes (O(n)), checked against the
-    keys themselves (which are factorized instead should two of the chunk share a hash),
-    finds first occurrences. Across chunks, each distinct key is known by a 64-bit hash, kept in
-    a few sorted numpy runs (a log-structured merge: a chunk's new hashes form a run, merged
-    into the previous run while that one is no larger, so each hash is copied O(log chunks)
-    times), and beside it the offset of the key's record in a temporary spill file (the key
-    and its first file and row). A 16 MiB bit filter lets most new keys skip the
-    ``np.searchsorted`` look-up. Memory: 16 bytes per distinct email (about 75 MB at
-    4,700,000); disk: about 40 bytes per distinct email.
-
-    Collisions, and why the answer is still exact: a hash hit only makes a row a
-    *candidate* duplicate. The candidate's key is compared with the key read back from the
-    spill file; only an equal key makes it a duplicate (and the record gives the first
-    file and row for the reason). A different key is looked for among every entry with the
-    same hash and, if none matches, stored as a new distinct email beside the colliding one
-    (runs may hold equal hashes). So two different emails are never merged, whatever the
-    hash function does; the hash only decides how often the spill file is read. With 64-bit
-    SipHash, n distinct emails collide with probability about n^2 / 2^65 (7e-7 at
-    5,000,000), so in practice the file is read once per true cross-chunk duplicate (two
-    small reads) and never for a new email, and exactness costs about 5% of a dry run.
+    order); :meth:`split` separates each chunk's first occurrences from its duplicates. Each
+    distinct key is held as a 64-bit hash in sorted runs, the key itself in an unnamed spill
+    file that settles every hash hit exactly, so two different emails are never merged
+    (how, the memory and the measured cost: docs/dedup.md).
 
     ``hash_keys`` replaces the hash function (tests force collisions with it); ``spill_dir``
-    is where the unnamed spill file goes (default: the system temp directory, i.e.
-    ``TMPDIR``; on a box whose /tmp is a RAM disk, point ``TMPDIR`` at a real disk).
+    is where the spill file goes (default: the system temp directory, ``TMPDIR``).
     """
 
     def __init__(self, *, hash_keys: HashKeys = python_hash, spill_dir: str | None = None) -> None:

@@ -1,23 +1,10 @@
 """Opt-outs: which columns say that a lead unsubscribed or bounced, and what each row says.
 
-An opt-out must never be lost (docs/mapping.md, "Opt-outs"). Three kinds of column say it:
-
-- ``flag``: a yes/no column named for an opt-out or a bounce (Salesforce
-  ``HasOptedOutOfEmail``/``IsEmailBounced``, HubSpot "Unsubscribed from all email", Zoho and
-  Pipedrive "Email Opt Out", "Do Not Email", HubSpot's count "Marketing emails bounced").
-  A yes (true, yes, 1, x, ✓, a positive count, a date) makes the row unsubscribed or bounced;
-  a no or a blank says nothing; anything else puts the row in doubt and it is rejected.
-- ``when``: a date or a reason named for one (Salesforce ``EmailBouncedDate`` and
-  ``EmailBouncedReason``, Mailchimp's ``UNSUB_TIME`` and ``CLEAN_TIME``, HubSpot "Email hard
-  bounce reason"): any value but a blank or a no makes the row unsubscribed or bounced.
-- ``status``: a status-like column that does not fill the lead's status (a CRM's "Lead
-  Status", a column of other words): a cell that is an opt-out word (unsubscribed, bounced,
-  Mailchimp's cleaned, "Opted out", "Do not contact", ...) still makes the row so.
-
-Every row is checked (vectorised over the chunk), whatever the case, spacing or invisible
-characters of its cell (:func:`foxreach_cli.sniff.compare_forms`). An opt-out beats the row's
-status cell and ``--status``; when a row says both, ``unsubscribed`` wins over ``bounced``:
-the person's own request is the stronger fact (a bounce may be fixed, an unsubscribe stays).
+Three kinds of column say it: a yes/no ``flag`` (``HasOptedOutOfEmail``), a ``when`` (a date or
+reason such as ``EmailBouncedDate``) and a ``status``-like column that does not fill the lead's
+status. Every row is checked, vectorised over the chunk; an opt-out beats the status cell and
+``--status``, and ``unsubscribed`` wins over ``bounced``. An opt-out must never be lost: the
+rules and the reasons, docs/mapping.md ("Opt-outs").
 """
 
 from __future__ import annotations

@@ -51,7 +51,7 @@ MAX_DEFAULT_CONCURRENCY = 100
 
 def default_concurrency(limit: int) -> int:
     """Requests in flight when ``--concurrency`` is not given: enough to send a whole window's
-    ``limit`` at once (see the module docstring), at most :data:`MAX_DEFAULT_CONCURRENCY`."""
+    ``limit`` at once (docs/rate-budget.md), at most :data:`MAX_DEFAULT_CONCURRENCY`."""
     return max(1, min(limit, MAX_DEFAULT_CONCURRENCY))
 
 

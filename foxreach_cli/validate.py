@@ -1,21 +1,10 @@
 """The VALIDATE stage: normalise one chunk and split it into valid leads and rejected rows.
 
-Vectorised (a few C-level passes per chunk, never a Python loop over rows except for the rare
-emails the fast path cannot settle). Every rejected row gets exactly one reason, the first
-that applies: unreadable row, empty row, missing email, invalid email (email-validator's
-sentence), invalid status, opt-out flag in doubt. Cells are trimmed and a blank cell is
-absent. The email fast path,
-why it is safe, and the layout of ``ValidatedChunk.valid`` (``row``, ``key``, ``email``,
-``source``, ``status``, ``pos``): docs/validation.md. Pass-through cells stay in the reader's
-frame (``ValidatedChunk.cells``) until :mod:`foxreach_cli.batch` builds the leads.
-A status value is compared without case, spacing or invisible characters and may be a known
-translation (``optouts.STATUS_OF``: Mailchimp's subscribed -> active, cleaned -> bounced,
-"Opted out" -> unsubscribed), sent as translated; the mapping's opt-out columns then make a
-row unsubscribed or bounced over its status cell (a flag holding neither yes nor no rejects
-the row). Where the email cell is empty, the mapping's email fallback columns give the email
-(counted in ``ValidatedChunk.email_from``). A null cell is blank
-(:mod:`foxreach_cli.cleanup`). A rejected row carries a reason code and its packed
-parameters (:mod:`foxreach_cli.reasons`), never a sentence.
+Vectorised: no Python loop over rows except for the rare emails the fast path cannot settle.
+Each rejected row gets the reason code of the first rule that applies (:mod:`reasons`, never a
+sentence); statuses are translated and opt-out columns applied (:mod:`optouts`); an empty
+email cell takes the mapping's fallback columns. The rules, the email fast path and why it is
+safe, and the layout of ``ValidatedChunk``: docs/validation.md.
 """
 
 from __future__ import annotations

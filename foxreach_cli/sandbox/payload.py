@@ -1,22 +1,9 @@
 """Request bodies, parsed and type-checked by hand (pydantic costs too much for 1000 rows).
 
-Rules the sandbox applies, written from the API documentation, independent of the client's:
-
-- The body must be JSON; anything else is **422** (whole request refused).
-- Import body: an object with ``leads`` (a list, required) and optional ``restoreSoftDeleted``
-  (a bool; default true). Each lead must be an object; known fields must have the documented
-  JSON type, else **422** for the whole request: ``email`` and the text fields are strings,
-  ``customFields`` an object, ``tags`` a list of strings. ``null`` means "absent" for every field.
-  Unknown fields are ignored. The 422 detail names the first offending lead, e.g.
-  ``leads[3].tags must be an array of strings.``
-- ``status`` outside active/bounced/unsubscribed/replied is a bad field value and, like a bad type,
-  refuses the whole request with **422** (a pydantic-style model rejects it before any row runs).
-- Only after the types pass: an empty list or more than 1000 leads is **400**.
-- Per-row errors (counted in ``errors``, listed in ``errorDetails``): a missing, null or blank
-  email is ``"empty email"``; an email failing :func:`email_problem` is ``"invalid email"``.
-- The email check is deliberately simple: after trimming, no whitespace or control characters,
-  at most 254 characters, exactly one ``@``, a non-empty local part, and a domain with at least
-  one dot, no empty labels and no leading or trailing dot or hyphen in a label.
+Written from the API documentation, independent of the client: a body that is not JSON, or a
+known field of the wrong JSON type, is 422 for the whole request; then an empty list or more
+than 1000 leads is 400; a missing or invalid email is a row error (:func:`email_problem`, a
+deliberately simple check). The rules in order: docs/sandbox.md ("Import semantics").
 """
 
 from __future__ import annotations
@@ -42,7 +29,7 @@ TEXT_FIELDS = (
     "source",
     "status",
 )
-# The check in the module docstring as one regex (4x faster than splitting by hand): a local part
+# The email check of docs/sandbox.md as one regex (4x faster than splitting by hand): a local part
 # of characters other than @, whitespace (Unicode included) and controls; then two or more dot-
 # separated labels of such characters, none empty, none starting or ending with a hyphen.
 _C = r"[^@.\s\x00-\x1f\x7f]"
@@ -92,7 +79,7 @@ def parse_json(body: bytes) -> Any:
 
 
 def parse_import(body: bytes) -> ImportRequest:
-    """Parse and type-check an import body (see the module docstring for the rules)."""
+    """Parse and type-check an import body (the rules in order: docs/sandbox.md)."""
     doc = parse_json(body)
     if not isinstance(doc, dict):
         raise PayloadError(422, "Request body must be a JSON object.")
@@ -183,7 +170,8 @@ def check_lead_types(lead: Any, where: str) -> None:
 
 
 def email_problem(email: str) -> str | None:
-    """Return ``"invalid email"`` when a trimmed, non-empty email fails the sandbox's check."""
+    """Return ``"invalid email"`` when a trimmed, non-empty email fails the sandbox's check:
+    at most 254 characters, one ``@``, a non-empty local part and a dotted domain (above)."""
     if len(email) > 254 or _EMAIL_RE.fullmatch(email) is None:
         return INVALID_EMAIL
     return None

@@ -35,9 +35,6 @@ BLOCK_ROWS = 5
 #: mark (^Z, 0x1A).
 BLANK_CHARS = " \t\r\n\f\v,;|\ufeff\0\x1a"
 
-#: DOS's end-of-file mark (^Z), left by old tools at the end of a text file.
-EOF_MARK = "\x1a"
-
 #: What a blank-looking data cell may hold: ASCII whitespace and ^Z. Every such cell is ""
 #: or starts below "!", which is what the vectorised test of ``readers.delimited`` uses.
 BLANK_CELL_CHARS = " \t\r\n\f\v\x1a"
@@ -79,11 +76,6 @@ def repeat_reason(header_row: int) -> str:
     """The reason a data row that repeats the column names is rejected with, packed for a
     reader's row-error column."""
     return encode_cell(Reason("header_repeat", (str(header_row),)))
-
-
-def is_email_address(cell: str) -> bool:
-    """Is this cell (trimmed) an email address, as a lead's email cell holds one?"""
-    return _EMAIL.fullmatch(cell.strip()) is not None
 
 
 def find_header(

@@ -194,9 +194,14 @@ def test_any_table_is_accounted_for_row_by_row(tmp_path_factory, table, layout, 
     report, back = _import(tmp_path, delimiter, position, headers, rows, layout, blank)
 
     # Spreadsheet row numbers: blank lines first, then the header, then one row per record
-    # (however many lines its cells span); a record of empty cells is a blank row.
+    # (however many lines its cells span); a record of empty or whitespace-only cells
+    # (ASCII whitespace, ^Z) is a blank row, as docs/validation.md says.
     header_row = len(blank) + 1
-    data = {n: cells for n, cells in enumerate(rows, start=header_row + 1) if any(cells)}
+    data = {
+        n: cells
+        for n, cells in enumerate(rows, start=header_row + 1)
+        if any(c.strip(" \t\r\n\f\v\x1a") for c in cells)
+    }
 
     # 1. accounting
     assert report["rowsRead"] == len(data)

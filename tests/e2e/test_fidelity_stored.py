@@ -179,6 +179,24 @@ def test_an_opt_out_far_below_the_sampled_rows_is_stored_as_such(
     }
 
 
+@pytest.mark.parametrize(
+    ("header", "common"),
+    [("Email Marketing Consent", "SUBSCRIBED"), ("Subscription", "subscribed")],
+)
+def test_a_consent_column_whose_opt_out_is_below_the_sample_stores_it(
+    sandbox, api_key, tmp_path: Path, header: str, common: str
+) -> None:
+    # Every sampled value says subscribed: only the header tells that the column can say
+    # otherwise further down (row 5000).
+    rows = [["Email", header], *([f"p{row}@example.com", common] for row in range(2, 5011))]
+    rows[4999][1] = "UNSUBSCRIBED"
+    path = write_csv(tmp_path / "klaviyo.csv", rows)
+    run_import(sandbox, api_key, str(path))
+    got = statuses(sandbox, api_key)
+    assert len(got) == 5009
+    assert {e: s for e, s in got.items() if s != "active"} == {"p5000@example.com": "unsubscribed"}
+
+
 # --- mapping by header and content ------------------------------------------------------------
 
 

@@ -192,8 +192,18 @@ _WHEN_WORDS = frozenset(
 #: Marketing Consent", a "Subscription" of subscribed/unsubscribed) is one too: its opt-out
 #: may sit far below the sampled rows, which alone would not show it to be one.
 STATUS_WORDS = frozenset(
-    ["status", "state", "statut", "estado", "stato", "zustand"]
-    + ["consent", "subscription", "subscriptions", "subscribed"]
+    [
+        "status",
+        "state",
+        "statut",
+        "estado",
+        "stato",
+        "zustand",
+        "consent",
+        "subscription",
+        "subscriptions",
+        "subscribed",
+    ]
 )
 
 

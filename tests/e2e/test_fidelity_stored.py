@@ -318,13 +318,24 @@ def test_two_exports_joined_with_cat_lose_no_row_silently(sandbox, api_key, tmp_
         app,
         ["import", str(path), "--base-url", sandbox.base_url, "--api-key", api_key, *FAST],
     )
+    assert result.exit_code == 2  # refused with one sentence naming the rows: nothing sent
+    assert result.stderr == (
+        f"Error: {path}: rows 2-3 are leads under the header on row 1, but row 4 starts other "
+        "column names (Email, First Name, Phone), as when two exports are joined; split the "
+        "file at row 4, or pass --header-row 1 to read every row under the names on row 1 "
+        "(rows that do not fit are rejected).\n"
+    )
+    assert stored(sandbox, api_key) == {}
+    # Read as the sentence offers: every row under the first header, none lost in silence.
+    report = run_import(sandbox, api_key, str(path), "--header-row", "1", "--fail-on", "never")
     leads = stored(sandbox, api_key)
-    if result.exit_code == 2:  # refused, naming the rows: nothing sent
-        assert leads == {}
-        assert "--header-row" in result.output
-    else:  # imported: every lead of both parts is there, or named in the report
-        assert set(leads) | {"ann@example.com", "bo@example.com"} == set(leads)
-        assert leads["cy@example.com"]["phone"] == "+1 415 555 0100"
+    assert {e: x["firstName"] for e, x in leads.items()} == {
+        "ann@example.com": "Ann",
+        "bo@example.com": "Bo",
+        "di@example.com": "Di",  # its extra cell is empty: it fits
+    }
+    assert report["rowsRead"] == 5
+    assert sorted(e["row"] for e in report["errorDetails"]) == [4, 5]  # a cell too many
 
 
 def test_blank_looking_lines_are_not_rows_and_row_numbers_stay_true(

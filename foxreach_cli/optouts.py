@@ -175,8 +175,23 @@ _NOT_EMAIL_OPT_OUT = frozenset(
 _WHEN_WORDS = frozenset(
     ["date", "time", "at", "on", "when", "timestamp", "datum", "reason", "campaign", "title"]
 )
-#: Words of a status-like header.
-STATUS_WORDS = frozenset(["status", "state", "statut", "estado", "stato", "zustand"])
+#: Words of a status-like header. A consent or subscription column (Klaviyo's "Email
+#: Marketing Consent", a "Subscription" of subscribed/unsubscribed) is one too: its opt-out
+#: may sit far below the sampled rows, which alone would not show it to be one.
+STATUS_WORDS = frozenset(
+    [
+        "status",
+        "state",
+        "statut",
+        "estado",
+        "stato",
+        "zustand",
+        "consent",
+        "subscription",
+        "subscriptions",
+        "subscribed",
+    ]
+)
 
 
 def opt_out_header(header: str) -> tuple[OptOutStatus, OptOutKind] | None:
@@ -195,7 +210,8 @@ def opt_out_header(header: str) -> tuple[OptOutStatus, OptOutKind] | None:
 
 
 def status_like(header: str) -> bool:
-    """Does the header name a status of some kind (``Status``, ``Lead Status``, ``state``)?"""
+    """Does the header name a status of some kind (``Status``, ``Lead Status``, ``state``,
+    ``Email Marketing Consent``, ``Subscription``)?"""
     return bool(STATUS_WORDS.intersection(header_words(header)))
 
 

@@ -8,13 +8,9 @@ import would send (``leads_of``), so the assertions are on the values, not the r
 
 from __future__ import annotations
 
-import string
-
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from foxreach_cli.batch import to_leads
@@ -333,43 +329,5 @@ def test_an_opt_out_flag_beats_the_status_cell_and_unsubscribed_beats_bounced() 
     assert reasons == ["opt-out column 'Email Opt Out' holds 'maybe', which is neither yes nor no"]
 
 
-# --- property: no status column, however mixed, turns an opt-out into active ---------------------
-
-_JUNK = st.text(alphabet=string.ascii_letters + " -_", min_size=1, max_size=12)
-_INVISIBLE = st.sampled_from(["", "\u200b", "\u00a0", "\ufeff", " ", "\u2060", "\t"])
-_OPT_OUT = st.sampled_from(["unsubscribed", "bounced", "cleaned", "Opted out", "UNSUBSCRIBED"])
-_STATUS = st.sampled_from(["active", "replied", "subscribed", "Active"])
-
-
-@st.composite
-def _cell(draw, base):
-    text = draw(base)
-    text = "".join(c.upper() if draw(st.booleans()) else c for c in text)
-    return draw(_INVISIBLE) + text + draw(_INVISIBLE)
-
-
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(
-    data=st.lists(
-        st.one_of(_cell(_OPT_OUT), _cell(_STATUS), _cell(_JUNK), st.just("")),
-        min_size=1,
-        max_size=260,
-    ),
-    where=st.integers(min_value=0),
-)
-def test_hypothesis_no_status_column_turns_an_opt_out_into_active(data, where) -> None:
-    position = where % len(data)
-    data[position] = "unsubscribed\u200b"  # at least one opt-out, anywhere
-    leads, _reasons = leads_for(frame_chunk(data))
-    by_email = {lead["email"]: lead for lead in leads}
-    for i, cell in enumerate(data):
-        folded = "".join(c for c in cell if c.isprintable() and c not in "\u200b\ufeff\u2060")
-        if " ".join(folded.split()).casefold() in (
-            "unsubscribed",
-            "bounced",
-            "cleaned",
-            "opted out",
-        ):
-            lead = by_email.get(f"p{i}@example.com")
-            # Either rejected (named) or sent with the opt-out: never active, never without.
-            assert lead is None or lead.get("status") in ("unsubscribed", "bounced"), (i, cell)
+# The property (no status column, however mixed, turns an opt-out into active, wherever the
+# opt-out sits) is tests/properties/test_opt_out_properties.py.

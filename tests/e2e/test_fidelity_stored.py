@@ -1,0 +1,515 @@
+"""Issue 19, end to end: what the sandbox STORED for each fidelity rule, not what the report
+says or what the client built locally.
+
+Each test runs the real CLI (in-process) against the sandbox on a small file built here, with
+invented people, and compares ``sandbox.store.leads(key)`` with the exact values a person
+reading the file expects. The rejected file's round trip is in test_rejected_roundtrip.py.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import json
+import uuid
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import pytest
+import xlwt
+from openpyxl import Workbook
+from typer.testing import CliRunner
+
+from foxreach_cli.cli import app
+
+runner = CliRunner()
+FAST = ["--rate-window", "2", "--rate-limit", "1000"]
+#: What the sandbox adds to every lead; compared leads leave these out.
+SERVER_FIELDS = ("id", "createdAt", "updatedAt")
+
+
+def write_csv(path: Path, rows: list[list[str]]) -> Path:
+    with open(path, "w", newline="", encoding="utf-8") as fh:
+        csv.writer(fh).writerows(rows)
+    return path
+
+
+def run_import(sandbox: Any, key: str, *args: str, code: int = 0) -> dict[str, Any]:
+    """``foxreach import ... --json`` against the sandbox; the report."""
+    result = runner.invoke(
+        app,
+        ["import", *args, "--base-url", sandbox.base_url, "--api-key", key, "--json", *FAST],
+    )
+    assert result.exit_code == code, result.output
+    return json.loads(result.stdout)
+
+
+def stored(sandbox: Any, key: str) -> dict[str, dict[str, Any]]:
+    """The workspace's leads by email, without the fields the server makes up."""
+    return {
+        lead["email"]: {k: v for k, v in lead.items() if k not in SERVER_FIELDS}
+        for lead in sandbox.store.leads(key)
+    }
+
+
+def statuses(sandbox: Any, key: str) -> dict[str, str]:
+    return {email: lead["status"] for email, lead in stored(sandbox, key).items()}
+
+
+def fresh_key() -> str:
+    return f"otr_test_{uuid.uuid4().hex}"
+
+
+# --- opt-outs are never lost ------------------------------------------------------------------
+
+
+def test_a_status_column_of_89_percent_statuses_stores_every_opt_out_as_such(
+    sandbox, api_key, tmp_path: Path
+) -> None:
+    # The issue's file: of the first 200 values, 120 unsubscribed, 58 bounced, 22 "Lead".
+    cells = ["unsubscribed"] * 120 + ["bounced"] * 58 + ["Lead"] * 22
+    order = sorted(range(200), key=lambda i: (i * 37) % 200)  # interleave them
+    cells = [cells[i] for i in order]
+    path = write_csv(
+        tmp_path / "leads.csv",
+        [["Email", "Status"], *([f"p{i}@example.com", c] for i, c in enumerate(cells))],
+    )
+    report = run_import(sandbox, api_key, str(path), "--fail-on", "never")
+    expected = {f"p{i}@example.com": c for i, c in enumerate(cells) if c != "Lead"}
+    assert statuses(sandbox, api_key) == expected
+    assert (report["created"], report["errors"]) == (178, 22)
+
+
+def test_one_stray_value_in_a_seven_row_file_does_not_demote_the_status_column(
+    sandbox, api_key, tmp_path: Path
+) -> None:
+    cells = ["active", "replied", "Lead", "unsubscribed", "active", "active", "bounced"]
+    path = write_csv(
+        tmp_path / "leads.csv",
+        [["Email", "Status"], *([f"p{i}@example.com", c] for i, c in enumerate(cells))],
+    )
+    run_import(sandbox, api_key, str(path), "--fail-on", "never")
+    assert statuses(sandbox, api_key) == {
+        "p0@example.com": "active",
+        "p1@example.com": "replied",
+        "p3@example.com": "unsubscribed",
+        "p4@example.com": "active",
+        "p5@example.com": "active",
+        "p6@example.com": "bounced",
+    }
+
+
+def test_exactly_90_percent_statuses_with_invisible_characters_store_the_opt_outs(
+    sandbox, api_key, tmp_path: Path
+) -> None:
+    cells = [
+        "Replied\u200b",
+        "\u00a0UNSUBSCRIBED ",
+        "Un\u00a0subscribed",  # not a status word once the space is plain: rejected
+        "bounced\ufeff",
+        "Cleaned",
+        "unsubscribed\u2060",
+        "active",
+        " Bounced\u00a0",
+        "unsubscribed",
+        "Lead",
+    ]
+    path = write_csv(
+        tmp_path / "leads.csv",
+        [["Email", "Status"], *([f"p{i}@example.com", c] for i, c in enumerate(cells))],
+    )
+    report = run_import(sandbox, api_key, str(path), "--fail-on", "never")
+    assert statuses(sandbox, api_key) == {
+        "p0@example.com": "replied",
+        "p1@example.com": "unsubscribed",
+        "p3@example.com": "bounced",
+        "p4@example.com": "bounced",
+        "p5@example.com": "unsubscribed",
+        "p6@example.com": "active",
+        "p7@example.com": "bounced",
+        "p8@example.com": "unsubscribed",
+    }
+    assert sorted(e["row"] for e in report["errorDetails"]) == [4, 11]
+
+
+def test_salesforce_and_hubspot_opt_out_columns_store_unsubscribed(
+    sandbox, api_key, tmp_path: Path
+) -> None:
+    path = write_csv(
+        tmp_path / "crm.csv",
+        [
+            ["Email", "First Name", "HasOptedOutOfEmail", "Unsubscribed from all email"],
+            ["ann@example.com", "Ann", "true", ""],
+            ["bo@example.com", "Bo", "false", "Yes"],
+            ["cy@example.com", "Cy", "FALSE", "No"],
+            ["di@example.com", "Di", "TRUE", "true"],
+        ],
+    )
+    run_import(sandbox, api_key, str(path))
+    assert statuses(sandbox, api_key) == {
+        "ann@example.com": "unsubscribed",
+        "bo@example.com": "unsubscribed",
+        "cy@example.com": "active",
+        "di@example.com": "unsubscribed",
+    }
+
+
+@pytest.mark.parametrize("where", [5000, 12_001])  # in the first chunk, and in the second
+def test_an_opt_out_far_below_the_sampled_rows_is_stored_as_such(
+    sandbox, api_key, tmp_path: Path, where: int
+) -> None:
+    """Row ``where`` (a physical row; row 1 is the header) says it opted out in three ways: a
+    CRM stage column not used for the status, a flag, and a used status column."""
+    n = where + 10
+    rows = [["Email", "Lead Stage Status", "HasOptedOutOfEmail", "Status"]]
+    for row in range(2, n + 1):
+        rows.append([f"p{row}@example.com", "Open - Not Contacted", "false", "active"])
+    rows[where - 1][1] = "Unsubscribed\u200b"  # rows[k] is physical row k + 1
+    rows[where][2] = "TRUE"
+    rows[where + 1][3] = "\u00a0Bounced"
+    path = write_csv(tmp_path / "leads.csv", rows)
+    report = run_import(sandbox, api_key, str(path))
+    assert report["created"] == n - 1
+    got = statuses(sandbox, api_key)
+    assert {e: s for e, s in got.items() if s != "active"} == {
+        f"p{where}@example.com": "unsubscribed",
+        f"p{where + 1}@example.com": "unsubscribed",
+        f"p{where + 2}@example.com": "bounced",
+    }
+
+
+@pytest.mark.parametrize(
+    ("header", "common"),
+    [("Email Marketing Consent", "SUBSCRIBED"), ("Subscription", "subscribed")],
+)
+def test_a_consent_column_whose_opt_out_is_below_the_sample_stores_it(
+    sandbox, api_key, tmp_path: Path, header: str, common: str
+) -> None:
+    # Every sampled value says subscribed: only the header tells that the column can say
+    # otherwise further down (row 5000).
+    rows = [["Email", header], *([f"p{row}@example.com", common] for row in range(2, 5011))]
+    rows[4999][1] = "UNSUBSCRIBED"
+    path = write_csv(tmp_path / "klaviyo.csv", rows)
+    run_import(sandbox, api_key, str(path))
+    got = statuses(sandbox, api_key)
+    assert len(got) == 5009
+    assert {e: s for e, s in got.items() if s != "active"} == {"p5000@example.com": "unsubscribed"}
+
+
+# --- mapping by header and content ------------------------------------------------------------
+
+
+def test_user_email_and_email_s_email_headers_and_the_fallback_store_the_right_address(
+    sandbox, api_key, tmp_path: Path
+) -> None:
+    path = write_csv(
+        tmp_path / "crm.csv",
+        [
+            ["contact_first_name", "contact_last_name", "User Email", "Email (s.email)"],
+            ["Ann", "Lee", "ann@example.com", "ann.lee@example.org"],
+            ["Bo", "Ng", "", "bo.ng@example.org"],
+            ["Cy", "Oh", "cy@example.com", ""],
+        ],
+    )
+    report = run_import(sandbox, api_key, str(path))
+    assert report["files"][0]["emailFallbacks"] == {"Email (s.email)": 1}
+    leads = stored(sandbox, api_key)
+    assert {e: (x["firstName"], x["lastName"], x["customFields"]) for e, x in leads.items()} == {
+        "ann@example.com": ("Ann", "Lee", {"Email (s.email)": "ann.lee@example.org"}),
+        "bo.ng@example.org": ("Bo", "Ng", {"Email (s.email)": "bo.ng@example.org"}),
+        "cy@example.com": ("Cy", "Oh", {}),
+    }
+
+
+def test_an_email_column_of_null_loses_to_a_filled_work_email(
+    sandbox, api_key, tmp_path: Path
+) -> None:
+    path = write_csv(
+        tmp_path / "leads.csv",
+        [
+            ["Name", "Email", "Work Email", "URL"],
+            ["Ann Lee", "null", "ann@example.com", "https://www.linkedin.com/in/ann-lee-1a2b"],
+            ["Bo Ng", "null", "bo@example.com", "https://linkedin.com/in/bong"],
+        ],
+    )
+    run_import(sandbox, api_key, str(path))
+    leads = stored(sandbox, api_key)
+    assert {e: (x["linkedinUrl"], x["firstName"], x["lastName"]) for e, x in leads.items()} == {
+        "ann@example.com": ("https://www.linkedin.com/in/ann-lee-1a2b", "Ann", "Lee"),
+        "bo@example.com": ("https://linkedin.com/in/bong", "Bo", "Ng"),
+    }
+    assert {x["customFields"].get("Email") for x in leads.values()} <= {None, "null"}
+    assert all("URL" not in x["customFields"] for x in leads.values())
+
+
+# --- names split as people expect -------------------------------------------------------------
+
+
+def test_names_are_split_as_people_expect(sandbox, api_key, tmp_path: Path) -> None:
+    path = write_csv(
+        tmp_path / "leads.csv",
+        [
+            ["Full Name", "Email"],
+            ["Dr. Ada King", "ada1@example.com"],
+            ["Ada King, M.D.", "ada2@example.com"],
+            ["King, Ada, Jr.", "ada3@example.com"],
+            ["山田 太郎", "taro@example.com"],
+            ["bob@example.com", "bob@example.com"],
+            ["Grace Hopper", "grace@example.com"],
+        ],
+    )
+    run_import(sandbox, api_key, str(path))
+    leads = stored(sandbox, api_key)
+    assert {e: (x["firstName"], x["lastName"], x["customFields"]) for e, x in leads.items()} == {
+        "ada1@example.com": ("Ada", "King", {"Full Name": "Dr. Ada King"}),
+        "ada2@example.com": ("Ada", "King", {"Full Name": "Ada King, M.D."}),
+        "ada3@example.com": ("Ada", "King", {"Full Name": "King, Ada, Jr."}),
+        "taro@example.com": ("太郎", "山田", {"Full Name": "山田 太郎"}),
+        "bob@example.com": (None, None, {"Full Name": "bob@example.com"}),
+        "grace@example.com": ("Grace", "Hopper", {"Full Name": "Grace Hopper"}),
+    }
+
+
+# --- rows above the header, blank-looking lines -----------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "above",
+    [
+        ["Person", "", "Email", "Employer", ""],
+        ["Sorted by", "Email"],
+        ["Notes:", "Email", "", "sorted by company"],
+    ],
+)
+def test_a_group_or_filter_row_above_the_header_is_passed_over(
+    sandbox, api_key, tmp_path: Path, above: list[str]
+) -> None:
+    path = write_csv(
+        tmp_path / "leads.csv",
+        [
+            above,
+            ["First Name", "Last Name", "Email", "Company", "Phone"],
+            ["Ann", "Lee", "ann@example.com", "Acme", "+1 415 555 0100"],
+            ["Bo", "Ng", "bo@example.com", "Initech", ""],
+            ["Cy", "Oh", "cy@example.com", "", "020 7946 0000"],
+        ],
+    )
+    run_import(sandbox, api_key, str(path))
+    leads = stored(sandbox, api_key)
+    assert {
+        e: (x["firstName"], x["lastName"], x["company"], x["phone"], x["customFields"])
+        for e, x in leads.items()
+    } == {
+        "ann@example.com": ("Ann", "Lee", "Acme", "+1 415 555 0100", {}),
+        "bo@example.com": ("Bo", "Ng", "Initech", None, {}),
+        "cy@example.com": ("Cy", "Oh", None, "020 7946 0000", {}),
+    }
+
+
+def test_two_exports_joined_with_cat_lose_no_row_silently(sandbox, api_key, tmp_path: Path) -> None:
+    path = tmp_path / "joined.csv"
+    path.write_text(
+        "Email,First Name\nann@example.com,Ann\nbo@example.com,Bo\n"
+        "Email,First Name,Phone\ncy@example.com,Cy,+1 415 555 0100\ndi@example.com,Di,\n",
+        encoding="utf-8",
+    )
+    result = runner.invoke(
+        app,
+        ["import", str(path), "--base-url", sandbox.base_url, "--api-key", api_key, *FAST],
+    )
+    assert result.exit_code == 2  # refused with one sentence naming the rows: nothing sent
+    assert result.stderr == (
+        f"Error: {path}: rows 2-3 are leads under the header on row 1, but row 4 starts other "
+        "column names (Email, First Name, Phone), as when two exports are joined; split the "
+        "file at row 4, or pass --header-row 1 to read every row under the names on row 1 "
+        "(rows that do not fit are rejected).\n"
+    )
+    assert stored(sandbox, api_key) == {}
+    # Read as the sentence offers: every row under the first header, none lost in silence.
+    report = run_import(sandbox, api_key, str(path), "--header-row", "1", "--fail-on", "never")
+    leads = stored(sandbox, api_key)
+    assert {e: x["firstName"] for e, x in leads.items()} == {
+        "ann@example.com": "Ann",
+        "bo@example.com": "Bo",
+        "di@example.com": "Di",  # its extra cell is empty: it fits
+    }
+    assert report["rowsRead"] == 5
+    assert sorted(e["row"] for e in report["errorDetails"]) == [4, 5]  # a cell too many
+
+
+def test_blank_looking_lines_are_not_rows_and_row_numbers_stay_true(
+    sandbox, api_key, tmp_path: Path
+) -> None:
+    path = tmp_path / "leads.csv"
+    path.write_bytes(
+        b"Email,First Name\r\nann@example.com,Ann\r\n   \r\n\t\r\n , \r\n,\r\n"
+        b"broken@,Bad\r\nbo@example.com,Bo\r\n\x1a"
+    )
+    report = run_import(sandbox, api_key, str(path), "--fail-on", "never")
+    leads = stored(sandbox, api_key)
+    assert {e: x["firstName"] for e, x in leads.items()} == {
+        "ann@example.com": "Ann",
+        "bo@example.com": "Bo",
+    }
+    assert [(e["row"], e["email"]) for e in report["errorDetails"]] == [(7, "broken@")]
+    assert report["rowsRead"] == 3
+
+
+# --- workbook cells as displayed --------------------------------------------------------------
+
+#: Header, then (value, number format) per cell; what the spreadsheet shows.
+FORMATTED = [
+    ("Email", "Zip", "SSN", "Share", "Price", "Revenue", "Signed", "US date", "Met", "Code",
+     "Phone"),
+    ("ann@example.com", (2134, "00000"), (123456789, "000-00-0000"), (0.5, "0%"),
+     (3.5, "0.00"), (1234567, "#,##0"), (dt.date(2024, 1, 5), "yyyy-mm-dd"),
+     (dt.date(2024, 1, 5), "mm/dd/yyyy"), (dt.date(2024, 1, 5), "d-mmm-yy"), (7, "@"),
+     (415555010012345, "General")),
+]  # fmt: skip
+SHOWN = {
+    "Zip": "02134",
+    "SSN": "123-45-6789",
+    "Share": "50%",
+    "Price": "3.50",
+    "Revenue": "1,234,567",
+    "Signed": "2024-01-05",
+    "US date": "01/05/2024",
+    "Met": "5-Jan-24",
+    "Code": "7",
+}
+
+
+def _xlsx(path: Path) -> Path:
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["Leads export, 5 January 2024"])  # a title row above the header
+    sheet.append(FORMATTED[0])
+    for col, cell in enumerate(FORMATTED[1], start=1):
+        target = sheet.cell(row=3, column=col)
+        if isinstance(cell, tuple):
+            target.value, target.number_format = cell
+        else:
+            target.value = cell
+    book.save(path)
+    return path
+
+
+def _xls(path: Path) -> Path:
+    book = xlwt.Workbook()
+    sheet = book.add_sheet("Leads")
+    for col, header in enumerate(FORMATTED[0]):
+        sheet.write(0, col, header)
+    for col, cell in enumerate(FORMATTED[1]):
+        if isinstance(cell, tuple):
+            sheet.write(1, col, cell[0], xlwt.easyxf(num_format_str=cell[1]))
+        else:
+            sheet.write(1, col, cell)
+    book.save(str(path))
+    return path
+
+
+_MANIFEST = (
+    '<?xml version="1.0" encoding="UTF-8"?><manifest:manifest xmlns:manifest='
+    '"urn:oasis:names:tc:opendocument:xmlns:manifest:1.0" manifest:version="1.2">'
+    '<manifest:file-entry manifest:full-path="/" manifest:media-type='
+    '"application/vnd.oasis.opendocument.spreadsheet"/><manifest:file-entry '
+    'manifest:full-path="content.xml" manifest:media-type="text/xml"/></manifest:manifest>'
+)
+
+
+def _ods(path: Path) -> Path:
+    """What LibreOffice writes: the number and the text it displays."""
+
+    def text(value: str) -> str:
+        return f"<table:table-cell office:value-type='string'><text:p>{value}</text:p>" + (
+            "</table:table-cell>"
+        )
+
+    def number(kind: str, value: str, shown: str) -> str:
+        return (
+            f"<table:table-cell office:value-type='{kind}' office:value='{value}'>"
+            f"<text:p>{shown}</text:p></table:table-cell>"
+        )
+
+    header = "".join(text(h) for h in ("Email", "Zip", "Share", "Revenue", "Phone"))
+    row = (
+        text("ann@example.com")
+        + number("float", "2134", "02134")
+        + number("percentage", "0.5", "50%")
+        + number("float", "1234567", "1,234,567")
+        + number("float", "415555010012345", "415555010012345")
+    )
+    content = (
+        '<?xml version="1.0" encoding="UTF-8"?>'
+        '<office:document-content xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0"'
+        ' xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0"'
+        ' xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" office:version="1.2">'
+        '<office:body><office:spreadsheet><table:table table:name="Leads">'
+        f"<table:table-row>{header}</table:table-row><table:table-row>{row}</table:table-row>"
+        "</table:table></office:spreadsheet></office:body></office:document-content>"
+    )
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr(
+            zipfile.ZipInfo("mimetype"), "application/vnd.oasis.opendocument.spreadsheet"
+        )
+        archive.writestr("META-INF/manifest.xml", _MANIFEST)
+        archive.writestr("content.xml", content)
+    return path
+
+
+@pytest.mark.parametrize("build", [_xlsx, _xls], ids=["xlsx", "xls"])
+def test_workbook_cells_are_stored_as_the_spreadsheet_displays_them(
+    sandbox, api_key, tmp_path: Path, build
+) -> None:
+    path = build(tmp_path / f"leads.{build.__name__[1:]}")
+    run_import(sandbox, api_key, str(path))
+    (lead,) = stored(sandbox, api_key).values()
+    assert lead["email"] == "ann@example.com"
+    assert lead["phone"] == "415555010012345"
+    assert lead["customFields"] == SHOWN
+
+
+def test_ods_cells_are_stored_as_the_text_they_display(sandbox, api_key, tmp_path: Path) -> None:
+    run_import(sandbox, api_key, str(_ods(tmp_path / "leads.ods")))
+    (lead,) = stored(sandbox, api_key).values()
+    assert (lead["email"], lead["phone"]) == ("ann@example.com", "415555010012345")
+    assert lead["customFields"] == {"Zip": "02134", "Share": "50%", "Revenue": "1,234,567"}
+
+
+# --- a saved mapping is the same mapping ------------------------------------------------------
+
+
+def test_a_saved_mapping_stores_the_same_leads_as_a_plain_import(
+    sandbox, api_key, tmp_path: Path
+) -> None:
+    rows = [["Full Name", "User Email", "Email (s.email)", "Status", "Unsubscribed from all email"]]
+    firsts = ["Ann", "Beth", "Carl", "Dina", "Emil", "Fay", "Gus", "Hana", "Ivo", "Jill"]
+    for i in range(20):
+        rows.append(
+            [f"Dr. {firsts[i % 10]} Lee", f"ann{i}@example.com", "", "unsubscribed", "No"]
+            if i % 3
+            else ["King, Ada, Jr.", "", f"ada{i}@example.org", "replied", "Yes"]
+        )
+    rows.append(["Bo Ng", "bo@example.com", "", "Lead", "No"])  # the one stray status
+    rows.append(["Cy Oh", "cy@example.com", "", "active", "No"])
+    path = write_csv(tmp_path / "leads.csv", rows)
+    saved = tmp_path / "m.toml"
+    result = runner.invoke(app, ["map", str(path), "--write", str(saved)])
+    assert result.exit_code == 0, result.output
+
+    plain = run_import(sandbox, api_key, str(path), "--fail-on", "never")
+    other = fresh_key()
+    replayed = run_import(sandbox, other, str(path), "--mapping", str(saved), "--fail-on", "never")
+    assert stored(sandbox, other) == stored(sandbox, api_key)
+    assert (plain["created"], plain["errors"]) == (replayed["created"], replayed["errors"])
+    leads = stored(sandbox, api_key)
+    assert len(leads) == 21
+    assert (leads["ada0@example.org"]["firstName"], leads["ada0@example.org"]["status"]) == (
+        "Ada",
+        "unsubscribed",
+    )
+    ann = leads["ann1@example.com"]
+    assert (ann["firstName"], ann["lastName"], ann["status"]) == ("Beth", "Lee", "unsubscribed")
+    assert leads["cy@example.com"]["status"] == "active"
+    assert "bo@example.com" not in leads

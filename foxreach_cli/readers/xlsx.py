@@ -236,7 +236,10 @@ class XlsxBook:
         self.unknown_formats: set[str] = set()
         try:
             self._archive = zipfile.ZipFile(path)
-        except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        except zipfile.BadZipFile as exc:
+            # zipfile's own words ("File is not a zip file") name no fix; ours do.
+            raise self._invalid("its ZIP archive is damaged or cut short") from exc
+        except (OSError, ValueError) as exc:
             raise self._invalid(str(exc)) from exc
         try:
             self._present = {info.filename for info in self._archive.infolist()}

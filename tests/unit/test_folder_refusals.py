@@ -35,8 +35,8 @@ def drop(tmp_path: Path) -> Path:
 REFUSED = {
     "b-no-email.csv": "{path} has no column that can be the email (headers: 'Name', "
     "'Phone'); name one with --map 'Column=email'.",
-    "c-broken.xlsx": "{path} is not a valid XLSX workbook (File is not a zip file); open it "
-    "in Excel, save it again as .xlsx (or export CSV) and run again.",
+    "c-broken.xlsx": "{path} is not a valid XLSX workbook (its ZIP archive is damaged or cut "
+    "short); open it in Excel, save it again as .xlsx (or export CSV) and run again.",
 }
 
 

@@ -425,7 +425,7 @@ def test_truncated_xlsx_is_an_input_error(tmp_path: Path) -> None:
     with pytest.raises(InputError) as caught:
         open_source(path)
     assert str(caught.value) == (
-        f"{path} is not a valid XLSX workbook (invalid Zip archive: Could not find EOCD); open "
+        f"{path} is not a valid XLSX workbook (its ZIP archive is damaged or cut short); open "
         "it in Excel, save it again as .xlsx (or export CSV) and run again."
     )
 

@@ -274,8 +274,9 @@ class _Run:
     def storage_failed(self, exc: StorageError) -> None:
         """A write failed (the journal, TMPDIR, the log, ...): stop sending; requests in
         flight finish and their answers are still merged and journaled."""
-        if self.storage_failure is None:
-            self.storage_failure = exc
+        if self.storage_failure is not None:
+            return  # stopping already (and the stop's own note may be what failed)
+        self.storage_failure = exc
         if self.sender is not None:
             self.sender.stop(exc, reasons.reason("not_sent_stopped", exc))
 

@@ -195,36 +195,40 @@ class _Run:
     def unique_rows(self, files: list[PreparedFile]) -> Iterator[UniqueRows]:
         """Read, validate and dedup every file; yield each chunk's unique valid rows."""
         cfg, fold = self.cfg, self.fold
-        deduper = Deduper()
-        chunks = Limited([f.source for f in files], cfg.limit)
-        settled = self.resume.settled if self.resume is not None else {}
-        for n, chunk in chunks:
-            file = chunk.file
-            fold.add(ReadInfo(file, len(chunk.frame)))
-            checked = validate_chunk(chunk, files[n].mapping, cfg.defaults)
-            invalid = DetailPart.of_frame(file, checked.invalid, INVALID)
-            fold.add(ValidateInfo(file, invalid, checked.email_from))
-            unique, duplicates = checked.valid, no_duplicates()
-            if self.storage_failure is None:
-                try:
-                    unique, duplicates = deduper.split(checked)
-                except StorageError as exc:  # its spill file: TMPDIR is full
-                    self.storage_failed(exc)
-            fold.add(DedupInfo(file, len(unique), DetailPart.of_frame(file, duplicates, DUPLICATE)))
-            done = settled.get(file)
-            if done is not None and len(done):
-                unique = unique[~unique["row"].isin(done)]
-            if self.storage_failure is not None and not cfg.dry_run:
-                # A write failed: nothing more is sent, and rows are no longer deduped (the
-                # spill may be what failed). The rest is read to the end and reported as not
-                # sent, so every row read is still accounted for.
-                why = reasons.reason("not_sent_stopped", self.storage_failure)
-                self.not_sent(iter([UniqueRows(file, checked.cells, unique)]), why)
-                continue
-            if cfg.dry_run:
-                fold.add(UnsentInfo(file, len(unique)))
-            self.show()
-            yield UniqueRows(file, checked.cells, unique)
+        # Closed as soon as the input is read (or the run ends): its spill file in TMPDIR
+        # is freed at once, and a small TMPDIR can be unmounted after a run in-process.
+        with Deduper() as deduper:
+            chunks = Limited([f.source for f in files], cfg.limit)
+            settled = self.resume.settled if self.resume is not None else {}
+            for n, chunk in chunks:
+                file = chunk.file
+                fold.add(ReadInfo(file, len(chunk.frame)))
+                checked = validate_chunk(chunk, files[n].mapping, cfg.defaults)
+                invalid = DetailPart.of_frame(file, checked.invalid, INVALID)
+                fold.add(ValidateInfo(file, invalid, checked.email_from))
+                unique, duplicates = checked.valid, no_duplicates()
+                if self.storage_failure is None:
+                    try:
+                        unique, duplicates = deduper.split(checked)
+                    except StorageError as exc:  # its spill file: TMPDIR is full
+                        self.storage_failed(exc)
+                fold.add(
+                    DedupInfo(file, len(unique), DetailPart.of_frame(file, duplicates, DUPLICATE))
+                )
+                done = settled.get(file)
+                if done is not None and len(done):
+                    unique = unique[~unique["row"].isin(done)]
+                if self.storage_failure is not None and not cfg.dry_run:
+                    # A write failed: nothing more is sent, and rows are no longer deduped (the
+                    # spill may be what failed). The rest is read to the end and reported as not
+                    # sent, so every row read is still accounted for.
+                    why = reasons.reason("not_sent_stopped", self.storage_failure)
+                    self.not_sent(iter([UniqueRows(file, checked.cells, unique)]), why)
+                    continue
+                if cfg.dry_run:
+                    fold.add(UnsentInfo(file, len(unique)))
+                self.show()
+                yield UniqueRows(file, checked.cells, unique)
         self.truncated = chunks.truncated
         # Every row is read (or --limit's): the count replaces the estimate (a line count, off
         # by a few rows in either direction), so the ETA counts no phantom batch.

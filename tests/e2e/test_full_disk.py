@@ -334,7 +334,8 @@ def small_disk(tmp_path: Path) -> Iterator[Callable[[str, str], Path]]:
 
     yield mount
     for where in mounted:
-        subprocess.run(["umount", str(where)], check=False)
+        # Lazy: a handle still open elsewhere must not leave the mount behind.
+        subprocess.run(["umount", "-l", str(where)], check=False)
 
 
 def test_a_real_tmpdir_that_fills_up_mid_run(

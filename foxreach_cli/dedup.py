@@ -18,6 +18,7 @@ from typing import BinaryIO
 import numpy as np
 import pandas as pd
 
+from foxreach_cli.errors import storage_errors
 from foxreach_cli.reasons import SEP
 from foxreach_cli.validate import ValidatedChunk
 
@@ -72,6 +73,11 @@ class Deduper:
         self._spill: BinaryIO | None = None
         self._spill_end = 0
 
+    def spill_place(self) -> str:
+        """Where the spill file lives, in words for an error message."""
+        folder = self._spill_dir or tempfile.gettempdir()
+        return f"The temporary file of the dedup in {folder} (TMPDIR)"
+
     def __len__(self) -> int:
         """How many distinct emails have been seen."""
         return sum(len(run[0]) for run in self._runs)
@@ -100,7 +106,7 @@ class Deduper:
         file_id = self._file_id(vc.file)
         n = len(valid)
         if n == 0:
-            return valid, _empty_duplicates()
+            return valid, no_duplicates()
 
         rows = valid["row"].to_numpy(dtype=np.int64)
         keys = valid["key"].to_numpy(dtype=object)
@@ -117,11 +123,14 @@ class Deduper:
         new = np.flatnonzero(~seen)
         if len(new):
             new = new[np.argsort(hashes[new])]  # runs are sorted
-            self._remember(hashes[new], self._write(uniq[new], origin[new]))
+            # A full TMPDIR is one sentence naming it (StorageError); the run then stops.
+            with storage_errors(self.spill_place()):
+                offsets = self._write(uniq[new], origin[new])
+            self._remember(hashes[new], offsets)
 
         dup_idx = np.flatnonzero(is_dup)
         if len(dup_idx) == 0:
-            return valid, _empty_duplicates()
+            return valid, no_duplicates()
         d_origin = origin[inverse[dup_idx]]
         d_row = d_origin & _ROW_MASK
         d_file = (d_origin >> _ROW_BITS).astype(np.intp)
@@ -308,7 +317,8 @@ def _place(old: np.ndarray, old_at: np.ndarray, new: np.ndarray, new_at: np.ndar
     return out
 
 
-def _empty_duplicates() -> pd.DataFrame:
+def no_duplicates() -> pd.DataFrame:
+    """The duplicates frame of a chunk without any (the layout :meth:`Deduper.split` gives)."""
     return pd.DataFrame(
         {
             "row": np.empty(0, dtype=np.int64),

@@ -81,6 +81,9 @@ class MappingDriftError(InputError):
 class StorageError(FoxReachImportError):
     """A file or folder the run writes (an output, the state directory) cannot be used."""
 
+    #: Set when the cause was a full disk (or quota): room must be made before a rerun.
+    disk_full: bool = False
+
 
 class LockedError(FoxReachImportError):
     """Another foxreach run holds the lock of the same work."""
@@ -142,11 +145,27 @@ _OS_REASONS = {
 }
 
 
+#: SQLite's primary result code for "database or disk is full" (its ``write`` met ENOSPC).
+SQLITE_FULL = 13
+
+
+def is_disk_full(exc: BaseException) -> bool:
+    """Whether an OS or SQLite error means the disk (or the quota) is full."""
+    if isinstance(exc, OSError):
+        return exc.errno in (errno.ENOSPC, errno.EDQUOT)
+    if isinstance(exc, sqlite3.Error):
+        # The extended code's low byte is the primary code.
+        return (getattr(exc, "sqlite_errorcode", 0) or 0) & 0xFF == SQLITE_FULL
+    return False
+
+
 def os_reason(exc: BaseException) -> str:
     """The reason of an OS or SQLite error in a few words, never a class name alone."""
     if isinstance(exc, OSError):
         return _OS_REASONS.get(exc.errno or 0) or exc.strerror or str(exc) or type(exc).__name__
     if isinstance(exc, sqlite3.Error):
+        if is_disk_full(exc):
+            return _OS_REASONS[errno.ENOSPC]
         return f"database error: {exc}"
     return str(exc) or type(exc).__name__
 
@@ -161,7 +180,9 @@ def storage_error(
     """The :class:`StorageError` for an OS/SQLite error met while using ``path``."""
     where = path if path is not None else getattr(exc, "filename", None)
     subject = f"{where} cannot be {action}" if where is not None else f"A file cannot be {action}"
-    return StorageError(f"{subject}: {os_reason(exc)}.", option=option)
+    error = StorageError(f"{subject}: {os_reason(exc)}.", option=option)
+    error.disk_full = is_disk_full(exc)
+    return error
 
 
 #: What the boundary translates: the OS, SQLite, and filelock (whose errors are OSErrors).

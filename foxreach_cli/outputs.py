@@ -8,6 +8,7 @@ boundary (:func:`errors.storage_errors`): a failure is one sentence naming the p
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import os
 import shutil
@@ -18,7 +19,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
-from .errors import storage_errors
+from .errors import StorageError, storage_errors
 from .report import ImportReport
 from .state import ensure_private_dir
 
@@ -117,22 +118,41 @@ def write_report(path: str | Path, report: ImportReport) -> None:
 
 
 class LogFile:
-    """The ``--log-file``, appended to (created owner-only); a failed write names the file."""
+    """The ``--log-file``, appended to (created owner-only); a failed write names the file.
+
+    The first failed write raises :class:`StorageError` (the run stops sending); the file
+    is then left alone: later writes do nothing, so the rest of the run is not a stream of
+    the same error.
+    """
 
     def __init__(self, path: str | Path) -> None:
         self.path = path
+        self.failed: StorageError | None = None
         with storage_errors(path, option="log_file"):
             fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
             self._fh = open(fd, "a", encoding="utf-8")  # noqa: SIM115 - closed by close()
 
+    @contextmanager
+    def _writing(self) -> Iterator[None]:
+        try:
+            with storage_errors(self.path, option="log_file"):
+                yield
+        except StorageError as exc:
+            self.failed = exc
+            raise
+
     def write(self, text: str) -> int:
         """Append ``text``."""
-        with storage_errors(self.path, option="log_file"):
+        if self.failed is not None:
+            return 0
+        with self._writing():
             return self._fh.write(text)
 
     def flush(self) -> None:
         """Push what was written to the file."""
-        with storage_errors(self.path, option="log_file"):
+        if self.failed is not None:
+            return
+        with self._writing():
             self._fh.flush()
 
     @property
@@ -141,8 +161,12 @@ class LogFile:
         return self._fh.closed
 
     def close(self) -> None:
-        """Close the file."""
-        with storage_errors(self.path, option="log_file"):
+        """Close the file (after a failed write, without trying its buffer again)."""
+        if self.failed is not None:
+            with contextlib.suppress(OSError):
+                self._fh.close()
+            return
+        with self._writing():
             self._fh.close()
 
 

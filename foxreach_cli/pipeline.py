@@ -11,8 +11,8 @@ sent are read to the end locally and reported as ``notSent`` with the reason.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
-from contextlib import ExitStack
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -24,7 +24,7 @@ from . import reasons
 from .batch import Batcher, UniqueRows
 from .client import FoxReachClient
 from .config import ImportConfig, reading_record
-from .dedup import Deduper
+from .dedup import Deduper, no_duplicates
 from .details import DetailPart
 from .errors import (
     STORAGE_EXCEPTIONS,
@@ -37,7 +37,7 @@ from .errors import (
 from .eta import Eta
 from .mapping import Mapping, build_mapping, mapping_rows
 from .mapping_file import check_drift, load_mapping_file
-from .models import DUPLICATE, INVALID, NOT_SENT, Batch, BatchResult, SourceInfo
+from .models import DUPLICATE, INVALID, NOT_SENT, Batch, BatchResult, SourceInfo, Tally
 from .outputs import check_outputs, move_done, write_rejected_csv, write_report
 from .progress import Progress
 from .rate_budget import Budget, RateBudget
@@ -58,7 +58,7 @@ from .report import (
 )
 from .resume import Resume, Work
 from .send import RequestFinished, RequestStarted, Sender
-from .state.journal import key_fingerprint
+from .state.journal import key_fingerprint, reserve_bytes
 from .state.shared_rate_budget import SharedBudget
 from .validate import validate_chunk
 
@@ -75,6 +75,8 @@ class RunResult:
     interrupted: bool = False
     moved: list[str] = field(default_factory=list)  # files moved by --move-done
     sent: bool = False  # this run sent requests (a stop or refusal is then exit 7, not 2)
+    # Outputs that could not be written besides the one ``fatal`` names (one disk, full).
+    also_failed: list[StorageError] = field(default_factory=list)
 
     @property
     def refused(self) -> list[FileSummary]:
@@ -159,7 +161,6 @@ class _Run:
     ) -> None:
         self.cfg = cfg
         self.sending = sending
-        self.progress = progress
         self.fold = fold
         self.budget: Budget | None = None  # set once sending starts: it paces the ETA
         self.total: int | None = None  # the rows the display expects (None: unknown)
@@ -169,6 +170,9 @@ class _Run:
             window=cfg.send.rate_window,
         )
         self._watched = type(progress) is not Progress  # a silent run needs no ETA
+        # A --log-file that cannot be written is a failed write like any other: stop sending.
+        self.progress = _GuardedProgress(progress, self.storage_failed)
+        self.imported = 0  # leads this run's answers created or restored
         self.resume: Resume | None = None
         self.sender: Sender | None = None
         self.storage_failure: StorageError | None = None
@@ -191,24 +195,40 @@ class _Run:
     def unique_rows(self, files: list[PreparedFile]) -> Iterator[UniqueRows]:
         """Read, validate and dedup every file; yield each chunk's unique valid rows."""
         cfg, fold = self.cfg, self.fold
-        deduper = Deduper()
-        chunks = Limited([f.source for f in files], cfg.limit)
-        settled = self.resume.settled if self.resume is not None else {}
-        for n, chunk in chunks:
-            file = chunk.file
-            fold.add(ReadInfo(file, len(chunk.frame)))
-            checked = validate_chunk(chunk, files[n].mapping, cfg.defaults)
-            invalid = DetailPart.of_frame(file, checked.invalid, INVALID)
-            fold.add(ValidateInfo(file, invalid, checked.email_from))
-            unique, duplicates = deduper.split(checked)
-            fold.add(DedupInfo(file, len(unique), DetailPart.of_frame(file, duplicates, DUPLICATE)))
-            done = settled.get(file)
-            if done is not None and len(done):
-                unique = unique[~unique["row"].isin(done)]
-            if cfg.dry_run:
-                fold.add(UnsentInfo(file, len(unique)))
-            self.show()
-            yield UniqueRows(file, checked.cells, unique)
+        # Closed as soon as the input is read (or the run ends): its spill file in TMPDIR
+        # is freed at once, and a small TMPDIR can be unmounted after a run in-process.
+        with Deduper() as deduper:
+            chunks = Limited([f.source for f in files], cfg.limit)
+            settled = self.resume.settled if self.resume is not None else {}
+            for n, chunk in chunks:
+                file = chunk.file
+                fold.add(ReadInfo(file, len(chunk.frame)))
+                checked = validate_chunk(chunk, files[n].mapping, cfg.defaults)
+                invalid = DetailPart.of_frame(file, checked.invalid, INVALID)
+                fold.add(ValidateInfo(file, invalid, checked.email_from))
+                unique, duplicates = checked.valid, no_duplicates()
+                if self.storage_failure is None:
+                    try:
+                        unique, duplicates = deduper.split(checked)
+                    except StorageError as exc:  # its spill file: TMPDIR is full
+                        self.storage_failed(exc)
+                fold.add(
+                    DedupInfo(file, len(unique), DetailPart.of_frame(file, duplicates, DUPLICATE))
+                )
+                done = settled.get(file)
+                if done is not None and len(done):
+                    unique = unique[~unique["row"].isin(done)]
+                if self.storage_failure is not None and not cfg.dry_run:
+                    # A write failed: nothing more is sent, and rows are no longer deduped (the
+                    # spill may be what failed). The rest is read to the end and reported as not
+                    # sent, so every row read is still accounted for.
+                    why = reasons.reason("not_sent_stopped", self.storage_failure)
+                    self.not_sent(iter([UniqueRows(file, checked.cells, unique)]), why)
+                    continue
+                if cfg.dry_run:
+                    fold.add(UnsentInfo(file, len(unique)))
+                self.show()
+                yield UniqueRows(file, checked.cells, unique)
         self.truncated = chunks.truncated
         # Every row is read (or --limit's): the count replaces the estimate (a line count, off
         # by a few rows in either direction), so the ETA counts no phantom batch.
@@ -223,11 +243,15 @@ class _Run:
             SendInfo(batch.files[0], result.requests, result.retries, result.rate_limited, outcome)
         )
         self.eta.merged(batch.seq)
+        self.imported += outcome.created + outcome.restored
         if self.resume is not None:
             try:
                 self.resume.answered(batch, outcome.outcome)
             except StorageError as exc:
                 self.storage_failed(exc)
+            else:
+                if self.resume.short_of_room is not None:  # recorded on the reserve's room
+                    self.storage_failed(self.resume.short_of_room)
         self.show()
 
     def not_sent(self, parts: Iterator[UniqueRows], reason: Reason) -> None:
@@ -252,11 +276,52 @@ class _Run:
         self.on_result(batch, BatchResult(not_sent=dict.fromkeys(range(len(batch)), why)))
 
     def storage_failed(self, exc: StorageError) -> None:
-        """The journal cannot be written: stop sending (requests in flight finish)."""
-        if self.storage_failure is None:
-            self.storage_failure = exc
+        """A write failed (the journal, TMPDIR, the log, ...): stop sending; requests in
+        flight finish and their answers are still merged and journaled."""
+        if self.storage_failure is not None:
+            return  # stopping already (and the stop's own note may be what failed)
+        self.storage_failure = exc
         if self.sender is not None:
             self.sender.stop(exc, reasons.reason("not_sent_stopped", exc))
+
+    def journal_state(self) -> str:
+        """'kept' when the journal recorded every answer of this run (a rerun then sends
+        nothing twice), 'lost' when a write of it failed, 'none' without one."""
+        if self.resume is None:
+            return "none"
+        return "kept" if self.resume.journal is not None else "lost"
+
+
+class _GuardedProgress(Progress):
+    """The run's progress display, whose writes (a ``--log-file``) may fail: a failure goes
+    to ``on_failure`` instead of ending the run with answers not merged."""
+
+    def __init__(self, inner: Progress, on_failure: Callable[[StorageError], None]) -> None:
+        self.inner = inner
+        self._on_failure = on_failure
+
+    @contextmanager
+    def _guard(self) -> Iterator[None]:
+        try:
+            yield
+        except StorageError as exc:
+            self._on_failure(exc)
+
+    def start(self, *, total_rows: int | None, label: str) -> None:
+        with self._guard():
+            self.inner.start(total_rows=total_rows, label=label)
+
+    def update(self, tally: Tally, budget: str = "", eta: float | None = None) -> None:
+        with self._guard():
+            self.inner.update(tally, budget, eta)
+
+    def note(self, text: str) -> None:
+        with self._guard():
+            self.inner.note(text)
+
+    def stop(self) -> None:
+        with self._guard():
+            self.inner.stop()
 
 
 def run_import(
@@ -321,6 +386,7 @@ def _run_import(
         else:
             total = estimate_data_rows([f.source for f in files])
         run.total = total
+        progress = run.progress  # from here on, a failed log write stops sending
         progress.start(total_rows=total, label="Checking" if cfg.dry_run else "Importing")
         try:
             parts = run.unique_rows(files)
@@ -335,6 +401,9 @@ def _run_import(
             interrupted, complete = True, False
         finally:
             progress.stop()
+        fatal = fatal or run.storage_failure
+        if isinstance(fatal, StorageError) and sending.sent:
+            fatal = _after_sending(fatal, run.imported, journal=run.journal_state())
         # A trial on the first --limit rows has not read the whole file: never mark it
         # finished or move it away.
         complete = complete and not run.truncated
@@ -347,11 +416,50 @@ def _run_import(
             elapsed=time.monotonic() - started, stopped_because=stopped, complete=complete
         )
         # Outputs first, then the journal: a file is marked finished only once its report
-        # and rejected rows are safely written, so a rerun can still produce them.
-        out = cfg.outputs
-        if out.report_path:
+        # and rejected rows are safely written, so a rerun can still produce them. Each is
+        # tried whatever became of the others (a full disk may be another's), and the
+        # journal still records how the run ended.
+        failed = _write_outputs(cfg, report, files)
+        if run.resume is not None:
+            try:
+                done_files = run.resume.finish(
+                    report,
+                    ok=fatal is None and not failed and not interrupted and complete,
+                    interrupted=interrupted or not complete,
+                )
+            except StorageError as exc:
+                run.resume.journal = None
+                failed.append(exc)
+        if failed and fatal is None:
+            fatal = failed.pop(0)
+            if sending.sent:
+                fatal = _after_sending(fatal, run.imported, journal=run.journal_state())
+    moved: list[str] = []
+    if cfg.state.move_done and fatal is None and not interrupted and complete:
+        moved = move_done(done_files, cfg.state.move_done)
+    return RunResult(
+        report=report,
+        fatal=fatal,
+        interrupted=interrupted,
+        moved=moved,
+        sent=sending.sent,
+        also_failed=failed,
+    )
+
+
+def _write_outputs(
+    cfg: ImportConfig, report: ImportReport, files: list[PreparedFile]
+) -> list[StorageError]:
+    """Write the ``--report`` and ``--rejected`` files; return the ones that failed."""
+    out = cfg.outputs
+    failed: list[StorageError] = []
+    if out.report_path:
+        try:
             write_report(out.report_path, report)
-        if out.rejected_path:
+        except StorageError as exc:
+            failed.append(exc)
+    if out.rejected_path:
+        try:
             write_rejected_csv(
                 out.rejected_path,
                 report,
@@ -362,18 +470,31 @@ def _run_import(
                 out.rejected_path,
                 [(f.source.info, f.mapping) for f in files if rejected.get(f.name)],
             )
-        if run.resume is not None:
-            done_files = run.resume.finish(
-                report,
-                ok=fatal is None and not interrupted and complete,
-                interrupted=interrupted or not complete,
-            )
-    moved: list[str] = []
-    if cfg.state.move_done and fatal is None and not interrupted and complete:
-        moved = move_done(done_files, cfg.state.move_done)
-    return RunResult(
-        report=report, fatal=fatal, interrupted=interrupted, moved=moved, sent=sending.sent
+        except StorageError as exc:
+            failed.append(exc)
+    return failed
+
+
+def _after_sending(error: StorageError, imported: int, *, journal: str) -> StorageError:
+    """``error`` with what the run had already done, and what a rerun will do: the sentence
+    of a write that failed after leads were sent (``journal``: :meth:`_Run.journal_state`)."""
+    leads = "1 lead was" if imported == 1 else f"{imported:,} leads were"
+    when = "once there is room" if error.disk_full else "once it can be written"
+    if journal == "kept":
+        then = f"run the same command again {when}: nothing is sent twice."
+    elif journal == "lost":
+        then = (
+            "the journal could not record every answer, so a rerun may send some again and "
+            "report them as duplicates."
+        )
+    else:
+        then = "this run kept no journal, so a rerun sends them again as duplicates."
+    hint = f"{leads} already imported; {then}"
+    late = StorageError(
+        error.message, hint=f"{error.hint} {hint}" if error.hint else hint, option=error.option
     )
+    late.disk_full, late.sent = error.disk_full, True
+    return late
 
 
 def _summary(f: PreparedFile) -> FileSummary:
@@ -422,6 +543,8 @@ def _resume(
         cfg.state.state_dir,
         stack,
         lock_timeout=cfg.state.lock_timeout,
+        # Room to record the answers of every request in flight once the disk is full.
+        reserve_bytes=reserve_bytes(cfg.send.concurrency, cfg.send.batch_size),
         force=cfg.state.force,
         options=reading_record(cfg),
         paths={f.name: None if f.name == "-" else Path(f.name).resolve() for f in files},

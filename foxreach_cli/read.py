@@ -32,7 +32,13 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import BinaryIO
 
-from foxreach_cli.errors import EmptyFileError, InputError, UsageError
+from foxreach_cli.errors import (
+    EmptyFileError,
+    InputError,
+    UsageError,
+    is_disk_full,
+    storage_error,
+)
 from foxreach_cli.models import Chunk
 from foxreach_cli.readers.base import (
     BLOCK_BYTES,
@@ -295,12 +301,19 @@ def read_rows(source: Source, rows: set[int]) -> Iterator[tuple[int, list[str]]]
 def _spool(stream: BinaryIO, name: str) -> Path:
     """Copy a stream to a temp file so it can be sniffed, re-read and hashed."""
     source = getattr(stream, "buffer", stream)  # a text stream's bytes
-    fd, temp = tempfile.mkstemp(prefix="foxreach-stdin-")
+    try:
+        fd, temp = tempfile.mkstemp(prefix="foxreach-stdin-")
+    except OSError as exc:
+        where = f"The temporary copy of {name} in {tempfile.gettempdir()} (TMPDIR)"
+        raise storage_error(exc, where) from exc
     try:
         with os.fdopen(fd, "wb") as out:
             shutil.copyfileobj(source, out, BLOCK_BYTES)
     except OSError as exc:
         os.unlink(temp)
+        if is_disk_full(exc):  # the copy, not the stream: name where it was going
+            where = f"The temporary copy of {name} in {Path(temp).parent} (TMPDIR)"
+            raise storage_error(exc, where) from exc
         raise InputError(f"Cannot read {name}: {exc.strerror or exc}.") from exc
     return Path(temp)
 

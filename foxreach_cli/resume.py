@@ -33,10 +33,11 @@ from .state.journal import (
     STOPPED,
     FileHistory,
     Journal,
+    Reserve,
     destination_id,
     file_hash,
 )
-from .state.locks import WorkLocks
+from .state.locks import WorkLocks, lock_path
 
 #: The kinds of row an earlier run's answer brings into this run's report.
 _DETAIL_KINDS = (DUPLICATE, ERROR, UNRESOLVED)
@@ -60,10 +61,21 @@ class Work:
         destination = creds.destination or destination_id(creds.base_url, creds.api_key)
         return cls(destination, {name: file_hash(path) for name, path in files})
 
+    @property
+    def _ids(self) -> dict[str, str]:
+        """Each work id (what a lock is named after) -> the file as named."""
+        return {f"{self.destination}|{h}": name for name, h in self.hashes.items()}
+
     def lock(self, state_dir: Path, timeout: float) -> WorkLocks:
         """The locks of this work (a context manager: held inside its ``with``)."""
-        names = {f"{self.destination}|{h}": name for name, h in self.hashes.items()}
+        names = self._ids
         return WorkLocks(state_dir, sorted(names), timeout=timeout, describe=names.__getitem__)
+
+    def reserve(self, state_dir: Path, size: int) -> Reserve:
+        """The journal's reserve of this work: beside the lock of its first work id, so no
+        other live run uses the same file while this one holds the lock."""
+        first = lock_path(state_dir, min(self._ids))
+        return Reserve(first.with_suffix(".reserve"), size)
 
 
 @dataclass
@@ -93,6 +105,7 @@ class Resume:
         stack: ExitStack,
         *,
         lock_timeout: float = 0.0,
+        reserve_bytes: int = 0,
         force: bool,
         options: dict[str, Any],
         paths: dict[str, Path | None],
@@ -101,12 +114,16 @@ class Resume:
         """Open the journal, merge what earlier runs did, and record the run of each file.
 
         ``lock_timeout`` is how long a journal held by another process is waited for
-        (beyond a short busy wait); ``force`` forgets what the journal knows of the files
-        first; ``options`` are the
+        (beyond a short busy wait); ``reserve_bytes`` the room kept in the state directory
+        for recording answers once its disk is full (none when 0, or no file);
+        ``force`` forgets what the journal knows of the files first; ``options`` are the
         read options recorded with each run; ``paths`` the files' paths (None for stdin).
         A file imported fully before is not sent again: its answers come from the journal.
         """
-        journal = stack.enter_context(Journal(state_dir, lock_timeout=lock_timeout))
+        reserve = work.reserve(state_dir, reserve_bytes) if reserve_bytes and work.hashes else None
+        journal = stack.enter_context(
+            Journal(state_dir, lock_timeout=lock_timeout, reserve=reserve)
+        )
         self = cls(work, journal)
         for name, digest in work.hashes.items():
             if force:
@@ -165,19 +182,34 @@ class Resume:
         """Record each batch in the journal before it is handed to the sender.
 
         When the journal cannot be written, nothing more may be sent that it does not know
-        of: ``on_failure`` gets the batch and the error, and the iteration ends.
+        of: ``on_failure`` gets the batch and the error, and the iteration ends. So it does
+        once the journal had to use its reserve (the disk is full): the batch is not sent,
+        and the reserve's room records the answers of the requests in flight.
         """
         for batch in batches:
-            if self.journal is not None:
+            journal = self.journal
+            if journal is not None:
+                if journal.short_of_room is not None:
+                    on_failure(batch, journal.short_of_room)
+                    return
                 try:
-                    self._batch_ids[batch.seq] = self.journal.batch_sent(
+                    self._batch_ids[batch.seq] = journal.batch_sent(
                         self.work.destination, self.work.hashes[batch.files[0]], batch.rows
                     )
                 except StorageError as exc:
                     self.journal = None
                     on_failure(batch, exc)
                     return
+                if journal.short_of_room is not None:
+                    on_failure(batch, journal.short_of_room)
+                    return
             yield batch
+
+    @property
+    def short_of_room(self) -> StorageError | None:
+        """Why the run must stop sending although the journal still records: its disk is
+        full and it is writing on its reserve's room."""
+        return self.journal.short_of_room if self.journal is not None else None
 
     def answered(self, batch: Batch, outcome: BatchOutcome) -> None:
         """Record what became of a batch's rows (raises StorageError; the journal is then

@@ -246,7 +246,8 @@ class Sender:
                             exhausted = batch is None
                             if batch is not None:
                                 ahead.append(batch)
-                        if not ahead:
+                        # Building the batch may have stopped the run (a write failed).
+                        if not ahead or self._stop.is_set():
                             break
                         batch = ahead.popleft()
                         pending[executor.submit(self._send_batch, batch)] = batch

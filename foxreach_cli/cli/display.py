@@ -39,20 +39,11 @@ def show_run(
     The rich report ends with one line: the outcome in words, then where the details are.
     """
     rep = result.report
-    fatal = describe(result.fatal) if result.fatal is not None else None
-    if log is not None:
-        for line in mapping_notes(rep):
-            log_line(log, line)
-        log_line(log, one_line(rep))
-        if fatal is not None:
-            log_line(log, f"error: {fatal}")
-        for path in result.moved:
-            log_line(log, f"moved to {path}")
+    errors = [describe(e) for e in [result.fatal, *result.also_failed] if e is not None]
     out = Console(highlight=False, soft_wrap=True)
     if view.json_out:
         sys.stdout.write(rep.to_json() + "\n")
-        return
-    if view.quiet:
+    elif view.quiet:
         # A status-like column not used for the status is said even under -q.
         for line in mapping_warnings(rep):
             err_console().print(f"Warning: {line}", markup=False, highlight=False)
@@ -62,8 +53,18 @@ def show_run(
         out.print(
             final_line(rep, report_path=report_path, rejected_path=rejected_path), markup=False
         )
-    if fatal is not None:
-        err_console().print(f"[red]Error:[/] {escape(str(fatal))}")
+    if not view.json_out:
+        for text in errors:
+            err_console().print(f"[red]Error:[/] {escape(text)}")
+    # The log last: a log file that cannot be written takes nothing else with it.
+    if log is not None:
+        for line in mapping_notes(rep):
+            log_line(log, line)
+        log_line(log, one_line(rep))
+        for text in errors:
+            log_line(log, f"error: {text}")
+        for path in result.moved:
+            log_line(log, f"moved to {path}")
 
 
 def log_line(stream: LogFile, text: str) -> None:

@@ -143,9 +143,17 @@ def run_and_show(
                 log_line(log, f"error: {describe(exc)}")
             raise
         paths = cfg.outputs
-        show_run(
-            result, view, report_path=paths.report_path, rejected_path=paths.rejected_path, log=log
-        )
+        try:
+            show_run(
+                result,
+                view,
+                report_path=paths.report_path,
+                rejected_path=paths.rejected_path,
+                log=log,
+            )
+        except FoxReachImportError as exc:  # the log file, at the very end
+            exc.sent = exc.sent or result.sent
+            raise
         return run_exit_code(result, fail_on)
 
 

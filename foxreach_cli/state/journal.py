@@ -12,6 +12,7 @@ merged into the new report, marked as such.
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import functools
 import hashlib
@@ -28,7 +29,14 @@ from typing import Any, Concatenate, ParamSpec, TypeVar
 import numpy as np
 import orjson
 
-from ..errors import LockedError, StorageError, storage_error, storage_errors
+from ..errors import (
+    STORAGE_EXCEPTIONS,
+    LockedError,
+    StorageError,
+    is_disk_full,
+    storage_error,
+    storage_errors,
+)
 from ..models import IMPORTED, NOT_SENT, BatchOutcome, RowFate, ServerCounts
 from ..reasons import recorded_reason
 from . import ensure_private_dir
@@ -151,9 +159,75 @@ def _guarded(
     @functools.wraps(method)
     def wrapper(self: Journal, /, *args: _P.args, **kwargs: _P.kwargs) -> _T:
         with self._guard():
+            try:
+                return method(self, *args, **kwargs)
+            except STORAGE_EXCEPTIONS as exc:
+                # The disk is full: give the reserve's room back and write again (the failed
+                # statement was rolled back), so the answers in hand are still recorded.
+                if not (is_disk_full(exc) and self._release_reserve(exc)):
+                    raise
             return method(self, *args, **kwargs)
 
     return wrapper
+
+
+#: The least and the most room the journal keeps in reserve (see :func:`reserve_bytes`).
+MIN_RESERVE = 1 << 20
+MAX_RESERVE = 32 << 20
+#: What recording one answered row may take on disk: its outcome entry (~50 bytes of JSON),
+#: SQLite's pages, and the same pages again in the write-ahead log before a checkpoint.
+RESERVE_PER_ROW = 150
+
+
+def reserve_bytes(in_flight: int, batch_size: int) -> int:
+    """The room to keep for recording the answers of every request in flight and the run's
+    end once the disk is full: ``in_flight`` batches of ``batch_size`` rows, within
+    :data:`MIN_RESERVE` and :data:`MAX_RESERVE`."""
+    need = in_flight * batch_size * RESERVE_PER_ROW
+    return max(MIN_RESERVE, min(MAX_RESERVE, need))
+
+
+class Reserve:
+    """A preallocated file in the state directory whose room the journal takes back when
+    its disk is full (docs/journal.md, "A full disk").
+
+    ``take`` allocates it (before anything is sent: a disk too full for it stops the run
+    first); ``release`` deletes it, once; ``close`` deletes it at the end of the run.
+    """
+
+    def __init__(self, path: Path, size: int) -> None:
+        self.path = path
+        self.size = size
+        self.held = False
+
+    def take(self) -> None:
+        """Allocate the file (raises OSError, e.g. ENOSPC)."""
+        fd = os.open(self.path, os.O_WRONLY | os.O_CREAT, 0o600)
+        try:
+            try:
+                os.posix_fallocate(fd, 0, self.size)
+            except (AttributeError, OSError) as exc:  # no fallocate here: write the bytes
+                if isinstance(exc, OSError) and exc.errno not in _NO_FALLOCATE:
+                    raise
+                block = bytes(1 << 20)
+                done = 0
+                while done < self.size:
+                    done += os.write(fd, block[: self.size - done])
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        self.held = True
+
+    def release(self) -> bool:
+        """Delete the file; True when it was held (so its room is free now)."""
+        held, self.held = self.held, False
+        with contextlib.suppress(OSError):
+            self.path.unlink()
+        return held
+
+
+#: What ``posix_fallocate`` raises where the file system cannot preallocate.
+_NO_FALLOCATE = (errno.EOPNOTSUPP, errno.EINVAL, errno.ENOSYS)
 
 
 #: What a damaged record raises while it is decoded (bad JSON, a field of the wrong shape).
@@ -232,6 +306,7 @@ class Journal:
         self = cls.__new__(cls)
         self.dir = Path(state_dir)
         self.path = self.dir / "journal.sqlite"
+        self._reserve, self.short_of_room = None, None
         if not self.path.exists():
             try:
                 os.stat(self.path)
@@ -247,12 +322,19 @@ class Journal:
             return None
         return self
 
-    def __init__(self, state_dir: str | Path, *, lock_timeout: float = 0.0) -> None:
+    def __init__(
+        self, state_dir: str | Path, *, lock_timeout: float = 0.0, reserve: Reserve | None = None
+    ) -> None:
         """Open (or create) the journal; a write waits :data:`BUSY_WAIT` plus
         ``lock_timeout`` seconds for another process's transaction, then
-        raises ``LockedError``."""
+        raises ``LockedError``. ``reserve`` is allocated now and released when a write
+        finds the disk full (:attr:`short_of_room` then says so)."""
         self.dir = Path(state_dir)
         self.path = self.dir / "journal.sqlite"
+        self._reserve: Reserve | None = None
+        #: Set once a write found the disk full and used the reserve's room: the journal
+        #: still records, but the run must stop sending.
+        self.short_of_room: StorageError | None = None
         # SQLite creates the database and its -wal/-shm files with the process umask: make
         # them owner-only while they come into being.
         old_umask = os.umask(0o077)
@@ -268,13 +350,31 @@ class Journal:
                 self.db.executescript(_SCHEMA)
         finally:
             os.umask(old_umask)
+        if reserve is not None:
+            try:
+                with storage_errors(reserve.path, option="state_dir"):
+                    reserve.take()
+            except StorageError:
+                reserve.release()  # what was allocated of it
+                self.db.close()
+                raise
+            self._reserve = reserve
+
+    def _release_reserve(self, exc: BaseException) -> bool:
+        """Free the reserve's room after ``exc`` (a full disk); False when there is none."""
+        if self._reserve is None or not self._reserve.release():
+            return False
+        self.short_of_room = storage_error(exc, self.path, option="state_dir")
+        return True
 
     def _guard(self) -> AbstractContextManager[None]:
         """The storage boundary for every database access: one sentence naming the file."""
         return _journal_errors(self.path)
 
     def close(self) -> None:
-        """Close the database."""
+        """Close the database (and give the reserve's room back)."""
+        if self._reserve is not None:
+            self._reserve.release()
         self.db.close()
 
     def __enter__(self) -> Journal:

@@ -115,7 +115,10 @@ def test_a_report_that_cannot_be_written_after_sending_is_7(
         app, live(sandbox, api_key, tmp_path, str(leads), "--report", str(report))
     )
     assert outcome.exit_code == 7, outcome.output
-    assert outcome.stderr == f"Error: --report {report} cannot be written: the disk is full.\n"
+    assert outcome.stderr == (
+        f"Error: --report {report} cannot be written: the disk is full. 1 lead was already "
+        "imported; run the same command again once there is room: nothing is sent twice.\n"
+    )
     assert sandbox.store.count_active(api_key) == 1
 
 

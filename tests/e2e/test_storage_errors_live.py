@@ -39,8 +39,9 @@ def test_a_report_that_fails_to_write_leaves_the_file_unfinished_for_a_rerun(
     monkeypatch.setattr(pipeline, "write_report", disk_full)
     first = runner.invoke(app, base)
     assert first.exit_code == 7, first.output  # leads were sent: not "nothing was sent"
-    assert (
-        error_line(first.output) == f"Error: --report {report} cannot be written: the disk is full."
+    assert error_line(first.output) == (
+        f"Error: --report {report} cannot be written: the disk is full. 2 leads were already "
+        "imported; run the same command again once there is room: nothing is sent twice."
     )
     assert sandbox.store.count_active(api_key) == 2  # the import itself happened
     monkeypatch.undo()

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import os
 import tomllib
 from collections import Counter
 
@@ -150,8 +151,12 @@ def write_mapping_file(path: str, mapping: Mapping, info: SourceInfo) -> None:
         or "[decisions]",
     ]
     text = "\n".join(lines) + "\n"
-    with storage_errors(path, option="write_mapping"), open(path, "w", encoding="utf-8") as fh:
-        fh.write(text)
+    # Owner-only, like the report: the evidence quotes sampled cells (people's data).
+    with storage_errors(path, option="write_mapping"):
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        os.fchmod(fd, 0o600)  # an existing file keeps its old mode otherwise
+        with open(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
 
 
 def check_drift(

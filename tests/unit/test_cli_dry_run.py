@@ -206,8 +206,8 @@ def test_quiet_prints_one_line(tmp_path):
     elapsed = re.fullmatch(r".*\((\d+\.\d) s, 0 requests\)\n", result.stdout)
     assert elapsed is not None, result.stdout
     assert result.stdout == (
-        "foxreach dry run: 200 rows read: 0 created, 0 restored, 3 duplicates, 5 errors, 0 excluded, "
-        f"192 not sent ({elapsed[1]} s, 0 requests)\n"
+        "foxreach dry run: 200 rows read: 0 created, 0 restored, 3 duplicates, 5 errors, "
+        f"0 excluded, 192 not sent ({elapsed[1]} s, 0 requests)\n"
     )
 
 

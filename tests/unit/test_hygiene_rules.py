@@ -208,8 +208,10 @@ def test_each_reason_reads_as_a_sentence() -> None:
 
 
 def test_role_locals_of_a_chunk_agree_with_role_local_one_by_one() -> None:
-    addresses = ["info@acme.com", "No-Reply+eu@acme.com", "ann@acme.com", "", "in.fo@x.com",
-                 '"info@x"@acme.com', "+sales@acme.com", "postmaster@a.com", "infos@a.com"]  # fmt: skip
+    addresses = [
+        "info@acme.com", "No-Reply+eu@acme.com", "ann@acme.com", "", "in.fo@x.com",
+        '"info@x"@acme.com', "+sales@acme.com", "postmaster@a.com", "infos@a.com",
+    ]  # fmt: skip
     expected = [role_local(a[: a.rfind("@")]) if a else "" for a in addresses]
     assert expected == ["info", "noreply", "", "", "info", "", "", "postmaster", ""]
     assert role_locals(addresses).tolist() == expected

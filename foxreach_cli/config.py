@@ -1,8 +1,9 @@
 """The options of one run, parsed and checked once, part by part: reading
 (:func:`build_read_options`), lead defaults (:func:`parse_lead_defaults`), sending
-(:func:`parse_send_policy`), outputs (:class:`Outputs`, checked for writing when the run starts)
-and state (:func:`parse_state`); :func:`build_config` joins them into a frozen
-:class:`ImportConfig` that every stage trusts. Each part's dataclass holds its defaults.
+(:func:`parse_send_policy`), outputs (:class:`Outputs`, checked for writing when the run
+starts), state (:func:`parse_state`) and list hygiene (:func:`parse_hygiene`);
+:func:`build_config` joins them into a frozen :class:`ImportConfig` that every stage trusts.
+Each part's dataclass holds its defaults.
 
 Errors name the config field in ``option`` (``batch_size``), never a command-line flag; the
 CLI puts the flag in their place.
@@ -15,7 +16,7 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, BinaryIO, Literal
+from typing import TYPE_CHECKING, Any, BinaryIO, Literal
 
 from .client import check_api_key, check_base_url
 from .credentials import Credentials, resolve_credentials
@@ -26,6 +27,9 @@ from .read import Source, open_source
 from .send import SendPolicy, default_concurrency
 from .state import default_state_dir
 from .validate import LeadDefaults
+
+if TYPE_CHECKING:
+    from .hygiene.check import HygieneOptions as HygieneRules
 
 Unmapped = Literal["custom", "ignore"]
 _NAMED_DELIMITERS = {"tab": "\t", "\\t": "\t", "comma": ",", "semicolon": ";", "pipe": "|"}
@@ -77,6 +81,33 @@ class StateOptions:
 
 
 @dataclass(frozen=True)
+class HygieneOptions:
+    """Pre-flight list hygiene (docs/hygiene.md). The default list
+    (``hygiene.default_list_path()``) applies to every run whatever these say."""
+
+    exclude: tuple[str, ...] = ()  # --exclude FILE, in the order given
+    check_domains: bool = False  # ask DNS whether each distinct domain takes mail
+    resolver: str | None = None  # HOST[:PORT] (None: the system's first name server)
+    # How long a checked domain is trusted: hygiene.domains.DEFAULT_MAX_AGE in days (not
+    # imported: dnspython is loaded only by runs that check domains).
+    domain_cache_days: float = 7.0
+    skip_role: bool = False  # leave role addresses out (default: count and name them)
+    skip_disposable: bool = False  # leave disposable-domain addresses out
+    ignore_verdicts: bool = False  # import rows whose source verdict says invalid/do-not-mail
+
+    @property
+    def rules(self) -> HygieneRules:
+        """The options the rules themselves take (``hygiene.check.HygieneOptions``)."""
+        from .hygiene.check import HygieneOptions as HygieneRules
+
+        return HygieneRules(
+            skip_role=self.skip_role,
+            skip_disposable=self.skip_disposable,
+            ignore_verdicts=self.ignore_verdicts,
+        )
+
+
+@dataclass(frozen=True)
 class CredentialOptions:
     """The flags a live run's key and base URL may come from (else the environment, .env,
     config.json: :func:`credentials.resolve_credentials`)."""
@@ -112,6 +143,7 @@ class ImportConfig:
     send: SendPolicy = field(default_factory=SendPolicy)
     outputs: Outputs = field(default_factory=Outputs)
     state: StateOptions = field(default_factory=StateOptions)
+    hygiene: HygieneOptions = field(default_factory=HygieneOptions)
     # Rebuild the report of an import from the journal and the file (``foxreach runs show``):
     # nothing is sent and the journal is only read.
     replay: bool = False
@@ -251,6 +283,39 @@ def parse_state(
     )
 
 
+def parse_hygiene(
+    *,
+    exclude: Sequence[str] = (),
+    check_domains: bool = HygieneOptions.check_domains,
+    resolver: str | None = HygieneOptions.resolver,
+    skip_role: bool = HygieneOptions.skip_role,
+    skip_disposable: bool = HygieneOptions.skip_disposable,
+    ignore_verdicts: bool = HygieneOptions.ignore_verdicts,
+) -> HygieneOptions:
+    """Check the hygiene options: a ``resolver`` is ``HOST[:PORT]`` and needs
+    ``check_domains``; each ``exclude`` list is named once (the lists are read when the run
+    starts, before anything is sent)."""
+    if resolver is not None:
+        from .hygiene.domains import parse_resolver
+
+        parse_resolver(resolver)
+        if not check_domains:
+            raise UsageError(
+                "is for --check-domains; add it or drop --resolver.", option="resolver"
+            )
+    for path in exclude:
+        if not path.strip():
+            raise UsageError("must name a file.", option="exclude")
+    return HygieneOptions(
+        exclude=tuple(dict.fromkeys(exclude)),
+        check_domains=check_domains,
+        resolver=resolver,
+        skip_role=skip_role,
+        skip_disposable=skip_disposable,
+        ignore_verdicts=ignore_verdicts,
+    )
+
+
 def live_credentials(flags: CredentialOptions) -> Credentials:
     """The key and base URL of a run against a real workspace, resolved (flags, environment,
     .env, config.json) and checked."""
@@ -278,6 +343,7 @@ def build_config(
     outputs: Outputs | None = None,
     state: StateOptions | None = None,
     credentials: CredentialOptions | None = None,
+    hygiene: HygieneOptions | None = None,
 ) -> ImportConfig:
     """Join the parsed parts into one run's config; a part not given takes its defaults.
 
@@ -300,6 +366,7 @@ def build_config(
         send=send or SendPolicy(),
         outputs=outputs or Outputs(),
         state=state or StateOptions(),
+        hygiene=hygiene or HygieneOptions(),
     )
 
 

@@ -18,11 +18,23 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
-from .models import DUPLICATE, ERROR, INVALID, NOT_SENT, UNRESOLVED
+from .models import DUPLICATE, ERROR, EXCLUDED, INVALID, NOT_SENT, UNRESOLVED
 from .reasons import CODE_IDS, CODES, EARLIER_PREFIX, Reason, render, unpack
 
+#: Kinds of rows that are imported but named by the hygiene step: role and disposable
+#: addresses (kept in the report's ``flagged`` store, never among the rows not imported).
+ROLE, DISPOSABLE = "role", "disposable"
 #: Row kinds in a fixed order: a part keeps a row's kind as its index.
-KINDS: tuple[str, ...] = (INVALID, DUPLICATE, ERROR, NOT_SENT, UNRESOLVED)
+KINDS: tuple[str, ...] = (
+    INVALID,
+    DUPLICATE,
+    ERROR,
+    NOT_SENT,
+    UNRESOLVED,
+    EXCLUDED,
+    ROLE,
+    DISPOSABLE,
+)
 KIND_IDS: dict[str, int] = {kind: n for n, kind in enumerate(KINDS)}
 
 
@@ -193,6 +205,15 @@ class DetailStore:
     def count(self, *kinds: str) -> int:
         """Rows of any of ``kinds``."""
         return sum(p.count(k) for p in self.parts for k in kinds)
+
+    def codes(self, kind: str) -> dict[str, int]:
+        """Rows of ``kind`` per reason code (counted over the parts' code arrays)."""
+        totals = np.zeros(len(CODES), dtype=np.int64)
+        for p in self.parts:
+            mask = p.kinds == KIND_IDS[kind]
+            if mask.any():
+                totals += np.bincount(p.codes[mask], minlength=len(CODES))
+        return {CODES[i]: int(totals[i]) for i in np.flatnonzero(totals)}
 
     def files_with(self, kind: str) -> set[str]:
         """The files that have rows of ``kind``."""

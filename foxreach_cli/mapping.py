@@ -27,6 +27,8 @@ from typing import Literal
 
 from foxreach_cli.cleanup import NULL_CELLS
 from foxreach_cli.errors import InputError, NoEmailColumnError, UsageError
+from foxreach_cli.hygiene.verdicts import VERDICT_KINDS as VERDICT_DECISION_KINDS
+from foxreach_cli.hygiene.verdicts import VerdictColumn, find_verdict_columns, verdict_column
 from foxreach_cli.models import (
     LEAD_FIELDS,
     LEAD_STATUSES,
@@ -136,6 +138,11 @@ OPT_OUT_KINDS: dict[str, tuple[str, str | None]] = {
 }
 
 
+#: Kinds of :class:`Decision` naming the columns of a verification service's verdicts, one per
+#: service (``verdict_zerobounce`` -> ``ZeroBounce``): read by the hygiene step, never the status.
+VERDICT_KINDS: dict[str, str] = VERDICT_DECISION_KINDS
+
+
 @dataclass(frozen=True)
 class Decision:
     """A mapping decision beyond one column's target, with its evidence for a person.
@@ -167,6 +174,9 @@ class Mapping:
     #: even under ``-q``).
     warnings: tuple[str, ...] = ()
     decisions: tuple[Decision, ...] = ()
+    #: Columns of a verification service's verdicts (``hygiene.verdicts``), found before any
+    #: status detection; the hygiene step leaves out rows whose verdict says invalid.
+    verdicts: tuple[VerdictColumn, ...] = ()
 
     def decided(self, kind: str) -> Decision | None:
         """The decision of ``kind``, or None when none was made."""
@@ -586,9 +596,23 @@ def build_mapping(
             claims[i] = _Claim(i, header, column, Target("custom", key), how, _LEVEL_UNMAPPED)
 
     looked_at = info.samples if samples is None else samples
-    _check_values(claims, looked_at)
-    _claim_by_content(claims, looked_at)
-    statuses = _decide_status(claims, looked_at)
+    # Verdict columns first: such a column ("ZB Status", Apollo's "Email Status") must never
+    # be taken for the lead's status or an opt-out column.
+    if mapping_file is not None and mapping_file.decisions is not None:
+        verdicts = _replayed_verdicts(mapping_file, info, indices)
+    else:
+        verdicts = _find_verdicts(claims, info, indices, looked_at)
+    for v in verdicts:
+        claim = claims[info.columns.index(v.key)]
+        if claim.level > _LEVEL_MAPPING_FILE:
+            claim.target = Target("custom", claim.header if claim.header.strip() else v.key)
+            claim.level = _LEVEL_HEADER
+        claim.how = f"{v.service} verdicts ({v.evidence}): read by the hygiene step"
+    verdict_keys = {v.key for v in verdicts}
+    others = {i: c for i, c in claims.items() if c.column not in verdict_keys}
+    _check_values(others, looked_at)
+    _claim_by_content(others, looked_at)
+    statuses = _decide_status(others, looked_at)
     if looked_at:
         for claim in claims.values():
             claim.empty = not any(
@@ -605,12 +629,18 @@ def build_mapping(
         opt_outs, notes, warnings = _replayed_opt_outs(decisions, info, mapping_file.path)
         fallbacks = next((d.columns for d in decisions if d.kind == EMAIL_FALLBACK), ())
     else:
-        opt_outs, notes, warnings = _opt_out_columns(claims, looked_at, statuses)
+        opt_outs, notes, warnings = _opt_out_columns(others, looked_at, statuses)
         decisions = (
             _full_name_decision(claims, looked_at)
             + _fallback_decision(fallbacks)
             + _opt_out_decisions(opt_outs)
+            + _verdict_decisions(verdicts)
         )
+    notes = tuple(
+        f"'{v.header}' holds {v.service} verdicts ({v.evidence}): rows whose verdict says "
+        "invalid or do-not-mail are left out (--ignore-verdicts imports them)."
+        for v in verdicts
+    ) + tuple(notes)
     _settle_custom_keys(claims)
     mapping = Mapping(
         tuple(_to_column_map(claims[i]) for i in indices),
@@ -619,6 +649,7 @@ def build_mapping(
         notes=notes,
         warnings=warnings,
         decisions=decisions,
+        verdicts=verdicts,
     )
     if not any(cm.target == _EMAIL for cm in mapping.columns):
         raise NoEmailColumnError(
@@ -1095,6 +1126,54 @@ def _replay_decisions(
                 f"{mapping_file.path})"
             )
     return tuple(decisions)
+
+
+def _find_verdicts(
+    claims: dict[int, _Claim],
+    info: SourceInfo,
+    indices: list[int],
+    samples: AbcMapping[str, Sequence[str]],
+) -> tuple[VerdictColumn, ...]:
+    """The verdict columns of the file (``hygiene.find_verdict_columns``), except those the
+    user mapped with --map (an explicit target is not second-guessed)."""
+    free = [i for i in indices if claims[i].level != _LEVEL_MAP_OPTION]
+    found = find_verdict_columns(
+        [info.headers[i] for i in free], samples, [info.columns[i] for i in free]
+    )
+    return tuple(found)
+
+
+def _verdict_decisions(verdicts: tuple[VerdictColumn, ...]) -> tuple[Decision, ...]:
+    """The verdict columns as decisions a mapping file records, one per service."""
+    decisions = []
+    for kind, service in VERDICT_KINDS.items():
+        mine = [v for v in verdicts if v.service == service]
+        if mine:
+            evidence = "; ".join(v.evidence for v in mine)
+            decisions.append(Decision(kind, tuple(v.key for v in mine), evidence))
+    return tuple(decisions)
+
+
+def _replayed_verdicts(
+    mapping_file: MappingFile, info: SourceInfo, indices: list[int]
+) -> tuple[VerdictColumn, ...]:
+    """The verdict columns a mapping file recorded, as recorded (no detection)."""
+    assert mapping_file.decisions is not None
+    found = []
+    for kind, (names, evidence) in mapping_file.decisions.items():
+        if kind not in VERDICT_KINDS:
+            continue
+        for name in names:
+            i = _resolve_column(name, info, indices, mapping_file.path)
+            found.append(
+                verdict_column(
+                    info.columns[i],
+                    info.headers[i],
+                    VERDICT_KINDS[kind],
+                    f"{evidence} (as recorded in {mapping_file.path})",
+                )
+            )
+    return tuple(found)
 
 
 def _fallback_decision(fallbacks: tuple[str, ...]) -> tuple[Decision, ...]:

@@ -10,7 +10,15 @@ from collections import Counter
 import tomli_w
 
 from .errors import MappingDriftError, UsageError, storage_errors
-from .mapping import EMAIL_FALLBACK, OPT_OUT_KINDS, SPLIT_NAME, Mapping, MappingFile, Target
+from .mapping import (
+    EMAIL_FALLBACK,
+    OPT_OUT_KINDS,
+    SPLIT_NAME,
+    VERDICT_KINDS,
+    Mapping,
+    MappingFile,
+    Target,
+)
 from .models import ROW_ERROR_COLUMN, SourceInfo
 
 
@@ -69,7 +77,9 @@ def load_mapping_file(path: str) -> MappingFile:
 
 #: The decisions a mapping file may record (``Mapping.decisions`` kinds). To record a new kind,
 #: add it here and replay it in ``mapping.build_mapping``; reading and writing are generic.
-DECISION_KINDS: frozenset[str] = frozenset({SPLIT_NAME, EMAIL_FALLBACK, *OPT_OUT_KINDS})
+DECISION_KINDS: frozenset[str] = frozenset(
+    {SPLIT_NAME, EMAIL_FALLBACK, *OPT_OUT_KINDS, *VERDICT_KINDS}
+)
 
 
 def _load_decisions(path: str, raw: object) -> dict[str, tuple[tuple[str, ...], str]] | None:

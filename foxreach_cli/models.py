@@ -188,13 +188,16 @@ class BatchResult:
 
 # -- what became of rows ----------------------------------------------------------------------
 
-#: Kinds of per-row detail the report keeps (and the journal stores).
-INVALID, DUPLICATE, ERROR, NOT_SENT, UNRESOLVED = (
+#: Kinds of per-row detail the report keeps (and the journal stores). ``excluded``: left out
+#: by a hygiene rule (foxreach_cli.hygiene: a suppression list, a domain check, a role or
+#: disposable address with --skip-role/--skip-disposable, the source's verdict).
+INVALID, DUPLICATE, ERROR, NOT_SENT, UNRESOLVED, EXCLUDED = (
     "invalid",
     "duplicate",
     "error",
     "notSent",
     "unresolved",
+    "excluded",
 )
 #: Journal kind of rows the server imported (created or restored: it does not say which).
 IMPORTED = "imported"
@@ -243,9 +246,10 @@ class Tally:
     """The run's counters. The report's fold adds each stage's result once
     (:meth:`plus`); the report and the progress display both read it.
 
-    Local stages: ``rows_read == valid + invalid + local_duplicates``. The outcome buckets:
-    ``rows_read == created + restored + duplicates + errors + not_sent`` once every row is
-    settled; before that, their sum is the rows settled so far (:attr:`settled`).
+    Local stages: ``rows_read == valid + invalid + local_duplicates`` (``valid`` counts the
+    unique valid rows, excluded ones included). The outcome buckets:
+    ``rows_read == created + restored + duplicates + errors + excluded + not_sent`` once every
+    row is settled; before that, their sum is the rows settled so far (:attr:`settled`).
     """
 
     rows_read: int = 0
@@ -257,6 +261,7 @@ class Tally:
     server_duplicates: int = 0
     server_errors: int = 0
     not_sent: int = 0
+    excluded: int = 0  # left out by a hygiene rule (never sent; not an error)
     requests: int = 0
     retries: int = 0
     rate_limited: int = 0
@@ -283,4 +288,11 @@ class Tally:
     @property
     def settled(self) -> int:
         """Rows whose fate is known so far (every bucket of the accounting identity)."""
-        return self.created + self.restored + self.duplicates + self.errors + self.not_sent
+        return (
+            self.created
+            + self.restored
+            + self.duplicates
+            + self.errors
+            + self.excluded
+            + self.not_sent
+        )

@@ -1,4 +1,4 @@
-"""The import pipeline: read -> map -> validate -> dedup -> batch -> send -> report.
+"""The import pipeline: read -> map -> validate -> dedup -> hygiene -> batch -> send -> report.
 
 :func:`run_import` wires the stages together (see docs/architecture.md): each stage's result
 goes to the report's one fold (:class:`report.ReportFold`); the journal is
@@ -16,16 +16,18 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
 import httpx
+import numpy as np
+import pandas as pd
 
 from . import reasons
 from .batch import Batcher, UniqueRows
 from .client import FoxReachClient
 from .config import ImportConfig, reading_record
 from .dedup import Deduper, no_duplicates
-from .details import DetailPart
+from .details import DISPOSABLE, ROLE, DetailPart
 from .errors import (
     STORAGE_EXCEPTIONS,
     FoxReachImportError,
@@ -35,20 +37,23 @@ from .errors import (
     storage_error,
 )
 from .eta import Eta
+from .hygiene.suppression import SuppressionList, load_default_list, load_list
 from .mapping import Mapping, build_mapping, mapping_rows
 from .mapping_file import check_drift, load_mapping_file
-from .models import DUPLICATE, INVALID, NOT_SENT, Batch, BatchResult, SourceInfo, Tally
+from .models import DUPLICATE, EXCLUDED, INVALID, NOT_SENT, Batch, BatchResult, SourceInfo, Tally
 from .outputs import check_outputs, move_done, write_rejected_csv, write_report
 from .progress import Progress
 from .rate_budget import Budget, RateBudget
 from .read import Limited, Source, estimate_data_rows, expand_inputs, read_rows
 from .readers.base import display_name
-from .reasons import Reason
+from .reasons import Reason, from_exclusion
 from .reconcile import reconcile
 from .rejected_file import adopt_rejected_file, write_rejected_mapping
 from .report import (
     DedupInfo,
     FileSummary,
+    HygieneInfo,
+    HygieneSummary,
     ImportReport,
     ReadInfo,
     ReportFold,
@@ -61,6 +66,9 @@ from .send import RequestFinished, RequestStarted, Sender
 from .state.journal import key_fingerprint, reserve_bytes
 from .state.shared_rate_budget import SharedBudget
 from .validate import validate_chunk
+
+if TYPE_CHECKING:
+    from .hygiene.check import Hygiene
 
 DRY_RUN_CHUNK_ROWS = 50_000
 LIVE_CHUNK_ROWS = 10_000
@@ -177,6 +185,7 @@ class _Run:
         self.sender: Sender | None = None
         self.storage_failure: StorageError | None = None
         self.truncated = False  # --limit stopped reading before the end of the input
+        self.hygiene: Hygiene | None = None  # None: no rule in use, the step is skipped
 
     def show(self) -> None:
         """Refresh the progress display from the counters (the budget's state and the ETA
@@ -218,6 +227,8 @@ class _Run:
                 done = settled.get(file)
                 if done is not None and len(done):
                     unique = unique[~unique["row"].isin(done)]
+                if self.hygiene is not None and len(unique) and self.storage_failure is None:
+                    unique = self.check_hygiene(file, files[n].mapping, checked.cells.frame, unique)
                 if self.storage_failure is not None and not cfg.dry_run:
                     # A write failed: nothing more is sent, and rows are no longer deduped (the
                     # spill may be what failed). The rest is read to the end and reported as not
@@ -233,6 +244,48 @@ class _Run:
         # Every row is read (or --limit's): the count replaces the estimate (a line count, off
         # by a few rows in either direction), so the ETA counts no phantom batch.
         self.total = fold.tally.rows_read
+
+    def check_hygiene(
+        self, file: str, mapping: Mapping, cells: pd.DataFrame, unique: pd.DataFrame
+    ) -> pd.DataFrame:
+        """Apply the hygiene rules to a chunk's unique valid rows: account for (and journal)
+        the rows left out, name the role and disposable addresses kept, and return the rest.
+
+        After dedup on purpose: an excluded address still counts as seen, so a second copy of
+        it is a duplicate of the first (not imported either) and each row has one reason."""
+        assert self.hygiene is not None
+        emails = unique["email"].to_numpy(dtype=object)
+        pos = unique["pos"].to_numpy()
+        verdicts = [(v, cells[v.key].to_numpy(dtype=object)[pos]) for v in mapping.verdicts]
+        found = self.hygiene.check(emails, verdicts=verdicts)
+        rows = unique["row"].to_numpy()
+        out = found.excluded
+        hit = np.flatnonzero(out)
+        reasons = [from_exclusion(e.code.value, e.params) for e in found.exclusions if e]
+        excluded = DetailPart.of_reasons(
+            file, rows[hit], emails[hit].tolist(), [EXCLUDED] * len(hit), reasons
+        )
+        flagged = None
+        role = np.flatnonzero((found.role != "") & ~out)
+        disposable = np.flatnonzero((found.disposable != "") & ~out)
+        if len(role) or len(disposable):
+            flags = [(i, ROLE, "role_address", found.role[i]) for i in role]
+            flags += [(i, DISPOSABLE, "disposable_domain", found.disposable[i]) for i in disposable]
+            flagged = DetailPart.of(
+                file,
+                rows[[f[0] for f in flags]],
+                emails[[f[0] for f in flags]].tolist(),
+                [f[1] for f in flags],
+                [f[2] for f in flags],
+                [str(f[3]) for f in flags],
+            )
+        self.fold.add(HygieneInfo(file, excluded, flagged))
+        if self.resume is not None and len(excluded):
+            try:
+                self.resume.excluded(file, excluded)
+            except StorageError as exc:
+                self.storage_failed(exc)
+        return unique[~out] if len(hit) else unique
 
     def on_result(self, batch: Batch, result: BatchResult) -> None:
         """Merge one batch's answer, journal it, and refresh the display."""
@@ -375,6 +428,8 @@ def _run_import(
         summaries += [FileSummary(file=name, refused=reason) for name, reason in refused.items()]
         fold = ReportFold(summaries, dry_run=cfg.dry_run, sandbox=cfg.sandbox)
         run = _Run(cfg, progress, fold, sending)
+        if not cfg.replay:  # runs show reproduces what the journal says, not today's rules
+            run.hygiene = _hygiene(cfg, files, stack, progress)
         run.resume = _resume(cfg, files, stack, progress)
         if run.resume is not None:
             for info in run.resume.history:
@@ -412,6 +467,8 @@ def _run_import(
             stopped = str(fatal)
         elif interrupted:
             stopped = "interrupted"
+        if run.hygiene is not None:
+            run.fold.hygiene = _hygiene_summary(run.hygiene, files)
         report = run.fold.finish(
             elapsed=time.monotonic() - started, stopped_because=stopped, complete=complete
         )
@@ -495,6 +552,67 @@ def _after_sending(error: StorageError, imported: int, *, journal: str) -> Stora
     )
     late.disk_full, late.sent = error.disk_full, True
     return late
+
+
+def _hygiene(
+    cfg: ImportConfig, files: list[PreparedFile], stack: ExitStack, progress: Progress
+) -> Hygiene | None:
+    """The run's hygiene rules, or None when none is in use (no list, no flag, no verdict
+    column): the step is then skipped and costs nothing. Lists are read here, before anything
+    is sent; the default list that cannot be read stops the run (InputError, exit 2)."""
+    opts = cfg.hygiene
+    lists: list[SuppressionList] = []
+    default = load_default_list()
+    if default is not None:
+        lists.append(default)
+    lists += [load_list(path) for path in opts.exclude]
+    for lst in lists:
+        if lst.unusable:
+            shown = "; ".join(f"line {n}: {text!r}" for n, text in lst.examples)
+            progress.note(
+                f"{display_name(lst.path)}: {lst.unusable:,} lines are neither an address nor a "
+                f"domain and were skipped ({shown})."
+            )
+    verdicts = any(f.mapping.verdicts for f in files)
+    flags = opts.check_domains or opts.skip_role or opts.skip_disposable
+    if not (lists or verdicts or flags):
+        return None
+    # Imported only now: dnspython and the disposable-domain list cost a run without rules.
+    from .hygiene.check import Hygiene
+    from .hygiene.domains import DomainCache, DomainChecker
+    from .hygiene.suppression import Suppression
+
+    checker = None
+    if opts.check_domains:
+        cache = DomainCache(
+            cfg.state.state_dir / "domains.sqlite", max_age=opts.domain_cache_days * 86400
+        )
+        stack.callback(cache.close)
+        checker = DomainChecker(resolver=opts.resolver, cache=cache)
+    return Hygiene(
+        suppression=Suppression(lists) if lists else None, domains=checker, options=opts.rules
+    )
+
+
+def _hygiene_summary(hygiene: Hygiene, files: list[PreparedFile]) -> HygieneSummary:
+    """What the rules saw, for the report."""
+    counts = hygiene.counts
+    lists = hygiene.suppression.lists if hygiene.suppression is not None else ()
+    return HygieneSummary(
+        lists=tuple((lst.path, lst.entries) for lst in lists),
+        check_domains=hygiene.domains is not None,
+        verdict_columns=tuple(
+            f"{display_name(f.name)}: {v.header} ({v.service})"
+            for f in files
+            for v in f.mapping.verdicts
+        ),
+        role_seen=counts.role_seen,
+        disposable_seen=counts.disposable_seen,
+        verdicts_seen=tuple((c, v, n) for (c, v), n in sorted(counts.verdicts_seen.items())),
+        domains_checked=counts.domains_checked,
+        domains_unchecked=counts.domains_unchecked,
+        rows_unchecked=counts.rows_unchecked,
+    )
 
 
 def _summary(f: PreparedFile) -> FileSummary:

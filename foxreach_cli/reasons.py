@@ -36,6 +36,16 @@ _TEXTS: dict[str, Callable[..., str]] = {
     "duplicate_of": lambda row, file="": (
         f"duplicate of row {row} in {file}" if file else f"duplicate of row {row}"
     ),
+    # HYGIENE: rows left out before sending (foxreach_cli.hygiene; docs/hygiene.md). The
+    # parameters are named as hygiene.reasons.Exclusion names them (see named_params).
+    "excluded_list": lambda list, entry: _hygiene("excluded_list", list=list, entry=entry),
+    "source_verdict": lambda column, value, service="": _hygiene(
+        "source_verdict", column=column, value=value, service=service
+    ),
+    "domain_not_found": lambda domain: _hygiene("domain_not_found", domain=domain),
+    "domain_no_mail": lambda domain, why="": _hygiene("domain_no_mail", domain=domain, why=why),
+    "disposable_domain": lambda domain: _hygiene("disposable_domain", domain=domain),
+    "role_address": lambda local: _hygiene("role_address", local=local),
     # RECONCILE: what the server's answers mean
     "in_workspace": lambda: "already in the workspace",
     "retry_duplicate": lambda: (
@@ -77,6 +87,30 @@ _TEXTS: dict[str, Callable[..., str]] = {
 }
 
 _ARITY = {code: text.__code__.co_argcount or 1 for code, text in _TEXTS.items()}
+#: Each code's parameter names, in order (the JSON report names a hygiene reason's parameters).
+_NAMES = {
+    code: text.__code__.co_varnames[: text.__code__.co_argcount] for code, text in _TEXTS.items()
+}
+
+
+def _hygiene(code: str, **params: str) -> str:
+    # Imported here: hygiene's modules import this one's siblings (read, validate).
+    from .hygiene.reasons import Exclusion, describe
+    from .hygiene.reasons import Reason as HygieneReason
+
+    return describe(Exclusion(HygieneReason(code), params))
+
+
+def named_params(code: str, params: tuple[str, ...]) -> dict[str, str]:
+    """A reason's parameters by name (``{"list": ..., "entry": ...}``)."""
+    return dict(zip(_NAMES[code], params, strict=False))
+
+
+def from_exclusion(code: str, params: dict[str, str]) -> Reason:
+    """A hygiene rule's reason (``hygiene.reasons.Exclusion``'s code and parameters) as a
+    :class:`Reason` of this module, parameters in the order of its code."""
+    return Reason(code, tuple(str(params.get(name, "")) for name in _NAMES[code]))
+
 
 #: The codes in a fixed order: a detail store keeps a row's code as its index (one byte).
 CODES: tuple[str, ...] = tuple(_TEXTS)

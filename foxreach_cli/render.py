@@ -12,7 +12,8 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from .models import DUPLICATE, ERROR, INVALID, UNRESOLVED
+from .details import DISPOSABLE, ROLE
+from .models import DUPLICATE, ERROR, EXCLUDED, INVALID, UNRESOLVED
 from .readers.base import display_name
 from .report import ImportReport
 
@@ -28,7 +29,8 @@ def one_line(report: ImportReport) -> str:
     line = (
         f"foxreach {mode}: {report.tally.rows_read:,} rows read: {report.tally.created:,} created, "
         f"{report.tally.restored:,} restored, {report.tally.duplicates:,} duplicates, "
-        f"{report.tally.errors:,} errors, {report.tally.not_sent:,} not sent "
+        f"{report.tally.errors:,} errors, {report.tally.excluded:,} excluded, "
+        f"{report.tally.not_sent:,} not sent "
         f"({report.elapsed_seconds:.1f} s, {report.tally.requests:,} requests)"
     )
     if report.unresolved:
@@ -60,9 +62,8 @@ def outcome(report: ImportReport) -> str:
             return f"Nothing imported: {_count(refused, 'file')} refused"
         return "No rows to import"
     if report.dry_run:
-        head = (
-            f"Checked {_count(report.tally.rows_read, 'row')}: {report.tally.valid:,} ready to send"
-        )
+        ready = report.tally.valid - report.tally.excluded
+        head = f"Checked {_count(report.tally.rows_read, 'row')}: {ready:,} ready to send"
     else:
         head = f"Imported {_count(report.tally.created, 'new lead')}"
         if report.tally.restored:
@@ -76,6 +77,8 @@ def outcome(report: ImportReport) -> str:
         problems.append(_count(report.tally.duplicates, "duplicate"))
     if report.tally.errors:
         problems.append(_count(report.tally.errors, "error"))
+    if report.tally.excluded:
+        problems.append(f"{report.tally.excluded:,} excluded")
     if report.tally.not_sent and not report.dry_run:  # a dry run sends nothing by design
         problems.append(f"{report.tally.not_sent:,} not sent")
     text = f"{head}; {_and(problems) if problems else 'no duplicates or errors'}"
@@ -103,6 +106,65 @@ def final_line(report: ImportReport, *, report_path: str | None, rejected_path: 
     if rejected:
         return f"{text} Add --rejected FILE.csv to get these rows back, ready to fix."
     return text
+
+
+#: How the hygiene section names each reason code.
+_RULES = {
+    "excluded_list": "on an exclusion list",
+    "source_verdict": "the file's verdict",
+    "domain_not_found": "domain does not exist",
+    "domain_no_mail": "domain takes no mail",
+    "disposable_domain": "disposable (--skip-disposable)",
+    "role_address": "role address (--skip-role)",
+}
+SAMPLE_FLAGGED = 5
+
+
+def hygiene_lines(report: ImportReport) -> list[str]:
+    """The hygiene section: what the rules left out (or, in a dry run, would leave out) and
+    what they saw, as the JSON report's ``hygiene`` object counts it."""
+    h = report.hygiene
+    by_rule = report.excluded_by_rule
+    verb = "would be left out" if report.dry_run else "left out"
+    lines = ["Hygiene (before sending):"]
+    for path, n in h.lists:
+        lines.append(f"  exclusion list {path}: {_count(n, 'entry', 'entries')}")
+    for column in h.verdict_columns:
+        lines.append(f"  verdict column {column}")
+    total = report.tally.excluded
+    detail = ", ".join(f"{_RULES.get(code, code)} {n:,}" for code, n in by_rule.items())
+    lines.append(f"  excluded: {_count(total, 'row')} {verb}" + (f" ({detail})" if detail else ""))
+    if h.check_domains:
+        missing, no_mail = by_rule.get("domain_not_found", 0), by_rule.get("domain_no_mail", 0)
+        lines.append(
+            f"  undeliverable domains: {_count(missing + no_mail, 'row')} ({missing:,} "
+            f"not found, {no_mail:,} taking no mail); "
+            f"{_count(h.domains_checked, 'domain')} checked"
+        )
+        if h.domains_unchecked:
+            lines.append(
+                f"  unchecked: {_count(h.domains_unchecked, 'domain')} could not be checked "
+                f"(timeout or server failure), {_count(h.rows_unchecked, 'row')} imported anyway"
+            )
+    for kind, label, flag, seen in (
+        (ROLE, "role addresses", "--skip-role", h.role_seen),
+        (DISPOSABLE, "disposable addresses", "--skip-disposable", h.disposable_seen),
+    ):
+        kept = report.flagged.count(kind)
+        named = ", ".join(
+            f"{d.email} (row {d.row})"
+            for d in islice(report.flagged.records([kind]), SAMPLE_FLAGGED)
+        )
+        text = f"  {label}: {seen:,}"
+        if kept:
+            text += f", {kept:,} kept ({flag} leaves them out): {named}"
+            if kept > SAMPLE_FLAGGED:
+                text += ", ..."
+        lines.append(text)
+    if h.verdicts_seen:
+        said = ", ".join(f"{c} {v!r} {n:,}" for c, v, n in h.verdicts_seen)
+        lines.append(f"  source verdicts invalid or do-not-mail: {said}")
+    return lines
 
 
 def mapping_table(
@@ -187,6 +249,8 @@ def render_report(console: Console, report: ImportReport, *, show_mapping: bool)
         counts.add_row("[cyan]Restored[/]", f"{report.tally.restored:,}")
     counts.add_row("[yellow]Duplicates[/] (total)", f"{report.tally.duplicates:,}")
     counts.add_row("[red]Errors[/] (total)", f"{report.tally.errors:,}")
+    if report.tally.excluded or report.hygiene.applied:
+        counts.add_row("[magenta]Excluded[/] (hygiene)", f"{report.tally.excluded:,}")
     counts.add_row("Not sent", f"{report.tally.not_sent:,}")
     if report.unresolved:
         counts.add_row("  of which unresolved", f"{report.unresolved:,}")
@@ -198,7 +262,10 @@ def render_report(console: Console, report: ImportReport, *, show_mapping: bool)
     counts.add_row("Elapsed", f"{report.elapsed_seconds:.1f} s")
     console.print(counts)
 
-    problem_kinds = (INVALID, DUPLICATE, ERROR, UNRESOLVED)
+    if report.hygiene.applied or report.tally.excluded:
+        for line in hygiene_lines(report):
+            console.print(line, markup=False)
+    problem_kinds = (INVALID, DUPLICATE, ERROR, UNRESOLVED, EXCLUDED)
     problems = report.details.count(*problem_kinds)
     if problems:
         sample = Table(
@@ -286,6 +353,7 @@ _OUTCOMES = [
     ("restored", "restored"),
     ("duplicates", "duplicates"),
     ("errors", "errors"),
+    ("excluded", "excluded"),
     ("notSent", "not sent"),
 ]
 

@@ -2,9 +2,11 @@
 
 Every input row ends in exactly one bucket::
 
-    rowsRead == created + restored + duplicates + errors + notSent
+    rowsRead == created + restored + duplicates + errors + excluded + notSent
 
-``duplicates`` and ``errors`` are merged totals (local + server). The stages' results are
+``duplicates`` and ``errors`` are merged totals (local + server); ``excluded`` are the rows a
+hygiene rule left out before sending (:mod:`foxreach_cli.hygiene`, applied by the pipeline
+after dedup), with their reasons in ``excludedDetails``. The stages' results are
 defined here (:data:`StageResult`); what the server's answers mean row by row is worked out
 in :mod:`foxreach_cli.reconcile`; the rows not imported stay compact in a
 :class:`~foxreach_cli.details.DetailStore` that the report streams from; writing the report
@@ -19,8 +21,18 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from .details import DetailPart, DetailRecord, DetailStore
-from .models import DUPLICATE, ERROR, INVALID, NOT_SENT, UNRESOLVED, ServerCounts, Tally
+from .details import DISPOSABLE, ROLE, DetailPart, DetailRecord, DetailStore
+from .models import (
+    DUPLICATE,
+    ERROR,
+    EXCLUDED,
+    INVALID,
+    NOT_SENT,
+    UNRESOLVED,
+    ServerCounts,
+    Tally,
+)
+from .reasons import named_params
 from .reconcile import Reconciled
 
 
@@ -83,6 +95,16 @@ class DedupInfo:
 
 
 @dataclass(frozen=True, slots=True)
+class HygieneInfo:
+    """HYGIENE: of one chunk's unique valid rows, those a rule left out (kind ``excluded``),
+    and the role and disposable addresses among the others (``flagged``: imported, named)."""
+
+    file: str
+    excluded: DetailPart
+    flagged: DetailPart | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class UnsentInfo:
     """Valid rows that will not be sent: with ``details`` when they need a person (a stopped
     run), by count only when nothing is wrong with them (a dry run)."""
@@ -120,7 +142,30 @@ class HistoryInfo:
     batches: int = 0
 
 
-StageResult = ReadInfo | ValidateInfo | DedupInfo | UnsentInfo | SendInfo | HistoryInfo
+StageResult = (
+    ReadInfo | ValidateInfo | DedupInfo | HygieneInfo | UnsentInfo | SendInfo | HistoryInfo
+)
+
+
+@dataclass(frozen=True)
+class HygieneSummary:
+    """What the hygiene rules of a run saw (``hygiene.HygieneCounts`` and the rules in use);
+    the rows they left out are in the detail store (kind ``excluded``)."""
+
+    lists: tuple[tuple[str, int], ...] = ()  # (path, entries) of each suppression list
+    check_domains: bool = False
+    verdict_columns: tuple[str, ...] = ()  # "file: header (service)"
+    role_seen: int = 0
+    disposable_seen: int = 0
+    verdicts_seen: tuple[tuple[str, str, int], ...] = ()  # (column, value, rows) that decide
+    domains_checked: int = 0
+    domains_unchecked: int = 0
+    rows_unchecked: int = 0
+
+    @property
+    def applied(self) -> bool:
+        """Whether any rule was in use (else the run skipped the hygiene step)."""
+        return bool(self.lists or self.check_domains or self.verdict_columns)
 
 
 # -- the report ----------------------------------------------------------------------------------
@@ -144,6 +189,32 @@ class ImportReport:
     complete: bool = True
     sandbox: bool = False
     previous: ServerCounts = field(default_factory=ServerCounts)  # earlier runs' counts
+    hygiene: HygieneSummary = field(default_factory=HygieneSummary)
+    #: Role and disposable addresses that were not left out (kinds ``role``, ``disposable``).
+    flagged: DetailStore = field(default_factory=DetailStore)
+
+    @property
+    def excluded_by_rule(self) -> dict[str, int]:
+        """Rows left out per reason code (this run's and, for a resumed or reproduced file,
+        those the journal recorded)."""
+        return self.details.codes(EXCLUDED)
+
+    def hygiene_dict(self) -> dict[str, Any]:
+        """The ``hygiene`` object of the JSON report: the counts the dry run prints."""
+        h = self.hygiene
+        return {
+            "lists": [{"path": path, "entries": n} for path, n in h.lists],
+            "checkDomains": h.check_domains,
+            "verdictColumns": list(h.verdict_columns),
+            "excluded": self.tally.excluded,
+            "excludedByRule": self.excluded_by_rule,
+            "role": h.role_seen,
+            "disposable": h.disposable_seen,
+            "sourceVerdicts": [{"column": c, "value": v, "rows": n} for c, v, n in h.verdicts_seen],
+            "domainsChecked": h.domains_checked,
+            "domainsUnchecked": h.domains_unchecked,
+            "rowsUnchecked": h.rows_unchecked,
+        }
 
     @property
     def reproduced(self) -> bool:
@@ -164,6 +235,22 @@ class ImportReport:
         for d in self.records(*kinds):
             yield {"file": d.file, "row": d.row, "email": d.email, "code": d.code, "reason": d.text}
 
+    def _excluded_entries(self) -> Iterator[dict[str, Any]]:
+        for d in self.records(EXCLUDED):
+            yield {
+                "file": d.file,
+                "row": d.row,
+                "email": d.email,
+                "code": d.code,
+                "reason": d.text,
+                **named_params(d.code, d.params),
+            }
+
+    def _flagged_entries(self, kind: str) -> Iterator[dict[str, Any]]:
+        order = [f.file for f in self.files]
+        for d in self.flagged.records([kind], order=order):
+            yield {"file": d.file, "row": d.row, "email": d.email, **named_params(d.code, d.params)}
+
     def _fields(self) -> Iterator[tuple[str, Any]]:
         """The report's keys in order; the long lists as iterators."""
         t = self.tally
@@ -180,6 +267,7 @@ class ImportReport:
             ("restored", t.restored),
             ("duplicates", t.duplicates),
             ("errors", t.errors),
+            ("excluded", t.excluded),
             ("notSent", t.not_sent),
             ("unresolved", self.unresolved),
             ("duplicatesFromRetries", t.retry_duplicates),
@@ -187,6 +275,10 @@ class ImportReport:
             ("duplicateDetails", self._entries(DUPLICATE)),
             ("errorDetails", self._entries(INVALID, ERROR)),
             ("unresolvedRows", self._entries(UNRESOLVED)),
+            ("excludedDetails", self._excluded_entries()),
+            ("hygiene", self.hygiene_dict()),
+            ("roleAddresses", self._flagged_entries(ROLE)),
+            ("disposableAddresses", self._flagged_entries(DISPOSABLE)),
             ("notSentReasons", dict(Counter(d.text for d in self.records(NOT_SENT)))),
         )
         p = self.previous
@@ -284,6 +376,8 @@ class ReportFold:
         self.by_file: dict[str, Tally] = {f.file: Tally() for f in self.files}
         self.previous = ServerCounts()
         self.details = DetailStore()
+        self.flagged = DetailStore()
+        self.hygiene = HygieneSummary()  # set by the pipeline once the rules have run
         self._imported_at: dict[str, str] = {}
         self._email_from: dict[str, Counter[str]] = {}
 
@@ -304,6 +398,10 @@ class ReportFold:
             case DedupInfo(file, unique, duplicates):
                 self._count(file, local_duplicates=len(duplicates), valid=unique)
                 self.details.add(duplicates)
+            case HygieneInfo(file, excluded, flagged):
+                self._count(file, excluded=len(excluded))
+                self.details.add(excluded)
+                self.flagged.add(flagged)
             case UnsentInfo(file, rows, details):
                 self._count(file, not_sent=rows)
                 self.details.add(details)
@@ -342,6 +440,7 @@ class ReportFold:
             server_duplicates=c.duplicates,
             server_errors=c.errors,
             retry_duplicates=h.retry_duplicates,
+            excluded=h.details.count(EXCLUDED),
         )
         if not h.reproduced:
             self.previous += c
@@ -373,4 +472,6 @@ class ReportFold:
             stopped_because=stopped_because,
             complete=complete,
             previous=self.previous,
+            hygiene=self.hygiene,
+            flagged=self.flagged,
         )

@@ -23,7 +23,16 @@ import numpy as np
 from .credentials import Credentials
 from .details import DetailPart
 from .errors import StorageError, UsageError
-from .models import DUPLICATE, ERROR, UNRESOLVED, Batch, BatchOutcome, ServerCounts, Tally
+from .models import (
+    DUPLICATE,
+    ERROR,
+    EXCLUDED,
+    UNRESOLVED,
+    Batch,
+    BatchOutcome,
+    ServerCounts,
+    Tally,
+)
 from .reasons import Reason
 from .report import HistoryInfo, ImportReport
 from .state.journal import (
@@ -39,8 +48,9 @@ from .state.journal import (
 )
 from .state.locks import WorkLocks, lock_path
 
-#: The kinds of row an earlier run's answer brings into this run's report.
-_DETAIL_KINDS = (DUPLICATE, ERROR, UNRESOLVED)
+#: The kinds of row an earlier run's record brings into this run's report (``excluded``: left
+#: out by a hygiene rule of that run, recorded when it was excluded).
+_DETAIL_KINDS = (DUPLICATE, ERROR, UNRESOLVED, EXCLUDED)
 
 
 @dataclass(frozen=True)
@@ -223,6 +233,23 @@ class Resume:
             self.journal = None
             raise
 
+    def excluded(self, file: str, part: DetailPart) -> None:
+        """Record the rows a hygiene rule left out of ``file``, with their reasons, when they
+        are left out: they are settled (a resume does not check or send them again) and a
+        reproduced report says what this run excluded, whatever the rules say later. Raises
+        StorageError (the journal is then dropped for the rest of the run)."""
+        if self.journal is None or not len(part):
+            return
+        rows = {
+            r.row: (r.kind, r.email, r.code, r.params)
+            for r in (part.record(i) for i in range(len(part)))
+        }
+        try:
+            self.journal.rows_excluded(self.work.destination, self.work.hashes[file], rows)
+        except StorageError:
+            self.journal = None
+            raise
+
     # -- the end -----------------------------------------------------------------------------
 
     def finish(self, report: ImportReport, *, ok: bool, interrupted: bool) -> list[str]:
@@ -289,6 +316,7 @@ def file_summary(tally: Tally) -> dict[str, int]:
         "restored": tally.restored,
         "duplicates": tally.duplicates,
         "errors": tally.errors,
+        "excluded": tally.excluded,
         "notSent": tally.not_sent,
         "requests": tally.requests,
         "retries": tally.retries,

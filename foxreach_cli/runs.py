@@ -50,10 +50,12 @@ class RunView:
             "destination": self.destination,
             "status": self.status,
             **{k: r.summary.get(k) for k in _COUNTS},
+            # A run recorded before foxreach had hygiene rules excluded nothing.
+            **({"excluded": r.summary.get("excluded", 0)} if r.summary else {}),
         }
 
 
-_COUNTS = ("rowsRead", "created", "restored", "duplicates", "errors", "notSent")
+_COUNTS = ("rowsRead", "created", "restored", "duplicates", "errors", "excluded", "notSent")
 
 
 def describe_destination(destination: str) -> str:

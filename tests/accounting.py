@@ -12,12 +12,16 @@ def assert_accounted(report: dict[str, Any]) -> None:
         + report["restored"]
         + report["duplicates"]
         + report["errors"]
+        + report["excluded"]
         + report["notSent"]
     )
     assert report["rowsRead"] == outcomes, (
-        f"rowsRead {report['rowsRead']} != created + restored + duplicates + errors + notSent "
-        f"= {outcomes}"
+        f"rowsRead {report['rowsRead']} != created + restored + duplicates + errors + excluded "
+        f"+ notSent = {outcomes}"
     )
+    # Every excluded row is named, with its reason code.
+    assert len(report["excludedDetails"]) == report["excluded"]
+    assert sum(report["hygiene"]["excludedByRule"].values()) == report["excluded"]
 
 
 def assert_split_locally(report: dict[str, Any]) -> None:

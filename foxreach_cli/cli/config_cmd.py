@@ -19,6 +19,7 @@ from ..credentials import (
     write_env_value,
 )
 from ..errors import FoxReachImportError, UsageError
+from ..hygiene.suppression import default_list_status
 from ..state import default_state_dir
 from .errors import user_errors
 
@@ -42,7 +43,8 @@ def config_show(
         str | None, typer.Option("--state-dir", help="As for import.", show_default=False)
     ] = None,
 ) -> None:
-    """Show the base URL, the API key (masked) and where each came from."""
+    """Show the base URL, the API key (masked) and where each came from, the state directory
+    and the default exclusion list."""
     with user_errors(False):
         creds, origins = resolve_credentials_explained(
             api_key=api_key, base_url=base_url, env_file=env_file
@@ -52,6 +54,18 @@ def config_show(
         out.print(f"base URL:  {creds.base_url}  [dim]({origins['base_url']})[/]")
         out.print(f"API key:   {key}  [dim]({origins['api_key']})[/]")
         out.print(f"state dir: {state_dir or default_state_dir()}")
+        listed = default_list_status()
+        if listed.exists:
+            size = f"{listed.size:,} bytes" if listed.size is not None else "size unknown"
+            out.print(
+                f"exclusion list: {listed.path} ({size}; applies to every import)", markup=False
+            )
+        else:
+            out.print(
+                f"exclusion list: {listed.path} (none; create it to exclude addresses and "
+                "domains from every import)",
+                markup=False,
+            )
         out.print(
             "[dim]Precedence: flags, then environment variables, then the .env file, "
             "then ~/.foxreach/config.json.[/]"

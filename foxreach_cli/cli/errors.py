@@ -83,6 +83,8 @@ FLAGS = {
     "delimiter": "--delimiter",
     "encoding": "--encoding",
     "env_file": "--env-file",
+    "exclude": "--exclude",
+    "resolver": "--resolver",
     "header_row": "--header-row",
     "limit": "--limit",
     "lock_timeout": "--lock-timeout",

@@ -167,6 +167,52 @@ ExactReport = Annotated[
     ),
 ]
 
+# -- list hygiene (docs/hygiene.md) ---------------------------------------------------------
+Exclude = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--exclude",
+        metavar="FILE",
+        help="Addresses and domains never to import: a text list (one a line; acme.com, "
+        "*.acme.com for subdomains too) or a CSV/TSV/XLSX column (repeatable). "
+        "~/.foxreach/exclude.txt always applies.",
+        show_default=False,
+    ),
+]
+CheckDomains = Annotated[
+    bool,
+    typer.Option(
+        "--check-domains",
+        help="Ask DNS whether each domain takes mail (MX, then A/AAAA); leave out rows whose "
+        "domain does not exist or takes none. Answers are cached for 7 days.",
+    ),
+]
+Resolver = Annotated[
+    str | None,
+    typer.Option(
+        "--resolver",
+        metavar="HOST[:PORT]",
+        help="The DNS server --check-domains asks (default: the system's).",
+        show_default=False,
+    ),
+]
+SkipRole = Annotated[
+    bool,
+    typer.Option("--skip-role", help="Leave out role addresses (info@, sales@, noreply@...)."),
+]
+SkipDisposable = Annotated[
+    bool,
+    typer.Option("--skip-disposable", help="Leave out addresses at disposable-mail domains."),
+]
+IgnoreVerdicts = Annotated[
+    bool,
+    typer.Option(
+        "--ignore-verdicts",
+        help="Import rows whose verification column (ZB Status, Email Status...) says "
+        "invalid or do-not-mail.",
+    ),
+]
+
 # -- outputs ----------------------------------------------------------------------------------
 Report = Annotated[
     str | None, typer.Option("--report", help="Write the final report as JSON to this file.")

@@ -10,19 +10,50 @@
 The rules, the default paths and the reason codes: docs/hygiene.md.
 """
 
-from .check import ChunkHygiene, Hygiene, HygieneCounts, HygieneOptions
-from .domains import DomainCache, DomainChecker, DomainResult, DomainStatus, parse_resolver
-from .reasons import Exclusion, Reason, describe
-from .suppression import (
-    DefaultListStatus,
-    Suppression,
-    SuppressionList,
-    default_list_path,
-    default_list_status,
-    load_default_list,
-    load_list,
-)
-from .verdicts import VerdictClass, VerdictColumn, find_verdict_columns
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .check import ChunkHygiene, Hygiene, HygieneCounts, HygieneOptions
+    from .domains import DomainCache, DomainChecker, DomainResult, DomainStatus, parse_resolver
+    from .reasons import Exclusion, Reason, describe
+    from .suppression import (
+        DefaultListStatus,
+        Suppression,
+        SuppressionList,
+        default_list_path,
+        default_list_status,
+        load_default_list,
+        load_list,
+    )
+    from .verdicts import VerdictClass, VerdictColumn, find_verdict_columns
+
+# The names are loaded when first used (PEP 562): the mapping needs only ``verdicts``, and a
+# run with no rule in use should not pay for dnspython and the disposable-domain list.
+_WHERE = {
+    "check": ("ChunkHygiene", "Hygiene", "HygieneCounts", "HygieneOptions"),
+    "domains": ("DomainCache", "DomainChecker", "DomainResult", "DomainStatus", "parse_resolver"),
+    "reasons": ("Exclusion", "Reason", "describe"),
+    "suppression": (
+        "DefaultListStatus",
+        "Suppression",
+        "SuppressionList",
+        "default_list_path",
+        "default_list_status",
+        "load_default_list",
+        "load_list",
+    ),
+    "verdicts": ("VerdictClass", "VerdictColumn", "find_verdict_columns"),
+}
+_MODULE_OF = {name: module for module, names in _WHERE.items() for name in names}
+
+
+def __getattr__(name: str) -> Any:
+    module = _MODULE_OF.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(import_module(f".{module}", __name__), name)
+
 
 __all__ = [
     "ChunkHygiene",

@@ -15,6 +15,7 @@ here; a subdomain of a listed domain counts too.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 import numpy as np
@@ -111,19 +112,27 @@ def role_local(local: str) -> str:
 
 def role_locals(addresses: Sequence[str] | np.ndarray) -> np.ndarray:
     """Per address (normal form, see ``addresses.split_addresses``) the role local part, or
-    "" when it is not a role address; computed once per distinct local part."""
-    cache: dict[str, str] = {}
-    out = np.full(len(addresses), "", dtype=object)
-    for i, address in enumerate(addresses):
-        if not address:
-            continue
-        local = address[: address.rfind("@")]
-        found = cache.get(local)
-        if found is None:
-            found = cache[local] = role_local(local)
-        if found:
-            out[i] = found
+    "" when it is not a role address.
+
+    As :func:`role_local` on each local part, for a whole chunk in a few calls over one
+    joined text (a Python step per row cost half of a list's hygiene check): cut each line
+    at its first ``+`` or ``@``, drop the separators, and look the lines up in the set."""
+    n = len(addresses)
+    out = np.full(n, "", dtype=object)
+    if not n:
+        return out
+    joined = "\n".join(a if type(a) is str else "" for a in addresses)
+    bases = _TAG_AND_DOMAIN.sub("", joined.lower()).translate(_SEPARATORS).split("\n")
+    hits = [i for i, base in enumerate(bases) if base in ROLE_LOCALS]
+    if hits:
+        out[hits] = [bases[i] for i in hits]
     return out
+
+
+#: From a local part's first ``+`` (a tag) or its ``@`` to the end of the line. An address in
+#: normal form has one ``@`` outside quotes; a quoted local part holding ``@`` or ``+`` is cut
+#: there, leaving a quote in the base, which no role word holds.
+_TAG_AND_DOMAIN = re.compile(r"[+@][^\n]*")
 
 
 def disposable_domain(domain: str) -> str:

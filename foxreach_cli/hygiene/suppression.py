@@ -24,7 +24,6 @@ import pandas as pd
 
 from foxreach_cli.credentials import config_file_path
 from foxreach_cli.errors import InputError, os_reason
-from foxreach_cli.read import open_source
 from foxreach_cli.readers.base import SAMPLE_BYTES, display_name
 
 from .addresses import (
@@ -175,6 +174,9 @@ def _load_text(path: str, head: bytes) -> SuppressionList:
 
 
 def _load_table(path: str) -> SuppressionList:
+    # Imported here: the readers import the mapping, which imports hygiene.verdicts.
+    from foxreach_cli.read import open_source
+
     name = display_name(path)
     try:
         source = open_source(path, chunk_rows=200_000)

@@ -320,3 +320,25 @@ def find_verdict_columns(
             )
         )
     return found
+
+
+#: Each service by name (a saved mapping records a verdict column by its service).
+SERVICE_BY_NAME: dict[str, Service] = {s.name: s for s in SERVICES}
+
+
+def decision_kind(service: str) -> str:
+    """The mapping decision kind that records a verdict column of ``service``
+    (``verdict_zerobounce``, ``verdict_kickbox_bouncer_emailable``...)."""
+    return "verdict_" + re.sub(r"[^a-z0-9]+", "_", service.lower()).strip("_")
+
+
+#: Mapping decision kind -> service name, for every service.
+VERDICT_KINDS: dict[str, str] = {decision_kind(s.name): s.name for s in SERVICES}
+
+
+def verdict_column(key: str, header: str, service: str, evidence: str) -> VerdictColumn:
+    """A column recorded as ``service``'s verdicts (a saved mapping replayed)."""
+    chosen = SERVICE_BY_NAME[service]
+    return VerdictColumn(
+        key=key, header=header, service=chosen.name, words=chosen.words, evidence=evidence
+    )

@@ -509,6 +509,21 @@ class Journal:
         )
 
     @_guarded
+    def rows_excluded(self, destination: str, content_hash: str, rows: dict[int, RowFate]) -> None:
+        """Record rows of a file that a hygiene rule left out (never sent), with their
+        reasons: stored as a batch already ``done`` whose counts are zero and whose rows are
+        all of kind ``excluded``, so that :meth:`history` settles them and brings their
+        reasons back like any answered row's."""
+        outcome = orjson.dumps(
+            {"counts": ServerCounts().as_list(), "rows": rows}, option=orjson.OPT_NON_STR_KEYS
+        ).decode()
+        self.db.execute(
+            "INSERT INTO batches (destination, content_hash, rows, state, outcome, updated_at) "
+            "VALUES (?, ?, ?, 'done', ?, ?)",
+            (destination, content_hash, orjson.dumps(list(rows)).decode(), outcome, time.time()),
+        )
+
+    @_guarded
     def finish_file(self, destination: str, content_hash: str, summary: dict[str, int]) -> None:
         """Mark a file fully accounted for at this destination."""
         self.db.execute(

@@ -105,7 +105,7 @@ def test_a_file_imported_before_is_reproduced_not_sent(sandbox, api_key, tmp_pat
     )
     assert result.exit_code == 0, result.output
     assert result.stdout.endswith(
-        ": 30 rows read: 30 created, 0 restored, 0 duplicates, 0 errors, 0 not sent "
+        ": 30 rows read: 30 created, 0 restored, 0 duplicates, 0 errors, 0 excluded, 0 not sent "
         f"({result.stdout.split('(')[1].split(',')[0]}, 1 requests); reproduced (imported "
         "before, nothing sent)\n"
     )

@@ -130,6 +130,7 @@ def test_runs_lists_each_import_newest_first_without_the_key(sandbox, api_key, t
         "restored": 0,
         "duplicates": 2,
         "errors": 2,
+        "excluded": 0,
         "notSent": 0,
     }
     assert runs[2]["startedAt"] <= runs[2]["endedAt"]

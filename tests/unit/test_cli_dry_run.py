@@ -207,7 +207,7 @@ def test_quiet_prints_one_line(tmp_path):
     assert elapsed is not None, result.stdout
     assert result.stdout == (
         "foxreach dry run: 200 rows read: 0 created, 0 restored, 3 duplicates, 5 errors, "
-        f"192 not sent ({elapsed[1]} s, 0 requests)\n"
+        f"0 excluded, 192 not sent ({elapsed[1]} s, 0 requests)\n"
     )
 
 

@@ -20,7 +20,7 @@ from foxreach_cli.hygiene import (
     find_verdict_columns,
     load_list,
 )
-from foxreach_cli.hygiene.roles import disposable_domains, role_locals
+from foxreach_cli.hygiene.roles import disposable_domains, role_local, role_locals
 from tests.dns_server import Answer, LocalDns
 
 
@@ -205,3 +205,13 @@ def test_each_reason_reads_as_a_sentence() -> None:
             "the file's ZB Status says spamtrap",
     }  # fmt: skip
     assert {e: describe(e) for e in cases} == cases
+
+
+def test_role_locals_of_a_chunk_agree_with_role_local_one_by_one() -> None:
+    addresses = [
+        "info@acme.com", "No-Reply+eu@acme.com", "ann@acme.com", "", "in.fo@x.com",
+        '"info@x"@acme.com', "+sales@acme.com", "postmaster@a.com", "infos@a.com",
+    ]  # fmt: skip
+    expected = [role_local(a[: a.rfind("@")]) if a else "" for a in addresses]
+    assert expected == ["info", "noreply", "", "", "info", "", "", "postmaster", ""]
+    assert role_locals(addresses).tolist() == expected

@@ -185,7 +185,7 @@ class _Run:
         self.sender: Sender | None = None
         self.storage_failure: StorageError | None = None
         self.truncated = False  # --limit stopped reading before the end of the input
-        self.hygiene: Hygiene | None = None  # None: no rule in use, the step is skipped
+        self.hygiene: Hygiene | None = None  # set before reading (None only for `runs show`)
 
     def show(self) -> None:
         """Refresh the progress display from the counters (the budget's state and the ETA
@@ -429,7 +429,7 @@ def _run_import(
         fold = ReportFold(summaries, dry_run=cfg.dry_run, sandbox=cfg.sandbox)
         run = _Run(cfg, progress, fold, sending)
         if not cfg.replay:  # runs show reproduces what the journal says, not today's rules
-            run.hygiene = _hygiene(cfg, files, stack, progress)
+            run.hygiene = _hygiene(cfg, stack, progress)
         run.resume = _resume(cfg, files, stack, progress)
         if run.resume is not None:
             for info in run.resume.history:
@@ -554,12 +554,11 @@ def _after_sending(error: StorageError, imported: int, *, journal: str) -> Stora
     return late
 
 
-def _hygiene(
-    cfg: ImportConfig, files: list[PreparedFile], stack: ExitStack, progress: Progress
-) -> Hygiene | None:
-    """The run's hygiene rules, or None when none is in use (no list, no flag, no verdict
-    column): the step is then skipped and costs nothing. Lists are read here, before anything
-    is sent; the default list that cannot be read stops the run (InputError, exit 2)."""
+def _hygiene(cfg: ImportConfig, stack: ExitStack, progress: Progress) -> Hygiene:
+    """The run's hygiene rules. Role and disposable addresses are always counted and named
+    (left out only with --skip-role / --skip-disposable); lists, domain checks and verdict
+    columns apply when given. Lists are read here, before anything is sent; the default list
+    that cannot be read stops the run (InputError, exit 2)."""
     opts = cfg.hygiene
     lists: list[SuppressionList] = []
     default = load_default_list()
@@ -573,17 +572,14 @@ def _hygiene(
                 f"{display_name(lst.path)}: {lst.unusable:,} lines are neither an address nor a "
                 f"domain and were skipped ({shown})."
             )
-    verdicts = any(f.mapping.verdicts for f in files)
-    flags = opts.check_domains or opts.skip_role or opts.skip_disposable
-    if not (lists or verdicts or flags):
-        return None
-    # Imported only now: dnspython and the disposable-domain list cost a run without rules.
     from .hygiene.check import Hygiene
-    from .hygiene.domains import DomainCache, DomainChecker
     from .hygiene.suppression import Suppression
 
     checker = None
     if opts.check_domains:
+        # Imported only now: dnspython costs a run that checks no domain.
+        from .hygiene.domains import DomainCache, DomainChecker
+
         cache = DomainCache(
             cfg.state.state_dir / "domains.sqlite", max_age=opts.domain_cache_days * 86400
         )

@@ -10,7 +10,7 @@ are removed, and an internationalised domain becomes its ASCII (punycode) form, 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 import idna
 import numpy as np
@@ -68,6 +68,23 @@ def split_addresses(emails: Iterable[object]) -> tuple[np.ndarray, np.ndarray]:
                 domains[k] = converted[domain]
                 addresses[k] = addresses[k][: cut[k] + 1] + domains[k]
     return np.array(addresses, dtype=object), np.array(domains, dtype=object)
+
+
+def domains_of(emails: Sequence[object] | np.ndarray) -> np.ndarray:
+    """The domain of each address in normal form (as :func:`split_addresses` gives it), in
+    one pass: the fast path of a chunk that needs no address form.
+
+    Falls back to :func:`split_addresses` for non-ASCII or zero-width text and for cells
+    with spaces or tabs around them.
+    """
+    if not len(emails):
+        return np.empty(0, dtype=object)
+    joined = "\n".join(e if type(e) is str else "" for e in emails).lower()
+    spaced = "\n " in joined or " \n" in joined or "\t" in joined or joined[:1] == " "
+    if spaced or joined[-1:] == " " or not joined.isascii() or any(z in joined for z in ZERO_WIDTH):
+        return split_addresses(emails)[1]
+    lines = joined.split("\n")
+    return np.array([t.rpartition("@")[2] if t.find("@") > 0 else "" for t in lines], object)
 
 
 def normalise_domains(domains: pd.Series) -> pd.Series:

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .addresses import split_addresses
+from .addresses import domains_of, split_addresses
 from .domains import DomainChecker, DomainResult, DomainStatus
 from .reasons import Exclusion, Reason
 from .roles import disposable_domains, role_locals
@@ -105,7 +105,12 @@ class Hygiene:
         """Apply every rule to a chunk's emails (as read or as validated; anything that is
         not an address is left alone) and, per verdict column of the file, its values."""
         n = len(emails)
-        addresses, domains = split_addresses(emails)
+        if self.suppression is None and self.domains is None:
+            # Only role and disposable addresses are looked for (every run does): the local
+            # part's base and the domain of each address, cut in C over one joined text.
+            addresses, domains = emails, domains_of(emails)
+        else:
+            addresses, domains = split_addresses(emails)
         out: list[Exclusion | None] = (
             self.suppression.match(addresses, domains) if self.suppression else [None] * n
         )

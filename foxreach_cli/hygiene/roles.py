@@ -19,6 +19,7 @@ import re
 from collections.abc import Sequence
 
 import numpy as np
+import pandas as pd
 from disposable_email_domains import blocklist
 
 from .addresses import parent_domains
@@ -144,15 +145,15 @@ def disposable_domain(domain: str) -> str:
 
 
 def disposable_domains(domains: Sequence[str] | np.ndarray) -> np.ndarray:
-    """Per domain (normal form) the listed disposable domain, or ""; once per distinct one."""
-    cache: dict[str, str] = {}
+    """Per domain (normal form) the listed disposable domain, or ""; looked up once per
+    distinct domain (a chunk holds few), spread back by a hash map."""
     out = np.full(len(domains), "", dtype=object)
-    for i, domain in enumerate(domains):
-        if not domain:
-            continue
-        found = cache.get(domain)
-        if found is None:
-            found = cache[domain] = disposable_domain(domain)
-        if found:
-            out[i] = found
+    if not len(domains):
+        return out
+    column = pd.Series(domains, dtype=object)
+    hits = {d: f for d in column.unique() if d and (f := disposable_domain(d))}
+    if hits:
+        found = column.map(hits).to_numpy(dtype=object)
+        listed = found == found  # NaN where the domain is not listed
+        out[listed] = found[listed]
     return out

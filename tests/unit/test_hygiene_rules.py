@@ -215,3 +215,28 @@ def test_role_locals_of_a_chunk_agree_with_role_local_one_by_one() -> None:
     expected = [role_local(a[: a.rfind("@")]) if a else "" for a in addresses]
     assert expected == ["info", "noreply", "", "", "info", "", "", "postmaster", ""]
     assert role_locals(addresses).tolist() == expected
+
+
+@pytest.mark.parametrize(
+    "emails",
+    [
+        ["a@x.com", "B@Y.ORG", "noat", "@x.com", "a@b@c.com", ""],
+        ["a@x.com", " b@y.com", "c@z.com\t"],
+        ["a@bücher.de", "b@x.com"],
+        ["a\u200b@x.com"],
+        [],
+    ],
+)
+def test_the_fast_domain_cut_agrees_with_the_full_address_form(emails: list[str]) -> None:
+    from foxreach_cli.hygiene.addresses import domains_of, split_addresses
+
+    assert domains_of(emails).tolist() == split_addresses(emails)[1].tolist()
+
+
+def test_disposable_domains_are_found_once_per_distinct_domain_and_spread_back() -> None:
+    from foxreach_cli.hygiene.roles import disposable_domains
+
+    domains = ["mailinator.com", "gmail.com", "", "x.mailinator.com", "gmail.com"]
+    assert disposable_domains(domains).tolist() == [
+        "mailinator.com", "", "", "mailinator.com", ""
+    ]  # fmt: skip

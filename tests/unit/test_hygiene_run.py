@@ -222,16 +222,18 @@ def test_role_and_disposable_addresses_are_named_and_imported_unless_skipped(tmp
     assert_accounted(r)
 
 
-def test_a_run_without_rules_skips_the_step(tmp_path):
+def test_a_run_without_rules_still_counts_and_names_role_and_disposable_addresses(tmp_path):
     _, r = dry(leads(tmp_path, ROLES))
+    assert [(d["row"], d["local"]) for d in r["roleAddresses"]] == [(2, "info"), (4, "noreply")]
+    assert [(d["row"], d["domain"]) for d in r["disposableAddresses"]] == [(5, "mailinator.com")]
     assert r["hygiene"] == {
         "lists": [],
         "checkDomains": False,
         "verdictColumns": [],
         "excluded": 0,
         "excludedByRule": {},
-        "role": 0,  # not looked at: nothing asked for the step
-        "disposable": 0,
+        "role": 2,  # counted and named by default, imported unless --skip-role
+        "disposable": 1,
         "sourceVerdicts": [],
         "domainsChecked": 0,
         "domainsUnchecked": 0,

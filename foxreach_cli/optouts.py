@@ -23,10 +23,8 @@ from foxreach_cli.models import LEAD_STATUSES, STATUS_TRANSLATIONS
 from foxreach_cli.reasons import SEP
 from foxreach_cli.sniff import (
     compare_forms,
-    compare_text,
     has_phrase,
     header_words,
-    split_compare_text,
 )
 
 OptOutKind = Literal["flag", "when", "status"]
@@ -276,9 +274,21 @@ def row_opt_outs(frame: pd.DataFrame, columns: Sequence[OptOutColumn]) -> RowOpt
 # Opt-out words in any other column (vectorised, with a prefilter)
 # --------------------------------------------------------------------------------------------
 
-#: Every opt-out word contains one of these (the tests hold each word to it), so a column
-#: whose :func:`~foxreach_cli.sniff.compare_text` holds none has no cell that is one.
-OPT_OUT_STEMS = ("unsub", "opt", "do not", "bounc", "clean", "compl", "abgemeld", "abonn")
+#: ASCII lowercase, and the bytes :func:`_may_hold_opt_out_word` deletes: whitespace and
+#: every byte of a non-ASCII character (invisible ones included).
+_LOWER = bytes.maketrans(bytes(range(65, 91)), bytes(range(97, 123)))
+_SKIPPED = b" \t\n\r\f\v" + bytes(range(128, 256))
+
+
+def _stripped(text: str) -> bytes:
+    """``text`` lowercased, without whitespace and without non-ASCII characters."""
+    return text.encode("latin-1", "ignore").translate(_LOWER, _SKIPPED)
+
+
+#: A whole cell (between ``|``) that, stripped so, is an opt-out word stripped so.
+_STRIPPED_WORD = re.compile(
+    rb"\|(?:" + b"|".join(re.escape(_stripped(w)) for w in sorted(OPT_OUT_WORDS)) + rb")\|"
+)
 
 
 @dataclass(frozen=True)
@@ -312,25 +322,38 @@ def opt_out_cells(frame: pd.DataFrame, columns: Iterable[str]) -> dict[str, np.n
     opt-out word (:data:`OPT_OUT_WORDS`; not a cell that merely contains one): what each cell
     says ("unsubscribed", "bounced" or None). Columns without such a cell are left out.
 
-    A column with no :data:`OPT_OUT_STEMS` in its joined compare text (nearly all columns)
-    costs a few C-level passes over that text; only the others are split into cells.
+    A column with no :data:`OPT_OUT_STEMS` in its joined text (nearly all columns) costs a
+    few C-level passes over it; only the others are put in compare form cell by cell.
     """
     found: dict[str, np.ndarray] = {}
     for key in columns:
         col = frame[key]
         cells = col.to_numpy(dtype=object)
         try:
-            text = compare_text(cells)
+            maybe = _may_hold_opt_out_word(cells)
         except TypeError:  # readers give text only; be forgiving all the same
             cells = _text(col)
-            text = compare_text(cells)
-        if not any(stem in text for stem in OPT_OUT_STEMS):
+            maybe = _may_hold_opt_out_word(cells)
+        if not maybe:
             continue
-        forms = split_compare_text(text, len(cells))
+        forms = compare_forms(cells)
         means = np.fromiter(map(OPT_OUT_WORDS.get, forms), dtype=object, count=len(forms))
         if not np.equal(means, None).all():
             found[key] = means
     return found
+
+
+def _may_hold_opt_out_word(cells: np.ndarray) -> bool:
+    """False only when no cell's compare form is an opt-out word: a few C passes.
+
+    A cell whose compare form is an opt-out word holds that word's ASCII characters (either
+    case) with nothing between them but whitespace, characters that compare forms drop and
+    the word's own non-ASCII letters; so stripped of those (:func:`_stripped`) it is the
+    word stripped the same way. The cells are joined between ``|`` and stripped at once;
+    the search for a whole stripped word starts only at each ``|``. (No non-ASCII character
+    lowercases to an ASCII letter of a word: the tests check.)
+    """
+    return _STRIPPED_WORD.search(_stripped("|" + "|".join(cells) + "|")) is not None
 
 
 def strongest(said: Iterable[np.ndarray], n: int) -> np.ndarray:

@@ -285,10 +285,13 @@ def _stripped(text: str) -> bytes:
     return text.encode("latin-1", "ignore").translate(_LOWER, _SKIPPED)
 
 
-#: A whole cell (between ``|``) that, stripped so, is an opt-out word stripped so.
-_STRIPPED_WORD = re.compile(
-    rb"\|(?:" + b"|".join(re.escape(_stripped(w)) for w in sorted(OPT_OUT_WORDS)) + rb")\|"
-)
+#: The opt-out words stripped so: by length (a lookup table) and by their first four bytes
+#: (every one has at least four) read as one number.
+_STRIPPED_WORDS = frozenset(_stripped(w) for w in OPT_OUT_WORDS)
+_WORD_LENGTH = np.zeros(max(map(len, _STRIPPED_WORDS)) + 2, dtype=bool)
+_WORD_LENGTH[[len(w) for w in _STRIPPED_WORDS]] = True
+_WORD_HEADS = np.unique(np.frombuffer(b"".join(w[:4] for w in _STRIPPED_WORDS), dtype="<u4"))
+_FOUR = np.arange(4)
 
 
 @dataclass(frozen=True)
@@ -350,10 +353,18 @@ def _may_hold_opt_out_word(cells: np.ndarray) -> bool:
     case) with nothing between them but whitespace, characters that compare forms drop and
     the word's own non-ASCII letters; so stripped of those (:func:`_stripped`) it is the
     word stripped the same way. The cells are joined between ``|`` and stripped at once;
-    the search for a whole stripped word starts only at each ``|``. (No non-ASCII character
-    lowercases to an ASCII letter of a word: the tests check.)
+    numpy then finds the stripped cells of a word's length whose first four bytes begin a
+    word. (No non-ASCII character lowercases to an ASCII letter of a word: the tests check.)
     """
-    return _STRIPPED_WORD.search(_stripped("|" + "|".join(cells) + "|")) is not None
+    data = b"|" + _stripped("|".join(cells)) + b"|"
+    arr = np.frombuffer(data, dtype=np.uint8)
+    bars = np.flatnonzero(arr == ord("|"))
+    lengths = np.diff(bars) - 1
+    starts = bars[:-1][_WORD_LENGTH[np.minimum(lengths, len(_WORD_LENGTH) - 1)]] + 1
+    if not len(starts):
+        return False
+    heads = arr[starts[:, None] + _FOUR].view("<u4").ravel()
+    return bool(np.isin(heads, _WORD_HEADS).any())
 
 
 def strongest(said: Iterable[np.ndarray], n: int) -> np.ndarray:

@@ -471,6 +471,8 @@ def test_a_rejected_row_is_not_counted_as_opted_out_by_a_column() -> None:
 def test_the_prefilter_strips_what_compare_forms_drop_and_no_letter_of_a_word_comes_from_afar():
     # What compare forms drop or make spaces, the prefilter deletes (so a word stays whole)...
     assert _stripped("".join(map(chr, sniff._TRANSLATE))) == b""
+    # ...and every stripped word is long enough for the four-byte window the prefilter reads.
+    assert min(len(_stripped(w)) for w in OPT_OUT_WORDS) >= 4
     # ...and no non-ASCII character lowercases to an ASCII letter of an opt-out word (the
     # prefilter deletes such a character, the compare form would keep the letter).
     lowered = {chr(cp).lower() for cp in range(0x80, 0x110000) if not 0xD800 <= cp <= 0xDFFF}

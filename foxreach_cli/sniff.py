@@ -5,8 +5,7 @@
 predicates say whether one sampled value is an email address, a LinkedIn profile, a web
 address or domain, a phone number; :func:`compare_form` and :func:`compare_forms` give the
 form cells are compared in (invisible characters dropped, non-breaking and other odd spaces
-made plain, runs of spaces collapsed, lowercased), the second vectorised for a whole column
-(:func:`compare_text` is its joined text, searched as one string by cheap prefilters).
+made plain, runs of spaces collapsed, lowercased), the second vectorised for a whole column.
 """
 
 from __future__ import annotations
@@ -39,14 +38,6 @@ def compare_form(text: str) -> str:
 def compare_forms(values: np.ndarray) -> np.ndarray:
     """:func:`compare_form` of every cell of an object array of ``str`` (one C-level pass
     over the joined column in the usual case: plain ASCII without double spaces)."""
-    return split_compare_text(compare_text(values), len(values))
-
-
-def compare_text(values: np.ndarray) -> str:
-    """The cells of an object array of ``str`` joined by newlines (a newline inside a cell
-    made a space) and put in compare form except for trimming: each line of it, trimmed, is
-    the cell's :func:`compare_forms`, so a word that is some cell's compare form is in it.
-    A cell that is not ``str`` raises ``TypeError``."""
     n = len(values)
     joined = "\n".join(values)
     if joined.count("\n") != n - 1 and n:
@@ -56,14 +47,9 @@ def compare_text(values: np.ndarray) -> str:
     joined = joined.lower()
     if "  " in joined:
         joined = _SPACE_RUNS.sub(" ", joined)
-    return joined
-
-
-def split_compare_text(text: str, n: int) -> np.ndarray:
-    """The ``n`` cells of a :func:`compare_text`, trimmed: their compare forms."""
-    lines = text.split("\n") if n else []
+    lines = joined.split("\n") if n else []
     out = np.empty(n, dtype=object)
-    out[:] = [line.strip(" ") for line in lines] if " " in text else lines
+    out[:] = [line.strip(" ") for line in lines] if " " in joined else lines
     return out
 
 

@@ -2,15 +2,17 @@
 
 Three kinds of column say it: a yes/no ``flag`` (``HasOptedOutOfEmail``), a ``when`` (a date or
 reason such as ``EmailBouncedDate``) and a ``status``-like column that does not fill the lead's
-status. Every row is checked, vectorised over the chunk; an opt-out beats the status cell and
-``--status``, and ``unsubscribed`` wins over ``bounced``. An opt-out must never be lost: the
-rules and the reasons, docs/mapping.md ("Opt-outs").
+status. Every other column is checked too (:func:`opt_out_cells`): a cell that is exactly an
+opt-out word (``Unsubscribed`` in a ``Stage`` column at row 5000) says it as well. Every row is
+checked, vectorised over the chunk; an opt-out beats the status cell and ``--status``, and
+``unsubscribed`` wins over ``bounced``. An opt-out must never be lost: the rules and the
+reasons, docs/mapping.md ("Opt-outs").
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -19,7 +21,11 @@ import pandas as pd
 
 from foxreach_cli.models import LEAD_STATUSES, STATUS_TRANSLATIONS
 from foxreach_cli.reasons import SEP
-from foxreach_cli.sniff import compare_forms, has_phrase, header_words
+from foxreach_cli.sniff import (
+    compare_forms,
+    has_phrase,
+    header_words,
+)
 
 OptOutKind = Literal["flag", "when", "status"]
 OptOutStatus = Literal["unsubscribed", "bounced"]
@@ -261,10 +267,122 @@ def row_opt_outs(frame: pd.DataFrame, columns: Sequence[OptOutColumn]) -> RowOpt
                 # The parameters of reason "bad_opt_out", packed (reasons.SEP).
                 doubt[odd] = [f"{oc.header}{SEP}{v.strip()}" for v in raw[odd]]
         (unsub if oc.means == UNSUBSCRIBED else bounce)[yes] = True
-    status = np.full(n, None, dtype=object)
+    return RowOptOuts(status=_status(unsub, bounce), doubt=doubt)
+
+
+# --------------------------------------------------------------------------------------------
+# Opt-out words in any other column (vectorised, with a prefilter)
+# --------------------------------------------------------------------------------------------
+
+#: ASCII lowercase, and the bytes :func:`_may_hold_opt_out_word` deletes: whitespace and
+#: every byte of a non-ASCII character (invisible ones included).
+_LOWER = bytes.maketrans(bytes(range(65, 91)), bytes(range(97, 123)))
+_SKIPPED = b" \t\n\r\f\v" + bytes(range(128, 256))
+
+
+def _stripped(text: str) -> bytes:
+    """``text`` lowercased, without whitespace and without non-ASCII characters."""
+    return text.encode("latin-1", "ignore").translate(_LOWER, _SKIPPED)
+
+
+#: The opt-out words stripped so: by length (a lookup table) and by their first four bytes
+#: (every one has at least four) read as one number.
+_STRIPPED_WORDS = frozenset(_stripped(w) for w in OPT_OUT_WORDS)
+_WORD_LENGTH = np.zeros(max(map(len, _STRIPPED_WORDS)) + 2, dtype=bool)
+_WORD_LENGTH[[len(w) for w in _STRIPPED_WORDS]] = True
+_WORD_HEADS = np.unique(np.frombuffer(b"".join(w[:4] for w in _STRIPPED_WORDS), dtype="<u4"))
+_FOUR = np.arange(4)
+
+
+@dataclass(frozen=True)
+class FoundOptOut:
+    """The rows of one chunk (or file) that a column not read for opt-outs made opted out:
+    their count by the status they got, and the first of them with its cell as written."""
+
+    unsubscribed: int
+    bounced: int
+    first_row: int
+    first_value: str
+
+    @property
+    def rows(self) -> int:
+        """All rows it opted out."""
+        return self.unsubscribed + self.bounced
+
+    def plus(self, other: FoundOptOut) -> FoundOptOut:
+        """Both counts together; the first row of either."""
+        first = self if self.first_row <= other.first_row else other
+        return FoundOptOut(
+            self.unsubscribed + other.unsubscribed,
+            self.bounced + other.bounced,
+            first.first_row,
+            first.first_value,
+        )
+
+
+def opt_out_cells(frame: pd.DataFrame, columns: Iterable[str]) -> dict[str, np.ndarray]:
+    """For each of ``columns`` (frame keys) holding a cell that, in compare form, IS an
+    opt-out word (:data:`OPT_OUT_WORDS`; not a cell that merely contains one): what each cell
+    says ("unsubscribed", "bounced" or None). Columns without such a cell are left out.
+
+    A column with no :data:`OPT_OUT_STEMS` in its joined text (nearly all columns) costs a
+    few C-level passes over it; only the others are put in compare form cell by cell.
+    """
+    found: dict[str, np.ndarray] = {}
+    for key in columns:
+        col = frame[key]
+        cells = col.to_numpy(dtype=object)
+        try:
+            maybe = _may_hold_opt_out_word(cells)
+        except TypeError:  # readers give text only; be forgiving all the same
+            cells = _text(col)
+            maybe = _may_hold_opt_out_word(cells)
+        if not maybe:
+            continue
+        forms = compare_forms(cells)
+        means = np.fromiter(map(OPT_OUT_WORDS.get, forms), dtype=object, count=len(forms))
+        if not np.equal(means, None).all():
+            found[key] = means
+    return found
+
+
+def _may_hold_opt_out_word(cells: np.ndarray) -> bool:
+    """False only when no cell's compare form is an opt-out word: a few C passes.
+
+    A cell whose compare form is an opt-out word holds that word's ASCII characters (either
+    case) with nothing between them but whitespace, characters that compare forms drop and
+    the word's own non-ASCII letters; so stripped of those (:func:`_stripped`) it is the
+    word stripped the same way. The cells are joined between ``|`` and stripped at once;
+    numpy then finds the stripped cells of a word's length whose first four bytes begin a
+    word. (No non-ASCII character lowercases to an ASCII letter of a word: the tests check.)
+    """
+    data = b"|" + _stripped("|".join(cells)) + b"|"
+    arr = np.frombuffer(data, dtype=np.uint8)
+    bars = np.flatnonzero(arr == ord("|"))
+    lengths = np.diff(bars) - 1
+    starts = bars[:-1][_WORD_LENGTH[np.minimum(lengths, len(_WORD_LENGTH) - 1)]] + 1
+    if not len(starts):
+        return False
+    heads = arr[starts[:, None] + _FOUR].view("<u4").ravel()
+    return bool(np.isin(heads, _WORD_HEADS).any())
+
+
+def strongest(said: Iterable[np.ndarray], n: int) -> np.ndarray:
+    """Per row, the strongest opt-out any of ``said`` (arrays of "unsubscribed", "bounced"
+    or None, of length ``n``) holds: unsubscribed, else bounced, else None."""
+    unsub = np.zeros(n, dtype=bool)
+    bounce = np.zeros(n, dtype=bool)
+    for means in said:
+        unsub |= means == UNSUBSCRIBED
+        bounce |= means == BOUNCED
+    return _status(unsub, bounce)
+
+
+def _status(unsub: np.ndarray, bounce: np.ndarray) -> np.ndarray:
+    status = np.full(len(unsub), None, dtype=object)
     status[bounce] = BOUNCED
     status[unsub] = UNSUBSCRIBED  # the person's own request wins over a bounce
-    return RowOptOuts(status=status, doubt=doubt)
+    return status
 
 
 def _text(col: pd.Series) -> np.ndarray:

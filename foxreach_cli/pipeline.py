@@ -214,7 +214,7 @@ class _Run:
                 fold.add(ReadInfo(file, len(chunk.frame)))
                 checked = validate_chunk(chunk, files[n].mapping, cfg.defaults)
                 invalid = DetailPart.of_frame(file, checked.invalid, INVALID)
-                fold.add(ValidateInfo(file, invalid, checked.email_from))
+                fold.add(ValidateInfo(file, invalid, checked.email_from, checked.opt_outs_found))
                 unique, duplicates = checked.valid, no_duplicates()
                 if self.storage_failure is None:
                     try:

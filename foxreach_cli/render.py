@@ -14,6 +14,7 @@ from rich.table import Table
 
 from .details import DISPOSABLE, ROLE
 from .models import DUPLICATE, ERROR, EXCLUDED, INVALID, UNRESOLVED
+from .optouts import FoundOptOut
 from .readers.base import display_name
 from .report import ImportReport
 
@@ -188,8 +189,9 @@ def mapping_table(
 
 
 def mapping_notes(report: ImportReport) -> list[str]:
-    """One line per decision on a status-like or opt-out column, and per email column that
-    stood in for an empty email cell (for the rich report and --log-file)."""
+    """One line per decision on a status-like or opt-out column, per email column that
+    stood in for an empty email cell, and per other column whose cells opted leads out (for
+    the rich report and --log-file)."""
     lines: list[str] = []
     for f in report.files:
         name = display_name(f.file)
@@ -200,12 +202,43 @@ def mapping_notes(report: ImportReport) -> list[str]:
             lines.append(
                 f"{name}: {n:,} {rows} with no email in '{email}' took it from '{header}'."
             )
+        lines += [f"{name}: {opt_out_found(h, x)}" for h, x in f.opt_outs_found.items()]
     return lines
 
 
 def mapping_warnings(report: ImportReport) -> list[str]:
-    """The lines shown even under -q: status-like columns not used for the status."""
-    return [f"{display_name(f.file)}: {w}" for f in report.files for w in f.warnings]
+    """The lines shown even under -q: status-like columns not used for the status, and other
+    columns whose cells opted leads out."""
+    return [
+        f"{display_name(f.file)}: {line}"
+        for f in report.files
+        for line in [
+            *f.warnings,
+            *(opt_out_found(h, x) for h, x in f.opt_outs_found.items()),
+        ]
+    ]
+
+
+def opt_out_found(header: str, found: FoundOptOut) -> str:
+    """What a column not read for opt-outs did to the leads whose cell is an opt-out word:
+    "'Stage' row 5000 says 'Unsubscribed': imported as unsubscribed, not active." """
+    if found.rows == 1:
+        status = "unsubscribed" if found.unsubscribed else "bounced"
+        return (
+            f"'{header}' row {found.first_row} says '{found.first_value}': "
+            f"imported as {status}, not active."
+        )
+    as_what = _and(
+        [
+            f"{n:,} as {status}"
+            for n, status in ((found.unsubscribed, "unsubscribed"), (found.bounced, "bounced"))
+            if n
+        ]
+    )
+    return (
+        f"'{header}' says an opt-out on {found.rows:,} rows (first row {found.first_row}: "
+        f"'{found.first_value}'): imported {as_what}, not active."
+    )
 
 
 def render_report(console: Console, report: ImportReport, *, show_mapping: bool) -> None:

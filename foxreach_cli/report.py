@@ -32,6 +32,7 @@ from .models import (
     ServerCounts,
     Tally,
 )
+from .optouts import FoundOptOut
 from .reasons import named_params
 from .reconcile import Reconciled
 
@@ -60,6 +61,9 @@ class FileSummary:
     # Rows whose email column was empty, so another email column gave the email:
     # that column's header -> rows.
     email_fallbacks: dict[str, int] = field(default_factory=dict)
+    # Rows that a column not read for opt-outs made unsubscribed or bounced (a cell that is
+    # an opt-out word: optouts.opt_out_cells): that column's header -> those rows.
+    opt_outs_found: dict[str, FoundOptOut] = field(default_factory=dict)
 
 
 # -- what each stage returns ---------------------------------------------------------------------
@@ -82,6 +86,8 @@ class ValidateInfo:
     #: Rows whose email cell was empty, so another email column gave the email: its header
     #: -> rows.
     email_from: dict[str, int] = field(default_factory=dict)
+    #: Valid rows a column not read for opt-outs made opted out: its header -> those rows.
+    opt_outs_found: dict[str, FoundOptOut] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -358,6 +364,7 @@ def _file_entry(f: FileSummary) -> dict[str, Any]:
         "mapping": f.mapping,
         "mappingNotes": list(f.notes),
         "emailFallbacks": f.email_fallbacks,
+        "optOutsFound": {header: found.rows for header, found in f.opt_outs_found.items()},
     }
 
 
@@ -380,6 +387,7 @@ class ReportFold:
         self.hygiene = HygieneSummary()  # set by the pipeline once the rules have run
         self._imported_at: dict[str, str] = {}
         self._email_from: dict[str, Counter[str]] = {}
+        self._opt_outs_found: dict[str, dict[str, FoundOptOut]] = {}
 
     def _count(self, file: str, **counts: int) -> None:
         self.tally = self.tally.plus(**counts)
@@ -390,11 +398,16 @@ class ReportFold:
         match result:
             case ReadInfo(file, rows):
                 self._count(file, rows_read=rows)
-            case ValidateInfo(file, invalid, email_from):
+            case ValidateInfo(file, invalid, email_from, opt_outs_found):
                 self._count(file, invalid=len(invalid))
                 self.details.add(invalid)
                 if email_from:
                     self._email_from.setdefault(file, Counter()).update(email_from)
+                if opt_outs_found:
+                    so_far = self._opt_outs_found.setdefault(file, {})
+                    for header, found in opt_outs_found.items():
+                        before = so_far.get(header)
+                        so_far[header] = found if before is None else before.plus(found)
             case DedupInfo(file, unique, duplicates):
                 self._count(file, local_duplicates=len(duplicates), valid=unique)
                 self.details.add(duplicates)
@@ -458,6 +471,7 @@ class ReportFold:
                 rows_read=self.by_file[f.file].rows_read,
                 imported_at=self._imported_at.get(f.file),
                 email_fallbacks=dict(self._email_from.get(f.file, {})),
+                opt_outs_found=dict(self._opt_outs_found.get(f.file, {})),
             )
             for f in self.files
         )

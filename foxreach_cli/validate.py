@@ -2,7 +2,8 @@
 
 Vectorised: no Python loop over rows except for the rare emails the fast path cannot settle.
 Each rejected row gets the reason code of the first rule that applies (:mod:`reasons`, never a
-sentence); statuses are translated and opt-out columns applied (:mod:`optouts`); an empty
+sentence); statuses are translated, opt-out columns applied and every other column checked for
+a cell that is an opt-out word (:mod:`optouts`); an empty
 email cell takes the mapping's fallback columns. The rules, the email fast path and why it is
 safe, and the layout of ``ValidatedChunk``: docs/validation.md.
 """
@@ -22,7 +23,14 @@ import pandas as pd
 from foxreach_cli.cleanup import blank_nulls, has_null_line
 from foxreach_cli.mapping import Mapping
 from foxreach_cli.models import LEAD_FIELDS, ROW_ERROR_COLUMN, Chunk
-from foxreach_cli.optouts import STATUS_OF, row_opt_outs
+from foxreach_cli.optouts import (
+    STATUS_OF,
+    UNSUBSCRIBED,
+    FoundOptOut,
+    opt_out_cells,
+    row_opt_outs,
+    strongest,
+)
 from foxreach_cli.reasons import SEP
 from foxreach_cli.sniff import compare_forms
 
@@ -85,6 +93,9 @@ class ValidatedChunk:
     #: Rows whose email came from another email column (its cell in the email column was
     #: empty): header of that column -> rows (``Mapping.email_fallbacks``).
     email_from: dict[str, int] = field(default_factory=dict)
+    #: Rows of ``valid`` that a column not read for opt-outs made opted out (a cell that is
+    #: an opt-out word): header of that column -> those rows.
+    opt_outs_found: dict[str, FoundOptOut] = field(default_factory=dict)
 
 
 def validate_chunk(
@@ -150,18 +161,32 @@ def validate_chunk(
         bad = bad[_is_none(reason[bad])]
         reason[bad] = "bad_status"
         params[bad] = status_raw[bad]
-    if mapping.opt_outs:
-        said = row_opt_outs(frame, mapping.opt_outs)
-        opted = ~_is_none(said.status)
-        status[opted] = said.status[opted]  # an opt-out beats the status cell and --status
+    said = row_opt_outs(frame, mapping.opt_outs) if mapping.opt_outs else None
+    found = opt_out_cells(frame, _unread_columns(mapping, fields))
+    if said is not None or found:
+        opt_status = strongest(
+            ([said.status] if said is not None else []) + list(found.values()), n
+        )
+        opted = ~_is_none(opt_status)
+        status[opted] = opt_status[opted]  # an opt-out beats the status cell and --status
         cleared = bad[opted[bad]]
         reason[cleared] = None  # whatever the status cell said, the lead is opted out
         params[cleared] = ""
-        doubt = np.flatnonzero(~_is_none(said.doubt) & ~opted & _is_none(reason))
-        reason[doubt] = "bad_opt_out"
-        params[doubt] = said.doubt[doubt]
+        if said is not None:
+            doubt = np.flatnonzero(~_is_none(said.doubt) & ~opted & _is_none(reason))
+            reason[doubt] = "bad_opt_out"
+            params[doubt] = said.doubt[doubt]
 
     ok_rows = _is_none(reason)
+    opt_outs_found: dict[str, FoundOptOut] = {}
+    for key, means in found.items():
+        hit = np.flatnonzero(~_is_none(means) & ok_rows)
+        if len(hit):
+            unsub = int(np.count_nonzero(status[hit] == UNSUBSCRIBED))
+            first = str(frame[key].iat[hit[0]]).strip()
+            opt_outs_found[_header_of(mapping, key)] = FoundOptOut(
+                unsub, len(hit) - unsub, int(rows[hit[0]]), first
+            )
     vi = np.flatnonzero(ok_rows)
     ii = np.flatnonzero(~ok_rows)
     m = len(vi)
@@ -196,12 +221,26 @@ def validate_chunk(
         {"row": rows[ii], "email": email[ii], "code": reason[ii], "params": params[ii]}
     )
     return ValidatedChunk(
-        file=chunk.file, valid=valid, invalid=invalid, cells=src, email_from=email_from
+        file=chunk.file,
+        valid=valid,
+        invalid=invalid,
+        cells=src,
+        email_from=email_from,
+        opt_outs_found=opt_outs_found,
     )
 
 
 def _header_of(mapping: Mapping, key: str) -> str:
     return next((cm.header for cm in mapping.columns if cm.column == key), key)
+
+
+def _unread_columns(mapping: Mapping, fields: dict[str, str]) -> list[str]:
+    """Frame keys of the columns not already read as an email, the status or an opt-out
+    column (ignored ones included: an opt-out is never lost)."""
+    read = {mapping.email_column, *mapping.email_fallbacks, *(o.column for o in mapping.opt_outs)}
+    if "status" in fields:
+        read.add(fields["status"])
+    return [cm.column for cm in mapping.columns if cm.column not in read]
 
 
 _COMPUTED_FIELDS = frozenset({"email", "source", "status"})

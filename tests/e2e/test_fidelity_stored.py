@@ -197,6 +197,37 @@ def test_a_consent_column_whose_opt_out_is_below_the_sample_stores_it(
     assert {e: s for e, s in got.items() if s != "active"} == {"p5000@example.com": "unsubscribed"}
 
 
+def test_opt_out_words_in_a_stage_column_below_the_sample_are_stored_with_or_without_mapping(
+    sandbox, api_key, tmp_path: Path
+) -> None:
+    """A ``Stage`` column (neither status-like nor opt-out-like, and its 200 sampled values say
+    no opt-out) whose row 5000 says Unsubscribed and row 6000 Bounced: those two leads are
+    stored so, by a plain import and by one replaying ``map --write``; a Notes cell with the
+    word inside a sentence opts nobody out."""
+    rows = [["Email", "First Name", "Stage", "Notes"]]
+    for row in range(2, 7001):  # rows[k] is physical row k + 1
+        rows.append([f"p{row}@example.com", "Ann", "Lead", ""])
+    rows[4999][2] = "Unsubscribed"
+    rows[5999][2] = " BOUNCED\u200b"
+    rows[6499][3] = "customer bounced back"
+    path = write_csv(tmp_path / "crm.csv", rows)
+    saved = tmp_path / "m.toml"
+    result = runner.invoke(app, ["map", str(path), "--write", str(saved)])
+    assert result.exit_code == 0, result.output
+
+    report = run_import(sandbox, api_key, str(path))
+    assert report["files"][0]["optOutsFound"] == {"Stage": 2}
+    got = statuses(sandbox, api_key)
+    assert len(got) == 6999
+    opted = {"p5000@example.com": "unsubscribed", "p6000@example.com": "bounced"}
+    assert {e: s for e, s in got.items() if s != "active"} == opted
+
+    other = fresh_key()
+    replayed = run_import(sandbox, other, str(path), "--mapping", str(saved))
+    assert replayed["files"][0]["optOutsFound"] == {"Stage": 2}
+    assert stored(sandbox, other) == stored(sandbox, api_key)
+
+
 # --- mapping by header and content ------------------------------------------------------------
 
 

@@ -1,4 +1,5 @@
-"""Issue 19: no status column, however mixed, ever turns an opt-out into an active lead.
+"""Issue 19: no status column, however mixed, ever turns an opt-out into an active lead, nor
+does any other column (``Stage``, ``Notes``) whose cell is an opt-out word.
 
 A generated CSV goes through the real reader (its 200-row sample decides the mapping), the
 mapping, validation chunk by chunk and ``batch.to_leads``: the lead objects a live import
@@ -68,7 +69,19 @@ def said(cell: str) -> str | None:
 
 @settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
-    header=st.sampled_from(["Status", "Lead Status", "STATUS", "Email Status", "sub_status"]),
+    # Status-like headers, and headers that are not (read for opt-out words all the same).
+    header=st.sampled_from(
+        [
+            "Status",
+            "Lead Status",
+            "STATUS",
+            "Email Status",
+            "sub_status",
+            "Stage",
+            "Lifecycle",
+            "Notes",
+        ]
+    ),
     head=st.lists(_CELL, max_size=240),
     filler=st.one_of(_decorated(_STATUS), _decorated(_JUNK), st.just("")),
     far=st.sampled_from([0, 150, 2500, 6000]),

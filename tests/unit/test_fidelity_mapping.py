@@ -8,17 +8,24 @@ import would send (``leads_of``), so the assertions are on the values, not the r
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
+from foxreach_cli import sniff
 from foxreach_cli.batch import to_leads
 from foxreach_cli.cli import app
 from foxreach_cli.errors import InputError
 from foxreach_cli.mapping import build_mapping
 from foxreach_cli.models import Chunk, SourceInfo
+from foxreach_cli.optouts import OPT_OUT_WORDS, _stripped, opt_out_cells
 from foxreach_cli.reasons import render
+from foxreach_cli.sniff import compare_form
 from foxreach_cli.validate import validate_chunk
 from tests.exports import EXPORTS, counts, dry_run, lead_fields, leads_of
 
@@ -331,3 +338,201 @@ def test_an_opt_out_flag_beats_the_status_cell_and_unsubscribed_beats_bounced() 
 
 # The property (no status column, however mixed, turns an opt-out into active, wherever the
 # opt-out sits) is tests/properties/test_opt_out_properties.py.
+
+
+# --- opt-out words in any other column, on every row ------------------------------------------
+
+
+def stage_chunk(n: int, cells: dict[int, str], **extra: list[str]) -> Chunk:
+    """``n`` rows (file rows 2..n+1) with a ``Stage`` column of ``Lead`` except ``cells``
+    (file row -> cell)."""
+    stage = [cells.get(row, "Lead") for row in range(2, n + 2)]
+    data = {"Email": [f"p{i}@example.com" for i in range(n)], "Stage": stage, **extra}
+    return Chunk("x.csv", pd.DataFrame(data, dtype=object), np.arange(2, n + 2, dtype=np.int64))
+
+
+def checked(chunk: Chunk):
+    frame = chunk.frame
+    headers = list(frame.columns)
+    samples = {h: tuple(v for v in frame[h].iloc[:200] if v) for h in headers}
+    mapping = build_mapping(SourceInfo("x.csv", "csv", headers, headers, samples=samples))
+    return validate_chunk(chunk, mapping), mapping
+
+
+def reasons_of(vc) -> dict[int, str]:
+    invalid = vc.invalid
+    texts = [render(c, p) for c, p in zip(invalid["code"], invalid["params"], strict=True)]
+    return dict(zip(invalid["row"].tolist(), texts, strict=True))
+
+
+def status_by_row(chunk: Chunk) -> dict[int, str]:
+    """File row -> status of the leads that have one."""
+    vc, _ = checked(chunk)
+    leads = to_leads(vc.cells, vc.valid)
+    return {
+        int(row): lead["status"]
+        for row, lead in zip(vc.valid["row"], leads, strict=True)
+        if "status" in lead
+    }
+
+
+@pytest.mark.parametrize(
+    ("cell", "status"),
+    [
+        ("Unsubscribed", "unsubscribed"),
+        ("  BOUNCED ", "bounced"),
+        ("Opted\u00a0Out", "unsubscribed"),
+        ("do  not   contact", "unsubscribed"),
+        ("Clean\u200bed", "bounced"),
+        ("\ufeffhard bounce\u2003", "bounced"),
+        ("Désabonné", "unsubscribed"),
+        ("COMPLAINED", "unsubscribed"),
+    ],
+)
+def test_a_cell_that_is_an_opt_out_word_in_any_column_opts_its_row_out(cell, status) -> None:
+    chunk = stage_chunk(7000, {5000: cell})
+    assert status_by_row(chunk) == {5000: status}
+    vc, mapping = checked(chunk)
+    assert [o.header for o in mapping.opt_outs] == []  # the sample showed no opt-out
+    found = vc.opt_outs_found["Stage"]
+    assert (found.rows, found.first_row, found.first_value) == (1, 5000, cell.strip())
+
+
+def test_opt_out_words_at_any_row_of_any_column_unsubscribed_winning_over_bounced() -> None:
+    chunk = stage_chunk(
+        7000,
+        {300: "unsubscribed", 5000: "Bounced", 6000: "Bounced", 7001: "Cleaned"},
+        Lifecycle=["Customer"] * 5998 + ["Unsubscribed"] + ["Customer"] * 1001,
+    )
+    assert status_by_row(chunk) == {
+        300: "unsubscribed",
+        5000: "bounced",
+        6000: "unsubscribed",  # Stage says bounced, Lifecycle unsubscribed: the person wins
+        7001: "bounced",
+    }
+    vc, _ = checked(chunk)
+    assert {h: (f.unsubscribed, f.bounced, f.first_row) for h, f in vc.opt_outs_found.items()} == {
+        "Stage": (2, 2, 300),
+        "Lifecycle": (1, 0, 6000),
+    }
+
+
+def test_an_opt_out_word_inside_a_sentence_is_not_an_opt_out() -> None:
+    notes = ["customer bounced back", "asked to unsubscribe? no", "Do not contact before May"]
+    chunk = stage_chunk(3, {}, Notes=notes, Stage2=["cleaned up", "opt-in", "unsubscribed2"])
+    assert status_by_row(chunk) == {}
+    vc, _ = checked(chunk)
+    assert vc.opt_outs_found == {}
+
+
+def test_an_email_column_is_never_read_for_opt_out_words() -> None:
+    frame = pd.DataFrame(
+        {
+            "Email": [f"p{i}@example.com" for i in range(10)] + ["Unsubscribed", ""],
+            "Secondary Email": [f"s{i}@example.com" for i in range(10)]
+            + ["x@example.com", "Bounced"],
+        },
+        dtype=object,
+    )
+    vc, mapping = checked(Chunk("x.csv", frame, np.arange(2, 14, dtype=np.int64)))
+    assert mapping.email_fallbacks == ("Secondary Email",)
+    assert vc.valid["status"].tolist() == [None] * 10
+    assert reasons_of(vc) == {
+        12: "invalid email: An email address must have an @-sign.",
+        13: "invalid email: An email address must have an @-sign.",
+    }
+    assert vc.opt_outs_found == {}
+
+
+def test_an_opt_out_word_clears_a_bad_status_cell_and_beats_status_option() -> None:
+    frame = pd.DataFrame(
+        {
+            "Email": ["a@example.com", "b@example.com", "c@example.com"],
+            "Status": ["active", "Lead", "replied"],
+            "Stage": ["New", "Unsubscribed", "New"],
+        },
+        dtype=object,
+    )
+    chunk = Chunk("x.csv", frame, np.arange(2, 5, dtype=np.int64))
+    vc, _ = checked(chunk)
+    assert vc.invalid.empty
+    assert vc.valid["status"].tolist() == ["active", "unsubscribed", "replied"]
+
+
+def test_a_rejected_row_is_not_counted_as_opted_out_by_a_column() -> None:
+    chunk = stage_chunk(300, {250: "Unsubscribed", 260: "Bounced"})
+    chunk.frame.loc[248, "Email"] = "not an email"  # file row 250
+    vc, _ = checked(chunk)
+    assert reasons_of(vc) == {250: "invalid email: An email address must have an @-sign."}
+    found = vc.opt_outs_found["Stage"]
+    assert (found.unsubscribed, found.bounced, found.first_row) == (0, 1, 260)
+
+
+def test_the_prefilter_strips_what_compare_forms_drop_and_no_letter_of_a_word_comes_from_afar():
+    # What compare forms drop or make spaces, the prefilter deletes (so a word stays whole)...
+    assert _stripped("".join(map(chr, sniff._TRANSLATE))) == b""
+    # ...and every stripped word is long enough for the four-byte window the prefilter reads.
+    assert min(len(_stripped(w)) for w in OPT_OUT_WORDS) >= 4
+    # ...and no non-ASCII character lowercases to an ASCII letter of an opt-out word (the
+    # prefilter deletes such a character, the compare form would keep the letter).
+    lowered = {chr(cp).lower() for cp in range(0x80, 0x110000) if not 0xD800 <= cp <= 0xDFFF}
+    ascii_lowers = {low for low in lowered if low.isascii()}
+    assert ascii_lowers  # the Kelvin sign: the check has something to check
+    assert [w for w in OPT_OUT_WORDS if set(w) & set("".join(ascii_lowers))] == []
+
+
+_CELLS = st.lists(
+    st.sampled_from(
+        [*OPT_OUT_WORDS, "Lead", "New", "bounced back", "not unsubscribed", "", "opt-in"]
+    ).flatmap(
+        lambda w: st.tuples(
+            st.sampled_from(["", " ", "\u00a0", "\u200b", "\t"]),
+            st.sampled_from([w, w.upper(), w.title(), w.replace(" ", "  ")]),
+            st.sampled_from(["", " ", "\u2003", "\ufeff"]),
+        ).map("".join)
+    ),
+    max_size=30,
+)
+
+
+@given(st.lists(_CELLS, min_size=1, max_size=3))
+def test_the_prefilter_finds_exactly_what_a_cell_by_cell_check_finds(columns) -> None:
+    n = max(len(c) for c in columns)
+    data = {f"c{i}": c + [""] * (n - len(c)) for i, c in enumerate(columns)}
+    frame = pd.DataFrame(data, dtype=object)
+    found = opt_out_cells(frame, list(data))
+    for key, cells in data.items():
+        expected = [OPT_OUT_WORDS.get(compare_form(c)) for c in cells]
+        if any(expected):
+            assert found[key].tolist() == expected
+        else:
+            assert key not in found
+
+
+def test_quiet_runs_warn_and_the_json_counts_rows_opted_out_by_a_column(tmp_path) -> None:
+    path = tmp_path / "crm.csv"
+    rows = ["Email,Stage"] + [
+        f"p{i}@example.com,{ {5000: 'Unsubscribed', 6000: 'Bounced'}.get(i, 'Lead') }"
+        for i in range(2, 7001)
+    ]
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    quiet = runner.invoke(app, ["import", str(path), "--dry-run", "-q"])
+    assert quiet.exit_code == 0, quiet.output
+    assert quiet.stderr == (
+        f"Warning: {path}: 'Stage' says an opt-out on 2 rows (first row 5000: "
+        "'Unsubscribed'): imported 1 as unsubscribed and 1 as bounced, not active.\n"
+    )
+    as_json = runner.invoke(app, ["import", str(path), "--dry-run", "--json"])
+    assert json.loads(as_json.stdout)["files"][0]["optOutsFound"] == {"Stage": 2}
+    path.write_text("\n".join(rows[:5000]) + "\n", encoding="utf-8")
+    log = tmp_path / "run.log"
+    one = runner.invoke(app, ["import", str(path), "--dry-run", "-q", "--log-file", str(log)])
+    assert one.stderr == (
+        f"Warning: {path}: 'Stage' row 5000 says 'Unsubscribed': imported as unsubscribed, "
+        "not active.\n"
+    )
+    lines = [line.split(" ", 2)[2] for line in log.read_text(encoding="utf-8").splitlines()]
+    assert (
+        f"{path}: 'Stage' row 5000 says 'Unsubscribed': imported as unsubscribed, not active."
+        in lines
+    )

@@ -57,6 +57,7 @@ from .report import (
     ValidateInfo,
 )
 from .resume import Resume, Work
+from .row_count import RowCounter
 from .send import RequestFinished, RequestStarted, Sender
 from .state.journal import key_fingerprint
 from .state.shared_rate_budget import SharedBudget
@@ -64,6 +65,7 @@ from .validate import validate_chunk
 
 DRY_RUN_CHUNK_ROWS = 50_000
 LIVE_CHUNK_ROWS = 10_000
+TICK_SECONDS = 0.5  # the display's refresh while a live run waits
 
 
 @dataclass
@@ -163,6 +165,8 @@ class _Run:
         self.fold = fold
         self.budget: Budget | None = None  # set once sending starts: it paces the ETA
         self.total: int | None = None  # the rows the display expects (None: unknown)
+        self.counter: RowCounter | None = None  # counts the rows exactly (a live run)
+        self._shown = 0.0  # when the display was last refreshed (monotonic)
         self.eta = Eta(
             batch_size=cfg.send.batch_size,
             concurrency=cfg.send.concurrency,
@@ -181,12 +185,23 @@ class _Run:
         if not self._watched:
             self.progress.update(tally)
             return
+        self._shown = time.monotonic()
+        counter = self.counter
+        if counter is not None and counter.total is not None:
+            self.total, self.counter = counter.total, None  # exact: no longer an estimate
         total = None if self.total is None else max(self.total, tally.rows_read)
         if self.budget is None:  # not sending (yet, or a dry run): the ETA from the rate
-            self.progress.update(tally, "", self.eta.by_rate(tally.settled, total))
+            self.progress.update(tally, "", self.eta.by_rate(tally.settled, total), total)
             return
         snapshot = self.budget.snapshot()
-        self.progress.update(tally, snapshot.describe(), self.eta.live(tally, total, snapshot))
+        eta = self.eta.live(tally, total, snapshot)
+        self.progress.update(tally, snapshot.describe(), eta, total)
+
+    def tick(self) -> None:
+        """Refresh the display while the run waits (for the budget, for answers), at most
+        twice a second: the log's lines must come on time also when nothing happens."""
+        if self._watched and time.monotonic() - self._shown >= TICK_SECONDS:
+            self.show()
 
     def unique_rows(self, files: list[PreparedFile]) -> Iterator[UniqueRows]:
         """Read, validate and dedup every file; yield each chunk's unique valid rows."""
@@ -314,12 +329,17 @@ def _run_import(
         if run.resume is not None:
             for info in run.resume.history:
                 run.fold.add(info)
-        if cfg.limit is not None:
-            total: int | None = cfg.limit
-        elif type(progress) is Progress:
-            total = None  # nobody watches: don't read the files an extra time to count rows
+        sources = [f.source for f in files]
+        if type(progress) is Progress:
+            total = cfg.limit  # nobody watches: don't read the files an extra time to count rows
         else:
-            total = estimate_data_rows([f.source for f in files])
+            estimate = estimate_data_rows(sources)
+            total = estimate if cfg.limit is None else min(cfg.limit, estimate or cfg.limit)
+            if cfg.live:
+                # Paced by the budget: the exact count arrives long before the first tenth of
+                # the run (docs/rate-budget.md, "The ETA"). The stack stops it before the
+                # sources close.
+                run.counter = stack.enter_context(RowCounter(sources, cfg.limit).start())
         run.total = total
         progress.start(total_rows=total, label="Checking" if cfg.dry_run else "Importing")
         try:
@@ -461,7 +481,7 @@ def _send(
         max_connections=send.concurrency,
     ) as client:
         sender = run.sender = Sender(client, budget, send, on_event=partial(_on_event, run))
-        outcome = sender.run(batches, run.on_result)
+        outcome = sender.run(batches, run.on_result, on_idle=run.tick)
     fatal = outcome.fatal or run.storage_failure
     if fatal is None and not outcome.interrupted:
         return None, False

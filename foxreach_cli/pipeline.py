@@ -377,10 +377,10 @@ def _run_import(
                 report,
                 [(f.name, f.source.info.headers, partial(read_rows, f.source)) for f in files],
             )
-            rejected = report.rejected_rows()
+            rejected = report.details.files()
             write_rejected_mapping(
                 out.rejected_path,
-                [(f.source.info, f.mapping) for f in files if rejected.get(f.name)],
+                [(f.source.info, f.mapping) for f in files if f.name in rejected],
             )
         if run.resume is not None:
             done_files = run.resume.finish(

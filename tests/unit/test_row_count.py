@@ -7,7 +7,6 @@ itself reads (the fold's ``rowsRead``), and each expected figure is the data row
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -28,13 +27,12 @@ def person(n: int, notes: str = "") -> str:
 
 
 def counted(path: Path, limit: int | None = None, chunk_rows: int = 3) -> int | None:
-    with open_source(str(path), chunk_rows=chunk_rows) as source:
-        with RowCounter([source], limit).start() as counter:
-            deadline = time.monotonic() + 10
-            while counter.total is None and counter._thread.is_alive():
-                assert time.monotonic() < deadline
-                time.sleep(0.01)
-            return counter.total
+    with (
+        open_source(str(path), chunk_rows=chunk_rows) as source,
+        RowCounter([source], limit).start() as counter,
+    ):
+        counter._thread.join(10)
+        return counter.total
 
 
 def rows_read(path: Path) -> int:

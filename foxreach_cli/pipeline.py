@@ -65,7 +65,7 @@ from .validate import validate_chunk
 
 DRY_RUN_CHUNK_ROWS = 50_000
 LIVE_CHUNK_ROWS = 10_000
-TICK_SECONDS = 0.5  # the display's refresh while a live run waits
+TICK_SECONDS = 0.2  # the display's refresh while a live run waits (the log's cadence)
 
 
 @dataclass
@@ -199,7 +199,7 @@ class _Run:
 
     def tick(self) -> None:
         """Refresh the display while the run waits (for the budget, for answers), at most
-        twice a second: the log's lines must come on time also when nothing happens."""
+        every TICK_SECONDS: the log's lines must come on time also when nothing happens."""
         if self._watched and time.monotonic() - self._shown >= TICK_SECONDS:
             self.show()
 

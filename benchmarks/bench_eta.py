@@ -207,9 +207,7 @@ def main() -> None:
         f"error {error:+.1f} s, bound {bound:.1f} s -> {verdict} the bound"
     )
     totals = sorted({p.total for p in after})
-    print(
-        f"the row total from the first tenth on: {totals}, rows read {report['rowsRead']:,}"
-    )
+    print(f"the row total from the first tenth on: {totals}, rows read {report['rowsRead']:,}")
     stamps = [first] + [p.at for p in points] + [end]
     gap = max(b - a for a, b in pairwise(stamps))
     print(

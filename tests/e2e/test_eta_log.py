@@ -13,6 +13,7 @@ import re
 import subprocess
 import sys
 import time
+from itertools import pairwise
 from pathlib import Path
 
 ROWS = 3000
@@ -66,7 +67,7 @@ def test_log_file_eta_is_within_the_bound_and_lines_come_often(sandbox_factory, 
             break
         assert now - started < 120, "the import did not end"
         time.sleep(0.02)
-    out, err = proc.communicate()
+    _, err = proc.communicate()
     assert proc.returncode == 0, err
 
     for at, line in arrivals:
@@ -85,5 +86,5 @@ def test_log_file_eta_is_within_the_bound_and_lines_come_often(sandbox_factory, 
         assert abs(eta - left) <= max(0.1 * left, 2.0), (at - started, eta, left)
     # A line at least every tenth of the run (or every 10 s): never a long silence.
     stamps = [arrivals[0][0]] + [at for at, _ in progress]  # from the run's first line
-    gaps = [b - a for a, b in zip(stamps, stamps[1:])]
+    gaps = [b - a for a, b in pairwise(stamps)]
     assert max(gaps) <= max(run / 10, 1.0) + 0.5, gaps

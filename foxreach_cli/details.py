@@ -215,6 +215,20 @@ class DetailStore:
                 totals += np.bincount(p.codes[mask], minlength=len(CODES))
         return {CODES[i]: int(totals[i]) for i in np.flatnonzero(totals)}
 
+    def files(self) -> set[str]:
+        """The files that have rows not imported."""
+        return {p.file for p in self.parts}
+
+    def has_code(self, code: str, files: Iterable[str] | None = None) -> bool:
+        """Whether any row (of ``files``, or all) has reason ``code``."""
+        wanted = None if files is None else set(files)
+        number = CODE_IDS[code]
+        return any(
+            bool((p.codes == number).any())
+            for p in self.parts
+            if wanted is None or p.file in wanted
+        )
+
     def files_with(self, kind: str) -> set[str]:
         """The files that have rows of ``kind``."""
         return {p.file for p in self.parts if p.count(kind)}

@@ -29,6 +29,10 @@ from .rate_budget import BudgetSnapshot
 ROUND_TRIPS_KEPT = 100
 #: How many recent waits beyond the local log the median delay is taken over.
 DELAYS_KEPT = 100
+#: The longest bar beyond the local log taken as a delay of every turn before one is
+#: measured: a server's whole-second reset read rounded up, plus the budget's 0.25 s margin.
+#: A longer bar is a penalty (a 429's Retry-After), which holds the next turn only.
+FIRST_DELAY_CAP = 1.5
 
 
 def format_eta(seconds: float | None) -> str:
@@ -64,6 +68,18 @@ def rows_to_send(tally: Tally, total: int | None) -> float | None:
     queued = max(0, tally.valid - answered)
     share = tally.valid / read if read else 1.0
     return queued + max(0, total - read) * share
+
+
+def first_turn_delay(snapshot: BudgetSnapshot) -> float:
+    """Before any slot is reused, how much later than the local log the next turn may go:
+    the budget's ``next_slot`` beyond the first of our slots to free, when we hold every
+    slot and none is in flight (with ours in flight, ``next_slot`` may be theirs), up to
+    :data:`FIRST_DELAY_CAP`."""
+    frees = snapshot.frees
+    if snapshot.flying or not frees or len(frees) < snapshot.limit:
+        return 0.0
+    beyond = snapshot.next_slot - max(0.0, frees[0])
+    return beyond if 0.0 < beyond <= FIRST_DELAY_CAP else 0.0
 
 
 def budget_seconds_left(
@@ -161,6 +177,7 @@ class Eta:
         self._floor = math.inf  # the fastest round trip
         self._delays: deque[float] = deque(maxlen=DELAYS_KEPT)
         self._measured = 0  # starts whose delay was measured (or cannot be)
+        self._first_delay = 0.0  # the delay of every turn until one is measured
 
     def round_trip(self, seconds: float) -> None:
         """Record how long one request took, from its start to its answer."""
@@ -223,12 +240,18 @@ class Eta:
         # The sender's events can lag the budget too, hence the larger of the two counts.
         started = max(len(self._open), len(snapshot.flying))
         requests = math.ceil(rows / self.batch_size) - started
+        delay = self.delay(snapshot.limit)
+        if not self._delays:
+            # No slot reused yet: what the server's view said of the next turn, once it held
+            # every slot (kept: the bar is gone once the slots start to free).
+            self._first_delay = first_turn_delay(snapshot) or self._first_delay
+            delay = self._first_delay
         return budget_seconds_left(
             max(0, requests),
             snapshot,
             concurrency=self.concurrency,
             round_trip=self.mean_round_trip,
-            delay=self.delay(snapshot.limit),
+            delay=delay,
         )
 
     def by_rate(self, done: int, total: int | None) -> float | None:

@@ -13,12 +13,15 @@ import csv
 import os
 import shutil
 import tempfile
-from collections import Counter
-from collections.abc import Callable, Iterator
+from collections import Counter, deque
+from collections.abc import Callable, Generator, Iterable, Iterator
 from contextlib import contextmanager
+from itertools import groupby
+from operator import attrgetter
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
+from .details import DetailRecord
 from .errors import StorageError, storage_errors
 from .report import ImportReport
 from .state import ensure_private_dir
@@ -209,7 +212,8 @@ def move_done(files: list[str], target: str | Path) -> list[str]:
 
 # -- the rejected rows -----------------------------------------------------------------------------
 
-RowReader = Callable[[set[int]], Iterator[tuple[int, list[str]]]]
+#: Re-reads the original cells of the row numbers given in ascending order (read.read_rows).
+RowReader = Callable[[Iterable[int]], Iterator[tuple[int, list[str]]]]
 
 
 def _header_slots(headers: list[str]) -> list[tuple[str, int]]:
@@ -230,7 +234,8 @@ def write_rejected_csv(
     """Write every row not imported with its original cells plus ``row`` and ``reason``.
 
     ``sources`` holds, per input file, ``(file, headers, read_rows)`` where ``read_rows(rows)``
-    yields ``(row number, cells)`` for the row numbers asked for, in row order. Files with
+    yields ``(row number, cells)`` for the row numbers asked for (in ascending order, taken
+    lazily), in row order. Files with
     different headers share one CSV whose header is the union of theirs in first-seen order,
     with a leading ``file`` column when several files are involved. Every cell is neutralised
     against formula injection. Returns the number of rows written.
@@ -244,25 +249,42 @@ def _write_rejected_csv(
     report: ImportReport,
     sources: list[tuple[str, list[str], RowReader]],
 ) -> int:
-    wanted = report.rejected_rows()
-    involved = [(f, h, r) for f, h, r in sources if wanted.get(f)]
+    # Streamed: the detail store hands out each file's rows in row order and the file is
+    # re-read alongside, so neither the rows nor their reasons are held at once.
+    with_details = report.details.files()
+    involved = [(f, h, r) for f, h, r in sources if f in with_details]
     union: list[tuple[str, int]] = []
     for _, headers, _ in involved:
         union += [slot for slot in _header_slots(headers) if slot not in union]
     with_file = len(involved) > 1
     written = 0
+    records = report.details.records(order=[f for f, _, _ in involved])
     with open_private(path) as out:
         writer = csv.writer(out)
         # Rows longer than their header (the reader's long_row) keep the surplus cells in
         # one more column, so the person fixing them loses nothing.
-        long_rows = any(d.code == "long_row" for f, _, _ in involved for d in wanted[f].values())
+        long_rows = report.details.has_code("long_row", [f for f, _, _ in involved])
         extra = [EXTRA_CELLS_HEADER] if long_rows else []
         head = (["file"] if with_file else []) + [h for h, _ in union] + extra + ["row", "reason"]
         writer.writerow([neutralise_formula(h) for h in head])
-        for file, headers, read_rows in involved:
-            details = wanted[file]
+        readers = {f: (h, r) for f, h, r in involved}
+        for file, group in groupby(records, key=attrgetter("file")):
+            if file not in readers:
+                continue
+            headers, read_rows = readers[file]
             positions = [union.index(slot) for slot in _header_slots(headers)]
-            for row, cells in read_rows(set(details)):
+            pending: deque[DetailRecord] = deque()
+            asked = _rows_of(group, pending)
+            for row, cells in read_rows(asked):
+                # The reader takes the row numbers one ahead of the file; one that reads
+                # otherwise gets them pulled here.
+                while (not pending or pending[-1].row < row) and next(asked, None) is not None:
+                    pass
+                while pending and pending[0].row < row:  # blank or beyond the end
+                    pending.popleft()
+                if not pending or pending[0].row != row:
+                    continue  # not a row asked for
+                detail = pending.popleft()
                 line = [""] * len(union)
                 for pos, value in zip(positions, cells):
                     line[pos] = value or ""
@@ -270,7 +292,17 @@ def _write_rejected_csv(
                     line.append(" | ".join(v or "" for v in cells[len(positions) :]))
                 writer.writerow(
                     [neutralise_formula(v) for v in ([file] if with_file else []) + line]
-                    + [str(row), neutralise_formula(details[row].text)]
+                    + [str(row), neutralise_formula(detail.text)]
                 )
                 written += 1
     return written
+
+
+def _rows_of(
+    records: Iterable[DetailRecord], pending: deque[DetailRecord]
+) -> Generator[int, None, None]:
+    """The row numbers of one file's records (in row order), each once; the record a row's
+    reason is taken from (the last one added for it) goes to ``pending`` as it is handed."""
+    for row, same in groupby(records, key=attrgetter("row")):
+        pending.append(deque(same, maxlen=1)[0])
+        yield row

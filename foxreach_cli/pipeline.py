@@ -62,6 +62,7 @@ from .report import (
     ValidateInfo,
 )
 from .resume import Resume, Work
+from .row_count import RowCounter
 from .send import RequestFinished, RequestStarted, Sender
 from .state.journal import key_fingerprint, reserve_bytes
 from .state.shared_rate_budget import SharedBudget
@@ -72,6 +73,7 @@ if TYPE_CHECKING:
 
 DRY_RUN_CHUNK_ROWS = 50_000
 LIVE_CHUNK_ROWS = 10_000
+TICK_SECONDS = 0.2  # the display's refresh while a live run waits (the log's cadence)
 
 
 @dataclass
@@ -172,6 +174,8 @@ class _Run:
         self.fold = fold
         self.budget: Budget | None = None  # set once sending starts: it paces the ETA
         self.total: int | None = None  # the rows the display expects (None: unknown)
+        self.counter: RowCounter | None = None  # counts the rows exactly (a live run)
+        self._shown = 0.0  # when the display was last refreshed (monotonic)
         self.eta = Eta(
             batch_size=cfg.send.batch_size,
             concurrency=cfg.send.concurrency,
@@ -194,12 +198,23 @@ class _Run:
         if not self._watched:
             self.progress.update(tally)
             return
+        self._shown = time.monotonic()
+        counter = self.counter
+        if counter is not None and counter.total is not None:
+            self.total, self.counter = counter.total, None  # exact: no longer an estimate
         total = None if self.total is None else max(self.total, tally.rows_read)
         if self.budget is None:  # not sending (yet, or a dry run): the ETA from the rate
-            self.progress.update(tally, "", self.eta.by_rate(tally.settled, total))
+            self.progress.update(tally, "", self.eta.by_rate(tally.settled, total), total)
             return
         snapshot = self.budget.snapshot()
-        self.progress.update(tally, snapshot.describe(), self.eta.live(tally, total, snapshot))
+        eta = self.eta.live(tally, total, snapshot)
+        self.progress.update(tally, snapshot.describe(), eta, total)
+
+    def tick(self) -> None:
+        """Refresh the display while the run waits (for the budget, for answers), at most
+        every TICK_SECONDS: the log's lines must come on time also when nothing happens."""
+        if self._watched and time.monotonic() - self._shown >= TICK_SECONDS:
+            self.show()
 
     def unique_rows(self, files: list[PreparedFile]) -> Iterator[UniqueRows]:
         """Read, validate and dedup every file; yield each chunk's unique valid rows."""
@@ -364,9 +379,11 @@ class _GuardedProgress(Progress):
         with self._guard():
             self.inner.start(total_rows=total_rows, label=label)
 
-    def update(self, tally: Tally, budget: str = "", eta: float | None = None) -> None:
+    def update(
+        self, tally: Tally, budget: str = "", eta: float | None = None, total: int | None = None
+    ) -> None:
         with self._guard():
-            self.inner.update(tally, budget, eta)
+            self.inner.update(tally, budget, eta, total)
 
     def note(self, text: str) -> None:
         with self._guard():
@@ -434,12 +451,17 @@ def _run_import(
         if run.resume is not None:
             for info in run.resume.history:
                 run.fold.add(info)
-        if cfg.limit is not None:
-            total: int | None = cfg.limit
-        elif type(progress) is Progress:
-            total = None  # nobody watches: don't read the files an extra time to count rows
+        sources = [f.source for f in files]
+        if type(progress) is Progress:
+            total = cfg.limit  # nobody watches: don't read the files an extra time to count rows
         else:
-            total = estimate_data_rows([f.source for f in files])
+            estimate = estimate_data_rows(sources)
+            total = estimate if cfg.limit is None else min(cfg.limit, estimate or cfg.limit)
+            if cfg.live:
+                # Paced by the budget: the exact count arrives long before the first tenth of
+                # the run (docs/rate-budget.md, "The ETA"). The stack stops it before the
+                # sources close.
+                run.counter = stack.enter_context(RowCounter(sources, cfg.limit).start())
         run.total = total
         progress = run.progress  # from here on, a failed log write stops sending
         progress.start(total_rows=total, label="Checking" if cfg.dry_run else "Importing")
@@ -522,10 +544,10 @@ def _write_outputs(
                 report,
                 [(f.name, f.source.info.headers, partial(read_rows, f.source)) for f in files],
             )
-            rejected = report.rejected_rows()
+            rejected = report.details.files()
             write_rejected_mapping(
                 out.rejected_path,
-                [(f.source.info, f.mapping) for f in files if rejected.get(f.name)],
+                [(f.source.info, f.mapping) for f in files if f.name in rejected],
             )
         except StorageError as exc:
             failed.append(exc)
@@ -698,7 +720,7 @@ def _send(
         max_connections=send.concurrency,
     ) as client:
         sender = run.sender = Sender(client, budget, send, on_event=partial(_on_event, run))
-        outcome = sender.run(batches, run.on_result)
+        outcome = sender.run(batches, run.on_result, on_idle=run.tick)
     fatal = outcome.fatal or run.storage_failure
     if fatal is None and not outcome.interrupted:
         return None, False

@@ -28,9 +28,13 @@ class Progress:
     def start(self, *, total_rows: int | None, label: str) -> None:
         """A run begins; ``total_rows`` is an estimate (None when unknown)."""
 
-    def update(self, tally: Tally, budget: str = "", eta: float | None = None) -> None:
-        """New figures are available: the run's counters, the rate budget in words, and the
-        seconds left as of now (None when unknown)."""
+    def update(
+        self, tally: Tally, budget: str = "", eta: float | None = None, total: int | None = None
+    ) -> None:
+        """New figures are available: the run's counters, the rate budget in words, the
+        seconds left as of now (None when unknown), and the rows expected in all as now known
+        (None: as before; once counted exactly it replaces the estimate given to
+        :meth:`start`)."""
 
     def note(self, text: str) -> None:
         """A line worth showing now (a retry, a wait, a stop)."""
@@ -40,7 +44,9 @@ class Progress:
 
 
 class LogProgress(Progress):
-    """Plain timestamped lines every ``interval`` seconds: for cron and pipes.
+    """Plain timestamped lines every ``interval`` seconds, or every tenth of the run when that
+    is sooner (the run's length as the ETA expects it; never more often than ``shortest``):
+    for cron and pipes, so a short run logs its progress more than once.
 
     ``clock`` (monotonic seconds) paces the lines and the rows/s; ``stamp`` gives each line's
     timestamp. Both are injected in tests.
@@ -51,11 +57,13 @@ class LogProgress(Progress):
         stream: TextIO,
         *,
         interval: float = 5.0,
+        shortest: float = 1.0,
         clock: Callable[[], float] = time.monotonic,
         stamp: Callable[[], str] = lambda: time.strftime("%Y-%m-%d %H:%M:%S"),
     ) -> None:
         self.stream = stream
         self.interval = interval
+        self.shortest = shortest
         self._clock = clock
         self._stamp = stamp
         self._started = 0.0
@@ -75,12 +83,23 @@ class LogProgress(Progress):
         about = f" (about {total_rows:,} rows)" if total_rows else ""
         self._line(f"{label}{about}")
 
-    def update(self, tally: Tally, budget: str = "", eta: float | None = None) -> None:
+    def update(
+        self, tally: Tally, budget: str = "", eta: float | None = None, total: int | None = None
+    ) -> None:
         self._tally, self._budget, self._eta = tally, budget, eta
+        if total is not None:
+            self._total = total
         now = self._clock()
-        if now - self._last >= self.interval:
+        if now - self._last >= self._due(now):
             self._last = now
             self._line(self._describe(now))
+
+    def _due(self, now: float) -> float:
+        """Seconds between lines: ``interval``, or a tenth of the run as expected now."""
+        if self._eta is None:
+            return self.interval
+        tenth = (now - self._started + max(0.0, self._eta)) / 10
+        return min(self.interval, max(self.shortest, tenth))
 
     def _describe(self, now: float) -> str:
         t = self._tally
@@ -139,7 +158,9 @@ class RichProgress(Progress):
             label, total=total_rows, line="", pace=format_rate(None), eta_at=None
         )
 
-    def update(self, tally: Tally, budget: str = "", eta: float | None = None) -> None:
+    def update(
+        self, tally: Tally, budget: str = "", eta: float | None = None, total: int | None = None
+    ) -> None:
         if self._task is None:
             return
         now = self._clock()
@@ -152,7 +173,8 @@ class RichProgress(Progress):
         parts += [f"[yellow]{tally.duplicates:,}[/] dup", f"[red]{tally.errors:,}[/] err"]
         if budget:
             parts.append(f"[dim]{budget}[/]")
-        total = self._bar.tasks[self._task].total
+        if total is None:
+            total = self._bar.tasks[self._task].total
         if total is not None and tally.rows_read > total:
             total = tally.rows_read  # the line-count estimate was low (quoted newlines)
         self._bar.update(
@@ -184,9 +206,11 @@ class FanOut(Progress):
         for c in self.collectors:
             c.start(total_rows=total_rows, label=label)
 
-    def update(self, tally: Tally, budget: str = "", eta: float | None = None) -> None:
+    def update(
+        self, tally: Tally, budget: str = "", eta: float | None = None, total: int | None = None
+    ) -> None:
         for c in self.collectors:
-            c.update(tally, budget, eta)
+            c.update(tally, budget, eta, total)
 
     def note(self, text: str) -> None:
         for c in self.collectors:

@@ -28,7 +28,7 @@ import sys
 import tempfile
 import zipfile
 import zlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import BinaryIO
 
@@ -279,22 +279,27 @@ class Limited:
                 yield n, chunk
 
 
-def read_rows(source: Source, rows: set[int]) -> Iterator[tuple[int, list[str]]]:
+def read_rows(source: Source, rows: Iterable[int]) -> Iterator[tuple[int, list[str]]]:
     """Re-read the original cells of the given spreadsheet rows, in row order.
 
+    ``rows`` is a set, or an iterable in ascending order (repeats allowed), taken lazily:
+    one row number ahead of the file, so a caller can stream them from the detail store.
     Yields ``(row, cells)`` with ``cells`` aligned to ``source.info.headers``: padded with
     "" when the row is short, and keeping any surplus cells at the end so nothing of the
     row is lost. Rows that are blank, or beyond the end, are not yielded. Memory stays flat:
     the file is streamed, stopping after the highest row asked for.
     """
-    if not rows:
+    wanted = iter(sorted(rows)) if isinstance(rows, (set, frozenset)) else iter(rows)
+    want = next(wanted, None)
+    if want is None:
         return
     width = len(source.info.headers)
-    highest = max(rows)
     for row, cells in source._records():
-        if row > highest:
+        while want is not None and want < row:
+            want = next(wanted, None)
+        if want is None:
             break
-        if row in rows and any(cells):
+        if row == want and any(cells):
             yield row, cells + [""] * (width - len(cells))
 
 

@@ -16,7 +16,7 @@ removed. Any other file is read as it is.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from pathlib import Path
 
 from .errors import InputError
@@ -134,6 +134,10 @@ class RestoredSource(Source):
                 if quoted.any():
                     frame[key] = column.where(~quoted, column[quoted].map(restore_cell))
             yield Chunk(chunk.file, frame, chunk.rows)
+
+    def count_chunks(self) -> Generator[Chunk, None, None]:
+        """The inner file's chunks: dropping columns changes no row."""
+        yield from self._inner.count_chunks()
 
     def _records(self) -> Iterator[tuple[int, list[str]]]:
         width = len(self._inner.info.headers)

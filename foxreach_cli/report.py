@@ -329,13 +329,6 @@ class ImportReport:
         """The report as indented JSON text."""
         return "".join(self.iter_json())
 
-    def rejected_rows(self) -> dict[str, dict[int, DetailRecord]]:
-        """Every row not imported, by file then row number."""
-        out: dict[str, dict[int, DetailRecord]] = {}
-        for d in self.records():
-            out.setdefault(d.file, {})[d.row] = d
-        return out
-
 
 def _dumps(value: Any) -> str:
     return json.dumps(value, indent=2, ensure_ascii=False)

@@ -217,9 +217,15 @@ class Sender:
     # -- the calling thread ------------------------------------------------------------------
 
     def run(
-        self, batches: Iterable[Batch], on_result: Callable[[Batch, BatchResult], None]
+        self,
+        batches: Iterable[Batch],
+        on_result: Callable[[Batch, BatchResult], None],
+        *,
+        on_idle: Callable[[], None] | None = None,
     ) -> SendOutcome:
-        """Send every batch; call ``on_result`` (in this thread) once per batch pulled.
+        """Send every batch; call ``on_result`` (in this thread) once per batch pulled, and
+        ``on_idle`` (in this thread too) every turn of the loop, at least every 0.1 s while it
+        waits for answers or the budget (the progress display's clock).
 
         Pulls from ``batches`` in this thread, at most ``concurrency + 1`` ahead of the
         answers. Returns when every pulled batch has been reported. Batches never pulled (after
@@ -272,12 +278,16 @@ class Sender:
                         break
                     # Don't wait for answers while there is building ahead left to do.
                     self._collect(pending, on_result, timeout=0 if more else _POLL)
+                    if on_idle is not None:
+                        on_idle()
             except KeyboardInterrupt:
                 interrupted = True
                 self._halt(None, INTERRUPTED_REASON)
             while pending:
                 try:
                     self._collect(pending, on_result)
+                    if on_idle is not None:
+                        on_idle()
                 except KeyboardInterrupt:
                     # Already stopping; requests in flight end within their timeout.
                     interrupted = True

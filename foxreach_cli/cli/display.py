@@ -42,7 +42,10 @@ def show_run(
     errors = [describe(e) for e in [result.fatal, *result.also_failed] if e is not None]
     out = Console(highlight=False, soft_wrap=True)
     if view.json_out:
-        sys.stdout.write(rep.to_json() + "\n")
+        # Piece by piece from the detail store: the whole text is never held at once.
+        for piece in rep.iter_json():
+            sys.stdout.write(piece)
+        sys.stdout.write("\n")
     elif view.quiet:
         # A status-like column not used for the status is said even under -q.
         for line in mapping_warnings(rep):
@@ -82,5 +85,6 @@ def progress_display(silent: bool, log: LogFile | None) -> Progress:
     else:
         progress = LogProgress(sys.stderr)
     if log is not None:
-        progress = FanOut(progress, LogProgress(log, interval=30.0))  # type: ignore[arg-type]
+        # A line every 10 s at most (a tenth of the run when shorter): docs/rate-budget.md.
+        progress = FanOut(progress, LogProgress(log, interval=10.0))  # type: ignore[arg-type]
     return progress

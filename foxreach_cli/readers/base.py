@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from pathlib import Path
 from typing import BinaryIO
 
@@ -49,6 +49,11 @@ class Source:
         written. Blank rows are left out; their numbers are skipped in ``Chunk.rows``.
         """
         raise NotImplementedError
+
+    def count_chunks(self) -> Generator[Chunk, None, None]:
+        """The chunks of :meth:`chunks`, read once more to count the rows (from another
+        thread, while the run reads): nothing of ``info`` changes."""
+        yield from self.chunks()
 
     def _records(self) -> Iterator[tuple[int, list[str]]]:
         """Every row after the header as (row number, cells as text), blank rows included."""

@@ -16,7 +16,14 @@ from dataclasses import dataclass, field, replace
 
 import pytest
 
-from foxreach_cli.eta import Eta, budget_seconds_left, format_eta, format_rate, rows_to_send
+from foxreach_cli.eta import (
+    Eta,
+    budget_seconds_left,
+    first_turn_delay,
+    format_eta,
+    format_rate,
+    rows_to_send,
+)
 from foxreach_cli.models import Tally
 from foxreach_cli.rate_budget import BudgetSnapshot, RateBudget, RateInfo
 
@@ -310,3 +317,21 @@ def test_eta_has_one_form(seconds, text):
 def test_rate_form():
     assert format_rate(1234.4) == "1,234 rows/s"
     assert format_rate(None) == "- rows/s"
+
+
+def test_before_a_slot_is_reused_the_servers_bar_is_taken_as_every_turns_delay():
+    # Every slot ended, the first frees locally in 2 s; the server's view (its reset read in
+    # whole seconds, plus the margin) lets the next request go in 2.75 s.
+    snap = snapshot(floor=0.2, frees=(2.0, 2.1, 2.2, 2.3), used=4, next_slot=2.75)
+    assert first_turn_delay(snap) == pytest.approx(0.75)
+    eta = Eta(batch_size=1000, concurrency=4, window=10.0, clock=Clock())
+    # 8 requests: two turns, each 0.75 s later than the local log allows.
+    tally = Tally(rows_read=8000, valid=8000)
+    expected = budget_seconds_left(8, snap, concurrency=4, round_trip=None, delay=0.75)
+    assert eta.live(tally, 8000, snap) == pytest.approx(expected)
+    assert expected > budget_seconds_left(8, snap, concurrency=4, round_trip=None) + 0.7
+    # A penalty is not a delay of every turn; nor a bar while ours are in flight, nor one
+    # with a slot free.
+    assert first_turn_delay(snapshot(frees=(2.0, 2.1, 2.2, 2.3), next_slot=30.0)) == 0.0
+    assert first_turn_delay(snapshot(frees=(2.0,) * 3, flying=(0.1,), next_slot=2.75)) == 0.0
+    assert first_turn_delay(snapshot(frees=(2.0, 2.1, 2.2), next_slot=2.75)) == 0.0

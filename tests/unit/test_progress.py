@@ -105,3 +105,24 @@ def test_fan_out_passes_the_eta_to_every_display():
     both.update(Tally(created=5), eta=3725.0)
     for out in (out1, out2):
         assert "5/10 rows done, 5 rows/s, ETA 1:02:05;" in out.getvalue()
+
+
+def test_a_short_run_logs_every_tenth_of_it_and_the_counted_total_replaces_the_estimate():
+    clock = Clock()
+    progress, out = log_progress(clock, interval=10.0)
+    progress.start(total_rows=4_831, label="Importing")  # a line count: quoted line breaks
+    tally = Tally(rows_read=1_000, valid=1_000, created=500, batches=5)
+    lines = []
+    # A 20 s run: a line every 2 s (a tenth of it), not every 10 s.
+    for second, eta in ((1.0, 19.0), (2.0, 18.0), (3.0, 17.0), (4.0, 16.0), (5.5, 14.5)):
+        clock.now = 100.0 + second
+        progress.update(tally, eta=eta, total=3_000)
+        lines.append(len(out.getvalue().splitlines()))
+    assert lines == [1, 2, 2, 3, 3]
+    assert out.getvalue().splitlines()[1].startswith("STAMP 500/3,000 rows done, 250 rows/s")
+    # Never more often than once a second, whatever the run's length.
+    clock.now = 106.0
+    progress.update(tally, eta=0.5)
+    clock.now = 106.9
+    progress.update(tally, eta=0.1)
+    assert len(out.getvalue().splitlines()) == 4

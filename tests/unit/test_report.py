@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+from functools import partial
 
 import numpy as np
 import pytest
@@ -20,6 +21,7 @@ from foxreach_cli.models import (
     Reply,
 )
 from foxreach_cli.outputs import neutralise_formula, write_rejected_csv
+from foxreach_cli.read import open_source, read_rows
 from foxreach_cli.reasons import RETRY_DUPLICATE, reason
 from foxreach_cli.reconcile import reconcile
 from foxreach_cli.report import (
@@ -267,3 +269,30 @@ def test_detail_store_gives_back_every_row_sorted_by_file_and_row():
         ("a.csv", 9, "日本@x.jp", INVALID, "missing email"),
         ("b.csv", 3, "A@x.com", DUPLICATE, "duplicate of row 2 in a.csv"),
     ]  # fmt: skip
+
+
+def test_rejected_csv_streams_each_files_rows_in_order_with_the_last_reason_of_a_row(tmp_path):
+    src = tmp_path / "leads.csv"
+    src.write_text("Email,Name\nbad@,A\n\nok@example.com,C\nagain@,D\n", encoding="utf-8")
+    b = ReportFold([FileSummary(str(src), "csv", "utf-8", ",", None, [])], dry_run=True)
+    b.add(ReadInfo(str(src), 3))
+    # Added out of order; row 5 twice (a later stage's reason wins, as before); row 3 is
+    # blank in the file and row 9 beyond its end: neither is written.
+    b.add(
+        ValidateInfo(str(src), local(str(src), [5, 2, 9], ["", "", ""], "missing_email", INVALID))
+    )
+    b.add(ValidateInfo(str(src), local(str(src), [3, 5], ["", ""], "invalid_email", INVALID, "x")))
+    report = b.finish(elapsed=0)
+    out = tmp_path / "rejected.csv"
+    with open_source(str(src)) as source:
+        written = write_rejected_csv(
+            out, report, [(str(src), source.info.headers, partial(read_rows, source))]
+        )
+    with open(out, newline="", encoding="utf-8") as fh:
+        rows = list(csv.reader(fh))
+    assert written == 2
+    assert rows == [
+        ["Email", "Name", "row", "reason"],
+        ["bad@", "A", "2", "missing email"],
+        ["again@", "D", "5", "invalid email: x"],
+    ]

@@ -13,19 +13,14 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from foxreach_cli import sniff
 from foxreach_cli.batch import to_leads
 from foxreach_cli.cli import app
 from foxreach_cli.errors import InputError
 from foxreach_cli.mapping import build_mapping
 from foxreach_cli.models import Chunk, SourceInfo
-from foxreach_cli.optouts import OPT_OUT_WORDS, _stripped, opt_out_cells
 from foxreach_cli.reasons import render
-from foxreach_cli.sniff import compare_form
 from foxreach_cli.validate import validate_chunk
 from tests.exports import EXPORTS, counts, dry_run, lead_fields, leads_of
 
@@ -466,47 +461,6 @@ def test_a_rejected_row_is_not_counted_as_opted_out_by_a_column() -> None:
     assert reasons_of(vc) == {250: "invalid email: An email address must have an @-sign."}
     found = vc.opt_outs_found["Stage"]
     assert (found.unsubscribed, found.bounced, found.first_row) == (0, 1, 260)
-
-
-def test_the_prefilter_strips_what_compare_forms_drop_and_no_letter_of_a_word_comes_from_afar():
-    # What compare forms drop or make spaces, the prefilter deletes (so a word stays whole)...
-    assert _stripped("".join(map(chr, sniff._TRANSLATE))) == b""
-    # ...and every stripped word is long enough for the four-byte window the prefilter reads.
-    assert min(len(_stripped(w)) for w in OPT_OUT_WORDS) >= 4
-    # ...and no non-ASCII character lowercases to an ASCII letter of an opt-out word (the
-    # prefilter deletes such a character, the compare form would keep the letter).
-    lowered = {chr(cp).lower() for cp in range(0x80, 0x110000) if not 0xD800 <= cp <= 0xDFFF}
-    ascii_lowers = {low for low in lowered if low.isascii()}
-    assert ascii_lowers  # the Kelvin sign: the check has something to check
-    assert [w for w in OPT_OUT_WORDS if set(w) & set("".join(ascii_lowers))] == []
-
-
-_CELLS = st.lists(
-    st.sampled_from(
-        [*OPT_OUT_WORDS, "Lead", "New", "bounced back", "not unsubscribed", "", "opt-in"]
-    ).flatmap(
-        lambda w: st.tuples(
-            st.sampled_from(["", " ", "\u00a0", "\u200b", "\t"]),
-            st.sampled_from([w, w.upper(), w.title(), w.replace(" ", "  ")]),
-            st.sampled_from(["", " ", "\u2003", "\ufeff"]),
-        ).map("".join)
-    ),
-    max_size=30,
-)
-
-
-@given(st.lists(_CELLS, min_size=1, max_size=3))
-def test_the_prefilter_finds_exactly_what_a_cell_by_cell_check_finds(columns) -> None:
-    n = max(len(c) for c in columns)
-    data = {f"c{i}": c + [""] * (n - len(c)) for i, c in enumerate(columns)}
-    frame = pd.DataFrame(data, dtype=object)
-    found = opt_out_cells(frame, list(data))
-    for key, cells in data.items():
-        expected = [OPT_OUT_WORDS.get(compare_form(c)) for c in cells]
-        if any(expected):
-            assert found[key].tolist() == expected
-        else:
-            assert key not in found
 
 
 def test_quiet_runs_warn_and_the_json_counts_rows_opted_out_by_a_column(tmp_path) -> None:

@@ -22,7 +22,6 @@ from foxreach_cli.models import SourceInfo
 from foxreach_cli.names import split_full_name
 from foxreach_cli.read import open_source
 from foxreach_cli.validate import validate_chunk
-from tests.exports import EXPORTS
 
 runner = CliRunner()
 
@@ -171,30 +170,6 @@ def _made_files(folder: Path) -> list[Path]:
         path.write_text(text, encoding="utf-8")
         paths.append(path)
     return paths
-
-
-def test_a_saved_mapping_gives_the_same_leads(tmp_path: Path) -> None:
-    # Every export but the one made to be refused (its first row is a lead, not a header).
-    exports = [p for p in sorted(EXPORTS.glob("*.csv")) if p.name != "no_header_row.csv"]
-    files = exports + _made_files(tmp_path)
-    split_seen = 0
-    recorded = ""
-    for path in files:
-        saved = str(tmp_path / f"{path.stem}.toml")
-        result = runner.invoke(app, ["map", str(path), "--write", saved])
-        assert result.exit_code == 0, (path.name, result.output)
-        plain, replayed = _leads(path), _leads(path, saved)
-        assert plain, path.name
-        assert replayed == plain, path.name
-        split_seen += any("firstName" in lead for lead in plain) and "split_name" in Path(
-            saved
-        ).read_text(encoding="utf-8")
-        recorded += Path(saved).read_text(encoding="utf-8")
-    assert split_seen >= 3  # the full-name files really were split, with and without it
-    # The opt-out and email-fallback decisions were recorded (and so replayed) too.
-    for kind in ("[decisions.email_fallback]", "[decisions.opt_out_flag_unsubscribed]",
-                 "[decisions.opt_out_status]"):  # fmt: skip
-        assert kind in recorded
 
 
 def test_a_recorded_split_is_replayed_whatever_the_new_file_holds(tmp_path: Path) -> None:

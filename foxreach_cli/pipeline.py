@@ -276,9 +276,9 @@ class _Run:
         rows = unique["row"].to_numpy()
         out = found.excluded
         hit = np.flatnonzero(out)
-        reasons = [from_exclusion(e.code.value, e.params) for e in found.exclusions if e]
+        why = [from_exclusion(e.code.value, e.params) for e in found.exclusions if e]
         excluded = DetailPart.of_reasons(
-            file, rows[hit], emails[hit].tolist(), [EXCLUDED] * len(hit), reasons
+            file, rows[hit], emails[hit].tolist(), [EXCLUDED] * len(hit), why
         )
         flagged = None
         role = np.flatnonzero((found.role != "") & ~out)

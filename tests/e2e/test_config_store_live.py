@@ -3,24 +3,13 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
-
+from tests.unit import test_config_store
 from tests.unit.test_config_store import KEY, invoke, write_official
 
-
-@pytest.fixture
-def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    """A fresh HOME, and a working directory with no .env."""
-    home = tmp_path / "home"
-    home.mkdir()
-    work = tmp_path / "work"
-    work.mkdir()
-    monkeypatch.setenv("HOME", str(home))
-    monkeypatch.chdir(work)
-    yield home
+# The unit tests' fixture: a fresh HOME, and a working directory with no .env.
+home = test_config_store.home
 
 
 def test_a_live_import_uses_the_key_and_url_of_config_json(home: Path, sandbox) -> None:

@@ -12,7 +12,6 @@ import csv
 import datetime as dt
 import json
 import uuid
-import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +21,7 @@ from openpyxl import Workbook
 from typer.testing import CliRunner
 
 from foxreach_cli.cli import app
+from tests.unit.test_read_xls_ods import write_ods
 
 runner = CliRunner()
 FAST = ["--rate-window", "2", "--rate-limit", "1000"]
@@ -440,15 +440,6 @@ def _xls(path: Path) -> Path:
     return path
 
 
-_MANIFEST = (
-    '<?xml version="1.0" encoding="UTF-8"?><manifest:manifest xmlns:manifest='
-    '"urn:oasis:names:tc:opendocument:xmlns:manifest:1.0" manifest:version="1.2">'
-    '<manifest:file-entry manifest:full-path="/" manifest:media-type='
-    '"application/vnd.oasis.opendocument.spreadsheet"/><manifest:file-entry '
-    'manifest:full-path="content.xml" manifest:media-type="text/xml"/></manifest:manifest>'
-)
-
-
 def _ods(path: Path) -> Path:
     """What LibreOffice writes: the number and the text it displays."""
 
@@ -471,22 +462,8 @@ def _ods(path: Path) -> Path:
         + number("float", "1234567", "1,234,567")
         + number("float", "415555010012345", "415555010012345")
     )
-    content = (
-        '<?xml version="1.0" encoding="UTF-8"?>'
-        '<office:document-content xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0"'
-        ' xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0"'
-        ' xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" office:version="1.2">'
-        '<office:body><office:spreadsheet><table:table table:name="Leads">'
-        f"<table:table-row>{header}</table:table-row><table:table-row>{row}</table:table-row>"
-        "</table:table></office:spreadsheet></office:body></office:document-content>"
-    )
-    with zipfile.ZipFile(path, "w") as archive:
-        archive.writestr(
-            zipfile.ZipInfo("mimetype"), "application/vnd.oasis.opendocument.spreadsheet"
-        )
-        archive.writestr("META-INF/manifest.xml", _MANIFEST)
-        archive.writestr("content.xml", content)
-    return path
+    rows = f"<table:table-row>{header}</table:table-row><table:table-row>{row}</table:table-row>"
+    return write_ods(path, [], body=rows)
 
 
 @pytest.mark.parametrize("build", [_xlsx, _xls], ids=["xlsx", "xls"])

@@ -25,7 +25,7 @@ _MANIFEST = """<?xml version="1.0" encoding="UTF-8"?>
 </manifest:manifest>"""
 
 
-def _ods(path: Path, rows: list[list[str]], body: str | None = None) -> Path:
+def write_ods(path: Path, rows: list[list[str]], body: str | None = None) -> Path:
     """A minimal OpenDocument spreadsheet with one sheet of text cells (or ``body``)."""
     body = body or "".join(
         "<table:table-row>"
@@ -56,7 +56,7 @@ def _ods(path: Path, rows: list[list[str]], body: str | None = None) -> Path:
 
 
 def test_an_ods_sheet_is_read_with_its_row_numbers(tmp_path: Path) -> None:
-    path = _ods(
+    path = write_ods(
         tmp_path / "leads.ods",
         [
             ["Contacts"],
@@ -176,7 +176,7 @@ def test_ods_cells_keep_the_text_they_display(tmp_path: Path) -> None:
         "<table:table-row table:number-rows-repeated='1048574'><table:table-cell "
         "table:number-columns-repeated='16384'/></table:table-row>"
     )
-    path = _ods(tmp_path / "leads.ods", [], body)
+    path = write_ods(tmp_path / "leads.ods", [], body)
     with open_source(str(path)) as source:
         chunks = list(source.chunks())
         assert source.info.headers == ["Email", "Zip", "Share", "Raw"]
@@ -196,7 +196,7 @@ def test_ods_repeated_cells_and_rows_are_expanded_where_they_hold_text(tmp_path:
         "table:number-columns-repeated='2'><text:p>x</text:p></table:table-cell>"
         "</table:table-row>"
     )
-    path = _ods(tmp_path / "leads.ods", [], body)
+    path = write_ods(tmp_path / "leads.ods", [], body)
     with open_source(str(path)) as source:
         assert source.info.headers == ["Email", "Tag", "Tag"]
         chunk = next(source.chunks())
@@ -217,7 +217,7 @@ def _xlsx(path: Path) -> Path:
     [
         (_xls, "renamed.xlsx", "xls", "an Excel .xls workbook"),
         (_xlsx, "renamed.ods", "xlsx", "an XLSX workbook"),
-        (lambda p: _ods(p, [["Email", "Zip"], ["ann@example.com", "02134"]]), "renamed.xlsx",
+        (lambda p: write_ods(p, [["Email", "Zip"], ["ann@example.com", "02134"]]), "renamed.xlsx",
          "ods", "an ODS spreadsheet"),
     ],
 )  # fmt: skip
@@ -302,7 +302,7 @@ def test_map_says_when_the_name_and_the_content_disagree(tmp_path: Path) -> None
     from foxreach_cli.cli import app
 
     path = tmp_path / "leads.xlsx"
-    _ods(path, [["Email", "Zip"], ["ann@example.com", "02134"]])
+    write_ods(path, [["Email", "Zip"], ["ann@example.com", "02134"]])
     result = CliRunner().invoke(app, ["map", str(path)], env={"COLUMNS": "200"})
     assert result.exit_code == 0
     assert result.stdout.splitlines()[-1] == (
@@ -327,7 +327,7 @@ def test_an_ods_sheet_is_picked_by_name_or_number_and_empty_ones_are_passed_over
         + table("Leads", [["Email"], ["ann@example.com"]])
         + table("More", [["Email"], ["bo@example.com"], ["cy@example.com"]])
     )
-    path = _ods(tmp_path / "book.ods", [], body="x")
+    path = write_ods(tmp_path / "book.ods", [], body="x")
     with zipfile.ZipFile(path) as src:
         content = src.read("content.xml").decode()
     content = content.replace('<table:table table:name="Leads">x</table:table>', tables)

@@ -38,7 +38,7 @@ print({"rows": n, "seconds": el, "peak_mb": peak})
 
 OURS = """
 import resource, sys, time
-from foxreach_cli.config import RunMode, build_config
+from foxreach_cli.import_config import RunMode, build_config
 from foxreach_cli.pipeline import run_import
 t = time.perf_counter()
 res = run_import(build_config([sys.argv[1]], mode=RunMode(dry_run=True)))

@@ -37,7 +37,7 @@ sys.path.insert(0, str(HERE))
 from bench_import import Settings, sandbox  # noqa: E402
 from leadgen import write_leads_csv  # noqa: E402
 
-from foxreach_cli.config import (  # noqa: E402
+from foxreach_cli.import_config import (  # noqa: E402
     CredentialOptions,
     build_config,
     parse_send_policy,

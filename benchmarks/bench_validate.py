@@ -24,7 +24,7 @@ import pandas as pd
 from foxreach_cli.batch import to_leads
 from foxreach_cli.dedup import Deduper
 from foxreach_cli.mapping import build_mapping
-from foxreach_cli.models import Chunk, SourceInfo
+from foxreach_cli.stage_data import Chunk, SourceInfo
 from foxreach_cli.validate import LeadDefaults, email_verdict, validate_chunk
 
 #: The clock every figure uses: wall time, or with --cpu this process's CPU time (steadier on

@@ -16,9 +16,9 @@ import numpy as np
 import orjson
 import pandas as pd
 
-from .cleanup import NULL_CELLS, drop_text_markers, fill_split_names
-from .models import Batch
+from .cell_rules import NULL_CELLS, drop_text_markers, fill_split_names
 from .names import split_full_name as split_full_name  # re-exported: its old home
+from .stage_data import Batch
 from .validate import RowSource
 
 

@@ -34,8 +34,8 @@ from .errors import (
     TransientError,
     UsageError,
 )
-from .models import MAX_BATCH
 from .rate_budget import RateInfo
+from .stage_data import MAX_BATCH
 
 USER_AGENT = f"foxreach-import/{__version__} (+python-httpx)"
 IMPORT_PATH = "/leads/import"
@@ -235,7 +235,7 @@ class FoxReachClient:
 
     def import_encoded(self, payload: bytes, count: int, *, restore: bool = True) -> ImportResponse:
         """As :meth:`import_leads`, with the ``count`` leads already encoded as JSON objects
-        joined by commas (:meth:`models.Batch.payload`)."""
+        joined by commas (:meth:`stage_data.Batch.payload`)."""
         if not 1 <= count <= MAX_BATCH:
             raise ValueError(f"an import request carries 1 to {MAX_BATCH} leads, got {count}")
         body = b"".join(

@@ -18,8 +18,8 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
-from .models import DUPLICATE, ERROR, EXCLUDED, INVALID, NOT_SENT, UNRESOLVED
 from .reasons import CODE_IDS, CODES, EARLIER_PREFIX, Reason, render, unpack
+from .stage_data import DUPLICATE, ERROR, EXCLUDED, INVALID, NOT_SENT, UNRESOLVED
 
 #: Kinds of rows that are imported but named by the hygiene step: role and disposable
 #: addresses (kept in the report's ``flagged`` store, never among the rows not imported).

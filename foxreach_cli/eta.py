@@ -22,8 +22,8 @@ import time
 from collections import deque
 from collections.abc import Callable, Sequence
 
-from .models import Tally
 from .rate_budget import BudgetSnapshot
+from .stage_data import Tally
 
 #: How many recent round trips the mean is taken over (about one window's answers).
 ROUND_TRIPS_KEPT = 100

@@ -25,16 +25,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from foxreach_cli.cleanup import NULL_CELLS
+from foxreach_cli.cell_rules import NULL_CELLS
 from foxreach_cli.errors import InputError, NoEmailColumnError, UsageError
 from foxreach_cli.hygiene.verdicts import VERDICT_KINDS as VERDICT_DECISION_KINDS
 from foxreach_cli.hygiene.verdicts import VerdictColumn, find_verdict_columns, verdict_column
-from foxreach_cli.models import (
-    LEAD_FIELDS,
-    LEAD_STATUSES,
-    ROW_ERROR_COLUMN,
-    SourceInfo,
-)
 from foxreach_cli.names import name_evidence
 from foxreach_cli.optouts import (
     NO,
@@ -53,6 +47,12 @@ from foxreach_cli.sniff import (
     looks_linkedin,
     looks_phone,
     looks_url,
+)
+from foxreach_cli.stage_data import (
+    LEAD_FIELDS,
+    LEAD_STATUSES,
+    ROW_ERROR_COLUMN,
+    SourceInfo,
 )
 
 TargetKind = Literal["field", "custom", "tags", "ignore"]
@@ -76,7 +76,7 @@ class Target:
     """Where one column's values go in a lead."""
 
     kind: TargetKind
-    #: The lead field (one of ``models.LEAD_FIELDS``) for "field"; the customFields key for
+    #: The lead field (one of ``stage_data.LEAD_FIELDS``) for "field"; the customFields key for
     #: "custom"; empty for "tags" and "ignore".
     name: str = ""
 

@@ -19,7 +19,7 @@ from .mapping import (
     MappingFile,
     Target,
 )
-from .models import ROW_ERROR_COLUMN, SourceInfo
+from .stage_data import ROW_ERROR_COLUMN, SourceInfo
 
 
 def load_mapping_file(path: str) -> MappingFile:

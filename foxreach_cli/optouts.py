@@ -19,13 +19,13 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from foxreach_cli.models import LEAD_STATUSES, STATUS_TRANSLATIONS
 from foxreach_cli.reasons import SEP
 from foxreach_cli.sniff import (
     compare_forms,
     has_phrase,
     header_words,
 )
+from foxreach_cli.stage_data import LEAD_STATUSES, STATUS_TRANSLATIONS
 
 OptOutKind = Literal["flag", "when", "status"]
 OptOutStatus = Literal["unsubscribed", "bounced"]
@@ -60,7 +60,7 @@ OPT_OUT_WORDS: dict[str, OptOutStatus] = {
 }
 
 #: What a status cell (compare form) means: a lead status, another tool's word for one
-#: (``models.STATUS_TRANSLATIONS``) or an opt-out word.
+#: (``stage_data.STATUS_TRANSLATIONS``) or an opt-out word.
 STATUS_OF: dict[str, str] = {
     **{status: status for status in LEAD_STATUSES},
     **STATUS_TRANSLATIONS,

@@ -27,7 +27,7 @@ from .report import ImportReport
 from .state import ensure_private_dir
 
 if TYPE_CHECKING:
-    from .config import ImportConfig
+    from .import_config import ImportConfig
 
 EXTRA_CELLS_HEADER = "(cells beyond the header)"
 #: Cells starting with these are formulas to a spreadsheet (OWASP CSV injection).

@@ -25,7 +25,6 @@ import pandas as pd
 from . import reasons
 from .batch import Batcher, UniqueRows
 from .client import FoxReachClient
-from .config import ImportConfig, reading_record
 from .dedup import Deduper, no_duplicates
 from .details import DISPOSABLE, ROLE, DetailPart
 from .errors import (
@@ -38,9 +37,9 @@ from .errors import (
 )
 from .eta import Eta
 from .hygiene.suppression import SuppressionList, load_default_list, load_list
+from .import_config import ImportConfig, reading_record
 from .mapping import Mapping, build_mapping, mapping_rows
 from .mapping_file import check_drift, load_mapping_file
-from .models import DUPLICATE, EXCLUDED, INVALID, NOT_SENT, Batch, BatchResult, SourceInfo, Tally
 from .outputs import check_outputs, move_done, write_rejected_csv, write_report
 from .progress import Progress
 from .rate_budget import Budget, RateBudget
@@ -64,6 +63,16 @@ from .report import (
 from .resume import Resume, Work
 from .row_count import RowCounter
 from .send import RequestFinished, RequestStarted, Sender
+from .stage_data import (
+    DUPLICATE,
+    EXCLUDED,
+    INVALID,
+    NOT_SENT,
+    Batch,
+    BatchResult,
+    SourceInfo,
+    Tally,
+)
 from .state.journal import key_fingerprint, reserve_bytes
 from .state.shared_rate_budget import SharedBudget
 from .validate import validate_chunk

@@ -19,7 +19,7 @@ from rich.progress import Progress as RichBar
 from rich.text import Text
 
 from .eta import format_eta, format_rate
-from .models import Tally
+from .stage_data import Tally
 
 
 class Progress:

@@ -39,7 +39,6 @@ from foxreach_cli.errors import (
     is_disk_full,
     storage_error,
 )
-from foxreach_cli.models import Chunk
 from foxreach_cli.readers.base import (
     BLOCK_BYTES,
     SAMPLE_BYTES,
@@ -54,6 +53,7 @@ from foxreach_cli.readers.encoding import (
 )
 from foxreach_cli.readers.workbook import XlsxSource
 from foxreach_cli.readers.xls import password_sentence
+from foxreach_cli.stage_data import Chunk
 
 __all__ = ["Source", "estimate_data_rows", "expand_inputs", "open_source", "read_rows"]
 
@@ -162,7 +162,7 @@ def open_source(
 
     The format is decided by content (the ZIP's members, the OLE signature, text), not by
     name; when the name says otherwise, ``info.notes`` says so. ``encoding`` (a codec name,
-    as :func:`config.parse_encoding` gives) and ``delimiter`` (one character) apply to CSV,
+    as :func:`import_config.parse_encoding` gives) and ``delimiter`` (one character) apply to CSV,
     ``sheet`` (a name, or a 1-based number) to workbooks; other combinations are ignored.
     ``header_row`` is the spreadsheet row number of the column names; without it the header
     is found among the first rows (``readers.header``), past any preamble such as LinkedIn's

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from .models import LEAD_STATUSES
+from .stage_data import LEAD_STATUSES
 
 #: Joins a reason's parameters in one string (a detail frame's ``params`` cell).
 SEP = "\x1f"

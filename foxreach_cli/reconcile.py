@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 
 from . import reasons
 from .details import DetailPart
-from .models import (
+from .reasons import Reason
+from .stage_data import (
     DUPLICATE,
     ERROR,
     IMPORTED,
@@ -26,7 +27,6 @@ from .models import (
     RowFate,
     ServerCounts,
 )
-from .reasons import Reason
 
 
 @dataclass(frozen=True)

@@ -22,9 +22,9 @@ from pathlib import Path
 from .errors import InputError
 from .mapping import Mapping, MappingFile
 from .mapping_file import load_mapping_file, write_mapping_file
-from .models import ROW_ERROR_COLUMN, Chunk, SourceInfo
 from .outputs import EXTRA_CELLS_HEADER, FORMULA_PREFIXES, mapping_path
 from .readers.base import Source
+from .stage_data import ROW_ERROR_COLUMN, Chunk, SourceInfo
 
 #: The columns a rejected-rows file adds around the original cells.
 TRAILING_COLUMNS = ("row", "reason")

@@ -13,10 +13,10 @@ from rich.markup import escape
 from rich.table import Table
 
 from .details import DISPOSABLE, ROLE
-from .models import DUPLICATE, ERROR, EXCLUDED, INVALID, UNRESOLVED
 from .optouts import FoundOptOut
 from .readers.base import display_name
 from .report import ImportReport
+from .stage_data import DUPLICATE, ERROR, EXCLUDED, INVALID, UNRESOLVED
 
 if TYPE_CHECKING:
     from .runs import RunView

@@ -22,7 +22,10 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from .details import DISPOSABLE, ROLE, DetailPart, DetailRecord, DetailStore
-from .models import (
+from .optouts import FoundOptOut
+from .reasons import named_params
+from .reconcile import Reconciled
+from .stage_data import (
     DUPLICATE,
     ERROR,
     EXCLUDED,
@@ -32,9 +35,6 @@ from .models import (
     ServerCounts,
     Tally,
 )
-from .optouts import FoundOptOut
-from .reasons import named_params
-from .reconcile import Reconciled
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,9 @@ import numpy as np
 from .credentials import Credentials
 from .details import DetailPart
 from .errors import StorageError, UsageError
-from .models import (
+from .reasons import Reason
+from .report import HistoryInfo, ImportReport
+from .stage_data import (
     DUPLICATE,
     ERROR,
     EXCLUDED,
@@ -33,8 +35,6 @@ from .models import (
     ServerCounts,
     Tally,
 )
-from .reasons import Reason
-from .report import HistoryInfo, ImportReport
 from .state.journal import (
     FINISHED,
     INTERRUPTED,

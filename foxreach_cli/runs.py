@@ -14,9 +14,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from .config import replay_config
 from .credentials import Credentials
 from .errors import UsageError
+from .import_config import replay_config
 from .pipeline import RunResult, run_import
 from .state.journal import RUNNING, Journal, RunRecord, file_hash
 from .state.locks import is_held

@@ -32,9 +32,9 @@ from .errors import (
     StorageError,
     TransientError,
 )
-from .models import MAX_BATCH, Batch, BatchResult, Reply
 from .rate_budget import API_RATE_LIMIT, API_RATE_WINDOW, Budget, RateInfo
 from .reasons import Reason
+from .stage_data import MAX_BATCH, Batch, BatchResult, Reply
 
 PLAN_LIMIT_REASON = reasons.PLAN_LIMIT
 AUTH_REASON = reasons.AUTH_REFUSED

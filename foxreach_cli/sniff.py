@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .cleanup import NULL_CELLS
+from .cell_rules import NULL_CELLS
 
 # Zero-width and other invisible characters a copy-paste leaves in a cell ("Replied\u200b"),
 # dropped; non-breaking and typographic spaces, made plain spaces.

@@ -20,9 +20,8 @@ import email_validator
 import numpy as np
 import pandas as pd
 
-from foxreach_cli.cleanup import blank_nulls, has_null_line
+from foxreach_cli.cell_rules import blank_nulls, has_null_line
 from foxreach_cli.mapping import Mapping
-from foxreach_cli.models import LEAD_FIELDS, ROW_ERROR_COLUMN, Chunk
 from foxreach_cli.optouts import (
     STATUS_OF,
     UNSUBSCRIBED,
@@ -33,6 +32,7 @@ from foxreach_cli.optouts import (
 )
 from foxreach_cli.reasons import SEP
 from foxreach_cli.sniff import compare_forms
+from foxreach_cli.stage_data import LEAD_FIELDS, ROW_ERROR_COLUMN, Chunk
 
 # RFC 5322 atext, exactly as email-validator's DOT_ATOM_TEXT (ASCII).
 _ATEXT = r"A-Za-z0-9_!#$%&'*+\-/=?^`{|}~"

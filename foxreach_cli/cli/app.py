@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from .. import __version__
-from ..runtime import GC_THRESHOLD, tune_gc
+from ..gc_tuning import GC_THRESHOLD, tune_gc
 from . import config_cmd, runs_cmd, sandbox_cmd
 from .errors import exit_help
 from .import_cmd import import_command
@@ -50,6 +50,6 @@ sandbox_cmd.mount(app)
 
 def main() -> None:
     """Console-script entry point."""
-    # The sandbox server collects less often; the importer must not (see runtime).
+    # The sandbox server collects less often; the importer must not (see gc_tuning).
     tune_gc(GC_THRESHOLD if sys.argv[1:2] == ["sandbox"] else None)
     app()

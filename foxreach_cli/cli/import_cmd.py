@@ -10,7 +10,9 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from ..config import (
+from ..credentials import Credentials
+from ..errors import FoxReachImportError, UsageError
+from ..import_config import (
     CredentialOptions,
     HygieneOptions,
     ImportConfig,
@@ -24,8 +26,6 @@ from ..config import (
     parse_send_policy,
     parse_state,
 )
-from ..credentials import Credentials
-from ..errors import FoxReachImportError, UsageError
 from ..outputs import open_log
 from ..pipeline import run_import
 from ..send import SendPolicy

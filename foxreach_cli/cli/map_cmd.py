@@ -9,7 +9,7 @@ import pandas as pd
 import typer
 from rich.console import Console
 
-from ..config import build_read_options
+from ..import_config import build_read_options
 from . import options as opt
 from .errors import user_errors
 

@@ -12,9 +12,9 @@ from typing import Annotated
 
 import typer
 
-from ..config import ReadOptions
-from ..models import LEAD_STATUSES, MAX_BATCH
+from ..import_config import ReadOptions
 from ..send import MAX_DEFAULT_CONCURRENCY
+from ..stage_data import LEAD_STATUSES, MAX_BATCH
 from .errors import FailOn
 
 

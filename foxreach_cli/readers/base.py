@@ -11,13 +11,13 @@ import numpy as np
 import pandas as pd
 
 from foxreach_cli.errors import InputError
-from foxreach_cli.models import ROW_ERROR_COLUMN, Chunk, SourceInfo
 from foxreach_cli.readers.header import (
     is_blank_record,
     is_header_repeat,
     repeat_reason,
 )
 from foxreach_cli.reasons import Reason, encode_cell
+from foxreach_cli.stage_data import ROW_ERROR_COLUMN, Chunk, SourceInfo
 
 SAMPLE_BYTES = 64 * 1024  # what delimiter and header detection look at
 

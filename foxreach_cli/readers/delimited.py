@@ -14,7 +14,6 @@ import pandas as pd
 
 from foxreach_cli.errors import InputError
 from foxreach_cli.mapping import names_email
-from foxreach_cli.models import ROW_ERROR_COLUMN, Chunk, SourceInfo
 from foxreach_cli.readers.base import (
     SAMPLE_BYTES,
     Source,
@@ -39,6 +38,7 @@ from foxreach_cli.readers.header import (
     repeat_reason,
     sample_values,
 )
+from foxreach_cli.stage_data import ROW_ERROR_COLUMN, Chunk, SourceInfo
 
 #: Delimiters considered when none is given, in order of preference on a tie.
 DELIMITERS = (",", ";", "\t", "|")

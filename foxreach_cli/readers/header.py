@@ -19,8 +19,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from foxreach_cli.errors import InputError
-from foxreach_cli.models import HeaderChoice, SkippedRow
 from foxreach_cli.reasons import Reason, encode_cell
+from foxreach_cli.stage_data import HeaderChoice, SkippedRow
 
 #: How many rows from the top are looked at for the header.
 SCAN_ROWS = 30

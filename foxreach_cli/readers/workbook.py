@@ -17,12 +17,12 @@ from pathlib import Path
 
 from foxreach_cli.errors import InputError
 from foxreach_cli.mapping import names_email
-from foxreach_cli.models import Chunk, SourceInfo
 from foxreach_cli.readers.base import Source, clean_header, display_name, unique_keys
 from foxreach_cli.readers.header import SAMPLE_ROWS, SCAN_ROWS, choose_header, sample_values
 from foxreach_cli.readers.ods import OdsBook
 from foxreach_cli.readers.xls import XlsBook
 from foxreach_cli.readers.xlsx import Row, XlsxBook, column_name
+from foxreach_cli.stage_data import Chunk, SourceInfo
 
 #: The widest header read from a workbook: far more columns than any lead export has.
 MAX_HEADER_COLUMNS = 1024

@@ -37,8 +37,8 @@ from ..errors import (
     storage_error,
     storage_errors,
 )
-from ..models import IMPORTED, NOT_SENT, BatchOutcome, RowFate, ServerCounts
 from ..reasons import recorded_reason
+from ..stage_data import IMPORTED, NOT_SENT, BatchOutcome, RowFate, ServerCounts
 from . import ensure_private_dir
 
 #: Row kinds whose per-row detail a rerun does not need (imported rows are only counted).

@@ -225,9 +225,9 @@ def test_422_poisoned_row_is_isolated_and_the_rest_imported(sandbox, api_key, tm
     # only if it reaches the server, so drive this through a custom field of a bad type via
     # the library instead of the CLI.
     from foxreach_cli.client import FoxReachClient
-    from foxreach_cli.models import Batch, BatchResult
     from foxreach_cli.rate_budget import RateBudget
     from foxreach_cli.send import Sender, SendPolicy
+    from foxreach_cli.stage_data import Batch, BatchResult
 
     leads = [{"email": f"p{i}@example.com"} for i in range(64)]
     leads[37]["customFields"] = ["not", "an", "object"]

@@ -7,11 +7,11 @@ from pathlib import Path
 
 import numpy as np
 
-from foxreach_cli.config import HygieneOptions
 from foxreach_cli.hygiene.check import Hygiene
 from foxreach_cli.hygiene.domains import DomainChecker
 from foxreach_cli.hygiene.suppression import Suppression, load_list
 from foxreach_cli.hygiene.verdicts import find_verdict_columns
+from foxreach_cli.import_config import HygieneOptions
 from tests.dns_server import Answer, LocalDns
 from tests.unit.test_hygiene_rules import ZB
 

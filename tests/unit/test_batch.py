@@ -11,7 +11,7 @@ import pandas as pd
 from foxreach_cli.batch import Batcher, UniqueRows, split_tags, to_leads
 from foxreach_cli.dedup import Deduper
 from foxreach_cli.mapping import Target, build_mapping
-from foxreach_cli.models import LEAD_FIELDS, Batch, Chunk, SourceInfo
+from foxreach_cli.stage_data import LEAD_FIELDS, Batch, Chunk, SourceInfo
 from foxreach_cli.validate import LeadDefaults, validate_chunk
 
 API_KEYS = {*LEAD_FIELDS, "customFields", "tags"}

@@ -7,8 +7,8 @@ import pandas as pd
 
 from foxreach_cli.dedup import Deduper, python_hash
 from foxreach_cli.mapping import build_mapping
-from foxreach_cli.models import Chunk, SourceInfo
 from foxreach_cli.reasons import render
+from foxreach_cli.stage_data import Chunk, SourceInfo
 from foxreach_cli.validate import ValidatedChunk, validate_chunk
 
 INFO = SourceInfo("x", "csv", ["Email", "Name"], ["Email", "Name"])

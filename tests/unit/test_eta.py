@@ -24,8 +24,8 @@ from foxreach_cli.eta import (
     format_rate,
     rows_to_send,
 )
-from foxreach_cli.models import Tally
 from foxreach_cli.rate_budget import BudgetSnapshot, RateBudget, RateInfo
+from foxreach_cli.stage_data import Tally
 
 #: Answers that come within this many seconds of each other are merged in one go.
 COLLECT = 0.05

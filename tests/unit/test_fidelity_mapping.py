@@ -19,8 +19,8 @@ from foxreach_cli.batch import to_leads
 from foxreach_cli.cli import app
 from foxreach_cli.errors import InputError
 from foxreach_cli.mapping import build_mapping
-from foxreach_cli.models import Chunk, SourceInfo
 from foxreach_cli.reasons import render
+from foxreach_cli.stage_data import Chunk, SourceInfo
 from foxreach_cli.validate import validate_chunk
 from tests.exports import EXPORTS, counts, dry_run, lead_fields, leads_of
 

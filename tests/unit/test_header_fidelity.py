@@ -17,9 +17,9 @@ from typer.testing import CliRunner
 
 from foxreach_cli.cli import app
 from foxreach_cli.errors import InputError
-from foxreach_cli.models import ROW_ERROR_COLUMN
 from foxreach_cli.read import open_source
 from foxreach_cli.reasons import decode_cell
+from foxreach_cli.stage_data import ROW_ERROR_COLUMN
 
 runner = CliRunner()
 

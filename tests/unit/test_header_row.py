@@ -17,8 +17,8 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from foxreach_cli.cli import app
-from foxreach_cli.config import build_read_options
 from foxreach_cli.errors import InputError, UsageError
+from foxreach_cli.import_config import build_read_options
 from foxreach_cli.read import open_source
 
 runner = CliRunner()

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from foxreach_cli.errors import SQLITE_FULL, StorageError, is_disk_full, os_reason
-from foxreach_cli.models import BatchOutcome, ServerCounts
+from foxreach_cli.stage_data import BatchOutcome, ServerCounts
 from foxreach_cli.state.journal import MAX_RESERVE, MIN_RESERVE, Journal, Reserve, reserve_bytes
 
 

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from foxreach_cli.config import parse_state
 from foxreach_cli.errors import LockedError, UsageError
+from foxreach_cli.import_config import parse_state
 from foxreach_cli.state.locks import LOCKS_DIR, WorkLocks, lock_path
 
 WORK = "https://api.foxreach.io/api/v1#0123456789abcdef:9f86d081884c7d65"

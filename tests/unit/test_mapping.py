@@ -15,7 +15,7 @@ from foxreach_cli.mapping import (
     parse_map_options,
 )
 from foxreach_cli.mapping_file import check_drift, load_mapping_file, write_mapping_file
-from foxreach_cli.models import LEAD_FIELDS, ROW_ERROR_COLUMN, SourceInfo
+from foxreach_cli.stage_data import LEAD_FIELDS, ROW_ERROR_COLUMN, SourceInfo
 
 
 def info(*headers: str, file: str = "leads.csv", columns: list[str] | None = None) -> SourceInfo:

@@ -18,9 +18,9 @@ from foxreach_cli.batch import to_leads
 from foxreach_cli.cli import app
 from foxreach_cli.mapping import SPLIT_NAME, Decision, build_mapping
 from foxreach_cli.mapping_file import load_mapping_file
-from foxreach_cli.models import SourceInfo
 from foxreach_cli.names import split_full_name
 from foxreach_cli.read import open_source
+from foxreach_cli.stage_data import SourceInfo
 from foxreach_cli.validate import validate_chunk
 
 runner = CliRunner()

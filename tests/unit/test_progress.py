@@ -7,8 +7,8 @@ from dataclasses import dataclass
 
 from rich.console import Console
 
-from foxreach_cli.models import Tally
 from foxreach_cli.progress import FanOut, LogProgress, RichProgress
+from foxreach_cli.stage_data import Tally
 
 
 @dataclass

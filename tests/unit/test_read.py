@@ -18,11 +18,11 @@ import openpyxl
 import pytest
 from hypothesis import strategies as st
 
-from foxreach_cli.config import parse_delimiter, parse_encoding
 from foxreach_cli.errors import EmptyFileError, InputError, UsageError
-from foxreach_cli.models import ROW_ERROR_COLUMN, SourceInfo
+from foxreach_cli.import_config import parse_delimiter, parse_encoding
 from foxreach_cli.read import Source, expand_inputs, open_source, read_rows
 from foxreach_cli.reasons import decode_cell, encode_cell, reason
+from foxreach_cli.stage_data import ROW_ERROR_COLUMN, SourceInfo
 
 DATA = Path(__file__).parents[1] / "data" / "read"
 

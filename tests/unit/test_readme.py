@@ -10,8 +10,8 @@ import typer.main
 from typer.testing import CliRunner
 
 from foxreach_cli.cli import app
-from foxreach_cli.config import ImportConfig
 from foxreach_cli.credentials import DEFAULT_ENV_FILE
+from foxreach_cli.import_config import ImportConfig
 
 ROOT = Path(__file__).resolve().parents[2]
 README = (ROOT / "README.md").read_text(encoding="utf-8")

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from foxreach_cli.details import DetailPart, DetailStore
-from foxreach_cli.models import DUPLICATE, ERROR, INVALID, NOT_SENT, Tally
 from foxreach_cli.render import final_line, outcome
 from foxreach_cli.report import FileSummary, ImportReport
+from foxreach_cli.stage_data import DUPLICATE, ERROR, INVALID, NOT_SENT, Tally
 
 #: The merged totals a test names, and the Tally field each one is counted in here.
 _MERGED = {"duplicates": "server_duplicates", "errors": "server_errors"}

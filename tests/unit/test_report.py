@@ -10,16 +10,6 @@ import numpy as np
 import pytest
 
 from foxreach_cli.details import DetailPart, DetailStore
-from foxreach_cli.models import (
-    DUPLICATE,
-    ERROR,
-    INVALID,
-    NOT_SENT,
-    UNRESOLVED,
-    Batch,
-    BatchResult,
-    Reply,
-)
 from foxreach_cli.outputs import neutralise_formula, write_rejected_csv
 from foxreach_cli.read import open_source, read_rows
 from foxreach_cli.reasons import RETRY_DUPLICATE, reason
@@ -32,6 +22,16 @@ from foxreach_cli.report import (
     SendInfo,
     UnsentInfo,
     ValidateInfo,
+)
+from foxreach_cli.stage_data import (
+    DUPLICATE,
+    ERROR,
+    INVALID,
+    NOT_SENT,
+    UNRESOLVED,
+    Batch,
+    BatchResult,
+    Reply,
 )
 from tests.accounting import assert_accounted
 

@@ -15,9 +15,9 @@ import openpyxl
 import pandas as pd
 
 from foxreach_cli.errors import InputError
-from foxreach_cli.models import Chunk, SourceInfo
 from foxreach_cli.read import Source, estimate_data_rows, open_source
 from foxreach_cli.row_count import RowCounter
+from foxreach_cli.stage_data import Chunk, SourceInfo
 
 HEADER = "First Name,Last Name,Email,Notes\r\n"
 

@@ -14,7 +14,6 @@ import pytest
 
 from foxreach_cli.client import FoxReachClient
 from foxreach_cli.errors import AuthError, PlanLimitError, TransientError
-from foxreach_cli.models import Batch, BatchResult
 from foxreach_cli.rate_budget import RateBudget
 from foxreach_cli.send import (
     AUTH_REASON,
@@ -29,6 +28,7 @@ from foxreach_cli.send import (
     Splitting,
     default_concurrency,
 )
+from foxreach_cli.stage_data import Batch, BatchResult
 
 BASE = "https://api.foxreach.io/api/v1"
 KEY = "otr_live_5f2c9e1d7a3b4c8e9f0a3f9a"

@@ -9,11 +9,11 @@ import pandas as pd
 import pytest
 from hypothesis import strategies as st
 
-from foxreach_cli.config import parse_lead_defaults
 from foxreach_cli.errors import UsageError
+from foxreach_cli.import_config import parse_lead_defaults
 from foxreach_cli.mapping import Target, build_mapping
-from foxreach_cli.models import ROW_ERROR_COLUMN, Chunk, SourceInfo
 from foxreach_cli.reasons import encode_cell, reason, render
+from foxreach_cli.stage_data import ROW_ERROR_COLUMN, Chunk, SourceInfo
 from foxreach_cli.validate import (
     LeadDefaults,
     fast_email_mask,

@@ -22,9 +22,9 @@ from .client import check_api_key, check_base_url
 from .credentials import Credentials, resolve_credentials
 from .errors import UsageError
 from .mapping import Target, parse_map_options
-from .models import LEAD_STATUSES, MAX_BATCH, SERVER_LIST_CAP
 from .read import Source, open_source
 from .send import SendPolicy, default_concurrency
+from .stage_data import LEAD_STATUSES, MAX_BATCH, SERVER_LIST_CAP
 from .state import default_state_dir
 from .validate import LeadDefaults
 

@@ -2,8 +2,9 @@
 
 Routes under ``/api/v1`` (auth, rate limit and faults are the gateway's, see gateway.py):
 ``POST /leads/import``, ``POST /leads``, ``GET /leads``, ``GET /leads/{id}``,
-``PATCH /leads/{id}`` and ``DELETE /leads/{id}``, as docs/sandbox.md describes them. Bodies are parsed by hand
-(payload.py); parsing and database work run on the event loop (why: docs/sandbox.md).
+``PATCH /leads/{id}`` and ``DELETE /leads/{id}``, as docs/sandbox.md describes them. Bodies
+are parsed by hand (payload.py); parsing and database work run on the event loop (why:
+docs/sandbox.md).
 """
 
 from __future__ import annotations

@@ -182,7 +182,9 @@ class Deduper:
             + (str(r) if f == file_id else f"{r}{SEP}{self._files[f]}")
             for c, r, f in zip(d_carried.tolist(), d_row.tolist(), d_file.tolist(), strict=True)
         ]
-        codes = np.where(np.equal(d_carried, None), "duplicate_of", CARRIED).astype(object)
+        carries = rank[dup_idx] > 0
+        carries[carries] = [c is not None for c in d_carried[carries].tolist()]
+        codes = np.where(carries, CARRIED, "duplicate_of").astype(object)
         emails = valid["email"].to_numpy(dtype=object)[dup_idx]
         dups = pd.DataFrame(
             {
@@ -195,7 +197,7 @@ class Deduper:
                 ),
                 "first_row": d_row,
                 "carried": pd.Series(d_carried, dtype=object),
-                "late": seen[inverse[dup_idx]] & ~np.equal(d_carried, None),
+                "late": seen[inverse[dup_idx]] & carries,
             }
         )
         return unique, dups

@@ -233,7 +233,7 @@ def test_403_stops_the_updates_and_leaves_every_one_not_done(httpx_mock: HTTPXMo
     assert len(httpx_mock.get_requests()) == 1  # nothing more was asked
 
 
-# -- what is queued ------------------------------------------------------------------------------------
+# -- what is queued ---------------------------------------------------------------------------
 
 
 def test_the_queue_keeps_the_strongest_status_and_skips_what_an_earlier_run_did() -> None:

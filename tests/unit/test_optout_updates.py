@@ -325,3 +325,55 @@ def test_the_journal_keeps_the_strongest_pending_update_and_reopens_a_done_one_o
         assert j.opt_out_updates("dest", "h2") == []
         j.forget_file("dest", "h1")
         assert j.opt_out_updates("dest", "h1") == []
+
+
+def test_the_report_counts_and_names_carried_opt_outs_and_updates() -> None:
+    from io import StringIO
+
+    from rich.console import Console
+
+    from foxreach_cli.details import DetailPart
+    from foxreach_cli.render import one_line, opt_out_lines, render_report
+    from foxreach_cli.report import DedupInfo, FileSummary, ReportFold
+
+    fold = ReportFold([FileSummary("a.csv")], dry_run=False)
+    fold.add(
+        DedupInfo(
+            "a.csv",
+            1,
+            DetailPart.of(
+                "a.csv",
+                [3, 4],
+                ["DUP@x.example.com", "dup@x.example.com"],
+                "duplicate",
+                ["opt_out_carried", "duplicate_of"],
+                ["unsubscribed\x1f2", "2"],
+            ),
+        )
+    )
+    fold.add(OptOutUpdateInfo("a.csv", 9, "jo@x.example.com", "bounced", UPDATED, "active"))
+    fold.add(OptOutUpdateInfo("a.csv", 12, "al@x.example.com", "unsubscribed", ALREADY))
+    report = fold.finish(elapsed=1.0)
+    data = report.to_dict()
+    assert (data["optOutsCarried"], data["optOutUpdates"], data["localDuplicates"]) == (1, 1, 2)
+    assert data["optOutUpdateDetails"][0] == {
+        "file": "a.csv",
+        "row": 9,
+        "email": "jo@x.example.com",
+        "status": "bounced",
+        "outcome": "updated",
+        "statusBefore": "active",
+    }
+    assert [d["code"] for d in data["duplicateDetails"]] == ["opt_out_carried", "duplicate_of"]
+    assert "1 opt-out of duplicates carried to the lead kept, 1 lead opted out" in one_line(report)
+    lines = opt_out_lines(report)
+    assert lines[0] == (
+        "Opt-outs carried from duplicates to the lead kept: 1 (row 3 (DUP@x.example.com, "
+        "unsubscribed) -> row 2)."
+    )
+    assert lines[1].startswith("Opt-outs for leads already in the workspace: 2 (1 opted out, ")
+    assert "jo@x.example.com (row 9 of a.csv, bounced): opted out" in lines[1]
+    out = StringIO()
+    render_report(Console(file=out, width=400), report, show_mapping=False)
+    assert "opt-outs carried to the lead kept" in out.getvalue()
+    assert lines[1] in out.getvalue()

@@ -200,7 +200,8 @@ class _Run:
         self.storage_failure: StorageError | None = None
         self.truncated = False  # --limit stopped reading before the end of the input
         self.hygiene: Hygiene | None = None  # set before reading (None only for `runs show`)
-        self.opt_outs = OptOutStage(fold.add)  # with the journal once it is open (open_opt_outs)
+        # With the journal once it is open (open_opt_outs).
+        self.opt_outs = OptOutStage(fold.add, note=self.progress.note)
 
     def open_opt_outs(self) -> None:
         """The opt-out updates stage with the journal: what earlier runs did and left."""

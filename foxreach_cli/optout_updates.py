@@ -24,7 +24,7 @@ import random
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
 
 import pandas as pd
@@ -174,7 +174,6 @@ class UpdatesOutcome:
     requests: int = 0
     retries: int = 0
     rate_limited: int = 0
-    notes: list[str] = field(default_factory=list)
 
 
 class OptOutUpdater:

@@ -24,7 +24,7 @@ import random
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Protocol, TypeVar
 
 import pandas as pd
@@ -218,27 +218,33 @@ class OptOutUpdater:
         must: a write that failed)."""
         left = list(updates)
         stopped: _Stop | None = None
+        o = self.outcome
         while left:
             update = left[0]
+            spent = (o.requests, o.retries, o.rate_limited)
             if stopped is None and (why := halt()) is not None:
                 stopped = _Stop(why)
+            if stopped is None:
+                try:
+                    result = self._one(update)
+                except _Stop as exc:
+                    stopped = exc
+                    o.fatal = exc.fatal
+                except KeyboardInterrupt:
+                    o.interrupted = True
+                    stopped = _Stop("interrupted (Ctrl-C)")
             if stopped is not None:
-                on_done(update, info(update, NOT_DONE, reason=stopped.reason))
-                left.pop(0)
-                continue
-            try:
-                result = self._one(update)
-            except _Stop as exc:
-                stopped = exc
-                self.outcome.fatal = exc.fatal
-                continue
-            except KeyboardInterrupt:
-                self.outcome.interrupted = True
-                stopped = _Stop("interrupted (Ctrl-C)")
-                continue
-            on_done(update, result)
+                result = info(update, NOT_DONE, reason=stopped.reason)
+            # What this update cost (the report counts every request of the run).
+            cost = replace(
+                result,
+                requests=o.requests - spent[0],
+                retries=o.retries - spent[1],
+                rate_limited=o.rate_limited - spent[2],
+            )
+            on_done(update, cost)
             left.pop(0)
-        return self.outcome
+        return o
 
     def _one(self, update: OptOutUpdate) -> OptOutUpdateInfo:
         try:

@@ -169,6 +169,9 @@ class OptOutUpdateInfo:
     before: str | None = None
     reason: str = ""
     earlier: bool = False
+    requests: int = 0  # this run's requests for it (look-up and update), retries included
+    retries: int = 0
+    rate_limited: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         """The entry of the JSON report's ``optOutUpdateDetails``."""
@@ -507,6 +510,7 @@ class ReportFold:
         self._opt_out_updates[at] = u
         if u.outcome in UPDATE_COUNTED:
             self._count(u.file, opt_out_updates=1)
+        self._count(u.file, requests=u.requests, retries=u.retries, rate_limited=u.rate_limited)
 
     def _history(self, h: HistoryInfo) -> None:
         if h.imported_at is not None:

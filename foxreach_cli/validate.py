@@ -372,7 +372,12 @@ def _trimmed(col: pd.Series) -> np.ndarray:
 
 
 def _is_none(arr: np.ndarray) -> np.ndarray:
-    return np.equal(arr, None)
+    return np.equal(arr, _NONE)
+
+
+#: None as the 0-d object array numpy makes of it in ``np.equal(arr, None)``; spelled out
+#: because numpy's stubs type a ufunc's operands as arrays or scalars, never None.
+_NONE = np.array(None, dtype=object)
 
 
 def _all_blank(frame: pd.DataFrame, idx: np.ndarray) -> np.ndarray:

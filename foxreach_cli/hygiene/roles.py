@@ -111,7 +111,7 @@ def role_local(local: str) -> str:
     return base if base in ROLE_LOCALS else ""
 
 
-def role_locals(addresses: Sequence[str] | np.ndarray) -> np.ndarray:
+def role_locals(addresses: Sequence[object] | np.ndarray) -> np.ndarray:
     """Per address (normal form, see ``addresses.split_addresses``) the role local part, or
     "" when it is not a role address.
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -30,7 +29,7 @@ from foxreach_cli.optouts import (
     row_opt_outs,
     strongest,
 )
-from foxreach_cli.reasons import SEP
+from foxreach_cli.reasons import decode_cell
 from foxreach_cli.sniff import compare_forms
 from foxreach_cli.stage_data import LEAD_FIELDS, ROW_ERROR_COLUMN, Chunk
 
@@ -113,8 +112,8 @@ def validate_chunk(
     if ROW_ERROR_COLUMN in frame.columns:
         err = _trimmed(frame[ROW_ERROR_COLUMN])
         for i in np.flatnonzero(err != ""):
-            code, _, packed = err[i].partition(SEP)  # reasons.encode_cell
-            reason[i], params[i] = code, packed
+            why = decode_cell(err[i])
+            reason[i], params[i] = why.code, why.packed()
 
     email = _trimmed(frame[mapping.email_column])
     joined = _join_lines(email)
@@ -249,16 +248,6 @@ _COMPUTED_FIELDS = frozenset({"email", "source", "status"})
 # --------------------------------------------------------------------------------------------
 # Email
 # --------------------------------------------------------------------------------------------
-
-
-def fast_email_mask(emails: Iterable[str]) -> np.ndarray:
-    """For each (trimmed) email: does the vectorised fast path accept it?
-
-    True only where email-validator surely accepts the address too (the tests hold it to
-    that); False means "ask email-validator", not "invalid".
-    """
-    values = np.fromiter(emails, dtype=object)
-    return _fast_mask(values, _join_lines(values)) & (values != "")
 
 
 def _slow_verdict(email: str) -> str | None:

@@ -78,13 +78,6 @@ class DomainResult:
     status: DomainStatus
     detail: str
 
-    @property
-    def takes_mail(self) -> bool | None:
-        """True/False when DNS said so; None when the domain could not be checked."""
-        if self.status is DomainStatus.UNCHECKED:
-            return None
-        return self.status is DomainStatus.MAIL
-
 
 def parse_resolver(value: str) -> tuple[str, int]:
     """``HOST``, ``HOST:PORT``, ``[IPv6]:PORT`` or a bare IPv6 address -> (host, port)."""

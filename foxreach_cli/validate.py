@@ -255,8 +255,9 @@ def _slow_verdict(email: str) -> str | None:
 
     Two common shapes of invalid text are answered here with email-validator's exact
     sentence (the tests compare), because a whole column of them (a mis-mapped column, an
-    internal export) would otherwise cost ~50 µs a row: text with no @ at all, and a plain
-    address whose domain has no period. The rest is email-validator's (cached) verdict.
+    internal export) would otherwise cost an email-validator call a row (docs/validation.md):
+    text with no @ at all, and a plain address whose domain has no period. The rest is
+    email-validator's (cached) verdict.
     """
     if not any(c in email for c in _SPLIT_SPECIALS):
         # email-validator splits at the first unquoted @ or <; with neither, it always fails

@@ -116,7 +116,7 @@ def role_locals(addresses: Sequence[object] | np.ndarray) -> np.ndarray:
     "" when it is not a role address.
 
     As :func:`role_local` on each local part, for a whole chunk in a few calls over one
-    joined text (a Python step per row cost half of a list's hygiene check): cut each line
+    joined text (a Python step per row was a large part of a list's hygiene check): cut each line
     at its first ``+`` or ``@``, drop the separators, and look the lines up in the set."""
     n = len(addresses)
     out = np.full(n, "", dtype=object)

@@ -139,7 +139,7 @@ class Deduper:
         origin = (np.int64(file_id) << _ROW_BITS) | rows[first]
         seen = np.zeros(len(uniq), dtype=bool)
         # The kept lead's opt-out rank, and (seen keys) where its header is in the spill.
-        rank = np.fromiter(map(_rank_of, valid["status"].tolist()), dtype=np.uint8, count=n)
+        rank = _ranks(valid["status"].to_numpy(dtype=object))
         kept = rank[first]
         at = np.full(len(uniq), -1, dtype=np.int64)
         if self._runs:
@@ -386,8 +386,13 @@ class Deduper:
         self._runs.append((hashes, offsets))
 
 
-def _rank_of(status: object) -> int:
-    return OPT_OUT_RANK.get(status, 0)
+def _ranks(statuses: np.ndarray) -> np.ndarray:
+    """The opt-out rank of each status (uint8), through its few distinct values."""
+    codes, distinct = pd.factorize(statuses, use_na_sentinel=True)
+    table = np.fromiter(
+        (OPT_OUT_RANK.get(s, 0) for s in distinct), dtype=np.uint8, count=len(distinct)
+    )
+    return np.where(codes >= 0, table[codes] if len(table) else 0, 0).astype(np.uint8)
 
 
 def _firsts(codes: np.ndarray) -> np.ndarray:

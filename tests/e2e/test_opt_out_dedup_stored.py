@@ -194,6 +194,14 @@ def test_a_lead_from_an_earlier_run_is_opted_out_by_a_new_file_and_never_made_ac
     report = run_import(sandbox, key, str(again), "--no-resume", "--status", "active")
     assert report["restored"] == 1
     assert statuses(sandbox, key)["ann@x.example.com"] == "unsubscribed"
+    # The other way round: an active lead soft-deleted, then restored by an opting-out row.
+    bob_id = stored(sandbox, key)["bob@x.example.com"]["id"]
+    with httpx.Client(base_url=sandbox.base_url, headers={"X-API-Key": key}) as c:
+        assert c.delete(f"/leads/{bob_id}").status_code == 200
+    bob = write_csv(tmp_path / "bob.csv", [["bob@x.example.com", "Bob", "Bounced"]])
+    report = run_import(sandbox, key, str(bob), "--no-resume")
+    assert report["restored"] == 1 and report["optOutUpdates"] == 0
+    assert statuses(sandbox, key)["bob@x.example.com"] == "bounced"
 
 
 def test_a_rejected_file_imported_back_finds_the_opt_out_already_on_the_lead(

@@ -52,6 +52,8 @@ NOT_FOUND = "notInWorkspace"  # no active lead has the email: nothing to opt out
 NOT_DONE = "notDone"  # the run stopped first, or the server would not (``reason`` says why)
 WOULD_CHECK = "wouldCheck"  # a dry run: the lead would be looked up and updated if needed
 OUTCOMES = (UPDATED, ALREADY, NOT_FOUND, NOT_DONE, WOULD_CHECK)
+#: Seconds between the notes that say how far the updates are (the log's cadence).
+NOTE_EVERY = 10.0
 
 
 @dataclass(frozen=True)
@@ -406,21 +408,46 @@ class OptOutStage:
         for update in in_workspace(batch, outcome):
             self.add(update)
 
-    def run(self, client: FoxReachClient, budget: Budget, policy: SendPolicy) -> UpdatesOutcome:
-        """Do every queued update (see :class:`OptOutUpdater`)."""
-        if not len(self.queue):
+    def run(
+        self,
+        client: FoxReachClient,
+        budget: Budget,
+        policy: SendPolicy,
+        *,
+        tick: Callable[[], None] | None = None,
+    ) -> UpdatesOutcome:
+        """Do every queued update (see :class:`OptOutUpdater`); ``tick`` is called after
+        each (the display's clock), and a note says how far they are every
+        :data:`NOTE_EVERY` seconds."""
+        total = len(self.queue)
+        if not total:
             return UpdatesOutcome()
-        if self._note is not None:
-            n = len(self.queue)
-            self._note(
-                f"opt-out updates: {n:,} lead{'s' if n != 1 else ''} to look up and opt out "
-                "in the workspace"
-            )
+        self._say(
+            f"opt-out updates: {total:,} lead{'s' if total != 1 else ''} to look up and opt "
+            "out in the workspace"
+        )
+        said = time.monotonic()
+        done = 0
+
+        def after(update: OptOutUpdate, result: OptOutUpdateInfo) -> None:
+            nonlocal said, done
+            self._done(update, result)
+            done += 1
+            if time.monotonic() - said >= NOTE_EVERY and done < total:
+                said = time.monotonic()
+                self._say(f"opt-out updates: {done:,} of {total:,} done")
+            if tick is not None:
+                tick()
+
         updater = OptOutUpdater(client, budget, policy, note=self._note)
-        outcome = updater.run(self.queue, self._done, halt=self._halted)
+        outcome = updater.run(self.queue, after, halt=self._halted)
         if outcome.fatal is None and self.failure is not None:
             outcome.fatal = self.failure
         return outcome
+
+    def _say(self, text: str) -> None:
+        if self._note is not None:
+            self._note(text)
 
     def _halted(self) -> str | None:
         return None if self.failure is None else f"the run stopped ({self.failure})"

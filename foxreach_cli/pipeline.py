@@ -758,7 +758,7 @@ def _send(
         fatal = outcome.fatal or run.storage_failure
         if fatal is None and not outcome.interrupted:
             # Every batch is answered: opt-outs can now reach the leads already there.
-            updates = run.opt_outs.run(client, budget, send)
+            updates = run.opt_outs.run(client, budget, send, tick=run.tick)
             return updates.fatal, updates.interrupted
     if fatal is None and not outcome.interrupted:
         return None, False

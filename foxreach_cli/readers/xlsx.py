@@ -21,7 +21,14 @@ from pathlib import Path
 from xml.parsers import expat
 
 from foxreach_cli.errors import InputError
-from foxreach_cli.readers.numfmt import BUILTIN_FORMATS, Formatter, compile_format, general
+from foxreach_cli.readers.numfmt import (
+    BUILTIN_FORMATS,
+    Formatter,
+    TextFormatter,
+    compile_format,
+    compile_text_format,
+    general,
+)
 
 #: Expanded bytes a sheet's XML may hold (about four million rows of a lead list).
 MAX_SHEET_BYTES = 4 << 30
@@ -234,6 +241,7 @@ class XlsxBook:
     def __init__(self, path: Path, name: str) -> None:
         self._name = name
         self.unknown_formats: set[str] = set()
+        self._text_formats: list[TextFormatter | None] = []
         try:
             self._archive = zipfile.ZipFile(path)
         except zipfile.BadZipFile as exc:
@@ -341,8 +349,11 @@ class XlsxBook:
 
         parse_stream(self._part(member), start, end, None, self._name, member)
         formats: list[Formatter | str | None] = []
+        # How a text cell of each style is shown: None (as it is) unless the code has a text
+        # section with literals ('0;-0;0;"pre-"@').
         for fmt_id in xf_ids:
             code = _LOCALE_IDS.get(fmt_id) or custom.get(fmt_id) or BUILTIN_FORMATS.get(fmt_id)
+            self._text_formats.append(compile_text_format(code) if code else None)
             if code is None:
                 formats.append(f"built-in format {fmt_id}")
                 continue
@@ -419,6 +430,7 @@ class XlsxBook:
         styles = len(formats)
         display = self._display
         unknown = self.unknown_formats
+        text_formats = self._text_formats if any(self._text_formats) else None
         done: list[Row] = []
         codes = dict(_TAG_CODES)
         columns: dict[str, int] = {}
@@ -500,6 +512,10 @@ class XlsxBook:
                     text = value
                 else:
                     text = display(value, kind, style, unknown)
+                if text_formats is not None and kind in _TEXT_KINDS and style < styles:
+                    shown = text_formats[style]
+                    if shown is not None:
+                        text = shown(text)
                 if not text or col >= MAX_COLUMNS:
                     return
                 last = col + 1
@@ -575,6 +591,9 @@ class XlsxBook:
             return ""  # #N/A, #DIV/0!: no value a lead can carry
         return raw  # str (a formula's text), inlineStr, d (an ISO date as written)
 
+
+#: Cell types holding text (a shared string, an inline string, a formula's text).
+_TEXT_KINDS = frozenset({"s", "inlineStr", "str"})
 
 _TAG_CODES = {"c": 1, "v": 2, "t": 3, "is": 4, "row": 5, "rPh": 6}
 

@@ -92,11 +92,13 @@ def test_an_html_page_saved_as_xls_is_refused_saying_what_it_is(tmp_path: Path) 
 # A zip code, a social security number, a share, money, dates and times, text, General.
 FORMATTED = [
     ("Email", "Zip", "SSN", "Share", "Price", "Revenue", "Signed", "US date", "Met", "At",
-     "Code", "Phone"),
+     "Code", "Phone", "Office", "Half", "Tag"),
     ("ann@example.com", (2134, "00000"), (123456789, "000-00-0000"), (0.5, "0%"),
      (3.5, "0.00"), (1234567.891, "#,##0.00"), (dt.date(2024, 1, 5), "yyyy-mm-dd"),
      (dt.date(2024, 1, 5), "mm/dd/yyyy"), (dt.date(2024, 1, 5), "d-mmm-yy"),
-     (dt.time(9, 30), "h:mm"), (7, "@"), (415555010012345, "General")),
+     (dt.time(9, 30), "h:mm"), (7, "@"), (415555010012345, "General"),
+     (6175551234, "[<=9999999]###-####;(###) ###-####"), (0.5, "# ?/?"),
+     ("Acme", '0;-0;0;"pre-"@')),
 ]  # fmt: skip
 SHOWN = {
     "Email": "ann@example.com",
@@ -111,6 +113,9 @@ SHOWN = {
     "At": "9:30",
     "Code": "7",
     "Phone": "415555010012345",
+    "Office": "(617) 555-1234",  # the section its condition chooses
+    "Half": "1/2",
+    "Tag": "pre-Acme",  # a text cell through the format's text section
 }
 
 
@@ -269,15 +274,16 @@ def test_a_format_not_understood_is_general_and_noted(tmp_path: Path) -> None:
     sheet = book.active
     sheet.append(["Email", "Score", "Part"])
     sheet.append(["ann@example.com", 150, 1.25])
-    sheet["B2"].number_format = '[>100]"high";0'
-    sheet["C2"].number_format = "# ?/?"
+    sheet["B2"].number_format = "[DBNum1]0"
+    sheet["C2"].number_format = "[$-F800]dddd, mmmm dd, yyyy"
     path = tmp_path / "leads.xlsx"
     book.save(path)
     with open_source(str(path)) as source:
         chunk = next(source.chunks())
         assert chunk.frame.iloc[0].tolist() == ["ann@example.com", "150", "1.25"]
         assert source.info.notes == [
-            f"{path}: number formats not understood, shown as General: '# ?/?', '[>100]\"high\";0'"
+            f"{path}: number formats not understood, shown as General: "
+            "'[$-F800]dddd, mmmm dd, yyyy', '[DBNum1]0'"
         ]
 
 

@@ -597,12 +597,9 @@ def _hygiene(cfg: ImportConfig, stack: ExitStack, progress: Progress) -> Hygiene
         lists.append(default)
     lists += [load_list(path) for path in opts.exclude]
     for lst in lists:
-        if lst.unusable:
-            shown = "; ".join(f"line {n}: {text!r}" for n, text in lst.examples)
-            progress.note(
-                f"{display_name(lst.path)}: {lst.unusable:,} lines are neither an address nor a "
-                f"domain and were skipped ({shown})."
-            )
+        skipped = lst.skipped_note()
+        if skipped is not None:
+            progress.note(skipped)
     from .hygiene.check import Hygiene
     from .hygiene.suppression import Suppression
 

@@ -11,7 +11,8 @@ only (:meth:`Resume.replay`). See docs/journal.md.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+import hashlib
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -65,11 +66,29 @@ class Work:
     hashes: dict[str, str]  # file as named -> SHA-256 of its content
 
     @classmethod
-    def identify(cls, creds: Credentials, files: Sequence[tuple[str, Path]]) -> Work:
-        """The work of importing ``files`` (name, path of its bytes) with ``creds``."""
+    def identify(
+        cls,
+        creds: Credentials,
+        files: Sequence[tuple[str, Path]],
+        sheets: Mapping[str, str] | None = None,
+    ) -> Work:
+        """The work of importing ``files`` (name, path of its bytes) with ``creds``.
+
+        ``sheets`` names the sheet of an input that is one sheet of a workbook read sheet by
+        sheet (``--sheet all``): its hash is the workbook's with the sheet's name, so each
+        sheet has its own journal and lock."""
         assert creds.api_key
         destination = creds.destination or destination_id(creds.base_url, creds.api_key)
-        return cls(destination, {name: file_hash(path) for name, path in files})
+        hashes: dict[str, str] = {}
+        known: dict[Path, str] = {}  # a workbook read sheet by sheet is hashed once
+        for name, path in files:
+            digest = known.get(path) or file_hash(path)
+            known[path] = digest
+            sheet = (sheets or {}).get(name)
+            if sheet is not None:
+                digest = hashlib.sha256(f"{digest}|sheet:{sheet}".encode()).hexdigest()
+            hashes[name] = digest
+        return cls(destination, hashes)
 
     @property
     def _ids(self) -> dict[str, str]:

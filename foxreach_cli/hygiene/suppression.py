@@ -84,13 +84,13 @@ class SuppressionList:
         'see below', line 9 'call Ann' ..." """
         if not self.unusable:
             return None
-        lines = "line" if self.unusable == 1 else "lines"
+        lines = "1 line that is" if self.unusable == 1 else f"{self.unusable:,} lines that are"
         where = "row" if self.columns else "line"
         shown = ", ".join(f"{where} {n} {text!r}" for n, text in self.examples)
         more = " ..." if self.unusable > len(self.examples) else ""
         return (
-            f"{display_name(self.path)}: skipped {self.unusable:,} {lines} that are neither an "
-            f"address nor a domain: {shown}{more}"
+            f"{display_name(self.path)}: skipped {lines} neither an address nor a domain: "
+            f"{shown}{more}"
         )
 
 

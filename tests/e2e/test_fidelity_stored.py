@@ -542,7 +542,7 @@ def test_conditional_fraction_and_text_formats_are_stored_as_displayed(
 ) -> None:
     book = Workbook()
     sheet = book.active
-    sheet.append(["Email", "Office", "Local", "Share", "Label"])
+    sheet.append(["Email", "Office", "Local", "Share", "Prefixed"])
     sheet.append(["ann@example.com", 6175551234, 5551234, 0.5, "Acme"])
     sheet["B2"].number_format = sheet["C2"].number_format = "[<=9999999]###-####;(###) ###-####"
     sheet["D2"].number_format = "# ?/?"
@@ -555,7 +555,7 @@ def test_conditional_fraction_and_text_formats_are_stored_as_displayed(
         "Office": "(617) 555-1234",
         "Local": "555-1234",
         "Share": "1/2",
-        "Label": "pre-Acme",
+        "Prefixed": "pre-Acme",
     }
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Generator, Iterator
+from collections.abc import Callable, Generator, Iterator
 from pathlib import Path
 
 from foxreach_cli.errors import InputError
@@ -34,9 +34,9 @@ SURPLUS_COLUMNS = 256
 #: Cells in one chunk at most: wide sheets get fewer rows per chunk.
 CHUNK_CELLS = 2_000_000
 
-_BOOKS = {"xlsx": XlsxBook, "ods": OdsBook, "xls": XlsBook}
-
 Book = XlsxBook | OdsBook | XlsBook
+
+_BOOKS: dict[str, Callable[[Path, str], Book]] = {"xlsx": XlsxBook, "ods": OdsBook, "xls": XlsBook}
 
 
 #: Rows of each sheet looked at to tell a sheet of leads (an email address among them).

@@ -17,7 +17,7 @@ import re
 import zipfile
 import zlib
 from array import array
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from pathlib import Path
 from xml.parsers import expat
 
@@ -332,7 +332,7 @@ class XlsxBook:
             members.append(member)
         return names, members, date1904[0]
 
-    def _read_styles(self) -> list[Formatter | str | None]:
+    def _read_styles(self) -> list[Formatter | str]:
         """Per cell style index: a formatter, '@' for text, or the code not understood."""
         member = _find_part(self._present, "xl/styles.xml")
         if member is None:
@@ -359,7 +359,7 @@ class XlsxBook:
                 where["cellXfs"] = False
 
         parse_stream(self._part(member), start, end, None, self._name, member)
-        formats: list[Formatter | str | None] = []
+        formats: list[Formatter | str] = []
         # How a text cell of each style is shown: None (as it is) unless the code has a text
         # section with literals ('0;-0;0;"pre-"@').
         for fmt_id in xf_ids:
@@ -422,7 +422,7 @@ class XlsxBook:
 
     # --- a sheet ----------------------------------------------------------------------------
 
-    def rows(self, index: int, keep: int, *, merged: bool = True) -> Iterator[Row]:
+    def rows(self, index: int, keep: int, *, merged: bool = True) -> Generator[Row, None, None]:
         """The sheet's rows in order, blank ones left out, each cell as displayed.
 
         Cells at or beyond column ``keep`` (0-based) are not placed: the non-empty ones are
@@ -474,7 +474,7 @@ class XlsxBook:
         self._merges[index] = found
         return found
 
-    def _rows(self, index: int, keep: int) -> Iterator[Row]:
+    def _rows(self, index: int, keep: int) -> Generator[Row, None, None]:
         member = self._members[index]
         if member is None:
             return
@@ -636,7 +636,7 @@ class XlsxBook:
                 unknown.add(fmt)
                 return general(number)
             try:
-                return fmt(number)  # type: ignore[operator]
+                return fmt(number)
             except (ValueError, OverflowError, ArithmeticError):
                 unknown.add(f"{number!r} under its date format")
                 return general(number)
@@ -668,7 +668,7 @@ def _merge(match: re.Match[bytes]) -> Merge:
     return r1, c1, r2, c2
 
 
-def fill_merged(rows: Iterator[Row], merges: list[Merge]) -> Iterator[Row]:
+def fill_merged(rows: Iterator[Row], merges: list[Merge]) -> Generator[Row, None, None]:
     """``rows`` with the value of each merged range's first cell in every other row the
     range covers (in the range's first column). A row blank but for the range is still left
     out: it holds no lead. ``merges`` go down (last row > first row)."""

@@ -278,3 +278,11 @@ def test_a_run_killed_during_its_updates_resumes_without_redoing_or_losing_one(
     assert len(redone) <= 1
     assert all(by_email[e]["outcome"] == "updated" for e in now if e not in redone)
     assert report["optOutUpdates"] == UPDATES - len(redone)
+
+    # The file is finished now: a third run sends nothing and reproduces what was done.
+    requests = sandbox.stats.requests
+    result = runner.invoke(app, args)
+    again = json.loads(result.stdout)
+    assert again["reproduced"] is True and sandbox.stats.requests == requests
+    assert again["optOutUpdates"] == report["optOutUpdates"]
+    assert all(u["earlierRun"] for u in again["optOutUpdateDetails"])

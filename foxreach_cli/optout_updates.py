@@ -14,7 +14,7 @@ lead by exact email (``GET /leads?email=``, the answer checked lead by lead) and
 opted out as strongly already, sends ``PATCH /leads/{id}`` with the status, under the run's
 rate budget with the sender's retry rules. Never the other way: a status is only ever raised
 (active or replied -> bounced -> unsubscribed). The journal records each update when it is
-queued and when it is done, so a killed run neither loses nor redoes one
+queued and when it is done, so a killed run neither loses one nor redoes one it recorded
 (docs/journal.md, "Opt-out updates"). See docs/dedup.md ("Opt-outs").
 """
 

@@ -74,17 +74,52 @@ def domains_of(emails: Sequence[object] | np.ndarray) -> np.ndarray:
     """The domain of each address in normal form (as :func:`split_addresses` gives it), in
     one pass: the fast path of a chunk that needs no address form.
 
-    Falls back to :func:`split_addresses` for non-ASCII or zero-width text and for cells
-    with spaces or tabs around them.
+    When every line holds one ``@`` (validated emails do), the domains are every other piece
+    of the text split at ``@`` and newline: a few C calls, no Python step per row. Falls back
+    to :func:`split_addresses` for non-ASCII or zero-width text and for cells with spaces or
+    tabs around them.
     """
-    if not len(emails):
+    n = len(emails)
+    if not n:
         return np.empty(0, dtype=object)
-    joined = "\n".join(e if type(e) is str else "" for e in emails).lower()
+    joined = join_lines(emails).lower()
     spaced = "\n " in joined or " \n" in joined or "\t" in joined or joined[:1] == " "
     if spaced or joined[-1:] == " " or not joined.isascii() or any(z in joined for z in ZERO_WIDTH):
         return split_addresses(emails)[1]
+    out = np.empty(n, dtype=object)
+    if one_at_sign_per_line(joined, n):
+        out[:] = joined.replace("\n", "@").split("@")[1::2]
+        return out
     lines = joined.split("\n")
-    return np.array([t.rpartition("@")[2] if t.find("@") > 0 else "" for t in lines], object)
+    if len(lines) != n:  # a value holding a newline: one value at a time
+        return split_addresses(emails)[1]
+    out[:] = [t.rpartition("@")[2] if t.find("@") > 0 else "" for t in lines]
+    return out
+
+
+def join_lines(values: Sequence[object] | np.ndarray) -> str:
+    """The values joined by newlines, anything that is not text as ""."""
+    try:
+        return "\n".join(values)  # type: ignore[arg-type]
+    except TypeError:
+        return "\n".join(v if type(v) is str else "" for v in values)
+
+
+def one_at_sign_per_line(text: str, n: int) -> bool:
+    """Does ``text`` hold ``n`` lines that each have exactly one ``@``, not first?
+
+    Then splitting it at ``@`` and newline gives local part and domain, alternately. Checked
+    on the UTF-8 bytes, where neither byte is ever part of another character.
+    """
+    if text.count("@") != n or text[:1] == "@" or "\n@" in text:
+        return False
+    raw = np.frombuffer(text.encode("utf-8", "surrogatepass"), dtype=np.uint8)
+    marks = raw[(raw == 0x40) | (raw == 0x0A)]
+    return (
+        len(marks) == 2 * n - 1
+        and bool((marks[0::2] == 0x40).all())
+        and bool((marks[1::2] == 0x0A).all())
+    )
 
 
 def normalise_domains(domains: pd.Series) -> pd.Series:

@@ -53,6 +53,9 @@ _FAST_LINE = re.compile(
     r"@(?:[A-Za-z0-9]++(?:-[A-Za-z0-9]++)*+\.)++"
     rf"(?!(?i:{_SPECIAL_USE})\n)[A-Za-z]{{2,}}+\n"
 )
+#: :data:`_FAST_LINE` for a text that is all ASCII, where ``\w`` means the same: sre's ASCII
+#: character tests are cheaper than its Unicode ones.
+_FAST_LINE_ASCII = re.compile(_FAST_LINE.pattern, re.ASCII)
 
 
 @dataclass(frozen=True)
@@ -312,7 +315,8 @@ def _fast_mask(values: np.ndarray, joined: str) -> np.ndarray:
     n = len(values)
     # Each accepted line collapses to its bare newline; what is left is short, so find the
     # empty lines with numpy on its code points rather than splitting it into n strings.
-    rest = _FAST_LINE.sub("\n", joined)
+    ascii_only = joined.isascii()
+    rest = (_FAST_LINE_ASCII if ascii_only else _FAST_LINE).sub("\n", joined)
     if len(rest) == n + 1:
         fast = np.ones(n, dtype=bool)
     else:
@@ -321,7 +325,7 @@ def _fast_mask(values: np.ndarray, joined: str) -> np.ndarray:
         if len(newlines) != n + 1:  # cannot happen; never trust a path that lost alignment
             return np.zeros(n, dtype=bool)
         fast = np.diff(newlines) == 1
-    if not joined.isascii():
+    if not ascii_only:
         accepted = np.flatnonzero(fast)
         for i in accepted[~np.fromiter(map(str.isascii, values[accepted]), bool, len(accepted))]:
             fast[i] = _intl_ok(values[i])

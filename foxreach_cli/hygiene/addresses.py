@@ -109,17 +109,16 @@ def one_at_sign_per_line(text: str, n: int) -> bool:
     """Does ``text`` hold ``n`` lines that each have exactly one ``@``, not first?
 
     Then splitting it at ``@`` and newline gives local part and domain, alternately. Checked
-    on the UTF-8 bytes, where neither byte is ever part of another character.
+    on the UTF-8 bytes, where neither byte is ever part of another character: without every
+    other byte, they must alternate.
     """
     if text.count("@") != n or text[:1] == "@" or "\n@" in text:
         return False
-    raw = np.frombuffer(text.encode("utf-8", "surrogatepass"), dtype=np.uint8)
-    marks = raw[(raw == 0x40) | (raw == 0x0A)]
-    return (
-        len(marks) == 2 * n - 1
-        and bool((marks[0::2] == 0x40).all())
-        and bool((marks[1::2] == 0x0A).all())
-    )
+    marks = text.encode("utf-8", "surrogatepass").translate(None, _NOT_AT_OR_NEWLINE)
+    return marks == b"@\n" * (n - 1) + b"@"
+
+
+_NOT_AT_OR_NEWLINE = bytes(b for b in range(256) if b not in b"@\n")
 
 
 def normalise_domains(domains: pd.Series) -> pd.Series:

@@ -137,6 +137,11 @@ def role_locals(addresses: Sequence[object] | np.ndarray) -> np.ndarray:
                 out[column == word] = word
         return out
     bases = _TAG_AND_DOMAIN.sub("", text).translate(_SEPARATORS).split("\n")
+    if len(bases) != n:  # a value holding a newline: one value at a time
+        bases = [
+            _TAG_OR_AT.split(a.lower(), 1)[0].translate(_SEPARATORS) if type(a) is str else ""
+            for a in addresses
+        ]
     hits = [i for i, base in enumerate(bases) if base in ROLE_LOCALS]
     if hits:
         out[hits] = [bases[i] for i in hits]
@@ -150,6 +155,7 @@ _TAG = re.compile(r"\+[^@\n]*")
 #: normal form has one ``@`` outside quotes; a quoted local part holding ``@`` or ``+`` is cut
 #: there, leaving a quote in the base, which no role word holds.
 _TAG_AND_DOMAIN = re.compile(r"[+@][^\n]*")
+_TAG_OR_AT = re.compile(r"[+@]")
 
 
 def disposable_domain(domain: str) -> str:

@@ -135,6 +135,29 @@ def test_role_locals_of_a_chunk_agree_with_role_local_one_by_one() -> None:
 
 
 @pytest.mark.parametrize(
+    "addresses",
+    [
+        # one @ a line: the local parts are intersected with the role words
+        ["info@acme.com", "no-reply+eu@acme.com", "ann@acme.com", "sales+a+b@x.com",
+         "in.fo@x.com", "infos@a.com", "info@acme.com", "x@info.com"],
+        # as many @ as lines but not one a line, and a value holding a newline
+        ["info@x.com", "sales", "a@b@c.com"],
+        ["info@x.com\nsales@y.com", "hr@z.com"],
+    ],
+)  # fmt: skip
+def test_role_locals_agree_with_role_local_on_every_shape_of_chunk(addresses: list[str]) -> None:
+    joined = "\n".join(addresses)
+    expected = [
+        role_local(line[: min([line.find(c) for c in "+@" if c in line] or [len(line)])])
+        for line in joined.split("\n")
+    ]
+    if len(expected) == len(addresses):
+        assert role_locals(addresses).tolist() == expected
+    else:  # a value holding a newline: its role word is its first line's
+        assert role_locals(addresses).tolist() == [expected[0], expected[-1]]
+
+
+@pytest.mark.parametrize(
     "emails",
     [
         ["a@x.com", "B@Y.ORG", "noat", "@x.com", "a@b@c.com", ""],
@@ -142,6 +165,9 @@ def test_role_locals_of_a_chunk_agree_with_role_local_one_by_one() -> None:
         ["a@bücher.de", "b@x.com"],
         ["a\u200b@x.com"],
         [],
+        ["a@x.com", "B@Y.ORG", "c+tag@z.co.uk", "d@"],  # one @ a line: cut by splitting
+        ["a@x.com", "noat", "b@c@d.com"],  # as many @ as lines, but not one a line
+        ["a@x.com\nb@y.com", "c@z.com"],  # a value holding a newline
     ],
 )
 def test_the_fast_domain_cut_agrees_with_the_full_address_form(emails: list[str]) -> None:

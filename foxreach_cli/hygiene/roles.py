@@ -172,10 +172,9 @@ def disposable_domains(domains: Sequence[str] | np.ndarray) -> np.ndarray:
     out = np.full(len(domains), "", dtype=object)
     if not len(domains):
         return out
-    column = pd.Series(domains, dtype=object)
-    hits = {d: f for d in column.unique() if d and (f := disposable_domain(d))}
-    if hits:
-        found = column.map(hits).to_numpy(dtype=object)
+    hits = {d: f for d in set(domains) if d and (f := disposable_domain(d))}
+    if hits:  # most chunks hold none: the column is built only for the few that do
+        found = pd.Series(domains, dtype=object).map(hits).to_numpy(dtype=object)
         listed = found == found  # NaN where the domain is not listed
         out[listed] = found[listed]
     return out

@@ -39,8 +39,9 @@ class Source(Enum):
 
     @property
     def went_by_values(self) -> bool:
-        """The column's values overruled or replaced what its header said."""
-        return self in (Source.CONTENT, Source.NAME_PREFIXES, Source.NOT_STATUSES)
+        """The column's values kept it from the field its header names (a "Title" of
+        Mr./Ms., a "Status" of other words): said even when the mapping table is not shown."""
+        return self in (Source.NAME_PREFIXES, Source.NOT_STATUSES)
 
 
 # --- what a source rests on ------------------------------------------------------------------

@@ -152,7 +152,11 @@ def prepare_files(
             if used is not None:
                 check_drift(used, source.info, allow_new_columns=cfg.allow_new_columns)
             mapping = build_mapping(
-                source.info, overrides=opts.maps, mapping_file=used, unmapped=opts.unmapped
+                source.info,
+                overrides=opts.maps,
+                mapping_file=used,
+                unmapped=opts.unmapped,
+                consent_required=opts.consent_required,
             )
         except (InputError, UsageError) as exc:
             if not several:
@@ -238,7 +242,15 @@ class _Run:
                 fold.add(ReadInfo(file, len(chunk.frame)))
                 checked = validate_chunk(chunk, files[n].mapping, cfg.defaults)
                 invalid = DetailPart.of_frame(file, checked.invalid, INVALID)
-                fold.add(ValidateInfo(file, invalid, checked.email_from, checked.opt_outs_found))
+                fold.add(
+                    ValidateInfo(
+                        file,
+                        invalid,
+                        checked.email_from,
+                        checked.opt_outs_found,
+                        checked.consent_no,
+                    )
+                )
                 unique, duplicates = checked.valid, no_duplicates()
                 if self.storage_failure is None:
                     try:
@@ -654,6 +666,9 @@ def _summary(f: PreparedFile) -> FileSummary:
         header_row=info.header_row,
         notes=_header_notes(info) + tuple(info.notes) + f.mapping.notes,
         warnings=f.mapping.warnings,
+        consent_required=any(
+            o.kind == "permission" and o.means is not None for o in f.mapping.opt_outs
+        ),
     )
 
 

@@ -89,7 +89,7 @@ def fold_column(values: np.ndarray) -> np.ndarray:
             joined = joined.translate(_ASCII_TABLE)
         joined = joined.lower()
     else:
-        joined = _fold_text(joined)
+        joined = fold_text(joined)
     # Sentinels: every line, the first and the last too, lies between two "\n". Each regex
     # runs only where a cheap substring test says it has something to do.
     joined = f"\n{joined}\n"
@@ -108,9 +108,11 @@ def fold_column(values: np.ndarray) -> np.ndarray:
     return out
 
 
-def _fold_text(text: str) -> str:
-    """NFKC, invisible characters, odd spaces and look-alikes, casefold; line breaks kept
-    (none of these steps makes or removes a ``"\\n"``)."""
+def fold_text(text: str) -> str:
+    """NFKC, invisible characters, odd spaces and look-alikes, casefold, over a whole text of
+    joined cells: each of these steps acts on one character at a time, so a separator
+    (``"\\n"``, ``"|"``) stays where it was (spaces and trailing punctuation are left to
+    :func:`fold_column`)."""
     text = _translated(unicodedata.normalize("NFKC", text)).casefold()
     # Again after the casefold: it can undo NFKC (U+01F0) and lowercases capitals that the
     # table knows only in their other case.

@@ -57,6 +57,7 @@ def import_command(
     mapping_file: opt.MappingFile = None,
     allow_new_columns: opt.AllowNewColumns = False,
     unmapped: opt.UnmappedColumns = opt.DEFAULT_UNMAPPED,
+    consent_required: opt.ConsentRequired = False,
     tags: opt.Tags = None,
     source: opt.Source = LeadDefaults.source,
     status: opt.Status = None,
@@ -101,6 +102,7 @@ def import_command(
             read=build_read_options(
                 encoding=encoding, delimiter=delimiter, sheet=sheet, header_row=header_row,
                 maps=maps or (), mapping_file=mapping_file, unmapped=unmapped.value,
+                consent_required=consent_required,
             ),
             send=parse_send_policy(
                 batch_size=batch_size, exact_report=exact_report, rate_limit=rate_limit,

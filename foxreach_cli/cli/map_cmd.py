@@ -26,6 +26,7 @@ def map_command(
     maps: opt.Maps = None,
     mapping_file: opt.MappingFile = None,
     unmapped: opt.UnmappedColumns = opt.DEFAULT_UNMAPPED,
+    consent_required: opt.ConsentRequired = False,
     verbose: Annotated[
         bool, typer.Option("--verbose", "-v", help="More detail on failures.")
     ] = False,
@@ -46,12 +47,17 @@ def map_command(
             maps=maps or [],
             mapping_file=mapping_file,
             unmapped=unmapped.value,
+            consent_required=consent_required,
         )
         saved = load_mapping_file(opts.mapping_file) if opts.mapping_file else None
         with opts.open(file, stdin=sys.stdin.buffer) as opened:
             src, saved = adopt_rejected_file(opened, saved)
             mapping = build_mapping(
-                src.info, overrides=opts.maps, mapping_file=saved, unmapped=opts.unmapped
+                src.info,
+                overrides=opts.maps,
+                mapping_file=saved,
+                unmapped=opts.unmapped,
+                consent_required=opts.consent_required,
             )
             first = next(iter(src.chunks()), None)
             samples = [_sample(first.frame[c.column]) if first else "" for c in mapping.columns]

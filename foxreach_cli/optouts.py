@@ -21,7 +21,7 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from collections.abc import Mapping as AbcMapping
 from dataclasses import dataclass, field
-from typing import TypeVar, cast
+from typing import TypeVar
 
 import numpy as np
 import pandas as pd
@@ -56,9 +56,7 @@ def _folded_map(words: AbcMapping[str, _V]) -> dict[str, _V]:
 
 
 #: Cell values (compare form) that are an opt-out wherever a status is written (the lexicon's).
-OPT_OUT_WORDS: dict[str, OptOutStatus] = _folded_map(
-    cast(dict[str, OptOutStatus], lexicon().opt_out_values)
-)
+OPT_OUT_WORDS: dict[str, OptOutStatus] = _folded_map(lexicon().opt_out_values)
 
 #: What a status cell (compare form) means: a lead status, another tool's word for one
 #: or an opt-out word.
@@ -145,7 +143,7 @@ def row_opt_outs(frame: pd.DataFrame, columns: Sequence[OptOutColumn]) -> RowOpt
 def _doubt(doubt: np.ndarray, odd: np.ndarray, header: str, raw: np.ndarray) -> None:
     """Rows whose cell in an opt-out column says neither yes nor no: the parameters of reason
     "bad_opt_out", packed (reasons.SEP); the first such column of a row is the one named."""
-    odd = odd[np.fromiter((d is None for d in doubt[odd]), dtype=bool, count=len(odd))]
+    odd = odd[np.equal(doubt[odd], _NONE)]
     if len(odd):
         doubt[odd] = [f"{header}{SEP}{v.strip()}" for v in raw[odd]]
 
@@ -224,7 +222,7 @@ def opt_out_cells(frame: pd.DataFrame, columns: Iterable[str]) -> dict[str, np.n
             continue
         forms = fold_column(cells)
         means = np.fromiter(map(OPT_OUT_WORDS.get, forms), dtype=object, count=len(forms))
-        if not np.equal(means, None).all():
+        if not np.equal(means, _NONE).all():
             found[key] = means
     return found
 
@@ -283,3 +281,8 @@ def _text(col: pd.Series) -> np.ndarray:
 
 def _member(cells: np.ndarray, words: frozenset[str]) -> np.ndarray:
     return np.fromiter(map(words.__contains__, cells), dtype=bool, count=len(cells))
+
+
+#: None as the 0-d object array numpy makes of it in ``np.equal(arr, None)``; spelled out
+#: because numpy's stubs type a ufunc's operands as arrays or scalars, never None.
+_NONE = np.array(None, dtype=object)

@@ -11,7 +11,7 @@ from foxreach_cli.errors import InputError, NoEmailColumnError, UsageError
 from foxreach_cli.hygiene.verdicts import VerdictColumn
 from foxreach_cli.stage_data import ROW_ERROR_COLUMN, SourceInfo
 
-from .claims import Claims, Level, Resolve, explicit_claims, family_name_claim, header_claims
+from .claims import Claims, Level, Resolve, bare_name_claims, explicit_claims, header_claims
 from .clashes import email_fallbacks, settle_custom_keys, settle_field_clashes
 from .content import (
     check_values,
@@ -67,7 +67,7 @@ def build_mapping(
         )
     _refuse_data_as_header(info, indices)
     header_claims(claims, info, indices, unmapped)
-    family_name_claim(claims)
+    bare_name_claims(claims)
     looked_at = info.samples if samples is None else samples
     # A mapping file with recorded decisions replays them; an older one has none to replay.
     replay = (

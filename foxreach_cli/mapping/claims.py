@@ -18,7 +18,7 @@ from foxreach_cli.errors import UsageError
 from foxreach_cli.stage_data import SourceInfo
 
 from .evidence import Basis, Beside, Evidence, Source, Spelling, Unmapped, describe
-from .headers import field_of_header, is_bare_name
+from .headers import bare_name_of, field_of_header
 from .result import ColumnMap
 from .targets import FIRST_NAME, LAST_NAME, Target
 
@@ -152,15 +152,21 @@ def header_claims(
             )  # fmt: skip
 
 
-def family_name_claim(claims: Claims) -> None:
-    """A bare ``Name`` (``Nom``) column beside a first-name column, where no column names the
-    family name, is the family name (German and French exports: Vorname/Name, Prénom/Nom)."""
+def bare_name_claims(claims: Claims) -> None:
+    """A header of only a word for "name" beside a first-name column, where no column names
+    the family name, is the family name (``Vorname``/``Name``, ``Prénom``/``Nom``); one of
+    only a word for a given name beside a family-name column is the first name
+    (``Nombre``/``Apellidos``, ``Nome``/``Cognome``). The words: the lexicon's ``bare_name``
+    and ``bare_given_name``."""
     first = next((c for c in claims.values() if c.target == FIRST_NAME), None)
-    if first is None or any(c.target == LAST_NAME for c in claims.values()):
+    last = next((c for c in claims.values() if c.target == LAST_NAME), None)
+    if (first is None) == (last is None):
         return
+    beside, target = (first, LAST_NAME) if first is not None else (last, FIRST_NAME)
+    assert beside is not None
+    source = Source.FAMILY_NAME if target == LAST_NAME else Source.GIVEN_NAME
     for index in sorted(claims):
         claim = claims[index]
-        if claim.source is Source.UNRECOGNISED and is_bare_name(claim.header):
-            claim.recast(LAST_NAME, Source.FAMILY_NAME, Level.HEADER, Beside(first.header))
-            claim.rank = 0
+        if claim.source is Source.UNRECOGNISED and bare_name_of(claim.header) == target.name:
+            claim.recast(target, source, Level.HEADER, Beside(beside.header), rank=0)
             return

@@ -15,6 +15,7 @@ from foxreach_cli.stage_data import SourceInfo
 from .claims import RANK_CONTENT, Claims, Level
 from .evidence import NameSplit, Source, ValueFit, VerdictFound
 from .headers import names_full_name
+from .lexicon import lexicon
 from .result import SPLIT_NAME, Decision
 from .targets import FIRST_NAME, LAST_NAME, Target
 from .values import (
@@ -65,7 +66,8 @@ def check_values(claims: Claims, samples: Samples) -> None:
 
 def _prefixes(header: str, values: Sequence[str]) -> bool:
     """A title column of name prefixes (Outlook's "Title": Mr., Ms.), not job titles."""
-    if "prefix" in header.casefold():
+    folded = header.casefold()
+    if any(word in folded for word in lexicon().prefix_headers):
         return True
     kept = [v for v in values if not is_null(v)]
     return bool(kept) and all(is_name_prefix(v) for v in kept)

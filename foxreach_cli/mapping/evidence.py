@@ -30,6 +30,7 @@ class Source(Enum):
     SYNONYM = "synonym"  # the header is one the lexicon lists for a field
     HEADER_WORDS = "header_words"  # the header's words name a field
     FAMILY_NAME = "family_name"  # a bare "Name" beside a first-name column
+    GIVEN_NAME = "given_name"  # a bare "Nombre" beside a family-name column
     CONTENT = "content"  # its values are mostly addresses or profiles, whatever the header
     STATUS_BY_HEADER = "status_by_header"  # a status-like header whose values are statuses
     STATUS_BY_VALUES = "status_by_values"  # values that are lead statuses
@@ -212,6 +213,8 @@ def _head(source: Source, basis: Basis | None) -> str:
             return f"header words: '{text}'"
         case Source.FAMILY_NAME, Beside(header):
             return f"a bare name beside the first-name column '{header}': the family name"
+        case Source.GIVEN_NAME, Beside(header):
+            return f"a bare name beside the family-name column '{header}': the first name"
         case Source.CONTENT, ValueFit(fit, what):
             return f"values: {fit.share(what)}"
         case Source.STATUS_BY_HEADER | Source.STATUS_BY_VALUES, StatusValues() as look:

@@ -115,11 +115,19 @@ def names_full_name(header: str) -> bool:
     return header_key(header) in _full_names()
 
 
-def is_bare_name(header: str) -> bool:
-    """A header of only a word for "name" (``Name``, ``Nom``): beside a first-name column,
-    the family name."""
+def bare_name_of(header: str) -> str | None:
+    """The name field a header of one bare word names beside the other name field:
+    ``lastName`` for ``Name``/``Nom`` (beside a first name), ``firstName`` for
+    ``Nombre``/``Nome`` (beside a family name); None for any other header."""
     words = header_words(header)
-    return len(words) == 1 and words[0] in lexicon().bare_name
+    if len(words) != 1:
+        return None
+    lex = lexicon()
+    if words[0] in lex.bare_name:
+        return "lastName"
+    if words[0] in lex.bare_given_name:
+        return "firstName"
+    return None
 
 
 def opt_out_header(header: str) -> tuple[OptOutStatus, OptOutKind] | None:

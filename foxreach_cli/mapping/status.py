@@ -24,7 +24,7 @@ from .evidence import (
 from .headers import (
     consent_header,
     field_of_header,
-    is_bare_name,
+    bare_name_of,
     names_full_name,
     opt_out_header,
     status_like,
@@ -226,5 +226,5 @@ def says_who(claim: Claim) -> bool:
     return (
         (named is not None and named.field in IDENTITY_FIELDS)
         or names_full_name(claim.header)
-        or is_bare_name(claim.header)
+        or bare_name_of(claim.header) is not None
     )

@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import cache
 
 from foxreach_cli.cell_rules import NULL_CELLS
 
@@ -19,7 +20,14 @@ _URL = re.compile(
     r"(?::\d+)?(?:[/?#]\S*)?/?",
     re.IGNORECASE,
 )
-_PHONE_CHARS = re.compile(r"'?\+?[\d\s().\-/]{6,}(?:\s*(?:x|ext\.?|extension|#)\s*\d{1,6})?")
+
+
+@cache
+def _phone_chars() -> re.Pattern[str]:
+    """Digits with the usual separators, then an extension the lexicon's words introduce."""
+    words = sorted(lexicon().phone_extensions, key=len, reverse=True)
+    extension = "|".join(re.escape(w) for w in words)
+    return re.compile(rf"'?\+?[\d\s().\-/]{{6,}}(?:\s*(?:{extension})\s*\d{{1,6}})?")
 
 
 def looks_email(value: str) -> bool:
@@ -43,7 +51,7 @@ def looks_phone(value: str) -> bool:
     """A phone number: 6 to 20 digits with the usual separators, a leading + or Excel's
     text marker, an optional extension."""
     text = value.strip()
-    if _PHONE_CHARS.fullmatch(text) is None:
+    if _phone_chars().fullmatch(text) is None:
         return False
     return 6 <= sum(c.isdigit() for c in text) <= 24
 

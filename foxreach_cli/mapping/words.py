@@ -62,7 +62,7 @@ def normalise_header(text: str) -> str:
     return re.sub(r"[\W_]+", "", text.casefold())
 
 
-_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
+_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])|(?<=[A-Za-z])(?=[0-9])")
 _WORD = re.compile(r"[a-z0-9]+")
 # Letters that carry no combining accent to strip but read as Latin ones (Polish ł, ß, ø).
 _FOLD = str.maketrans({"ł": "l", "Ł": "L", "ß": "ss", "ø": "o", "Ø": "O", "æ": "ae", "Æ": "AE"})
@@ -71,7 +71,7 @@ _FOLD = str.maketrans({"ł": "l", "Ł": "L", "ß": "ss", "ø": "o", "Ø": "O", "
 @lru_cache(maxsize=4096)
 def header_words(header: str) -> tuple[str, ...]:
     """The words of a header, lowercased and without accents: camelCase, snake_case,
-    punctuation and brackets split (``"HasOptedOutOfEmail"`` -> has opted out of email;
+    punctuation, brackets and digits split (``"HasOptedOutOfEmail"`` -> has opted out of email;
     ``"E-Mail-Adresse"`` -> email adresse; ``"Correo electrónico"`` -> correo electronico)."""
     decomposed = unicodedata.normalize("NFKD", header.translate(_FOLD))
     text = "".join(c for c in decomposed if not unicodedata.combining(c))

@@ -1,6 +1,6 @@
 """The opt-out prefilter (optouts.opt_out_cells): it never misses a cell the exact,
-cell-by-cell compare form (text_fold.fold) would catch, however the word is disguised. Slow (every code point, hypothesis): kept out of the
-fast unit loop."""
+cell-by-cell compare form (text_fold.fold) would catch, however the word is disguised.
+Slow (hypothesis): kept out of the fast unit loop."""
 
 from __future__ import annotations
 

@@ -22,9 +22,10 @@ SECTIONS: dict[str, frozenset[str] | None] = {
     "field_headers": None,
     "header_words": frozenset(
         {"joins", "compounds", "own_address", "qualifiers", "not_a_value", "full_name"}
-        | {"bare_name"}
+        | {"bare_name", "bare_given_name"}
     ),
-    "names": frozenset({"prefixes"}),
+    "names": frozenset({"prefixes", "prefix_headers"}),
+    "values": frozenset({"phone_extensions"}),
     "status": frozenset({"header_words", "translations"}),
     "opt_out": frozenset({"unsubscribed", "bounced", "yes", "no", "headers"}),
     "consent": frozenset(
@@ -96,8 +97,11 @@ class Lexicon:
     qualifiers: frozenset[str]  # own_address included
     not_a_value: frozenset[str]  # every company word included
     full_name_headers: tuple[str, ...]
-    bare_name: frozenset[str]
+    bare_name: frozenset[str]  # alone beside a first-name column: the family name
+    bare_given_name: frozenset[str]  # alone beside a family-name column: the first name
     name_prefixes: frozenset[str]
+    prefix_headers: tuple[str, ...]  # found in a casefolded header: a column of name prefixes
+    phone_extensions: tuple[str, ...]  # what may introduce a phone number's extension
     status_header_words: frozenset[str]
     status_translations: dict[str, str]
     opt_out_values: dict[str, OptOutWord]  # cell (compare form) -> what it says
@@ -127,14 +131,16 @@ def read_languages() -> dict[str, dict[str, Any]]:
         language = data.pop("language", None)
         if not isinstance(language, str) or language in found:
             raise LexiconError(f'{entry.name}: needs a unique language = "xx" line')
-        _check_schema(entry.name, data)
+        check_language(entry.name, data)
         found[language] = data
     if _FIRST not in found:
         raise LexiconError(f"the lexicon has no {_FIRST}.toml")
     return {_FIRST: found.pop(_FIRST), **found}
 
 
-def _check_schema(name: str, data: dict[str, Any]) -> None:
+def check_language(name: str, data: dict[str, Any]) -> None:
+    """Raise :class:`LexiconError` when a language's tables hold a section or key the schema
+    does not know (a typo would otherwise be a word silently never recognised)."""
     for section, table in data.items():
         if section not in SECTIONS or not isinstance(table, dict):
             raise LexiconError(f"{name}: [{section}] is not a lexicon section")
@@ -183,7 +189,10 @@ def build_lexicon(languages: dict[str, dict[str, Any]]) -> Lexicon:
         not_a_value=frozenset(words.get("not_a_value", ())) | field_words.get("company", set()),
         full_name_headers=tuple(words.get("full_name", ())),
         bare_name=frozenset(words.get("bare_name", ())),
+        bare_given_name=frozenset(words.get("bare_given_name", ())),
         name_prefixes=frozenset(m.get("names", {}).get("prefixes", ())),
+        prefix_headers=tuple(m.get("names", {}).get("prefix_headers", ())),
+        phone_extensions=tuple(m.get("values", {}).get("phone_extensions", ())),
         status_header_words=frozenset(m.get("status", {}).get("header_words", ())),
         status_translations=dict(m.get("status", {}).get("translations", {})),
         opt_out_values=_opt_out_values(opt_out),

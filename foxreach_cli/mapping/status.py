@@ -22,9 +22,9 @@ from .evidence import (
     status_note,
 )
 from .headers import (
+    bare_name_of,
     consent_header,
     field_of_header,
-    bare_name_of,
     names_full_name,
     opt_out_header,
     status_like,

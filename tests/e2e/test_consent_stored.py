@@ -112,9 +112,14 @@ def test_permission_to_email_no_changes_nothing_by_default_and_is_named_and_coun
     assert "Permission to email" in result.output
     assert "--consent-required" in result.output
 
-    report = run_import(sandbox, api_key, str(path))
+    log = tmp_path / "run.log"
+    report = run_import(sandbox, api_key, str(path), "--log-file", str(log))
     assert opted(sandbox, api_key) == {}
     assert report["files"][0]["consentNo"] == {"Permission to email": 2}
+    assert (
+        "'Permission to email' says no to marketing email on 2 rows: their status is unchanged "
+        "(--consent-required imports them as unsubscribed)."
+    ) in log.read_text(encoding="utf-8")
 
 
 def test_consent_required_treats_a_no_as_unsubscribed(sandbox, api_key, tmp_path: Path) -> None:

@@ -17,7 +17,7 @@ from typing import Literal
 from foxreach_cli.errors import UsageError
 from foxreach_cli.stage_data import SourceInfo
 
-from .evidence import Basis, Beside, Evidence, Source, Spelling, Unmapped, describe
+from .evidence import Basis, Beside, Evidence, KeptAs, Source, Spelling, describe
 from .headers import bare_name_of, field_of_header
 from .result import ColumnMap
 from .targets import FIRST_NAME, LAST_NAME, Target
@@ -138,7 +138,7 @@ def header_claims(
         elif unmapped == "ignore":
             claims[i] = Claim(
                 i, header, column, Target("ignore"), Source.UNRECOGNISED, Level.UNMAPPED,
-                Unmapped(ignored=True),
+                KeptAs(ignored=True),
             )  # fmt: skip
         elif header.strip():
             claims[i] = Claim(
@@ -148,7 +148,7 @@ def header_claims(
             key = column if column.strip() else f"column {i + 1}"
             claims[i] = Claim(
                 i, header, column, Target("custom", key), Source.NO_HEADER, Level.UNMAPPED,
-                Unmapped(key=key),
+                KeptAs(key=key),
             )  # fmt: skip
 
 

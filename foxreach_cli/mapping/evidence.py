@@ -60,7 +60,7 @@ class Spelling:
 
 
 @dataclass(frozen=True)
-class Unmapped:
+class KeptAs:
     """The --unmapped policy applied (UNRECOGNISED), or the key an empty header got."""
 
     ignored: bool = False
@@ -176,7 +176,7 @@ class KeyTaken:
     new_key: str
 
 
-Basis = Spelling | Unmapped | Beside | VerdictFound | ValueFit | StatusValues
+Basis = Spelling | KeptAs | Beside | VerdictFound | ValueFit | StatusValues
 Evidence = (
     ValueFit
     | StatusValues
@@ -222,11 +222,11 @@ def _head(source: Source, basis: Basis | None) -> str:
             return f"status by {by}: {_status_evidence(look)}"
         case Source.VERDICTS, VerdictFound(service, evidence):
             return f"{service} verdicts ({evidence}): read by the hygiene step"
-        case Source.UNRECOGNISED, Unmapped(ignored=True):
+        case Source.UNRECOGNISED, KeptAs(ignored=True):
             return "not recognised: ignored (--unmapped ignore)"
         case Source.UNRECOGNISED, _:
             return f"not recognised: {_CUSTOM}"
-        case Source.NO_HEADER, Unmapped(key=key):
+        case Source.NO_HEADER, KeptAs(key=key):
             return f"no header: {_CUSTOM} '{key}'"
         case Source.VALUES_CONTRADICT, ValueFit(fit, what, field):
             return (

@@ -5,7 +5,7 @@ Slow (hypothesis): kept out of the fast unit loop."""
 from __future__ import annotations
 
 import pandas as pd
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from foxreach_cli.optouts import OPT_OUT_WORDS, _stripped, opt_out_cells
@@ -49,6 +49,8 @@ _CELLS = st.lists(
 )
 
 
+# No deadline: on a loaded machine an example can take longer than hypothesis' 200 ms.
+@settings(deadline=None)
 @given(st.lists(_CELLS, min_size=1, max_size=3))
 def test_the_prefilter_finds_exactly_what_a_cell_by_cell_check_finds(columns) -> None:
     n = max(len(c) for c in columns)

@@ -105,21 +105,24 @@ EXPORTS = [
         {"Vorname": "firstName", "Nachname": "lastName", "E-Mail Adresse": "email"},
     ),
     (
-        # German CRMs: Vorname beside Name (the family name), Firma, Telefon geschäftlich.
+        # German address books: Vorname beside Name (the family name), Firma, Outlook's
+        # German "Telefon geschäftlich" (not one tool's export).
         "crm-de",
         ["Anrede", "Vorname", "Name", "Firma", "E-Mail-Adresse", "Telefon geschäftlich"],
         {"Vorname": "firstName", "Name": "lastName", "Firma": "company",
          "E-Mail-Adresse": "email"},
     ),
     (
-        # A Spanish contact sheet (Nombre beside Apellidos, Correo electrónico, Empresa, Cargo).
+        # A Spanish contact sheet (a public script's "Nombre"/"Apellidos" columns, with the
+        # usual Correo electrónico, Empresa, Cargo).
         "contactos-es",
         ["Nombre", "Apellidos", "Correo electrónico", "Teléfono móvil", "Empresa", "Cargo"],
         {"Nombre": "firstName", "Apellidos": "lastName", "Correo electrónico": "email",
          "Teléfono móvil": "phone", "Empresa": "company", "Cargo": "title"},
     ),
     (
-        # Italian and Portuguese forms: Nome beside Cognome / Sobrenome.
+        # Italian and Portuguese: Nome beside Cognome / Sobrenome (the fields' usual names in
+        # those languages, not one tool's export).
         "contatti-it",
         ["Nome", "Cognome", "Email", "Azienda", "Cellulare"],
         {"Nome": "firstName", "Cognome": "lastName", "Email": "email", "Azienda": "company",
@@ -132,7 +135,7 @@ EXPORTS = [
          "Telefone": "phone"},
     ),
     (
-        # Dutch, Swedish and Polish CRM exports.
+        # Dutch, Swedish and Polish: the fields' usual names (not one tool's export).
         "crm-nl",
         ["Voornaam", "Achternaam", "E-mailadres", "Bedrijfsnaam", "Functie", "Telefoonnummer"],
         {"Voornaam": "firstName", "Achternaam": "lastName", "E-mailadres": "email",

@@ -386,6 +386,12 @@ def opt_out_note(header: str, read: OptOutRead, *, not_status: StatusValues | No
     clause = opt_out_reading(read)
     if read.kind != "status":
         return f"'{header}' is {clause}."
+    if read.consent and read.fit is not None:
+        named = "a subscription state" if read.consent == "subscription" else "a permission"
+        return (
+            f"'{header}' names {named}, but not as yes or no ({read.fit.share('yes or no')}, "
+            f"such as '{read.fit.example}'); it is {clause}."
+        )
     if read.recorded_in:
         return f"'{header}' was not used for the status; it is {clause}."
     reason = "no values looked at"

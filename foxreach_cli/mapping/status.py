@@ -178,7 +178,7 @@ def _reading(
         fit = fit_of(values, _consent_value)
         if fit.few:
             # Not a yes/no column (a plan name, a date): read for opt-out words only.
-            return OptOutRead("status", None, consent=consent)
+            return OptOutRead("status", None, fit, consent=consent)
         if consent == "subscription":
             return OptOutRead("subscription", "unsubscribed", fit, consent=consent)
         said_no = sum(1 for v in values if fold(v) in CONSENT_NO)

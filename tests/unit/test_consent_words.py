@@ -121,6 +121,13 @@ def test_a_subscription_column_of_other_values_is_read_for_opt_out_words_only() 
     vc = run({"Email": emails(4), "Subscription Status": cells})
     assert statuses(vc) == [None, None, None, "unsubscribed"]
     assert vc.invalid.empty
+    headers = ["Email", "Subscription Status"]
+    info = SourceInfo("leads.csv", "csv", headers, headers, samples={"Subscription Status": cells})
+    assert build_mapping(info).warnings == (
+        "'Subscription Status' names a subscription state, but not as yes or no (1 of 4 "
+        "values looked at are yes or no, such as 'Monthly'); it is read for opt-outs on every "
+        "row: a cell that says unsubscribed or bounced makes the lead so.",
+    )
 
 
 @pytest.mark.parametrize("header", ["DoNotContact", "Do Not Contact", "Email Blocked"])

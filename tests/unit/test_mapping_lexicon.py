@@ -61,6 +61,7 @@ def test_cell_words_are_written_in_the_form_cells_are_compared_in():
     assert [w for w in cells if compare_form(w) != w] == []
     assert set(lex.status_translations.values()) <= {"active", "bounced", "unsubscribed"}
     assert [w for w in lex.role_locals if re.fullmatch(r"[a-z0-9]+", w) is None] == []
+    assert [w for w in lex.company_words if re.fullmatch(r"[a-z]+", w) is None] == []
 
 
 def test_fields_and_listed_headers_name_lead_fields():

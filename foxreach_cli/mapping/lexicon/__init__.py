@@ -24,7 +24,7 @@ SECTIONS: dict[str, frozenset[str] | None] = {
         {"joins", "compounds", "own_address", "qualifiers", "not_a_value", "full_name"}
         | {"bare_name", "bare_given_name"}
     ),
-    "names": frozenset({"prefixes", "prefix_headers"}),
+    "names": frozenset({"prefixes", "prefix_headers", "company_words"}),
     "values": frozenset({"phone_extensions"}),
     "status": frozenset({"header_words", "translations"}),
     "opt_out": frozenset({"unsubscribed", "bounced", "yes", "no", "headers"}),
@@ -101,6 +101,7 @@ class Lexicon:
     bare_given_name: frozenset[str]  # alone beside a family-name column: the first name
     name_prefixes: frozenset[str]
     prefix_headers: tuple[str, ...]  # found in a casefolded header: a column of name prefixes
+    company_words: frozenset[str]  # a "name" cell ending so is a company (legal forms)
     phone_extensions: tuple[str, ...]  # what may introduce a phone number's extension
     status_header_words: frozenset[str]
     status_translations: dict[str, str]
@@ -192,6 +193,7 @@ def build_lexicon(languages: dict[str, dict[str, Any]]) -> Lexicon:
         bare_given_name=frozenset(words.get("bare_given_name", ())),
         name_prefixes=frozenset(m.get("names", {}).get("prefixes", ())),
         prefix_headers=tuple(m.get("names", {}).get("prefix_headers", ())),
+        company_words=frozenset(m.get("names", {}).get("company_words", ())),
         phone_extensions=tuple(m.get("values", {}).get("phone_extensions", ())),
         status_header_words=frozenset(m.get("status", {}).get("header_words", ())),
         status_translations=dict(m.get("status", {}).get("translations", {})),

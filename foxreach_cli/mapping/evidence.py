@@ -177,16 +177,8 @@ class KeyTaken:
 
 
 Basis = Spelling | KeptAs | Beside | VerdictFound | ValueFit | StatusValues
-Evidence = (
-    ValueFit
-    | StatusValues
-    | ChosenOver
-    | OptOutRead
-    | NotRead
-    | EmailFallback
-    | NameSplit
-    | KeyTaken
-)
+OptOut = OptOutRead | NotRead
+Evidence = ValueFit | StatusValues | ChosenOver | OptOut | EmailFallback | NameSplit | KeyTaken
 
 _CUSTOM = "kept as custom field"
 

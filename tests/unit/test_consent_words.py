@@ -300,3 +300,26 @@ def test_a_column_named_as_a_name_is_not_read_even_when_its_values_made_it_custo
 def test_a_zero_date_in_a_bounce_date_column_is_no_date(zero: str) -> None:
     vc = run({"Email": emails(2), "EmailBouncedDate": [zero, "2024-03-01"]})
     assert statuses(vc) == [None, "bounced"]
+
+
+#: A subscription header and a permission header per language, as the lexicon holds them.
+HEADERS = {
+    "en": ("Subscribed", "Permission to email"),
+    "de": ("Abonniert", "Einwilligung"),
+    "fr": ("Abonné", "Consentement"),
+    "es": ("Suscrito", "Consentimiento"),
+    "pt": ("Inscrito", "Consentimento"),
+    "it": ("Iscritto", "Consenso"),
+    "nl": ("Ingeschreven", "Toestemming"),
+    "sv": ("Prenumererar", "Samtycke"),
+    "pl": ("Zapisany", "Zgoda"),
+}
+
+
+@pytest.mark.parametrize("language", sorted(HEADERS))
+def test_the_consent_headers_of_each_language_with_its_yes_and_no(language: str) -> None:
+    subscription, permission = HEADERS[language]
+    yes, no = YES_NO[language]
+    vc = run({"Email": emails(3), subscription: [yes, no, ""], permission: [no, yes, no]})
+    assert statuses(vc) == [None, "unsubscribed", None]
+    assert vc.consent_no == {permission: 2}

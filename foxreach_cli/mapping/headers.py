@@ -190,17 +190,13 @@ def consent_header(header: str) -> ConsentKind | None:
 
 def _names_consent(words: tuple[str, ...]) -> bool:
     """Do the words name a consent or opt-out of some kind (``Do Not Call``, ``SMS Opt Out``,
-    ``Text Subscribed``), as opposed to a phone number or a postal address?"""
+    ``Text Subscribed``), as opposed to a phone number or a postal address (``SMS``, ``Post``:
+    the lexicon's ``[consent] channels``)?"""
     said = lexicon().consent
     every = said.subscription + said.do_not_email + said.permission + said.other_channel
     opt_out = lexicon().opt_out_headers
     return (
-        any(has_phrase(words, p) for p in every if len(p) > 1 or p[0] not in _CHANNELS)
+        any(has_phrase(words, p) for p in every if len(p) > 1 or p[0] not in said.channels)
         or bool(opt_out.unsubscribed.intersection(words))
         or any(has_phrase(words, p) for p in opt_out.unsubscribed_phrases)
     )
-
-
-#: Channel words that alone name no consent (``SMS``, ``Post``): a column of them is a
-#: phone number or an address, read as any other column.
-_CHANNELS = frozenset({"sms", "text", "post", "postal", "fax", "posta", "poczta", "correio"})

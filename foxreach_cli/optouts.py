@@ -152,8 +152,9 @@ def _doubt(doubt: np.ndarray, odd: np.ndarray, header: str, raw: np.ndarray) -> 
 # Opt-out words in any other column (vectorised, with a prefilter)
 # --------------------------------------------------------------------------------------------
 
-#: ASCII lowercase, and the bytes :func:`_may_hold_opt_out_word` deletes: whitespace and
-#: every byte of a non-ASCII character (invisible ones included).
+#: ASCII lowercase, and the bytes :func:`_may_hold_opt_out_word` deletes: whitespace, the
+#: sentence punctuation a compare form drops at a cell's end, and every byte of a non-ASCII
+#: character (invisible ones included).
 _LOWER = bytes.maketrans(bytes(range(65, 91)), bytes(range(97, 123)))
 _SKIPPED = b" \t\n\r\f\v.,;:!?" + bytes(range(128, 256))
 

@@ -12,6 +12,7 @@ from ..gc_tuning import GC_THRESHOLD, tune_gc
 from . import config_cmd, runs_cmd, sandbox_cmd
 from .errors import exit_help
 from .import_cmd import import_command
+from .lazy_groups import LazyGroups
 from .map_cmd import map_command
 
 app = typer.Typer(
@@ -22,6 +23,8 @@ app = typer.Typer(
     # Tracebacks with locals could show the API key: never.
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
+    # The official CLI's groups (leads, campaigns, ...) load when named: see lazy_groups.
+    cls=LazyGroups,
 )
 
 

@@ -71,8 +71,7 @@ def create_app(
     app.add_middleware(Gateway, state=state)
     _add_routes(app, state)
     # The campaign side (campaigns, sequences, templates, ...) in its own tables and modules.
-    outreach = OutreachStore(state.store.path)
-    app.state.outreach = outreach
+    outreach = state.outreach = OutreachStore(state.store.path)
     add_campaign_routes(app, state.store, outreach)
     add_outreach_routes(app, state.store, outreach)
     return app

@@ -14,6 +14,7 @@ from .errors import exit_help
 from .import_cmd import import_command
 from .lazy_groups import LazyGroups
 from .map_cmd import map_command
+from .official_notice import NOTICE, official_cli_installed, wants_quiet
 
 app = typer.Typer(
     name="foxreach",
@@ -55,4 +56,6 @@ def main() -> None:
     """Console-script entry point."""
     # The sandbox server collects less often; the importer must not (see gc_tuning).
     tune_gc(GC_THRESHOLD if sys.argv[1:2] == ["sandbox"] else None)
+    if not wants_quiet(sys.argv[1:]) and official_cli_installed():
+        print(NOTICE, file=sys.stderr)
     app()

@@ -75,6 +75,11 @@ def after_import(
     except FoxReachImportError as exc:  # pragma: no cover - run() wraps every error
         err.print(f"[red]Error:[/] {describe(exc)}", markup=True)
         return _worst(code, EXIT_AFTER_SENDING)
+    # The rows the import itself left out (never sent) are left out of the campaign too.
+    tally = result.report.tally
+    for why, n in (("invalid", tally.invalid), ("excluded", tally.excluded)):
+        if n:
+            enrolled.left_out[why] = n
     show_enrollment(enrolled, view, err)
     return code
 

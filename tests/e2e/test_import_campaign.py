@@ -5,6 +5,7 @@ and a run killed while enrolling, then run again."""
 from __future__ import annotations
 
 import csv
+import json
 import os
 import signal
 import subprocess
@@ -164,3 +165,22 @@ def test_killed_while_enrolling_then_run_again(
     already = int(line.split("added, ")[1].split(" already")[0].replace(",", ""))
     assert added + already == 3000 - (len(enrolled_first) - already)
     assert already <= 100
+
+
+def test_campaign_import_works_with_the_embedded_sandbox(tmp_path: Path) -> None:
+    db = str(tmp_path / "sandbox.db")
+    env = {**os.environ, "HOME": str(tmp_path), "XDG_STATE_HOME": str(tmp_path / "state")}
+
+    def foxreach_cli(*args: str) -> subprocess.CompletedProcess[str]:
+        cmd = [sys.executable, "-m", "foxreach_cli.cli", *args, "--sandbox", "--sandbox-db", db]
+        return subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=tmp_path)
+
+    made = foxreach_cli("campaigns", "create", "--name", "Try", "--json")
+    campaign = json.loads(made.stdout)["id"]
+    path = tmp_path / "leads.csv"
+    make_csv(path, ["try1@example.com", "try2@example.com"])
+    run = foxreach_cli("import", str(path), "--campaign", campaign)
+    assert run.returncode == 0, run.stderr
+    assert "2 added, 0 already in it" in run.stderr
+    shown = json.loads(foxreach_cli("campaigns", "get", campaign, "--json").stdout)
+    assert shown["total_leads"] == 2

@@ -1,16 +1,16 @@
 """``import --campaign ID`` in the CLI: check the campaign before anything is sent, enroll after
-the import, say what became of the leads (and, for a dry run, what it would cost)."""
+the import (before the report is shown, so the report carries it), say what became of the
+leads (and, for a dry run, what it would cost)."""
 
 from __future__ import annotations
 
-from dataclasses import replace
-from typing import TYPE_CHECKING
-
-from rich.console import Console
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any
 
 from ..credentials import resolve_credentials
 from ..enroll import CampaignStage, EnrollmentError, EnrollResult, estimate, with_run_tag
-from ..errors import FoxReachImportError
+from ..errors import StorageError
+from ..outputs import write_report
 from .errors import EXIT_AFTER_SENDING, EXIT_PRECEDENCE, describe, err_console
 
 if TYPE_CHECKING:
@@ -33,70 +33,90 @@ def open_stage(cfg: ImportConfig, campaign_id: str) -> tuple[ImportConfig, Campa
     return with_run_tag(cfg, stage.tag), stage
 
 
-def after_import(
-    stage: CampaignStage | None,
-    campaign_id: str,
-    cfg: ImportConfig,
-    result: RunResult,
-    view: View,
-    code: int,
-) -> int:
-    """Enroll (or, for a dry run, estimate), show it, and return the run's exit code."""
-    err = err_console()
+@dataclass
+class CampaignOutcome:
+    """What to say after the report, and the exit code it adds."""
+
+    lines: list[str] = field(default_factory=list)  # plain lines for stderr
+    error: str | None = None  # the enrollment's failure, one sentence
+    quiet_lines: int = 1  # how many of ``lines`` --quiet keeps
+
+    def show(self, view: View, code: int) -> int:
+        """Print it on stderr and return the run's exit code with it."""
+        err = err_console()
+        for text in self.lines if not view.quiet else self.lines[: self.quiet_lines]:
+            err.print(text, markup=False)
+        if self.error is None:
+            return code
+        err.print(f"[red]Error:[/] {self.error}", markup=True)
+        return next(c for c in EXIT_PRECEDENCE if c in (code, EXIT_AFTER_SENDING))
+
+
+def enroll_after(
+    stage: CampaignStage | None, campaign_id: str, cfg: ImportConfig, result: RunResult
+) -> CampaignOutcome:
+    """Enroll the imported leads (a dry run: estimate), put it in the run's report (and the
+    ``--report`` file, written again), and return what to say."""
+    outcome = CampaignOutcome()
+    campaign: dict[str, Any] = {"id": campaign_id}
     if cfg.dry_run:
         tally = result.report.tally
         rows = max(0, tally.valid - tally.excluded)
         requests, seconds = estimate(rows, cfg.send.rate_limit, cfg.send.rate_window)
-        if not view.quiet:
-            err.print(
-                f"--campaign {campaign_id}: about {requests:,} requests to add {rows:,} leads "
-                f"(plus one per lead already in the workspace), about {seconds:,.0f} s at "
-                f"{cfg.send.rate_limit} requests per {cfg.send.rate_window:g} s.",
-                markup=False,
-            )
-        if stage is None:
-            err.print("The campaign was not checked: no API key.", markup=False)
-        elif stage.campaign.active:
-            err.print(ACTIVE_WARNING.format(id=campaign_id), markup=False)
-        return code
-    assert stage is not None
-    if result.fatal is not None or result.interrupted:
-        err.print(
-            f"Nothing was added to campaign {campaign_id}: the import did not finish; run the "
-            "same command again.",
-            markup=False,
+        campaign |= {"estimatedRequests": requests, "estimatedSeconds": round(seconds, 1)}
+        outcome.lines.append(
+            f"--campaign {campaign_id}: about {requests:,} requests to add {rows:,} leads "
+            f"(plus one per lead already in the workspace), about {seconds:,.0f} s at "
+            f"{cfg.send.rate_limit} requests per {cfg.send.rate_window:g} s."
         )
-        return code
-    try:
-        enrolled = stage.finish()
-    except EnrollmentError as exc:
-        err.print(f"[red]Error:[/] {describe(exc)}", markup=True)
-        return _worst(code, EXIT_AFTER_SENDING)
-    except FoxReachImportError as exc:  # pragma: no cover - run() wraps every error
-        err.print(f"[red]Error:[/] {describe(exc)}", markup=True)
-        return _worst(code, EXIT_AFTER_SENDING)
-    # The rows the import itself left out (never sent) are left out of the campaign too.
-    tally = result.report.tally
-    for why, n in (("invalid", tally.invalid), ("excluded", tally.excluded)):
-        if n:
-            enrolled.left_out[why] = n
-    show_enrollment(enrolled, view, err)
-    return code
+        if stage is None:
+            outcome.lines.append("The campaign was not checked: no API key.")
+        else:
+            campaign |= {"name": stage.campaign.name, "status": stage.campaign.status}
+            if stage.campaign.active:
+                outcome.lines.append(ACTIVE_WARNING.format(id=campaign_id))
+                outcome.quiet_lines = 2
+    elif result.fatal is not None or result.interrupted:
+        campaign["notEnrolledBecause"] = "the import did not finish"
+        outcome.lines.append(
+            f"Nothing was added to campaign {campaign_id}: the import did not finish; run the "
+            "same command again."
+        )
+    else:
+        assert stage is not None
+        try:
+            enrolled = stage.finish()
+        except EnrollmentError as exc:
+            campaign["notEnrolled"] = exc.not_enrolled
+            outcome.error = describe(exc)
+        else:
+            # The rows the import itself left out (never sent) are left out here too.
+            tally = result.report.tally
+            for why, n in (("invalid", tally.invalid), ("excluded", tally.excluded)):
+                if n:
+                    enrolled.left_out[why] = n
+            campaign = enrolled.as_dict()
+            outcome.lines += _summary(enrolled)
+            outcome.quiet_lines = len(outcome.lines)
+    result.report = replace(result.report, campaign=campaign)
+    if cfg.outputs.report_path:  # written by the import before the enrollment ran
+        try:
+            write_report(cfg.outputs.report_path, result.report)
+        except StorageError as exc:
+            exc.sent = exc.sent or result.sent
+            raise
+    return outcome
 
 
-def show_enrollment(enrolled: EnrollResult, view: View, err: Console) -> None:
+def _summary(enrolled: EnrollResult) -> list[str]:
     """One line of counts (and the warning for an active campaign)."""
     c = enrolled.campaign
     left = ", ".join(f"{n:,} {why}" for why, n in sorted(enrolled.left_out.items())) or "none"
     earlier = f", {enrolled.earlier:,} by an earlier run" if enrolled.earlier else ""
-    err.print(
+    lines = [
         f"Campaign {c.name or c.id} ({c.id}): {enrolled.added:,} added, "
-        f"{enrolled.already:,} already in it{earlier}; left out: {left}.",
-        markup=False,
-    )
+        f"{enrolled.already:,} already in it{earlier}; left out: {left}."
+    ]
     if c.active and enrolled.added:
-        err.print(ACTIVE_WARNING.format(id=c.id), markup=False)
-
-
-def _worst(code: int, other: int) -> int:
-    return next(c for c in EXIT_PRECEDENCE if c in (code, other)) if code else other
+        lines.append(ACTIVE_WARNING.format(id=c.id))
+    return lines

@@ -33,7 +33,7 @@ from ..validate import LeadDefaults
 from . import options as opt
 from .display import View, log_line, progress_display, show_run
 from .errors import FailOn, describe, run_exit_code, user_errors
-from .import_campaign import after_import, open_stage
+from .import_campaign import enroll_after, open_stage
 
 if TYPE_CHECKING:
     from ..sandbox.server import RunningSandbox
@@ -166,6 +166,7 @@ def run_and_show(
             if log is not None:
                 log_line(log, f"error: {describe(exc)}")
             raise
+        told = enroll_after(stage, campaign, cfg, result) if campaign is not None else None
         paths = cfg.outputs
         try:
             show_run(
@@ -179,9 +180,7 @@ def run_and_show(
             exc.sent = exc.sent or result.sent
             raise
         code = run_exit_code(result, fail_on)
-        if campaign is not None:
-            code = after_import(stage, campaign, cfg, result, view, code)
-        return code
+        return told.show(view, code) if told is not None else code
 
 
 @contextmanager

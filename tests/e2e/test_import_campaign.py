@@ -179,8 +179,13 @@ def test_campaign_import_works_with_the_embedded_sandbox(tmp_path: Path) -> None
     campaign = json.loads(made.stdout)["id"]
     path = tmp_path / "leads.csv"
     make_csv(path, ["try1@example.com", "try2@example.com"])
-    run = foxreach_cli("import", str(path), "--campaign", campaign)
+    report_file = tmp_path / "report.json"
+    run = foxreach_cli("import", str(path), "--campaign", campaign, "--json", "--report",
+                       str(report_file))  # fmt: skip
     assert run.returncode == 0, run.stderr
     assert "2 added, 0 already in it" in run.stderr
+    for report in (json.loads(run.stdout), json.loads(report_file.read_text())):
+        assert report["campaign"]["id"] == campaign
+        assert (report["campaign"]["added"], report["campaign"]["alreadyInCampaign"]) == (2, 0)
     shown = json.loads(foxreach_cli("campaigns", "get", campaign, "--json").stdout)
     assert shown["total_leads"] == 2

@@ -11,10 +11,12 @@ from ..credentials import resolve_credentials
 from ..enroll import CampaignStage, EnrollmentError, EnrollResult, estimate, with_run_tag
 from ..errors import StorageError
 from ..outputs import write_report
+from .display import log_line
 from .errors import EXIT_AFTER_SENDING, EXIT_PRECEDENCE, describe, err_console
 
 if TYPE_CHECKING:
     from ..import_config import ImportConfig
+    from ..outputs import LogFile
     from ..pipeline import RunResult
     from .display import View
 
@@ -41,8 +43,13 @@ class CampaignOutcome:
     error: str | None = None  # the enrollment's failure, one sentence
     quiet_lines: int = 1  # how many of ``lines`` --quiet keeps
 
-    def show(self, view: View, code: int) -> int:
-        """Print it on stderr and return the run's exit code with it."""
+    def show(self, view: View, code: int, log: LogFile | None = None) -> int:
+        """Print it on stderr (and in the ``--log-file``) and return the run's exit code."""
+        if log is not None:
+            for text in self.lines:
+                log_line(log, text)
+            if self.error is not None:
+                log_line(log, f"error: {self.error}")
         err = err_console()
         for text in self.lines if not view.quiet else self.lines[: self.quiet_lines]:
             err.print(text, markup=False)

@@ -180,7 +180,7 @@ def run_and_show(
             exc.sent = exc.sent or result.sent
             raise
         code = run_exit_code(result, fail_on)
-        return told.show(view, code) if told is not None else code
+        return told.show(view, code, log) if told is not None else code
 
 
 @contextmanager

@@ -8,13 +8,13 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from ..credentials import resolve_credentials
-from ..enroll import CampaignStage, EnrollmentError, EnrollResult, estimate, with_run_tag
 from ..errors import StorageError
 from ..outputs import write_report
 from .display import log_line
 from .errors import EXIT_AFTER_SENDING, EXIT_PRECEDENCE, describe, err_console
 
 if TYPE_CHECKING:
+    from ..enroll import CampaignStage, EnrollResult
     from ..import_config import ImportConfig
     from ..outputs import LogFile
     from ..pipeline import RunResult
@@ -26,6 +26,9 @@ ACTIVE_WARNING = "Campaign {id} is active: adding leads to it starts sending to 
 def open_stage(cfg: ImportConfig, campaign_id: str) -> tuple[ImportConfig, CampaignStage | None]:
     """The run's config (its leads tagged with the run's tag) and the checked campaign stage;
     for a dry run, the stage only when a key is at hand (it then reads the campaign)."""
+    # Imported here: the stage's client (httpx) is not for runs without --campaign to load.
+    from ..enroll import CampaignStage, with_run_tag
+
     if cfg.dry_run:
         creds = resolve_credentials(api_key=None, base_url=None, env_file=None)
         if not creds.api_key:
@@ -64,6 +67,8 @@ def enroll_after(
 ) -> CampaignOutcome:
     """Enroll the imported leads (a dry run: estimate), put it in the run's report (and the
     ``--report`` file, written again), and return what to say."""
+    from ..enroll import EnrollmentError, estimate
+
     outcome = CampaignOutcome()
     campaign: dict[str, Any] = {"id": campaign_id}
     if cfg.dry_run:

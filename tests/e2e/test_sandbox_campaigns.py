@@ -229,3 +229,15 @@ def test_official_commands_run_on_the_embedded_sandbox(tmp_path: Path) -> None:
     assert [row["id"] for row in found["data"]] == [lead["id"]]
     missing = foxreach("campaigns", "get", "cmp_nope")
     assert missing.returncode == 2 and "Not found (404)" in missing.stderr
+
+
+def test_the_cli_starts_without_the_sdk_or_the_campaign_stage() -> None:
+    """The official groups (and the SDK) and --campaign's stage load when used, not at every
+    start of the CLI."""
+    probe = (
+        "import sys, foxreach_cli.cli; "
+        "print(sorted(m for m in sys.modules if m == 'foxreach' or m.startswith("
+        "('foxreach_cli.official.', 'foxreach_cli.enroll', 'foxreach_cli.campaign_client'))))"
+    )
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"

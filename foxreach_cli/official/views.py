@@ -49,7 +49,8 @@ def print_table(rows: Sequence[Any], columns: Columns) -> None:
     """Rows as a table, one column per header."""
     table = Table(show_header=True, header_style="bold cyan")
     for header in columns:
-        table.add_column(header)
+        # fold, not ellipsis: an id cut short in a narrow terminal or a pipe is useless.
+        table.add_column(header, overflow="fold")
     for row in rows:
         cells = []
         for getter in columns.values():

@@ -46,17 +46,24 @@ def _cell(value: object) -> str:
 
 
 def print_table(rows: Sequence[Any], columns: Columns) -> None:
-    """Rows as a table, one column per header."""
-    table = Table(show_header=True, header_style="bold cyan")
-    for header in columns:
-        # fold, not ellipsis: an id cut short in a narrow terminal or a pipe is useless.
-        table.add_column(header, overflow="fold")
+    """Rows as a table, one column per header; ids whole on one line (they are copied into
+    the next command), other long values folded, never cut."""
+    cells = []
     for row in rows:
-        cells = []
+        values = []
         for getter in columns.values():
             value = getter(row) if callable(getter) else getattr(row, getter, None)
-            cells.append(escape(_cell(value)))
-        table.add_row(*cells)
+            values.append(_cell(value))
+        cells.append(values)
+    table = Table(show_header=True, header_style="bold cyan")
+    for n, header in enumerate(columns):
+        if header == "ID":
+            longest = max((len(values[n]) for values in cells), default=0)
+            table.add_column(header, no_wrap=True, min_width=max(longest, len(header)))
+        else:
+            table.add_column(header, overflow="fold")
+    for values in cells:
+        table.add_row(*(escape(v) for v in values))
     out().print(table)
 
 

@@ -11,7 +11,7 @@ from ..credentials import resolve_credentials
 from ..errors import StorageError
 from ..outputs import write_report
 from .display import log_line
-from .errors import EXIT_AFTER_SENDING, EXIT_PRECEDENCE, describe, err_console
+from .errors import EXIT_AFTER_SENDING, EXIT_INTERRUPTED, EXIT_PRECEDENCE, describe, err_console
 
 if TYPE_CHECKING:
     from ..enroll import CampaignStage, EnrollResult
@@ -44,6 +44,7 @@ class CampaignOutcome:
 
     lines: list[str] = field(default_factory=list)  # plain lines for stderr
     error: str | None = None  # the enrollment's failure, one sentence
+    interrupted: bool = False  # Ctrl-C while enrolling
     quiet_lines: int = 1  # how many of ``lines`` --quiet keeps
 
     def show(self, view: View, code: int, log: LogFile | None = None) -> int:
@@ -56,6 +57,8 @@ class CampaignOutcome:
         err = err_console()
         for text in self.lines if not view.quiet else self.lines[: self.quiet_lines]:
             err.print(text, markup=False)
+        if self.interrupted:
+            return EXIT_INTERRUPTED
         if self.error is None:
             return code
         err.print(f"[red]Error:[/] {self.error}", markup=True)
@@ -101,6 +104,13 @@ def enroll_after(
         except EnrollmentError as exc:
             campaign["notEnrolled"] = exc.not_enrolled
             outcome.error = describe(exc)
+        except KeyboardInterrupt:  # the import's report is still shown; the journal has the rest
+            campaign["notEnrolledBecause"] = "interrupted"
+            outcome.interrupted = True
+            outcome.lines.append(
+                f"Interrupted while adding the leads to campaign {campaign_id}; run the same "
+                "command again to add the rest (none is added twice)."
+            )
         else:
             # The rows the import itself left out (never sent) are left out here too.
             tally = result.report.tally

@@ -20,12 +20,10 @@ import numpy as np
 import pandas as pd
 
 from foxreach_cli.mapping.lexicon import lexicon
-from foxreach_cli.mapping.result import OptOutColumn, OptOutKind, OptOutStatus
+from foxreach_cli.mapping.result import OptOutColumn, OptOutStatus
 from foxreach_cli.mapping.words import compare_forms
 from foxreach_cli.reasons import SEP
 from foxreach_cli.stage_data import LEAD_STATUSES
-
-__all__ = ["OptOutColumn", "OptOutKind", "OptOutStatus"]
 
 UNSUBSCRIBED: OptOutStatus = "unsubscribed"
 BOUNCED: OptOutStatus = "bounced"

@@ -28,12 +28,10 @@ import pandas as pd
 
 from foxreach_cli.cell_rules import NULL_CELLS
 from foxreach_cli.mapping.lexicon import lexicon
-from foxreach_cli.mapping.result import OptOutColumn, OptOutKind, OptOutStatus
+from foxreach_cli.mapping.result import OptOutColumn, OptOutStatus
 from foxreach_cli.reasons import SEP
 from foxreach_cli.stage_data import LEAD_STATUSES
 from foxreach_cli.text_fold import fold, fold_column, fold_text
-
-__all__ = ["OptOutColumn", "OptOutKind", "OptOutStatus"]
 
 _V = TypeVar("_V")
 

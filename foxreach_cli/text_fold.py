@@ -120,15 +120,22 @@ def fold_text(text: str) -> str:
 
 
 def _translated(text: str) -> str:
-    # One str.replace per distinct table character present: str.translate with a dict costs
-    # a lookup per character of the column, and most non-ASCII columns (names, addresses)
-    # hold none or few of the table's characters.
-    for char in _TABLE_CHARS.intersection(text):
-        text = text.replace(char, _TABLE[ord(char)] or "")
+    # str.translate with a dict costs a lookup per character of the column; instead numpy
+    # finds which of the table's characters occur (most non-ASCII columns, names and
+    # addresses, hold none or few), and each is replaced in one C pass.
+    for space in _ASCII_SPACES:
+        if space in text:
+            text = text.replace(space, " ")
+    codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    high = codes[codes > 127]
+    if len(high):
+        for code in np.intersect1d(high, _TABLE_CODES).tolist():
+            text = text.replace(chr(code), _TABLE[code] or "")
     return text
 
 
-_TABLE_CHARS = frozenset(map(chr, _TABLE))
+_TABLE_CODES = np.array(sorted(c for c in _TABLE if c > 127), dtype=np.uint32)
+_ASCII_SPACES = "".join(chr(c) for c in _TABLE if c < 128)
 
 
 def _drop_after_text(match: re.Match[str]) -> str:

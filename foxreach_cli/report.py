@@ -15,11 +15,13 @@ to files is :mod:`foxreach_cli.outputs`.
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
+from itertools import islice
 from typing import Any
+
+import orjson
 
 from .details import DISPOSABLE, ROLE, DetailPart, DetailRecord, DetailStore
 from .optouts import FoundOptOut
@@ -330,17 +332,30 @@ class ImportReport:
         return "".join(self.iter_json())
 
 
+#: orjson's options for the report: two-space indentation as ``json.dumps(indent=2)`` writes
+#: it; non-string keys (reason codes are a ``str`` enum) written as their value.
+_JSON_OPTIONS = orjson.OPT_INDENT_2 | orjson.OPT_NON_STR_KEYS
+#: Rows of a list encoded per orjson call: one C call per slice instead of one per row,
+#: while only a slice of rows is held at once.
+_SLICE = 512
+
+
 def _dumps(value: Any) -> str:
-    return json.dumps(value, indent=2, ensure_ascii=False)
+    return orjson.dumps(value, option=_JSON_OPTIONS).decode()
 
 
 def _json_list(items: Iterable[Any]) -> Iterator[str]:
-    """A list inside the top-level object, as ``json.dumps(..., indent=2)`` writes it."""
-    empty = True
-    for item in items:
-        yield ("[\n    " if empty else ",\n    ") + _dumps(item).replace("\n", "\n    ")
-        empty = False
-    yield "[]" if empty else "\n  ]"
+    """A list inside the top-level object, as ``json.dumps(..., indent=2)`` writes it,
+    encoded a slice of rows at a time."""
+    it = iter(items)
+    head = "[\n"
+    while part := list(islice(it, _SLICE)):
+        text = orjson.dumps(part, option=_JSON_OPTIONS)
+        # b'[\n  {...},\n  {...}\n]': drop the brackets, indent every line two more spaces
+        # (a newline inside a string is escaped, so every raw one is the layout's).
+        yield head + "  " + text[2:-2].replace(b"\n", b"\n  ").decode()
+        head = ",\n"
+    yield "[]" if head == "[\n" else "\n  ]"
 
 
 def _file_entry(f: FileSummary) -> dict[str, Any]:

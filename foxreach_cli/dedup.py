@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from foxreach_cli.errors import storage_errors
-from foxreach_cli.reasons import SEP
+from foxreach_cli.reasons import SEP, ReasonCode
 from foxreach_cli.validate import ValidatedChunk
 
 #: Bits of the "maybe seen" filter (2**27 bits = 16 MiB). At 5,000,000 distinct emails about
@@ -144,7 +144,7 @@ class Deduper:
             {
                 "row": rows[dup_idx],
                 "email": pd.Series(emails, dtype=object),
-                "code": "duplicate_of",
+                "code": ReasonCode.DUPLICATE_OF,
                 "params": pd.Series(params, dtype=object),
                 "first_file": pd.Series(
                     np.asarray(self._files, dtype=object)[d_file], dtype=object

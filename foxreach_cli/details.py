@@ -18,7 +18,7 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
-from .reasons import CODE_IDS, CODES, EARLIER_PREFIX, Reason, render, unpack
+from .reasons import CODE_IDS, CODES, EARLIER_PREFIX, ReasonCode, Rejection
 from .stage_data import DUPLICATE, ERROR, EXCLUDED, INVALID, NOT_SENT, UNRESOLVED
 
 #: Kinds of rows that are imported but named by the hygiene step: role and disposable
@@ -45,19 +45,19 @@ class DetailRecord(NamedTuple):
     row: int
     email: str
     kind: str
-    code: str
+    code: ReasonCode
     params: tuple[str, ...]
     earlier: bool  # merged from an earlier run of the same file (a resume)
 
     @property
-    def reason(self) -> Reason:
+    def reason(self) -> Rejection:
         """The row's reason as data."""
-        return Reason(self.code, self.params)
+        return Rejection(self.code, self.params)
 
     @property
     def text(self) -> str:
         """The reason in words, as the terminal, the JSON report and the rejected CSV say it."""
-        text = render(self.code, self.params)
+        text = self.code.text(self.params)
         return EARLIER_PREFIX + text if self.earlier else text
 
 
@@ -98,7 +98,7 @@ class DetailPart:
     file: str
     rows: np.ndarray  # int64
     kinds: np.ndarray  # uint8 index into KINDS
-    codes: np.ndarray  # uint8 index into reasons.CODES
+    codes: np.ndarray  # uint8 index into reasons.CODES (a ReasonCode each)
     emails: Joined
     params: Joined  # each row's reason parameters, packed (reasons.SEP)
     earlier: bool = False  # from an earlier run of the same file (a resume)
@@ -152,11 +152,11 @@ class DetailPart:
         rows: Sequence[int],
         emails: Sequence[str],
         kinds: Sequence[str],
-        reasons: Sequence[Reason],
+        reasons: Sequence[Rejection],
         *,
         earlier: bool = False,
     ) -> DetailPart:
-        """A part from one :class:`Reason` per row."""
+        """A part from one :class:`~foxreach_cli.reasons.Rejection` per row."""
         return cls.of(
             file,
             rows,
@@ -173,13 +173,14 @@ class DetailPart:
 
     def record(self, i: int) -> DetailRecord:
         """The ``i``-th row of the part."""
+        code = CODES[self.codes[i]]
         return DetailRecord(
             self.file,
             int(self.rows[i]),
             self.emails[i],
             KINDS[self.kinds[i]],
-            CODES[self.codes[i]],
-            unpack(CODES[self.codes[i]], self.params[i]),
+            code,
+            code.unpack(self.params[i]),
             self.earlier,
         )
 
@@ -206,7 +207,7 @@ class DetailStore:
         """Rows of any of ``kinds``."""
         return sum(p.count(k) for p in self.parts for k in kinds)
 
-    def codes(self, kind: str) -> dict[str, int]:
+    def codes(self, kind: str) -> dict[ReasonCode, int]:
         """Rows of ``kind`` per reason code (counted over the parts' code arrays)."""
         totals = np.zeros(len(CODES), dtype=np.int64)
         for p in self.parts:
@@ -219,7 +220,7 @@ class DetailStore:
         """The files that have rows not imported."""
         return {p.file for p in self.parts}
 
-    def has_code(self, code: str, files: Iterable[str] | None = None) -> bool:
+    def has_code(self, code: ReasonCode, files: Iterable[str] | None = None) -> bool:
         """Whether any row (of ``files``, or all) has reason ``code``."""
         wanted = None if files is None else set(files)
         number = CODE_IDS[code]

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from . import reasons
 from .details import DetailPart
-from .reasons import Reason
+from .reasons import ReasonCode, Rejection
 from .stage_data import (
     DUPLICATE,
     ERROR,
@@ -56,10 +56,10 @@ class _Work:
     not_sent: int = 0
     retry_duplicates: int = 0
     idx: list[int] = field(default_factory=list)  # the batch item of each detail
-    reasons: list[Reason] = field(default_factory=list)
+    reasons: list[Rejection] = field(default_factory=list)
     kinds: list[str] = field(default_factory=list)
 
-    def detail(self, i: int, reason: Reason, kind: str) -> None:
+    def detail(self, i: int, reason: Rejection, kind: str) -> None:
         self.idx.append(i)
         self.reasons.append(reason)
         self.kinds.append(kind)
@@ -78,21 +78,21 @@ def reconcile(
     r = _Work()
     for reply in result.replies:
         _reply(batch, reply, uncertain, r)
-    for i, why in result.rejected:
-        r.detail(i, reasons.reason("server_error", why), ERROR)
+    for i, said in result.rejected:
+        r.detail(i, ReasonCode.SERVER_ERROR.of(said), ERROR)
         r.server_errors += 1
     counts = ServerCounts(r.created, r.restored, r.server_duplicates, r.server_errors)
     rows: dict[int, RowFate] = {}
-    for i, why, kind in zip(r.idx, r.reasons, r.kinds, strict=True):
-        rows[batch.rows[i]] = (kind, batch.emails[i], why.code, why.params)
+    for i, reason, kind in zip(r.idx, r.reasons, r.kinds, strict=True):
+        rows[batch.rows[i]] = (kind, batch.emails[i], reason.code, reason.params)
     for reply in result.replies:
         for i in reply.indices:
             rows.setdefault(batch.rows[i], (IMPORTED, batch.emails[i], "", ()))
-    for i, why in result.not_sent.items():
-        r.detail(i, why, NOT_SENT)
+    for i, reason in result.not_sent.items():
+        r.detail(i, reason, NOT_SENT)
         r.not_sent += 1
         if not result.retries:  # never reached the server: nothing of it can be stored
-            rows[batch.rows[i]] = (NOT_SENT, batch.emails[i], why.code, why.params)
+            rows[batch.rows[i]] = (NOT_SENT, batch.emails[i], reason.code, reason.params)
     file = batch.files[0] if batch.files else ""
     return Reconciled(
         file=file,
@@ -155,7 +155,7 @@ def _reply(batch: Batch, reply: Reply, uncertain: Container[tuple[str, int]], r:
     for i in dup_rows:
         duplicate(i)
     for i, why in err_rows:
-        r.detail(i, reasons.reason("server_error", why), ERROR)
+        r.detail(i, ReasonCode.SERVER_ERROR.of(why), ERROR)
 
     # Rows the lists do not name: all imported when the counts say so, all duplicates
     # (or all errors) when nothing else is left; otherwise they cannot be told apart.

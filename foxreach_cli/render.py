@@ -15,6 +15,7 @@ from rich.table import Table
 from .details import DISPOSABLE, ROLE
 from .optouts import FoundOptOut
 from .readers.base import display_name
+from .reasons import ReasonCode
 from .report import ImportReport
 from .stage_data import DUPLICATE, ERROR, EXCLUDED, INVALID, UNRESOLVED
 
@@ -110,13 +111,13 @@ def final_line(report: ImportReport, *, report_path: str | None, rejected_path: 
 
 
 #: How the hygiene section names each reason code.
-_RULES = {
-    "excluded_list": "on an exclusion list",
-    "source_verdict": "the file's verdict",
-    "domain_not_found": "domain does not exist",
-    "domain_no_mail": "domain takes no mail",
-    "disposable_domain": "disposable (--skip-disposable)",
-    "role_address": "role address (--skip-role)",
+_RULES: dict[ReasonCode, str] = {
+    ReasonCode.EXCLUDED_LIST: "on an exclusion list",
+    ReasonCode.SOURCE_VERDICT: "the file's verdict",
+    ReasonCode.DOMAIN_NOT_FOUND: "domain does not exist",
+    ReasonCode.DOMAIN_NO_MAIL: "domain takes no mail",
+    ReasonCode.DISPOSABLE_DOMAIN: "disposable (--skip-disposable)",
+    ReasonCode.ROLE_ADDRESS: "role address (--skip-role)",
 }
 SAMPLE_FLAGGED = 5
 
@@ -136,7 +137,8 @@ def hygiene_lines(report: ImportReport) -> list[str]:
     detail = ", ".join(f"{_RULES.get(code, code)} {n:,}" for code, n in by_rule.items())
     lines.append(f"  excluded: {_count(total, 'row')} {verb}" + (f" ({detail})" if detail else ""))
     if h.check_domains:
-        missing, no_mail = by_rule.get("domain_not_found", 0), by_rule.get("domain_no_mail", 0)
+        missing = by_rule.get(ReasonCode.DOMAIN_NOT_FOUND, 0)
+        no_mail = by_rule.get(ReasonCode.DOMAIN_NO_MAIL, 0)
         lines.append(
             f"  undeliverable domains: {_count(missing + no_mail, 'row')} ({missing:,} "
             f"not found, {no_mail:,} taking no mail); "

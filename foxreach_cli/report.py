@@ -25,7 +25,7 @@ import orjson
 
 from .details import DISPOSABLE, ROLE, DetailPart, DetailRecord, DetailStore
 from .optouts import FoundOptOut
-from .reasons import named_params
+from .reasons import ReasonCode
 from .reconcile import Reconciled
 from .stage_data import (
     DUPLICATE,
@@ -202,7 +202,7 @@ class ImportReport:
     flagged: DetailStore = field(default_factory=DetailStore)
 
     @property
-    def excluded_by_rule(self) -> dict[str, int]:
+    def excluded_by_rule(self) -> dict[ReasonCode, int]:
         """Rows left out per reason code (this run's and, for a resumed or reproduced file,
         those the journal recorded)."""
         return self.details.codes(EXCLUDED)
@@ -241,23 +241,34 @@ class ImportReport:
 
     def _entries(self, *kinds: str) -> Iterator[dict[str, Any]]:
         for d in self.records(*kinds):
-            yield {"file": d.file, "row": d.row, "email": d.email, "code": d.code, "reason": d.text}
-
-    def _excluded_entries(self) -> Iterator[dict[str, Any]]:
-        for d in self.records(EXCLUDED):
             yield {
                 "file": d.file,
                 "row": d.row,
                 "email": d.email,
                 "code": d.code,
                 "reason": d.text,
-                **named_params(d.code, d.params),
+                "params": d.code.named(d.params),
+            }
+
+    def _excluded_entries(self) -> Iterator[dict[str, Any]]:
+        # The parameters are also at the entry's top level, as they were before every
+        # entry had ``params`` (docs/hygiene.md).
+        for d in self.records(EXCLUDED):
+            named = d.code.named(d.params)
+            yield {
+                "file": d.file,
+                "row": d.row,
+                "email": d.email,
+                "code": d.code,
+                "reason": d.text,
+                "params": named,
+                **named,
             }
 
     def _flagged_entries(self, kind: str) -> Iterator[dict[str, Any]]:
         order = [f.file for f in self.files]
         for d in self.flagged.records([kind], order=order):
-            yield {"file": d.file, "row": d.row, "email": d.email, **named_params(d.code, d.params)}
+            yield {"file": d.file, "row": d.row, "email": d.email, **d.code.named(d.params)}
 
     def _fields(self) -> Iterator[tuple[str, Any]]:
         """The report's keys in order; the long lists as iterators."""

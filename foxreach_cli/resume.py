@@ -23,7 +23,7 @@ import numpy as np
 from .credentials import Credentials
 from .details import DetailPart
 from .errors import StorageError, UsageError
-from .reasons import Reason
+from .reasons import ReasonCode, Rejection
 from .report import HistoryInfo, ImportReport
 from .stage_data import (
     DUPLICATE,
@@ -32,6 +32,7 @@ from .stage_data import (
     UNRESOLVED,
     Batch,
     BatchOutcome,
+    RowFate,
     ServerCounts,
     Tally,
 )
@@ -240,7 +241,7 @@ class Resume:
         StorageError (the journal is then dropped for the rest of the run)."""
         if self.journal is None or not len(part):
             return
-        rows = {
+        rows: dict[int, RowFate] = {
             r.row: (r.kind, r.email, r.code, r.params)
             for r in (part.record(i) for i in range(len(part)))
         }
@@ -283,7 +284,7 @@ def _history_info(
     rows: list[int] = []
     emails: list[str] = []
     kinds: list[str] = []
-    reasons: list[Reason] = []
+    reasons: list[Rejection] = []
     for outcome in history.answered:
         counts += outcome.counts
         for row, (kind, email, code, params) in outcome.rows.items():
@@ -291,13 +292,13 @@ def _history_info(
                 rows.append(row)
                 emails.append(email)
                 kinds.append(kind)
-                reasons.append(Reason(code, params))
+                reasons.append(Rejection(ReasonCode.parse(code), params))
     return HistoryInfo(
         file=name,
         reproduced=history.done,
         imported_at=imported_at,
         counts=counts,
-        retry_duplicates=sum(r.code == "retry_duplicate" for r in reasons),
+        retry_duplicates=sum(r.code is ReasonCode.RETRY_DUPLICATE for r in reasons),
         # Rows of a resume are marked as from an earlier run; a reproduction shows them as
         # they were.
         details=DetailPart.of_reasons(name, rows, emails, kinds, reasons, earlier=not history.done),

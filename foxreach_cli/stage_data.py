@@ -15,7 +15,7 @@ import orjson
 import pandas as pd
 
 if TYPE_CHECKING:
-    from .reasons import Reason
+    from .reasons import Rejection
 
 #: Lead fields of ``POST /leads/import`` that hold one string each (docs/api.md).
 LEAD_FIELDS: tuple[str, ...] = (
@@ -180,7 +180,7 @@ class BatchResult:
     # Items the server refused with 422 once isolated by bisection: (index, server's reason).
     rejected: list[tuple[int, str]] = field(default_factory=list)
     # Items never imported (402 plan limit, 403, retries exhausted, interrupted): index -> reason.
-    not_sent: dict[int, Reason] = field(default_factory=dict)
+    not_sent: dict[int, Rejection] = field(default_factory=dict)
     requests: int = 0  # HTTP requests made for this batch, retries included
     retries: int = 0  # of which retries (429, 5xx, timeouts, dropped connections)
     rate_limited: int = 0  # 429 answers received

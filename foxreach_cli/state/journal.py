@@ -37,7 +37,7 @@ from ..errors import (
     storage_error,
     storage_errors,
 )
-from ..reasons import recorded_reason
+from ..reasons import ReasonCode, recorded_reason
 from ..stage_data import IMPORTED, NOT_SENT, BatchOutcome, RowFate, ServerCounts
 from . import ensure_private_dir
 
@@ -144,7 +144,7 @@ def _fate(value: list[Any]) -> RowFate:
     if len(value) == 3:
         why = recorded_reason(value[2])
         return value[0], value[1], why.code, why.params
-    return value[0], value[1], value[2], tuple(value[3])
+    return value[0], value[1], ReasonCode.parse(value[2]), tuple(value[3])
 
 
 _P = ParamSpec("_P")

@@ -7,7 +7,7 @@ import pandas as pd
 
 from foxreach_cli.dedup import Deduper, python_hash
 from foxreach_cli.mapping import build_mapping
-from foxreach_cli.reasons import render
+from foxreach_cli.reasons import ReasonCode
 from foxreach_cli.stage_data import Chunk, SourceInfo
 from foxreach_cli.validate import ValidatedChunk, validate_chunk
 
@@ -17,7 +17,8 @@ MAPPING = build_mapping(INFO)
 
 def worded(dups: pd.DataFrame) -> pd.DataFrame:
     """Duplicate rows with their reason in words instead of its code and parameters."""
-    reason = [render(c, p) for c, p in zip(dups["code"], dups["params"], strict=True)]
+    codes = [ReasonCode.parse(c) for c in dups["code"]]
+    reason = [c.text(c.unpack(p)) for c, p in zip(codes, dups["params"], strict=True)]
     return dups.drop(columns=["code", "params"]).assign(reason=reason)
 
 

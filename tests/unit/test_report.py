@@ -12,7 +12,7 @@ import pytest
 from foxreach_cli.details import DetailPart, DetailStore
 from foxreach_cli.outputs import neutralise_formula, write_rejected_csv
 from foxreach_cli.read import open_source, read_rows
-from foxreach_cli.reasons import RETRY_DUPLICATE, reason
+from foxreach_cli.reasons import RETRY_DUPLICATE, ReasonCode
 from foxreach_cli.reconcile import reconcile
 from foxreach_cli.report import (
     DedupInfo,
@@ -96,6 +96,7 @@ def test_listed_duplicates_and_errors_map_back_to_rows_case_insensitively():
             "email": "Lead3@Example.com",
             "code": "server_error",
             "reason": "refused by the server: bad",
+            "params": {"why": "bad"},
         }
     ]
     assert report.to_dict()["duplicateEmails"] == ["Lead1@Example.com"]
@@ -142,7 +143,7 @@ def test_rejected_and_not_sent_items_are_accounted():
     result = BatchResult(
         replies=[Reply([0, 1], answer(created=2))],
         rejected=[(2, "customFields must be an object")],
-        not_sent={3: reason("not_sent_plan_limit")},
+        not_sent={3: ReasonCode.NOT_SENT_PLAN_LIMIT.of()},
         requests=5,
     )
     report = builder_with(batch, result).finish(elapsed=1)
@@ -176,7 +177,7 @@ def test_local_rejections_count_into_merged_totals():
     assert [d.row for d in r.records()] == [2, 3, 4, 5, 6, 7]  # sorted by row for people
     assert r.to_dict()["duplicateDetails"] == [
         {"file": "a.csv", "row": 4, "email": "A@x.io", "code": "duplicate_of",
-         "reason": "duplicate of row 3"}
+         "reason": "duplicate of row 3", "params": {"row": "3"}}
     ]  # fmt: skip
     assert r.to_json() == json.dumps(r.to_dict(), indent=2, ensure_ascii=False)
 

@@ -321,7 +321,7 @@ class _Run:
             SendInfo(batch.files[0], result.requests, result.retries, result.rate_limited, outcome)
         )
         self.eta.merged(batch.seq)
-        self.imported += outcome.created + outcome.restored
+        self.imported += outcome.counts.created + outcome.counts.restored
         if self.resume is not None:
             try:
                 self.resume.answered(batch, outcome.outcome)

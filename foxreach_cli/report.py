@@ -34,7 +34,6 @@ from .stage_data import (
     INVALID,
     NOT_SENT,
     UNRESOLVED,
-    ServerCounts,
     Tally,
 )
 
@@ -78,6 +77,11 @@ class ReadInfo:
     file: str
     rows: int
 
+    @property
+    def counts(self) -> Tally:
+        """What it adds to the run's counts."""
+        return Tally(rows_read=self.rows)
+
 
 @dataclass(frozen=True, slots=True)
 class ValidateInfo:
@@ -91,6 +95,11 @@ class ValidateInfo:
     #: Valid rows a column not read for opt-outs made opted out: its header -> those rows.
     opt_outs_found: dict[str, FoundOptOut] = field(default_factory=dict)
 
+    @property
+    def counts(self) -> Tally:
+        """What it adds to the run's counts."""
+        return Tally(invalid=len(self.invalid))
+
 
 @dataclass(frozen=True, slots=True)
 class DedupInfo:
@@ -100,6 +109,11 @@ class DedupInfo:
     file: str
     unique: int
     duplicates: DetailPart
+
+    @property
+    def counts(self) -> Tally:
+        """What it adds to the run's counts."""
+        return Tally(valid=self.unique, local_duplicates=len(self.duplicates))
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,6 +125,11 @@ class HygieneInfo:
     excluded: DetailPart
     flagged: DetailPart | None = None
 
+    @property
+    def counts(self) -> Tally:
+        """What it adds to the run's counts."""
+        return Tally(excluded=len(self.excluded))
+
 
 @dataclass(frozen=True, slots=True)
 class UnsentInfo:
@@ -120,6 +139,11 @@ class UnsentInfo:
     file: str
     rows: int
     details: DetailPart | None = None
+
+    @property
+    def counts(self) -> Tally:
+        """What it adds to the run's counts."""
+        return Tally(not_sent=self.rows)
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,6 +156,17 @@ class SendInfo:
     rate_limited: int
     reconciled: Reconciled
 
+    @property
+    def counts(self) -> Tally:
+        """What it adds to the run's counts: the requests, and what the answers mean."""
+        sent = Tally(
+            requests=self.requests,
+            retries=self.retries,
+            rate_limited=self.rate_limited,
+            batches=1,
+        )
+        return sent + self.reconciled.counts
+
 
 @dataclass(frozen=True, slots=True)
 class HistoryInfo:
@@ -141,13 +176,11 @@ class HistoryInfo:
     file: str
     reproduced: bool
     imported_at: str | None
-    counts: ServerCounts  # of the batches answered before
-    retry_duplicates: int
+    #: What it adds to the run's counts: the server's counts of the batches answered before,
+    #: their retry duplicates, the rows excluded before and, when reproduced, the finished
+    #: import's requests, retries, 429 answers and batches.
+    counts: Tally
     details: DetailPart  # their rows not imported
-    requests: int = 0  # the finished import's requests (only when reproduced)
-    retries: int = 0
-    rate_limited: int = 0
-    batches: int = 0
 
 
 StageResult = (
@@ -196,7 +229,7 @@ class ImportReport:
     stopped_because: str | None = None
     complete: bool = True
     sandbox: bool = False
-    previous: ServerCounts = field(default_factory=ServerCounts)  # earlier runs' counts
+    previous: Tally = field(default_factory=Tally)  # what the server said to earlier runs
     hygiene: HygieneSummary = field(default_factory=HygieneSummary)
     #: Role and disposable addresses that were not left out (kinds ``role``, ``disposable``).
     flagged: DetailStore = field(default_factory=DetailStore)
@@ -307,8 +340,8 @@ class ImportReport:
                 {
                     "created": p.created,
                     "restored": p.restored,
-                    "duplicates": p.duplicates,
-                    "errors": p.errors,
+                    "duplicates": p.server_duplicates,
+                    "errors": p.server_errors,
                 },
             ),
             ("reproduced", self.reproduced),
@@ -400,7 +433,7 @@ class ReportFold:
         self.files = tuple(files)
         self.tally = Tally()  # the progress display reads it as the run goes
         self.by_file: dict[str, Tally] = {f.file: Tally() for f in self.files}
-        self.previous = ServerCounts()
+        self.previous = Tally()
         self.details = DetailStore()
         self.flagged = DetailStore()
         self.hygiene = HygieneSummary()  # set by the pipeline once the rules have run
@@ -408,17 +441,17 @@ class ReportFold:
         self._email_from: dict[str, Counter[str]] = {}
         self._opt_outs_found: dict[str, dict[str, FoundOptOut]] = {}
 
-    def _count(self, file: str, **counts: int) -> None:
-        self.tally = self.tally.plus(**counts)
-        self.by_file[file] = self.by_file.get(file, Tally()).plus(**counts)
-
     def add(self, result: StageResult) -> None:
         """Take one stage's result into the counts and the detail store."""
+        if not isinstance(result, StageResult):
+            raise TypeError(f"not a stage result: {result!r}")
+        counts = result.counts
+        self.tally += counts
+        self.by_file[result.file] = self.by_file.get(result.file, Tally()) + counts
         match result:
-            case ReadInfo(file, rows):
-                self._count(file, rows_read=rows)
+            case ReadInfo():
+                pass
             case ValidateInfo(file, invalid, email_from, opt_outs_found):
-                self._count(file, invalid=len(invalid))
                 self.details.add(invalid)
                 if email_from:
                     self._email_from.setdefault(file, Counter()).update(email_from)
@@ -427,56 +460,21 @@ class ReportFold:
                     for header, found in opt_outs_found.items():
                         before = so_far.get(header)
                         so_far[header] = found if before is None else before.plus(found)
-            case DedupInfo(file, unique, duplicates):
-                self._count(file, local_duplicates=len(duplicates), valid=unique)
+            case DedupInfo(_, _, duplicates):
                 self.details.add(duplicates)
-            case HygieneInfo(file, excluded, flagged):
-                self._count(file, excluded=len(excluded))
+            case HygieneInfo(_, excluded, flagged):
                 self.details.add(excluded)
                 self.flagged.add(flagged)
-            case UnsentInfo(file, rows, details):
-                self._count(file, not_sent=rows)
+            case UnsentInfo(_, _, details):
                 self.details.add(details)
-            case SendInfo(file, requests, retries, rate_limited, r):
-                self._count(
-                    file,
-                    requests=requests,
-                    retries=retries,
-                    rate_limited=rate_limited,
-                    batches=1,
-                    created=r.created,
-                    restored=r.restored,
-                    server_duplicates=r.server_duplicates,
-                    server_errors=r.server_errors,
-                    not_sent=r.not_sent,
-                    retry_duplicates=r.retry_duplicates,
-                )
-                self.details.add(r.details)
-            case HistoryInfo():
-                self._history(result)
-            case _:
-                raise TypeError(f"not a stage result: {result!r}")
-
-    def _history(self, h: HistoryInfo) -> None:
-        if h.imported_at is not None:
-            self._imported_at[h.file] = h.imported_at
-        c = h.counts
-        self._count(
-            h.file,
-            requests=h.requests,
-            retries=h.retries,
-            rate_limited=h.rate_limited,
-            batches=h.batches,
-            created=c.created,
-            restored=c.restored,
-            server_duplicates=c.duplicates,
-            server_errors=c.errors,
-            retry_duplicates=h.retry_duplicates,
-            excluded=h.details.count(EXCLUDED),
-        )
-        if not h.reproduced:
-            self.previous += c
-        self.details.add(h.details)
+            case SendInfo(_, _, _, _, reconciled):
+                self.details.add(reconciled.details)
+            case HistoryInfo(file, reproduced, imported_at, history_counts, details):
+                if imported_at is not None:
+                    self._imported_at[file] = imported_at
+                if not reproduced:
+                    self.previous += history_counts.answered()
+                self.details.add(details)
 
     def finish(
         self, *, elapsed: float, stopped_because: str | None = None, complete: bool = True

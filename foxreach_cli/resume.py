@@ -33,7 +33,6 @@ from .stage_data import (
     Batch,
     BatchOutcome,
     RowFate,
-    ServerCounts,
     Tally,
 )
 from .state.journal import (
@@ -171,7 +170,7 @@ class Resume:
         """Take what earlier runs did to a file: a resume, or, for a file imported fully
         before, a reproduction of its report (nothing of it is sent again)."""
         imported_at = None
-        summary: dict[str, Any] = {}
+        summary = Tally()
         if history.done:
             when = datetime.fromtimestamp(history.finished_at or 0).astimezone()
             imported_at = when.isoformat(timespec="seconds")
@@ -262,7 +261,7 @@ class Resume:
         unfinished = report.details.files_with("notSent")
         done = []
         for name, digest in self.work.hashes.items():
-            summary = file_summary(report.by_file.get(name, Tally()))
+            summary = report.by_file.get(name, Tally())
             if ok and name not in unfinished:
                 if name in self.imported_before:
                     status = REPRODUCED
@@ -277,10 +276,11 @@ class Resume:
 
 
 def _history_info(
-    name: str, history: FileHistory, imported_at: str | None, summary: dict[str, Any]
+    name: str, history: FileHistory, imported_at: str | None, summary: Tally
 ) -> HistoryInfo:
-    """A file's history as a result for the report's fold."""
-    counts = ServerCounts()
+    """A file's history as a result for the report's fold (``summary``: the counts of the
+    run that finished the file, whose requests it adds when the file was imported fully)."""
+    counts = Tally()
     rows: list[int] = []
     emails: list[str] = []
     kinds: list[str] = []
@@ -293,34 +293,20 @@ def _history_info(
                 emails.append(email)
                 kinds.append(kind)
                 reasons.append(Rejection(ReasonCode.parse(code), params))
+    earlier = Tally(
+        retry_duplicates=sum(r.code is ReasonCode.RETRY_DUPLICATE for r in reasons),
+        excluded=kinds.count(EXCLUDED),
+        requests=summary.requests,
+        retries=summary.retries,
+        rate_limited=summary.rate_limited,
+        batches=summary.batches,
+    )
     return HistoryInfo(
         file=name,
         reproduced=history.done,
         imported_at=imported_at,
-        counts=counts,
-        retry_duplicates=sum(r.code is ReasonCode.RETRY_DUPLICATE for r in reasons),
+        counts=counts + earlier,
         # Rows of a resume are marked as from an earlier run; a reproduction shows them as
         # they were.
         details=DetailPart.of_reasons(name, rows, emails, kinds, reasons, earlier=not history.done),
-        requests=summary.get("requests", 0),
-        retries=summary.get("retries", 0),
-        rate_limited=summary.get("rateLimited", 0),
-        batches=summary.get("batches", 0),
     )
-
-
-def file_summary(tally: Tally) -> dict[str, int]:
-    """One file's counts, as the journal keeps them and ``foxreach runs`` shows them."""
-    return {
-        "rowsRead": tally.rows_read,
-        "created": tally.created,
-        "restored": tally.restored,
-        "duplicates": tally.duplicates,
-        "errors": tally.errors,
-        "excluded": tally.excluded,
-        "notSent": tally.not_sent,
-        "requests": tally.requests,
-        "retries": tally.retries,
-        "rateLimited": tally.rate_limited,
-        "batches": tally.batches,
-    }

@@ -18,7 +18,7 @@ import string
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import cast
+from typing import NamedTuple, cast
 
 from .stage_data import LEAD_STATUSES
 
@@ -27,6 +27,39 @@ SEP = "\x1f"
 
 _MAY_BE_STORED = "may have been imported (the next run will tell)"
 _OPTIONAL = re.compile(r"\[([^\]]*)\]")
+
+
+class _Part(NamedTuple):
+    """One part of a template, compiled: its literal texts around the parameters (indexes,
+    in order), and those that must not be empty for it to be said (an optional part's)."""
+
+    literals: tuple[str, ...]  # one more than ``order``
+    order: tuple[int, ...]
+    needs: tuple[int, ...]
+
+
+def _compile(parts: Sequence[_Part], given: int) -> str | None:
+    """One %-format for the sentence of the first ``given`` parameters, the others empty,
+    taking them in order; None when the template takes them in another order."""
+    fmt, order = "", []
+    for part in parts:
+        if any(i >= given for i in part.needs):
+            continue  # an optional part whose parameter is empty
+        fmt += part.literals[0].replace("%", "%%")
+        for i, literal in zip(part.order, part.literals[1:], strict=True):
+            if i < given:
+                fmt += "%s"
+                order.append(i)
+            fmt += literal.replace("%", "%%")
+    return fmt if order == list(range(given)) else None
+
+
+def _interleave(literals: Sequence[str], values: Sequence[str]) -> list[str]:
+    """The literal texts with the values between them."""
+    out = [literals[0]]
+    for value, literal in zip(values, literals[1:], strict=True):
+        out += (value, literal)
+    return out
 
 
 class ReasonCode(StrEnum):
@@ -136,9 +169,10 @@ class ReasonCode(StrEnum):
     # Set per member by __new__ (annotations only: not members).
     params: tuple[str, ...]
     template: str
-    _segments: tuple[tuple[str, tuple[int, ...]], ...]
+    _segments: tuple[_Part, ...]
     _words: tuple[tuple[int, Mapping[str, str]], ...]
     _required: frozenset[str]
+    _formats: tuple[str | None, ...]  # by the number of parameters given (none with words)
 
     def __new__(
         cls,
@@ -152,24 +186,29 @@ class ReasonCode(StrEnum):
         self.params = params
         self.template = template
         index = {name: n for n, name in enumerate(params)}
-        # The template as parts ("[...]" parts optional), each with its parameters made
-        # positional, so rendering is one str.format per part.
-        segments, required = [], set()
+        # The template as parts ("[...]" parts optional), compiled once per number of
+        # parameters given into one %-format: rendering a row is one C-level %.
+        segments: list[_Part] = []
+        required: set[str] = set()
         for n, part in enumerate(_OPTIONAL.split(template)):
-            names = [f for _, f, _, _ in string.Formatter().parse(part) if f is not None]
-            unknown = set(names) - set(index)
-            if unknown:
-                raise ValueError(f"{code}: the template names undeclared {sorted(unknown)}")
+            literals, order = [""], []
+            for literal, name, _, _ in string.Formatter().parse(part):
+                literals[-1] += literal
+                if name is not None:
+                    if name not in index:
+                        raise ValueError(f"{code}: the template names undeclared {name!r}")
+                    order.append(index[name])
+                    literals.append("")
             optional = n % 2 == 1
             if not optional:
-                required.update(names)
-            positional = part.replace("{", "{{").replace("}", "}}")
-            for name in names:
-                positional = positional.replace("{{" + name + "}}", "{" + str(index[name]) + "}")
-            segments.append((positional, tuple(index[f] for f in names) if optional else ()))
-        self._segments = tuple(s for s in segments if s[0])
+                required.update(params[i] for i in order)
+            segments.append(_Part(tuple(literals), tuple(order), tuple(order) if optional else ()))
+        self._segments = tuple(segments)
         self._words = tuple((index[name], table) for name, table in (words or {}).items())
         self._required = frozenset(required)
+        self._formats = (
+            () if words else tuple(_compile(segments, given) for given in range(len(params) + 1))
+        )
         return self
 
     @classmethod
@@ -198,12 +237,18 @@ class ReasonCode(StrEnum):
 
     def text(self, params: Sequence[str] = ()) -> str:
         """The sentence of this code with ``params`` (missing ones read as empty)."""
-        p = list(params)
-        if len(p) < len(self.params):
-            p += [""] * (len(self.params) - len(p))
+        n = len(params)
+        if n < len(self._formats):
+            fmt = self._formats[n]
+            if fmt is not None and all(params):
+                return fmt % tuple(params)  # most rows: one C call
+        p = [*params, *("",) * (len(self.params) - n)]
         for i, table in self._words:
             p[i] = table.get(p[i], table[""])
-        return "".join(fmt.format(*p) for fmt, need in self._segments if all(p[i] for i in need))
+        said = [part for part in self._segments if all(p[i] for i in part.needs)]
+        return "".join(
+            "".join(_interleave(part.literals, [p[i] for i in part.order])) for part in said
+        )
 
     def unpack(self, packed: str) -> tuple[str, ...]:
         """The parameters packed in one string with :data:`SEP`, back as a tuple (the last

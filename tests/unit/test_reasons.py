@@ -71,3 +71,13 @@ def test_no_other_class_is_named_reason() -> None:
             if isinstance(node, ast.ClassDef) and node.name in ("Reason", "Reasons"):
                 named.append(f"{path.name}: {node.name}")
     assert named == []
+
+
+@pytest.mark.parametrize("code", list(ReasonCode))
+def test_the_compiled_sentence_equals_the_one_said_part_by_part(code: ReasonCode) -> None:
+    # Given k parameters the sentence is one compiled %-format; padded with empty ones it is
+    # said part by part: both are the same sentence, literal % and braces kept.
+    values = tuple(f"{n}%s{{x}}" for n in range(len(code.params)))
+    for k in range(len(values) + 1):
+        padded = values[:k] + ("",) * (len(values) - k)
+        assert code.text(values[:k]) == code.text(padded)

@@ -182,6 +182,20 @@ def test_local_rejections_count_into_merged_totals():
     assert r.to_json() == json.dumps(r.to_dict(), indent=2, ensure_ascii=False)
 
 
+def test_the_streamed_json_is_the_indented_json_of_the_report_across_slices():
+    # More rows than one orjson call encodes (report._SLICE), with text that needs escaping.
+    b = ReportFold([FileSummary("a.csv", "csv", "utf-8", ",", None, [])], dry_run=True)
+    n = 1300
+    b.add(ReadInfo("a.csv", n + 1))
+    emails = [f'é{i}"\t\u2028@x.io' for i in range(n)]
+    b.add(DedupInfo("a.csv", 1, local("a.csv", list(range(3, n + 3)), emails, "duplicate_of",
+                                      DUPLICATE, "2")))  # fmt: skip
+    r = b.finish(elapsed=1.23456)
+    assert r.to_json() == json.dumps(r.to_dict(), indent=2, ensure_ascii=False)
+    assert len(r.to_dict()["duplicateDetails"]) == n
+    assert r.to_dict()["duplicateDetails"][0]["params"] == {"row": "2"}
+
+
 @pytest.mark.parametrize(
     "cell, expected",
     [

@@ -29,7 +29,7 @@ from .state import default_state_dir
 from .validate import LeadDefaults
 
 if TYPE_CHECKING:
-    from .hygiene.check import HygieneOptions as HygieneRules
+    from .hygiene.check import HygieneRules
 
 Unmapped = Literal["custom", "ignore"]
 _NAMED_DELIMITERS = {"tab": "\t", "\\t": "\t", "comma": ",", "semicolon": ";", "pipe": "|"}
@@ -97,8 +97,8 @@ class HygieneOptions:
 
     @property
     def rules(self) -> HygieneRules:
-        """The options the rules themselves take (``hygiene.check.HygieneOptions``)."""
-        from .hygiene.check import HygieneOptions as HygieneRules
+        """The options the rules themselves take."""
+        from .hygiene.check import HygieneRules
 
         return HygieneRules(
             skip_role=self.skip_role,

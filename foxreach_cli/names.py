@@ -28,8 +28,8 @@ _PLAIN = re.compile(f"{_WORD}( |, ?){_WORD}")
 @cache
 def _special_words() -> tuple[frozenset[str], frozenset[str]]:
     """Lowercase words that make nameparser read a two-word name other than as (first, last):
-    (not a first word, not a last word). Loaded on first use: importing nameparser takes
-    ~60 ms, which ``map`` and a dry run (they split no name) should not pay."""
+    (not a first word, not a last word). Loaded on first use: ``map`` and a dry run split no
+    name and should not pay for importing nameparser (docs/mapping.md)."""
     from nameparser.config import CONSTANTS
 
     either = frozenset(CONSTANTS.conjunctions) | frozenset(CONSTANTS.prefixes)

@@ -300,6 +300,13 @@ def encode_cell(r: Rejection) -> str:
     return SEP.join((r.code, *r.params))
 
 
+def decode_cell(cell: str) -> Rejection:
+    """The reason a reader packed with :func:`encode_cell` (ValueError for an unknown code)."""
+    code, _, params = cell.partition(SEP)
+    reason_code = ReasonCode.parse(code)
+    return Rejection(reason_code, reason_code.unpack(params))
+
+
 PLAN_LIMIT = ReasonCode.NOT_SENT_PLAN_LIMIT.of()
 AUTH_REFUSED = ReasonCode.NOT_SENT_AUTH.of()
 INTERRUPTED = ReasonCode.NOT_SENT_INTERRUPTED.of()

@@ -16,7 +16,7 @@ from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from .check import ChunkHygiene, Hygiene, HygieneCounts, HygieneOptions
+    from .check import ChunkHygiene, Hygiene, HygieneCounts, HygieneRules
     from .domains import DomainCache, DomainChecker, DomainResult, DomainStatus, parse_resolver
     from .suppression import (
         DefaultListStatus,
@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 # The names are loaded when first used (PEP 562): the mapping needs only ``verdicts``, and a
 # run with no rule in use should not pay for dnspython and the disposable-domain list.
 _WHERE = {
-    "check": ("ChunkHygiene", "Hygiene", "HygieneCounts", "HygieneOptions"),
+    "check": ("ChunkHygiene", "Hygiene", "HygieneCounts", "HygieneRules"),
     "domains": ("DomainCache", "DomainChecker", "DomainResult", "DomainStatus", "parse_resolver"),
     "suppression": (
         "DefaultListStatus",
@@ -64,7 +64,7 @@ __all__ = [
     "DomainStatus",
     "Hygiene",
     "HygieneCounts",
-    "HygieneOptions",
+    "HygieneRules",
     "Suppression",
     "SuppressionList",
     "VerdictClass",

@@ -1,6 +1,6 @@
 """The hygiene stage: every rule applied to one chunk of addresses at a time.
 
-    hygiene = Hygiene(suppression=..., domains=..., options=HygieneOptions(...))
+    hygiene = Hygiene(suppression=..., domains=..., options=HygieneRules(...))
     result = hygiene.check(emails, verdicts=[(column, values), ...])   # per chunk
         result.exclusions[i]   None, or the Rejection (reason code + params) of row i
         result.role[i]         the role local part of row i, or ""
@@ -31,8 +31,9 @@ from .verdicts import EXCLUDED_CLASSES, VerdictClass, VerdictColumn
 
 
 @dataclass(frozen=True)
-class HygieneOptions:
-    """What the user asked of the rules that are off or on by default."""
+class HygieneRules:
+    """What the user asked of the rules that are off or on by default (the run's settings,
+    ``import_config.HygieneOptions``, hand these over as its ``rules``)."""
 
     skip_role: bool = False  # leave role addresses out (default: count and name them)
     skip_disposable: bool = False  # leave disposable-domain addresses out
@@ -50,10 +51,6 @@ class HygieneCounts:
     domains_checked: int  # distinct domains DNS answered (or the cache knew)
     domains_unchecked: int  # distinct domains DNS could not answer (timeout, SERVFAIL...)
     rows_unchecked: int  # rows whose domain could not be checked (they are imported)
-
-    @property
-    def excluded_total(self) -> int:
-        return sum(self.excluded.values())
 
 
 @dataclass(frozen=True)
@@ -88,11 +85,11 @@ class Hygiene:
         *,
         suppression: Suppression | None = None,
         domains: DomainChecker | None = None,
-        options: HygieneOptions | None = None,
+        options: HygieneRules | None = None,
     ) -> None:
         self.suppression = suppression
         self.domains = domains
-        self.options = options or HygieneOptions()
+        self.options = options or HygieneRules()
         self._tally = _Tally()
         self._known: dict[str, DomainResult] = {}  # every domain asked this run
 

@@ -446,7 +446,9 @@ class Suppression:
         self._domains = _merge(s.domains for s in self.lists)
         self._wildcards = _merge(s.wildcards for s in self.lists)
 
-    def match(self, addresses: np.ndarray, domains: np.ndarray) -> list[Rejection | None]:
+    def match(
+        self, addresses: Sequence[object] | np.ndarray, domains: Sequence[object] | np.ndarray
+    ) -> list[Rejection | None]:
         """Per row (addresses and domains in normal form, "" for none): None, or the
         ``excluded_list`` reason with the list and the entry that matched. An address entry
         wins over a domain entry, which wins over a ``*.`` entry."""

@@ -12,7 +12,7 @@ bounded number of cells, and a header wider than :data:`MAX_HEADER_COLUMNS` is r
 
 from __future__ import annotations
 
-from collections.abc import Generator, Iterator
+from collections.abc import Callable, Generator, Iterator
 from pathlib import Path
 
 from foxreach_cli.errors import InputError
@@ -32,9 +32,9 @@ SURPLUS_COLUMNS = 256
 #: Cells in one chunk at most: wide sheets get fewer rows per chunk.
 CHUNK_CELLS = 2_000_000
 
-_BOOKS = {"xlsx": XlsxBook, "ods": OdsBook, "xls": XlsBook}
-
 Book = XlsxBook | OdsBook | XlsBook
+
+_BOOKS: dict[str, Callable[[Path, str], Book]] = {"xlsx": XlsxBook, "ods": OdsBook, "xls": XlsBook}
 
 
 class XlsxSource(Source):

@@ -9,7 +9,7 @@ is not compressed, so its size bounds what xlrd builds from it.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Generator
 from pathlib import Path
 
 import xlrd
@@ -100,7 +100,7 @@ class XlsBook:
         self._formats[xf_index] = result
         return result
 
-    def rows(self, index: int, keep: int) -> Iterator[Row]:
+    def rows(self, index: int, keep: int) -> Generator[Row, None, None]:
         """Sheet ``index``'s non-blank rows (see ``XlsxBook.rows``)."""
         try:
             sheet = self._book.sheet_by_index(index)

@@ -16,7 +16,7 @@ import posixpath
 import zipfile
 import zlib
 from array import array
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from pathlib import Path
 from xml.parsers import expat
 
@@ -313,7 +313,7 @@ class XlsxBook:
             members.append(member)
         return names, members, date1904[0]
 
-    def _read_styles(self) -> list[Formatter | str | None]:
+    def _read_styles(self) -> list[Formatter | str]:
         """Per cell style index: a formatter, '@' for text, or the code not understood."""
         member = _find_part(self._present, "xl/styles.xml")
         if member is None:
@@ -340,7 +340,7 @@ class XlsxBook:
                 where["cellXfs"] = False
 
         parse_stream(self._part(member), start, end, None, self._name, member)
-        formats: list[Formatter | str | None] = []
+        formats: list[Formatter | str] = []
         for fmt_id in xf_ids:
             code = _LOCALE_IDS.get(fmt_id) or custom.get(fmt_id) or BUILTIN_FORMATS.get(fmt_id)
             if code is None:
@@ -400,7 +400,7 @@ class XlsxBook:
 
     # --- a sheet ----------------------------------------------------------------------------
 
-    def rows(self, index: int, keep: int) -> Iterator[Row]:
+    def rows(self, index: int, keep: int) -> Generator[Row, None, None]:
         """The sheet's rows in order, blank ones left out, each cell as displayed.
 
         Cells at or beyond column ``keep`` (0-based) are not placed: the non-empty ones are
@@ -565,7 +565,7 @@ class XlsxBook:
                 unknown.add(fmt)
                 return general(number)
             try:
-                return fmt(number)  # type: ignore[operator]
+                return fmt(number)
             except (ValueError, OverflowError, ArithmeticError):
                 unknown.add(f"{number!r} under its date format")
                 return general(number)

@@ -117,6 +117,12 @@ def test_ci_runs_the_readme_test_command():
     assert run_tests in ci
 
 
+def test_ci_type_checks_the_package_as_readme_says():
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    assert ".venv/bin/mypy foxreach_cli" in ci.splitlines()
+    assert "`.venv/bin/mypy foxreach_cli`" in README
+
+
 def _exit_section() -> str:
     return README.split("## Exit codes")[1].split("\n## ")[0]
 

@@ -38,7 +38,7 @@ from .errors import (
 from .eta import Eta
 from .hygiene.suppression import SuppressionList, load_default_list, load_list
 from .import_config import ImportConfig, reading_record
-from .mapping import Mapping, build_mapping, mapping_rows
+from .mapping import Mapping, MappingFile, build_mapping, mapping_rows
 from .mapping_file import check_drift, load_mapping_file
 from .outputs import check_outputs, move_done, write_rejected_csv, write_report
 from .progress import Progress
@@ -133,7 +133,7 @@ def prepare_files(
     prepared: list[PreparedFile] = []
     for path in paths:
         try:
-            source = opts.open(
+            sources = opts.open_all(
                 path,
                 stdin=stdin,
                 # A live import is paced by the API: small chunks get the first request out
@@ -145,22 +145,40 @@ def prepare_files(
                 raise
             refused[path] = str(exc)
             continue
-        stack.enter_context(source)
-        try:
-            # A file of rejected rows is read with the mapping saved beside it.
-            source, used = adopt_rejected_file(source, saved)
-            if used is not None:
-                check_drift(used, source.info, allow_new_columns=cfg.allow_new_columns)
-            mapping = build_mapping(
-                source.info, overrides=opts.maps, mapping_file=used, unmapped=opts.unmapped
-            )
-        except (InputError, UsageError) as exc:
-            if not several:
-                raise
-            refused[path] = exc.describe()
-            continue
-        prepared.append(PreparedFile(source, mapping))
+        # --sheet all: each sheet of leads is an input of its own. The first source owns a
+        # temporary copy of stdin: entered first, it is closed last.
+        for source in sources:
+            stack.enter_context(source)
+        several = several or len(sources) > 1
+        for source in sources:
+            prepared += _prepare(source, saved, cfg, several, refused)
     return prepared, refused
+
+
+def _prepare(
+    source: Source,
+    saved: MappingFile | None,
+    cfg: ImportConfig,
+    several: bool,
+    refused: dict[str, str],
+) -> list[PreparedFile]:
+    """One opened input with its mapping; refused (in ``refused``) when it cannot be mapped
+    and the run has other inputs, else the error stops the run."""
+    opts = cfg.read
+    try:
+        # A file of rejected rows is read with the mapping saved beside it.
+        source, used = adopt_rejected_file(source, saved)
+        if used is not None:
+            check_drift(used, source.info, allow_new_columns=cfg.allow_new_columns)
+        mapping = build_mapping(
+            source.info, overrides=opts.maps, mapping_file=used, unmapped=opts.unmapped
+        )
+    except (InputError, UsageError) as exc:
+        if not several:
+            raise
+        refused[source.info.file] = exc.describe()
+        return []
+    return [PreparedFile(source, mapping)]
 
 
 @dataclass
@@ -525,7 +543,7 @@ def _run_import(
                 fatal = _after_sending(fatal, run.imported, journal=run.journal_state())
     moved: list[str] = []
     if cfg.state.move_done and fatal is None and not interrupted and complete:
-        moved = move_done(done_files, cfg.state.move_done)
+        moved = move_done(_whole_files(done_files, files), cfg.state.move_done)
     return RunResult(
         report=report,
         fatal=fatal,
@@ -598,12 +616,9 @@ def _hygiene(cfg: ImportConfig, stack: ExitStack, progress: Progress) -> Hygiene
         lists.append(default)
     lists += [load_list(path) for path in opts.exclude]
     for lst in lists:
-        if lst.unusable:
-            shown = "; ".join(f"line {n}: {text!r}" for n, text in lst.examples)
-            progress.note(
-                f"{display_name(lst.path)}: {lst.unusable:,} lines are neither an address nor a "
-                f"domain and were skipped ({shown})."
-            )
+        skipped = lst.skipped_note()
+        if skipped is not None:
+            progress.note(skipped)
     from .hygiene.check import Hygiene
     from .hygiene.suppression import Suppression
 
@@ -666,6 +681,29 @@ def _header_notes(info: SourceInfo) -> tuple[str, ...]:
     return (choice.describe(),)
 
 
+def _whole_files(done: list[str], files: list[PreparedFile]) -> list[str]:
+    """The files to move once done: a workbook read sheet by sheet only when every sheet
+    of it is done, named as the user gave it."""
+    finished = set(done)
+    out: list[str] = []
+    for f in files:
+        origin = f.source.info.origin
+        if origin is None:
+            if f.name in finished:
+                out.append(f.name)
+        elif origin not in out and all(
+            g.name in finished for g in files if g.source.info.origin == origin
+        ):
+            out.append(origin)
+    return out
+
+
+def _real_path(info: SourceInfo) -> Path | None:
+    """The input's file on disk (None for stdin); a sheet's is its workbook's."""
+    given = info.origin or info.file
+    return None if given == "-" else Path(given).resolve()
+
+
 def _resume(
     cfg: ImportConfig, files: list[PreparedFile], stack: ExitStack, progress: Progress
 ) -> Resume | None:
@@ -675,12 +713,16 @@ def _resume(
     or without the journal: two runs never import one file to one workspace at once.
     """
     named = [(f.name, f.source.path) for f in files]
+    # --sheet all: each sheet of a workbook is its own work (resume.content_hashes).
+    sheets = {f.name: f.source.info.sheet or "" for f in files if f.source.info.origin}
     if cfg.replay:
         assert cfg.credentials is not None and cfg.credentials.destination
-        return Resume.replay(cfg.credentials.destination, named, cfg.state.state_dir, progress.note)
+        return Resume.replay(
+            cfg.credentials.destination, named, cfg.state.state_dir, progress.note, sheets
+        )
     if not (cfg.live and cfg.credentials is not None):
         return None
-    work = Work.identify(cfg.credentials, named)
+    work = Work.identify(cfg.credentials, named, sheets)
     stack.enter_context(work.lock(cfg.state.state_dir, cfg.state.lock_timeout))
     if not cfg.resume:
         return None
@@ -693,7 +735,7 @@ def _resume(
         reserve_bytes=reserve_bytes(cfg.send.concurrency, cfg.send.batch_size),
         force=cfg.state.force,
         options=reading_record(cfg),
-        paths={f.name: None if f.name == "-" else Path(f.name).resolve() for f in files},
+        paths={f.name: _real_path(f.source.info) for f in files},
         note=progress.note,
     )
 

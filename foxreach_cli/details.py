@@ -79,6 +79,15 @@ class Joined:
         start = int(self.ends[i - 1]) if i else 0
         return self.text[start : int(self.ends[i])]
 
+    def at(self, positions: np.ndarray) -> list[str]:
+        """The strings at ``positions``, in that order."""
+        ends = self.ends
+        stops = ends[positions].tolist()
+        # positions - 1 is -1 for the first string, whose start the where makes 0.
+        starts = np.where(positions > 0, ends[positions - 1], 0).tolist()
+        text = self.text
+        return [text[a:b] for a, b in zip(starts, stops, strict=True)]
+
     def all(self) -> list[str]:
         """Every string, in order."""
         bounds = [0, *self.ends.tolist()]
@@ -171,6 +180,23 @@ class DetailPart:
         """How many of the part's rows are of ``kind``."""
         return int(np.count_nonzero(self.kinds == KIND_IDS[kind]))
 
+    def records_at(self, positions: np.ndarray) -> list[DetailRecord]:
+        """The rows at ``positions``, in that order, made in one go (a slice of a report)."""
+        codes = [CODES[c] for c in self.codes[positions].tolist()]
+        kinds = [KINDS[k] for k in self.kinds[positions].tolist()]
+        file, earlier = self.file, self.earlier
+        return [
+            DetailRecord(file, row, email, kind, code, code.unpack(params), earlier)
+            for row, email, kind, code, params in zip(
+                self.rows[positions].tolist(),
+                self.emails.at(positions),
+                kinds,
+                codes,
+                self.params.at(positions),
+                strict=True,
+            )
+        ]
+
     def record(self, i: int) -> DetailRecord:
         """The ``i``-th row of the part."""
         code = CODES[self.codes[i]]
@@ -240,7 +266,7 @@ class DetailStore:
         """The rows (of ``kinds``, or all), files in ``order`` (others after), then by row.
 
         Rows with equal keys keep the order they were added in. Only the sort keys are held
-        at once (about 20 bytes a row); each record is made as it is handed out.
+        at once (about 20 bytes a row); records are made a slice of rows at a time.
         """
         wanted = None if kinds is None else [KIND_IDS[k] for k in kinds]
         rank = {f: n for n, f in enumerate(order)}
@@ -265,5 +291,15 @@ class DetailStore:
         position = np.concatenate(positions)[sequence]
         del by_file, by_row, sequence
         parts = self.parts
-        for n, i in zip(part_of.tolist(), position.tolist(), strict=True):
-            yield parts[n].record(i)
+        # Made a slice at a time, each run of rows of one part in one go: only a slice of
+        # records is held at once.
+        for start in range(0, len(part_of), _RECORD_SLICE):
+            ids = part_of[start : start + _RECORD_SLICE]
+            at = position[start : start + _RECORD_SLICE]
+            bounds = [0, *(np.flatnonzero(np.diff(ids)) + 1).tolist(), len(ids)]
+            for a, b in pairwise(bounds):
+                yield from parts[int(ids[a])].records_at(at[a:b])
+
+
+#: Records made at once while a store's rows are read back in order.
+_RECORD_SLICE = 1024

@@ -361,7 +361,8 @@ class ImportReport:
 
     def iter_json(self) -> Iterator[str]:
         """The report as indented JSON text (``to_json``), piece by piece: the lists of rows
-        are written one row at a time from the detail store."""
+        are written a slice of rows at a time from the detail store (one orjson call each),
+        so only a slice is held at once."""
         yield "{"
         for n, (key, value) in enumerate(self._fields()):
             yield ("\n  " if n == 0 else ",\n  ") + _dumps(key) + ": "

@@ -311,3 +311,20 @@ def test_rejected_csv_streams_each_files_rows_in_order_with_the_last_reason_of_a
         ["bad@", "A", "2", "missing email"],
         ["again@", "D", "5", "invalid email: x"],
     ]
+
+
+def test_records_come_in_file_and_row_order_across_parts_and_slices():
+    # Three parts whose rows interleave, more rows than one slice of records (1024).
+    store = DetailStore()
+    for k, (kind, code) in enumerate([(INVALID, "missing_email"), (DUPLICATE, "duplicate_of"),
+                                      (ERROR, "server_error")]):  # fmt: skip
+        rows = list(range(2 + k, 4500, 3))
+        params = [str(r) for r in rows] if code != "missing_email" else ""
+        store.add(DetailPart.of("a.csv", rows, [f"r{r}@x.io" for r in rows], kind, code, params))
+    store.add(DetailPart.of("b.csv", [5, 2], ["b5@x.io", "b2@x.io"], ERROR, "not_mentioned"))
+    one_by_one = sorted(
+        (p.record(i) for p in store.parts for i in range(len(p))),
+        key=lambda d: (d.file != "b.csv", d.row),
+    )
+    assert list(store.records(order=["b.csv"])) == one_by_one
+    assert [d.row for d in store.records([DUPLICATE])] == list(range(3, 4500, 3))

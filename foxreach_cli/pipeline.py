@@ -40,6 +40,7 @@ from .hygiene.suppression import SuppressionList, load_default_list, load_list
 from .import_config import ImportConfig, reading_record
 from .mapping import Mapping, MappingFile, build_mapping, mapping_rows
 from .mapping_file import check_drift, load_mapping_file
+from .optout_updates import NOT_DONE, WOULD_CHECK, OptOutStage
 from .outputs import check_outputs, move_done, write_rejected_csv, write_report
 from .progress import Progress
 from .rate_budget import Budget, RateBudget
@@ -217,6 +218,24 @@ class _Run:
         self.storage_failure: StorageError | None = None
         self.truncated = False  # --limit stopped reading before the end of the input
         self.hygiene: Hygiene | None = None  # set before reading (None only for `runs show`)
+        # With the journal once it is open (open_opt_outs).
+        self.opt_outs = OptOutStage(fold.add, note=self.progress.note)
+
+    def open_opt_outs(self) -> None:
+        """The opt-out updates stage with the journal: what earlier runs did and left."""
+        resume = self.resume
+        if resume is None:
+            return
+        for done in resume.opt_out_history:
+            self.fold.add(done)
+        self.opt_outs = OptOutStage(
+            self.fold.add,
+            journal=resume if resume.journal is not None else None,
+            done=resume.opt_outs_done,
+            pending=resume.opt_outs_pending,
+            on_storage_failure=self.storage_failed,
+            note=self.progress.note,
+        )
 
     def show(self) -> None:
         """Refresh the progress display from the counters (the budget's state and the ETA
@@ -266,6 +285,7 @@ class _Run:
                 fold.add(
                     DedupInfo(file, len(unique), DetailPart.of_frame(file, duplicates, DUPLICATE))
                 )
+                self.opt_outs.carried(file, duplicates)
                 done = settled.get(file)
                 if done is not None and len(done):
                     unique = unique[~unique["row"].isin(done)]
@@ -340,6 +360,7 @@ class _Run:
         )
         self.eta.merged(batch.seq)
         self.imported += outcome.counts.created + outcome.counts.restored
+        self.opt_outs.answered(batch, outcome.outcome)  # journaled before the answer
         if self.resume is not None:
             try:
                 self.resume.answered(batch, outcome.outcome)
@@ -479,6 +500,7 @@ def _run_import(
         if run.resume is not None:
             for info in run.resume.history:
                 run.fold.add(info)
+        run.open_opt_outs()
         sources = [f.source for f in files]
         if type(progress) is Progress:
             total = cfg.limit  # nobody watches: don't read the files an extra time to count rows
@@ -498,6 +520,7 @@ def _run_import(
             if cfg.dry_run:
                 for _ in parts:
                     pass
+                run.opt_outs.leave(WOULD_CHECK)
             elif cfg.replay:
                 run.not_sent(parts, reasons.UNFINISHED)
             else:
@@ -506,6 +529,8 @@ def _run_import(
             interrupted, complete = True, False
         finally:
             progress.stop()
+        # Updates the run did not get to (it stopped, or `runs show`): the next run does them.
+        run.opt_outs.leave(NOT_DONE, "the run stopped before the lead was updated")
         fatal = fatal or run.storage_failure
         if isinstance(fatal, StorageError) and sending.sent:
             fatal = _after_sending(fatal, run.imported, journal=run.journal_state())
@@ -773,7 +798,11 @@ def _send(
     ) as client:
         sender = run.sender = Sender(client, budget, send, on_event=partial(_on_event, run))
         outcome = sender.run(batches, run.on_result, on_idle=run.tick)
-    fatal = outcome.fatal or run.storage_failure
+        fatal = outcome.fatal or run.storage_failure
+        if fatal is None and not outcome.interrupted:
+            # Every batch is answered: opt-outs can now reach the leads already there.
+            updates = run.opt_outs.run(client, budget, send, tick=run.tick)
+            return updates.fatal, updates.interrupted
     if fatal is None and not outcome.interrupted:
         return None, False
     reason = reasons.CTRL_C if outcome.interrupted else ReasonCode.NOT_SENT_STOPPED.of(fatal)

@@ -92,6 +92,12 @@ class ReasonCode(StrEnum):
     )
     # DEDUP: the first row of the same email (in another file: its name).
     DUPLICATE_OF = "duplicate_of", ("row", "file"), "duplicate of row {row}[ in {file}]"
+    # A duplicate whose opt-out the lead kept takes (dedup.py, docs/dedup.md "Opt-outs").
+    OPT_OUT_CARRIED = (
+        "opt_out_carried",
+        ("status", "row", "file"),
+        "duplicate of row {row}[ in {file}]; its opt-out ({status}) is kept on that lead",
+    )
     # HYGIENE: rows left out before sending (foxreach_cli.hygiene; docs/hygiene.md).
     EXCLUDED_LIST = "excluded_list", ("list", "entry"), "on the exclusion list {list} ({entry})"
     SOURCE_VERDICT = (

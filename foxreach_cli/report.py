@@ -21,11 +21,12 @@ from dataclasses import dataclass, field, replace
 from itertools import islice
 from typing import Any
 
+import numpy as np
 import orjson
 
 from .details import DISPOSABLE, ROLE, DetailPart, DetailRecord, DetailStore
 from .optouts import FoundOptOut
-from .reasons import ReasonCode
+from .reasons import CODE_IDS, ReasonCode
 from .reconcile import Reconciled
 from .stage_data import (
     DUPLICATE,
@@ -65,6 +66,10 @@ class FileSummary:
     # Rows that a column not read for opt-outs made unsubscribed or bounced (a cell that is
     # an opt-out word: optouts.opt_out_cells): that column's header -> those rows.
     opt_outs_found: dict[str, FoundOptOut] = field(default_factory=dict)
+
+
+#: The one-byte id of ``opt_out_carried`` in a detail part (counted per DedupInfo).
+_CARRIED = CODE_IDS[ReasonCode.OPT_OUT_CARRIED]
 
 
 # -- what each stage returns ---------------------------------------------------------------------
@@ -112,8 +117,11 @@ class DedupInfo:
 
     @property
     def counts(self) -> Tally:
-        """What it adds to the run's counts."""
-        return Tally(valid=self.unique, local_duplicates=len(self.duplicates))
+        """What it adds to the run's counts (duplicates whose opt-out was carried among them)."""
+        carried = int(np.count_nonzero(self.duplicates.codes == _CARRIED))
+        return Tally(
+            valid=self.unique, local_duplicates=len(self.duplicates), opt_outs_carried=carried
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -183,8 +191,68 @@ class HistoryInfo:
     details: DetailPart  # their rows not imported
 
 
+@dataclass(frozen=True, slots=True)
+class OptOutUpdateInfo:
+    """OPT-OUT UPDATES (:mod:`foxreach_cli.optout_updates`): what became of the opt-out of
+    ``row`` of ``file`` for the lead with ``email`` already in the workspace. ``outcome`` is
+    one of ``updated``, ``alreadyOptedOut``, ``notInWorkspace``, ``notDone`` (``reason``
+    says why) and, in a dry run, ``wouldCheck``; ``before`` is the lead's status when found;
+    ``earlier``: done by an earlier run of the file (the journal)."""
+
+    file: str
+    row: int
+    email: str
+    status: str
+    outcome: str
+    before: str | None = None
+    reason: str = ""
+    earlier: bool = False
+    requests: int = 0  # this run's requests for it (look-up and update), retries included
+    retries: int = 0
+    rate_limited: int = 0
+
+    @property
+    def counts(self) -> Tally:
+        """What it adds to the run's counts: its requests, and one lead updated (or, in a
+        dry run, to check) when it was (the fold takes back a replaced outcome's)."""
+        updated = int(self.outcome in UPDATE_COUNTED)
+        return Tally(
+            requests=self.requests,
+            retries=self.retries,
+            rate_limited=self.rate_limited,
+            opt_out_updates=updated,
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """The entry of the JSON report's ``optOutUpdateDetails``."""
+        entry: dict[str, Any] = {
+            "file": self.file,
+            "row": self.row,
+            "email": self.email,
+            "status": self.status,
+            "outcome": self.outcome,
+        }
+        if self.before is not None:
+            entry["statusBefore"] = self.before
+        if self.reason:
+            entry["reason"] = self.reason
+        if self.earlier:
+            entry["earlierRun"] = True
+        return entry
+
+
+#: The outcomes of opt-out updates that count as a lead updated (a dry run: to be checked).
+UPDATE_COUNTED = ("updated", "wouldCheck")
+
 StageResult = (
-    ReadInfo | ValidateInfo | DedupInfo | HygieneInfo | UnsentInfo | SendInfo | HistoryInfo
+    ReadInfo
+    | ValidateInfo
+    | DedupInfo
+    | HygieneInfo
+    | UnsentInfo
+    | SendInfo
+    | HistoryInfo
+    | OptOutUpdateInfo
 )
 
 
@@ -233,6 +301,13 @@ class ImportReport:
     hygiene: HygieneSummary = field(default_factory=HygieneSummary)
     #: Role and disposable addresses that were not left out (kinds ``role``, ``disposable``).
     flagged: DetailStore = field(default_factory=DetailStore)
+    #: Opt-outs brought to leads already in the workspace, in file and row order.
+    opt_out_updates: tuple[OptOutUpdateInfo, ...] = ()
+
+    @property
+    def opt_out_updates_not_done(self) -> set[str]:
+        """The files whose opt-out updates are not all done (they are not finished)."""
+        return {u.file for u in self.opt_out_updates if u.outcome == "notDone"}
 
     @property
     def excluded_by_rule(self) -> dict[ReasonCode, int]:
@@ -323,6 +398,8 @@ class ImportReport:
             ("notSent", t.not_sent),
             ("unresolved", self.unresolved),
             ("duplicatesFromRetries", t.retry_duplicates),
+            ("optOutsCarried", t.opt_outs_carried),
+            ("optOutUpdates", t.opt_out_updates),
             ("duplicateEmails", (d.email for d in self.records(DUPLICATE) if d.email)),
             ("duplicateDetails", self._entries(DUPLICATE)),
             ("errorDetails", self._entries(INVALID, ERROR)),
@@ -332,6 +409,7 @@ class ImportReport:
             ("roleAddresses", self._flagged_entries(ROLE)),
             ("disposableAddresses", self._flagged_entries(DISPOSABLE)),
             ("notSentReasons", dict(Counter(d.text for d in self.records(NOT_SENT)))),
+            ("optOutUpdateDetails", [u.to_dict() for u in self.opt_out_updates]),
         )
         p = self.previous
         yield from (
@@ -441,14 +519,13 @@ class ReportFold:
         self._imported_at: dict[str, str] = {}
         self._email_from: dict[str, Counter[str]] = {}
         self._opt_outs_found: dict[str, dict[str, FoundOptOut]] = {}
+        self._opt_out_updates: dict[tuple[str, int, str], OptOutUpdateInfo] = {}
 
     def add(self, result: StageResult) -> None:
         """Take one stage's result into the counts and the detail store."""
         if not isinstance(result, StageResult):
             raise TypeError(f"not a stage result: {result!r}")
-        counts = result.counts
-        self.tally += counts
-        self.by_file[result.file] = self.by_file.get(result.file, Tally()) + counts
+        self._count(result.file, result.counts)
         match result:
             case ReadInfo():
                 pass
@@ -463,6 +540,8 @@ class ReportFold:
                         so_far[header] = found if before is None else before.plus(found)
             case DedupInfo(_, _, duplicates):
                 self.details.add(duplicates)
+            case OptOutUpdateInfo():
+                self._opt_out_update(result)
             case HygieneInfo(_, excluded, flagged):
                 self.details.add(excluded)
                 self.flagged.add(flagged)
@@ -476,6 +555,19 @@ class ReportFold:
                 if not reproduced:
                     self.previous += history_counts.answered()
                 self.details.add(details)
+
+    def _count(self, file: str, counts: Tally) -> None:
+        self.tally += counts
+        self.by_file[file] = self.by_file.get(file, Tally()) + counts
+
+    def _opt_out_update(self, u: OptOutUpdateInfo) -> None:
+        """One update's outcome; a later outcome of the same update replaces an earlier one
+        (a resumed update), counted once (its ``counts`` are added by :meth:`add`)."""
+        at = (u.file, u.row, u.email.lower())
+        before = self._opt_out_updates.get(at)
+        if before is not None and before.outcome in UPDATE_COUNTED:
+            self._count(before.file, Tally(opt_out_updates=-1))
+        self._opt_out_updates[at] = u
 
     def finish(
         self, *, elapsed: float, stopped_because: str | None = None, complete: bool = True
@@ -506,4 +598,11 @@ class ReportFold:
             previous=self.previous,
             hygiene=self.hygiene,
             flagged=self.flagged,
+            opt_out_updates=self._updates_in_order(),
+        )
+
+    def _updates_in_order(self) -> tuple[OptOutUpdateInfo, ...]:
+        rank = {f.file: n for n, f in enumerate(self.files)}
+        return tuple(
+            sorted(self._opt_out_updates.values(), key=lambda u: (rank.get(u.file, 0), u.row))
         )

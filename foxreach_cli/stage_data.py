@@ -133,6 +133,9 @@ class Batch:
     rows: list[int] = field(default_factory=list)
     emails: list[str] = field(default_factory=list)  # as sent in each lead
     body: bytes = b""  # the leads' JSON objects, comma-joined
+    #: Item -> status of the leads that opt out (unsubscribed, bounced): should the server
+    #: find one in the workspace already, the lead there is updated (optout_updates.py).
+    opted_out: dict[int, str] = field(default_factory=dict)
     _decoded: list[Any] | None = field(default=None, repr=False, compare=False)
 
     def __len__(self) -> int:
@@ -250,6 +253,10 @@ class Tally:
     batches: int = 0
     #: Server duplicates that were probably our own earlier attempt's leads.
     retry_duplicates: int = field(default=0, metadata={"json": "duplicatesFromRetries"})
+    #: Duplicates whose opt-out was carried to the lead kept (counted among the duplicates).
+    opt_outs_carried: int = 0
+    #: Leads in the workspace updated to an opt-out (PATCH; a dry run: those it would check).
+    opt_out_updates: int = 0
 
     def __add__(self, other: Tally) -> Tally:
         return Tally(*(getattr(self, name) + getattr(other, name) for name in _TALLY_FIELDS))

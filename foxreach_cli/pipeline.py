@@ -217,6 +217,7 @@ class _Run:
         self.sender: Sender | None = None
         self.storage_failure: StorageError | None = None
         self.truncated = False  # --limit stopped reading before the end of the input
+        self.on_batch: Callable[[Batch, DetailPart], None] | None = None  # import --campaign
         self.hygiene: Hygiene | None = None  # set before reading (None only for `runs show`)
         # With the journal once it is open (open_opt_outs).
         self.opt_outs = OptOutStage(fold.add, note=self.progress.note)
@@ -361,6 +362,8 @@ class _Run:
         self.eta.merged(batch.seq)
         self.imported += outcome.counts.created + outcome.counts.restored
         self.opt_outs.answered(batch, outcome.outcome)  # journaled before the answer
+        if self.on_batch is not None:
+            self.on_batch(batch, outcome.details)
         if self.resume is not None:
             try:
                 self.resume.answered(batch, outcome.outcome)
@@ -449,8 +452,10 @@ def run_import(
     progress: Progress | None = None,
     stdin: BinaryIO | None = None,
     transport: httpx.BaseTransport | None = None,
+    on_batch: Callable[[Batch, DetailPart], None] | None = None,
 ) -> RunResult:
-    """Run one import (or dry run) and return its report.
+    """Run one import (or dry run) and return its report. ``on_batch(batch, details)`` is
+    called with each answered batch and its rows not imported (``import --campaign``).
 
     Raises ``FoxReachImportError`` for problems found before anything is sent (bad input,
     unwritable outputs); problems met while sending end the run early and come back in
@@ -458,7 +463,7 @@ def run_import(
     """
     sending = _Sending()
     try:
-        return _run_import(cfg, progress or Progress(), stdin, transport, sending)
+        return _run_import(cfg, progress or Progress(), stdin, transport, sending, on_batch)
     except FoxReachImportError as exc:
         # Raised after leads were sent (an output or the journal failing at the end): the
         # CLI must not say "nothing was sent".
@@ -476,6 +481,7 @@ def _run_import(
     stdin: BinaryIO | None,
     transport: httpx.BaseTransport | None,
     sending: _Sending,
+    on_batch: Callable[[Batch, DetailPart], None] | None = None,
 ) -> RunResult:
     started = time.monotonic()
     check_outputs(cfg)
@@ -494,6 +500,7 @@ def _run_import(
         summaries += [FileSummary(file=name, refused=reason) for name, reason in refused.items()]
         fold = ReportFold(summaries, dry_run=cfg.dry_run, sandbox=cfg.sandbox)
         run = _Run(cfg, progress, fold, sending)
+        run.on_batch = on_batch
         if not cfg.replay:  # runs show reproduces what the journal says, not today's rules
             run.hygiene = _hygiene(cfg, stack, progress)
         run.resume = _resume(cfg, files, stack, progress)

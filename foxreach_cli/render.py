@@ -14,6 +14,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from .details import DISPOSABLE, ROLE
+from .mapping.evidence import Source
 from .optouts import FoundOptOut
 from .readers.base import display_name
 from .reasons import ReasonCode
@@ -339,7 +340,7 @@ def render_report(console: Console, report: ImportReport, *, show_mapping: bool)
             continue
         # Without the table, still say where a column's values overruled its header.
         for row in f.mapping:
-            if row["how"].startswith("values "):
+            if Source(row["source"]).went_by_values:
                 console.print(
                     f"[dim]{display_name(f.file)}: '{row['column']}' went to "
                     f"{row['field']}: {row['how']}[/]"

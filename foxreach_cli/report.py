@@ -301,6 +301,8 @@ class ImportReport:
     hygiene: HygieneSummary = field(default_factory=HygieneSummary)
     #: Role and disposable addresses that were not left out (kinds ``role``, ``disposable``).
     flagged: DetailStore = field(default_factory=DetailStore)
+    #: ``import --campaign``: what the enrollment did (or, for a dry run, would cost).
+    campaign: dict[str, Any] | None = None
     #: Opt-outs brought to leads already in the workspace, in file and row order.
     opt_out_updates: tuple[OptOutUpdateInfo, ...] = ()
 
@@ -429,6 +431,8 @@ class ImportReport:
             ("elapsedSeconds", round(self.elapsed_seconds, 3)),
             ("files", [_file_entry(f) for f in self.files]),
         )
+        if self.campaign is not None:
+            yield "campaign", self.campaign
 
     def to_dict(self) -> dict[str, Any]:
         """The report as the documented camelCase JSON object."""

@@ -33,10 +33,6 @@ LEAD_FIELDS: tuple[str, ...] = (
 )
 #: Values the API accepts for ``status``.
 LEAD_STATUSES: tuple[str, ...] = ("active", "bounced", "unsubscribed", "replied")
-#: Values from other tools' exports that mean a lead status (compared lowercased, trimmed):
-#: Mailchimp's list statuses. Mailchimp's "pending" (never confirmed), "archived" and
-#: "transactional" have no lead status and are deliberately absent.
-STATUS_TRANSLATIONS: dict[str, str] = {"subscribed": "active", "cleaned": "bounced"}
 #: The most leads one import request may carry.
 MAX_BATCH = 1000
 #: The API lists at most this many duplicate emails and error details per request, so

@@ -21,6 +21,7 @@ import pandas as pd
 
 from foxreach_cli.cell_rules import blank_nulls, has_null_line
 from foxreach_cli.mapping import Mapping
+from foxreach_cli.mapping.words import compare_forms
 from foxreach_cli.optouts import (
     STATUS_OF,
     UNSUBSCRIBED,
@@ -30,7 +31,6 @@ from foxreach_cli.optouts import (
     strongest,
 )
 from foxreach_cli.reasons import ReasonCode, decode_cell
-from foxreach_cli.sniff import compare_forms
 from foxreach_cli.stage_data import LEAD_FIELDS, ROW_ERROR_COLUMN, Chunk
 
 # RFC 5322 atext, exactly as email-validator's DOT_ATOM_TEXT (ASCII).

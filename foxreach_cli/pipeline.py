@@ -46,7 +46,7 @@ from .progress import Progress
 from .rate_budget import Budget, RateBudget
 from .read import Limited, Source, estimate_data_rows, expand_inputs, read_rows
 from .readers.base import display_name
-from .reasons import Reason, from_exclusion
+from .reasons import ReasonCode, Rejection
 from .reconcile import reconcile
 from .rejected_file import adopt_rejected_file, write_rejected_mapping
 from .report import (
@@ -308,7 +308,7 @@ class _Run:
                     # A write failed: nothing more is sent, and rows are no longer deduped (the
                     # spill may be what failed). The rest is read to the end and reported as not
                     # sent, so every row read is still accounted for.
-                    why = reasons.reason("not_sent_stopped", self.storage_failure)
+                    why = ReasonCode.NOT_SENT_STOPPED.of(self.storage_failure)
                     self.not_sent(iter([UniqueRows(file, checked.cells, unique)]), why)
                     continue
                 if cfg.dry_run:
@@ -336,7 +336,7 @@ class _Run:
         rows = unique["row"].to_numpy()
         out = found.excluded
         hit = np.flatnonzero(out)
-        why = [from_exclusion(e.code.value, e.params) for e in found.exclusions if e]
+        why = [e for e in found.exclusions if e]
         excluded = DetailPart.of_reasons(
             file, rows[hit], emails[hit].tolist(), [EXCLUDED] * len(hit), why
         )
@@ -344,8 +344,9 @@ class _Run:
         role = np.flatnonzero((found.role != "") & ~out)
         disposable = np.flatnonzero((found.disposable != "") & ~out)
         if len(role) or len(disposable):
-            flags = [(i, ROLE, "role_address", found.role[i]) for i in role]
-            flags += [(i, DISPOSABLE, "disposable_domain", found.disposable[i]) for i in disposable]
+            flags = [(i, ROLE, ReasonCode.ROLE_ADDRESS, found.role[i]) for i in role]
+            disposable_code = ReasonCode.DISPOSABLE_DOMAIN
+            flags += [(i, DISPOSABLE, disposable_code, found.disposable[i]) for i in disposable]
             flagged = DetailPart.of(
                 file,
                 rows[[f[0] for f in flags]],
@@ -371,7 +372,7 @@ class _Run:
             SendInfo(batch.files[0], result.requests, result.retries, result.rate_limited, outcome)
         )
         self.eta.merged(batch.seq)
-        self.imported += outcome.created + outcome.restored
+        self.imported += outcome.counts.created + outcome.counts.restored
         self.opt_outs.answered(batch, outcome.outcome)  # journaled before the answer
         if self.on_batch is not None:
             self.on_batch(batch, outcome.details)
@@ -385,7 +386,7 @@ class _Run:
                     self.storage_failed(self.resume.short_of_room)
         self.show()
 
-    def not_sent(self, parts: Iterator[UniqueRows], reason: Reason) -> None:
+    def not_sent(self, parts: Iterator[UniqueRows], reason: Rejection) -> None:
         """Account for rows that will not be sent."""
         for part in parts:
             rows = part.rows
@@ -403,7 +404,7 @@ class _Run:
     def journal_failed(self, batch: Batch, exc: StorageError) -> None:
         """The journal could not record a batch: stop, and account for it as not sent."""
         self.storage_failed(exc)
-        why = reasons.reason("not_sent_error", exc)
+        why = ReasonCode.NOT_SENT_ERROR.of(exc)
         self.on_result(batch, BatchResult(not_sent=dict.fromkeys(range(len(batch)), why)))
 
     def storage_failed(self, exc: StorageError) -> None:
@@ -413,7 +414,7 @@ class _Run:
             return  # stopping already (and the stop's own note may be what failed)
         self.storage_failure = exc
         if self.sender is not None:
-            self.sender.stop(exc, reasons.reason("not_sent_stopped", exc))
+            self.sender.stop(exc, ReasonCode.NOT_SENT_STOPPED.of(exc))
 
     def journal_state(self) -> str:
         """'kept' when the journal recorded every answer of this run (a rerun then sends
@@ -826,7 +827,7 @@ def _send(
             return updates.fatal, updates.interrupted
     if fatal is None and not outcome.interrupted:
         return None, False
-    reason = reasons.CTRL_C if outcome.interrupted else reasons.reason("not_sent_stopped", fatal)
+    reason = reasons.CTRL_C if outcome.interrupted else ReasonCode.NOT_SENT_STOPPED.of(fatal)
     run.not_sent(batcher.drain(), reason)
     return fatal, outcome.interrupted
 

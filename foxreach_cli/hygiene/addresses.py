@@ -75,18 +75,27 @@ def domains_of(emails: Sequence[object] | np.ndarray) -> np.ndarray:
     one pass: the fast path of a chunk that needs no address form.
 
     When every line holds one ``@`` (validated emails do), the domains are every other piece
-    of the text split at ``@`` and newline: a few C calls, no Python step per row. Falls back
-    to :func:`split_addresses` for non-ASCII or zero-width text and for cells with spaces or
-    tabs around them.
+    of the text split at ``@`` and newline: a few C calls, no Python step per row; a
+    non-ASCII domain is converted once per distinct domain. Falls back to
+    :func:`split_addresses` for zero-width text and for cells with spaces or tabs around them
+    (and, beyond ASCII, for any whitespace or a line without exactly one ``@``).
     """
     n = len(emails)
     if not n:
         return np.empty(0, dtype=object)
     joined = join_lines(emails).lower()
     spaced = "\n " in joined or " \n" in joined or "\t" in joined or joined[:1] == " "
-    if spaced or joined[-1:] == " " or not joined.isascii() or any(z in joined for z in ZERO_WIDTH):
+    if spaced or joined[-1:] == " " or any(z in joined for z in ZERO_WIDTH):
         return split_addresses(emails)[1]
     out = np.empty(n, dtype=object)
+    if not joined.isascii():
+        # Unicode whitespace would be trimmed off a value by split_addresses: none may be left.
+        if _NOT_NEWLINE_SPACE.search(joined) or not one_at_sign_per_line(joined, n):
+            return split_addresses(emails)[1]
+        domains = joined.replace("\n", "@").split("@")[1::2]
+        wide = {d: normalise_domain(d) or d for d in set(domains) if not d.isascii()}
+        out[:] = [wide.get(d, d) for d in domains] if wide else domains
+        return out
     if one_at_sign_per_line(joined, n):
         out[:] = joined.replace("\n", "@").split("@")[1::2]
         return out
@@ -95,6 +104,10 @@ def domains_of(emails: Sequence[object] | np.ndarray) -> np.ndarray:
         return split_addresses(emails)[1]
     out[:] = [t.rpartition("@")[2] if t.find("@") > 0 else "" for t in lines]
     return out
+
+
+#: Whitespace other than a newline (``\s`` is what ``str.strip`` removes).
+_NOT_NEWLINE_SPACE = re.compile(r"[^\S\n]")
 
 
 def join_lines(values: Sequence[object] | np.ndarray) -> str:

@@ -56,7 +56,7 @@ def role_locals(addresses: Sequence[object] | np.ndarray) -> np.ndarray:
     if one_at_sign_per_line(text, n):
         if "+" in text:
             text = _TAG.sub("", text)
-        bases = text.translate(_SEPARATORS).replace("\n", "@").split("@")[0::2]
+        bases = _without_separators(text).replace("\n", "@").split("@")[0::2]
         found = ROLE_LOCALS.intersection(bases)
         if found:
             column = np.empty(n, dtype=object)
@@ -64,7 +64,7 @@ def role_locals(addresses: Sequence[object] | np.ndarray) -> np.ndarray:
             for word in found:
                 out[column == word] = word
         return out
-    bases = _TAG_AND_DOMAIN.sub("", text).translate(_SEPARATORS).split("\n")
+    bases = _without_separators(_TAG_AND_DOMAIN.sub("", text)).split("\n")
     if len(bases) != n:  # a value holding a newline: one value at a time
         bases = [
             _TAG_OR_AT.split(a.lower(), 1)[0].translate(_SEPARATORS) if type(a) is str else ""
@@ -74,6 +74,14 @@ def role_locals(addresses: Sequence[object] | np.ndarray) -> np.ndarray:
     if hits:
         out[hits] = [bases[i] for i in hits]
     return out
+
+
+def _without_separators(text: str) -> str:
+    """``text`` without ``.``, ``-`` and ``_``: str.translate is a C loop for ASCII only,
+    and a Python step per character beyond it, where three replaces are far cheaper."""
+    if text.isascii():
+        return text.translate(_SEPARATORS)
+    return text.replace(".", "").replace("-", "").replace("_", "")
 
 
 #: A ``+tag`` of a local part in a text whose lines each hold one ``@``.

@@ -165,6 +165,9 @@ def test_role_locals_agree_with_role_local_on_every_shape_of_chunk(addresses: li
         ["a@x.com", "B@Y.ORG", "c+tag@z.co.uk", "d@"],  # one @ a line: cut by splitting
         ["a@x.com", "noat", "b@c@d.com"],  # as many @ as lines, but not one a line
         ["a@x.com\nb@y.com", "c@z.com"],  # a value holding a newline
+        ["josé@x.com", "Zoë@Bücher.DE", "ann@bücher.de"],  # beyond ASCII: cut, then punycode
+        ["josé@x.com\u00a0", "b@y.com"],  # beyond ASCII, with a space str.strip removes
+        ["josé@x.com", "noat", "b@c@d.com"],
     ],
 )
 def test_the_fast_domain_cut_agrees_with_the_full_address_form(emails: list[str]) -> None:

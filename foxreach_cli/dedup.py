@@ -332,9 +332,19 @@ class Deduper:
             blob = joined.encode("ascii")
             lengths = np.fromiter(map(len, keys), dtype=np.int64, count=len(keys))
         else:
-            encoded = [k.encode("utf-8", "surrogatepass") for k in keys]
-            blob = b"".join(encoded)
-            lengths = np.fromiter(map(len, encoded), dtype=np.int64, count=len(keys))
+            # One encode of the keys a line each; their byte lengths are where the newlines
+            # fell (a newline byte is never inside a UTF-8 sequence). A key holding a newline
+            # (validation never makes one) is encoded alone.
+            lined = "\n".join(keys.tolist()).encode("utf-8", "surrogatepass")
+            ends = np.flatnonzero(np.frombuffer(lined, dtype=np.uint8) == 0x0A)
+            if len(ends) == len(keys) - 1:
+                bounds = np.concatenate(([-1], ends, [len(lined)]))
+                lengths = (np.diff(bounds) - 1).astype(np.int64)
+                blob = lined.replace(b"\n", b"")
+            else:
+                encoded = [k.encode("utf-8", "surrogatepass") for k in keys]
+                blob = b"".join(encoded)
+                lengths = np.fromiter(map(len, encoded), dtype=np.int64, count=len(keys))
         if lengths.max() > _LENGTH_MASK:  # pragma: no cover - validation caps emails far below
             raise ValueError("an email key is too long for the dedup spill file")
         headers_at = self._spill_end + _HEADER.size * np.arange(len(keys), dtype=np.int64)

@@ -112,6 +112,21 @@ def test_different_emails_sharing_a_hash_are_both_kept_and_true_duplicates_still
         assert len(d) == 5
 
 
+def test_accented_emails_are_stored_and_compared_exactly_under_hash_collisions():
+    # Every key collides, so each later look-up reads the stored UTF-8 bytes back: a wrong
+    # length in the spill file would merge or miss emails.
+    with Deduper(hash_keys=same_hash) as d:
+        u1, _ = d.split(validated(["josé@x.com", "zoë.müller@x.com", "a@x.com", "東京@x.jp"]))
+        u2, d2 = d.split(validated(["ZOË.MÜLLER@x.com", "jose@x.com", "東京@x.jp"], first_row=6))
+        assert u1["email"].tolist() == ["josé@x.com", "zoë.müller@x.com", "a@x.com", "東京@x.jp"]
+        assert u2["email"].tolist() == ["jose@x.com"]
+        assert worded(d2)[["row", "reason"]].values.tolist() == [
+            [6, "duplicate of row 3"],
+            [8, "duplicate of row 5"],
+        ]
+        assert len(d) == 5
+
+
 def _weak_hash(keys: np.ndarray) -> np.ndarray:
     return python_hash(keys) & np.uint64(3)  # four hash values: collisions everywhere
 

@@ -5,8 +5,8 @@ Every outcome of a request becomes either an :class:`ImportResponse` or one of t
 request may have been stored: the table in docs/api.md), with the response's
 ``X-RateLimit-*`` headers (:func:`rate_of`) and the round trip on the wire
 (:func:`round_trip_of`) attached, so the rate budget learns from failures too. The API key is
-only ever shown as :func:`mask_key` gives it, and is scrubbed from any text the server sends
-back.
+only ever shown as :func:`credentials.mask_key` gives it, and is scrubbed from any text the
+server sends back.
 """
 
 from __future__ import annotations
@@ -25,6 +25,8 @@ import httpx
 import orjson
 
 from . import __version__
+from .credentials import mask_key
+from .defaults import TIMEOUT as ANSWER_TIMEOUT
 from .errors import (
     ApiError,
     AuthError,
@@ -40,8 +42,6 @@ from .stage_data import MAX_BATCH
 USER_AGENT = f"foxreach-import/{__version__} (+python-httpx)"
 IMPORT_PATH = "/leads/import"
 CONNECT_TIMEOUT = 10.0
-#: Seconds to wait for an answer (and to write a request) before it counts as failed.
-ANSWER_TIMEOUT = 30.0
 _DETAIL_MAX = 300  # characters of a server's error text kept in a message
 _COUNTS = ("created", "restored", "duplicates", "errors")
 _JSON_BOOL = {True: b"true}", False: b"false}"}
@@ -117,21 +117,6 @@ def _is_loopback(host: str) -> bool:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
-
-
-def mask_key(key: str) -> str:
-    """The only form of an API key that may be shown, e.g. ``otr_…3f9a``.
-
-    Keys too short to hide are shown as their prefix alone.
-    """
-    key = key.strip()
-    if not key:
-        return "(no key)"
-    prefix = "otr_" if key.startswith("otr_") else ""
-    secret = key[len(prefix) :]
-    # Show 4 characters only when at least 12 others stay hidden.
-    tail = secret[-4:] if len(secret) >= 16 else ""
-    return f"{prefix}…{tail}"
 
 
 def rate_of(exc: BaseException) -> RateInfo | None:

@@ -1,4 +1,10 @@
-"""The ``foxreach`` command: its groups, each in its own module, mounted on one Typer app."""
+"""The ``foxreach`` command: its groups, each in its own module, mounted on one Typer app.
+
+Every command must answer ``--help`` at once, so a command module imports at its top only
+typer, rich and the light modules the options need (:mod:`.options`, :mod:`.option_groups`,
+:mod:`foxreach_cli.defaults`); whatever a command needs to run (pandas, httpx, the pipeline,
+the sandbox server) it imports in its body. tests/e2e/test_startup.py holds them to it.
+"""
 
 from __future__ import annotations
 
@@ -50,6 +56,8 @@ sandbox_cmd.mount(app)
 
 def main() -> None:
     """Console-script entry point."""
-    # The sandbox server collects less often; the importer must not (see gc_tuning).
-    tune_gc(GC_THRESHOLD if sys.argv[1:2] == ["sandbox"] else None)
+    # The sandbox server collects less often (see gc_tuning); an import tunes the collector
+    # once it has loaded the pipeline (cli.import_run).
+    if sys.argv[1:2] == ["sandbox"]:
+        tune_gc(GC_THRESHOLD)
     app()

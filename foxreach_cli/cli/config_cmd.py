@@ -9,17 +9,17 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from ..client import check_api_key, check_base_url, mask_key
 from ..credentials import (
     API_KEY_ENV,
     BASE_URL_ENV,
-    DEFAULT_ENV_FILE,
+    mask_key,
     resolve_credentials_explained,
     write_config_value,
     write_env_value,
 )
+from ..defaults import ENV_FILE
 from ..errors import FoxReachImportError, UsageError
-from ..hygiene.suppression import default_list_status
+from ..hygiene.default_list import default_list_status
 from ..state import default_state_dir
 from .errors import user_errors
 
@@ -76,7 +76,7 @@ def config_show(
 def config_init(
     env_file: Annotated[
         str, typer.Option("--env-file", help="The file to write the key to.")
-    ] = DEFAULT_ENV_FILE,
+    ] = ENV_FILE,
 ) -> None:
     """Ask for the API key (hidden) and save it to .env, readable by you only."""
     with user_errors(False):
@@ -142,6 +142,8 @@ def _ask_key(prompt: str, otherwise: str) -> str:
 def _key_to_save(typed: str) -> str:
     """A key given to ``config init`` or ``set-key``, trimmed, refused unless it looks like a
     FoxReach key that can be sent in a header."""
+    from ..client import check_api_key  # httpx: only for the commands that save a key
+
     key = typed.strip()
     if not key.startswith("otr_"):
         raise UsageError("FoxReach API keys start with otr_; nothing was written.")
@@ -155,6 +157,8 @@ def config_set_url(
     ],
 ) -> None:
     """Save the API base URL to ~/.foxreach/config.json, as the official CLI does."""
+    from ..client import check_base_url  # httpx parses the URL
+
     with user_errors(False):
         url = check_base_url(url)
         path = write_config_value(BASE_URL_ENV, url)

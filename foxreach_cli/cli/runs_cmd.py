@@ -11,8 +11,8 @@ import typer
 from rich.console import Console
 
 from ..state import default_state_dir
-from .display import View, show_run
 from .errors import user_errors
+from .option_groups import View
 
 app = typer.Typer(
     help="The imports recorded in the state directory, newest first.",
@@ -79,6 +79,7 @@ def runs_show(
 ) -> None:
     """Print one past import's report, rebuilt from the journal and the file."""
     from ..runs import replay_run
+    from .display import show_run
 
     with user_errors(verbose):
         result = replay_run(

@@ -1,6 +1,7 @@
 """Pre-flight list hygiene (issue 21): rows that must not be imported, found before sending.
 
     suppression   exclusion lists (--exclude FILE, the default list in the config folder)
+    default_list  where the default list is (~/.foxreach/exclude.txt), read by config show
     domains       DNS checks of each distinct domain (MX, then A/AAAA; null MX), SQLite cache
     roles         role local parts (info@, noreply@...) and disposable-mail domains
     verdicts      verification services' verdict columns (ZeroBounce, NeverBounce, Apollo...)
@@ -15,17 +16,10 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from .check import ChunkHygiene, Hygiene, HygieneCounts, HygieneOptions
+    from .default_list import DefaultListStatus, default_list_path, default_list_status
     from .domains import DomainCache, DomainChecker, DomainResult, DomainStatus, parse_resolver
     from .reasons import Exclusion, Reason, describe
-    from .suppression import (
-        DefaultListStatus,
-        Suppression,
-        SuppressionList,
-        default_list_path,
-        default_list_status,
-        load_default_list,
-        load_list,
-    )
+    from .suppression import Suppression, SuppressionList, load_default_list, load_list
     from .verdicts import VerdictClass, VerdictColumn, find_verdict_columns
 
 # The names are loaded when first used (PEP 562): the mapping needs only ``verdicts``, and a
@@ -34,15 +28,8 @@ _WHERE = {
     "check": ("ChunkHygiene", "Hygiene", "HygieneCounts", "HygieneOptions"),
     "domains": ("DomainCache", "DomainChecker", "DomainResult", "DomainStatus", "parse_resolver"),
     "reasons": ("Exclusion", "Reason", "describe"),
-    "suppression": (
-        "DefaultListStatus",
-        "Suppression",
-        "SuppressionList",
-        "default_list_path",
-        "default_list_status",
-        "load_default_list",
-        "load_list",
-    ),
+    "default_list": ("DefaultListStatus", "default_list_path", "default_list_status"),
+    "suppression": ("Suppression", "SuppressionList", "load_default_list", "load_list"),
     "verdicts": ("VerdictClass", "VerdictColumn", "find_verdict_columns"),
 }
 _MODULE_OF = {name: module for module, names in _WHERE.items() for name in names}

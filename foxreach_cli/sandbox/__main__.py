@@ -1,6 +1,6 @@
 """``python -m foxreach_cli.sandbox serve ...``: the sandbox CLI without the main CLI."""
 
-from ..runtime import GC_THRESHOLD, tune_gc
+from ..gc_tuning import GC_THRESHOLD, tune_gc
 from .cli import app
 
 if __name__ == "__main__":

@@ -17,10 +17,10 @@ from foxreach_cli.client import (
     FoxReachClient,
     ImportResponse,
     check_base_url,
-    mask_key,
     rate_of,
     round_trip_of,
 )
+from foxreach_cli.credentials import mask_key
 from foxreach_cli.errors import (
     ApiError,
     AuthError,

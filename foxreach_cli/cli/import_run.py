@@ -1,0 +1,92 @@
+"""One import run from the command line: its log file, progress display, the embedded sandbox
+for ``--sandbox``, the finished report on screen, and the exit code."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
+from ..credentials import Credentials
+from ..errors import FoxReachImportError, UsageError
+from ..gc_tuning import tune_gc
+from ..import_config import ImportConfig
+from ..outputs import open_log
+from ..pipeline import run_import
+from .display import log_line, progress_display, show_run
+from .errors import FailOn, describe, run_exit_code
+from .option_groups import View
+
+if TYPE_CHECKING:
+    from ..sandbox.server import RunningSandbox
+
+#: The key an embedded sandbox run uses when none is given (any otr_ key works there).
+SANDBOX_KEY = "otr_sandbox"
+
+
+def run_and_show(
+    cfg: ImportConfig,
+    view: View,
+    fail_on: FailOn,
+    *,
+    sandbox_key: str | None,
+    sandbox_db: str | None = None,
+) -> int:
+    """Run one import with its log and display (in the embedded sandbox for ``--sandbox``, in
+    ``sandbox_db`` or the sandbox's default database), show the result, and return its exit
+    code."""
+    # Now that pandas, numpy and httpx are loaded (this module imports the pipeline): never
+    # walk them again (see gc_tuning).
+    tune_gc()
+    with ExitStack() as stack:
+        log = stack.enter_context(open_log(cfg.outputs.log_file))
+        progress = progress_display(view.json_out or view.quiet, log)
+        if cfg.sandbox and not cfg.dry_run:
+            running = stack.enter_context(_embedded_sandbox(sandbox_db))
+            creds = Credentials(
+                base_url=running.base_url,
+                api_key=sandbox_key or SANDBOX_KEY,
+                destination=f"sandbox:{running.config.db}",
+            )
+            cfg = replace(cfg, credentials=creds)
+        try:
+            result = run_import(cfg, progress=progress, stdin=sys.stdin.buffer)
+        except FoxReachImportError as exc:
+            if log is not None:
+                log_line(log, f"error: {describe(exc)}")
+            raise
+        paths = cfg.outputs
+        try:
+            show_run(
+                result,
+                view,
+                report_path=paths.report_path,
+                rejected_path=paths.rejected_path,
+                log=log,
+            )
+        except FoxReachImportError as exc:  # the log file, at the very end
+            exc.sent = exc.sent or result.sent
+            raise
+        return run_exit_code(result, fail_on)
+
+
+@contextmanager
+def _embedded_sandbox(db: str | None) -> Iterator[RunningSandbox]:
+    """The local sandbox on a free loopback port for this run, kept in ``db`` (default: the
+    database of ``foxreach sandbox serve``)."""
+    # Imported here: FastAPI and uvicorn cost half a second that other runs need not pay.
+    from ..sandbox.config import SandboxConfig, SandboxConfigError
+    from ..sandbox.server import SandboxStartupError, run_in_thread
+
+    try:
+        config = SandboxConfig() if db is None else SandboxConfig(db=db)
+    except SandboxConfigError:
+        raise UsageError("--sandbox-db must be a file path or ':memory:'.") from None
+    try:
+        with run_in_thread(config) as running:
+            yield running
+    except SandboxStartupError as exc:
+        message = exc.describe("--sandbox-db")
+        raise UsageError(f"The local sandbox could not start: {message}") from None

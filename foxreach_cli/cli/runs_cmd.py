@@ -40,8 +40,8 @@ def runs_list(
     """List the imports recorded in the state directory, newest first."""
     if ctx.invoked_subcommand is not None:
         return
-    from ..render import runs_table
     from ..runs import list_runs
+    from ..runs_table import runs_table
 
     with user_errors(False):
         runs = list_runs(Path(state_dir) if state_dir else default_state_dir(), limit=limit)

@@ -84,6 +84,28 @@ class StorageError(FoxReachImportError):
     #: Set when the cause was a full disk (or quota): room must be made before a rerun.
     disk_full: bool = False
 
+    def after_sending(self, imported: int, *, journal: str) -> StorageError:
+        """This error once leads were sent: with what the run had already done, and what a
+        rerun will do. ``journal``: 'kept' when the journal recorded every answer (a rerun
+        sends nothing twice), 'lost' when a write of it failed, 'none' without one."""
+        leads = "1 lead was" if imported == 1 else f"{imported:,} leads were"
+        when = "once there is room" if self.disk_full else "once it can be written"
+        if journal == "kept":
+            then = f"run the same command again {when}: nothing is sent twice."
+        elif journal == "lost":
+            then = (
+                "the journal could not record every answer, so a rerun may send some again "
+                "and report them as duplicates."
+            )
+        else:
+            then = "this run kept no journal, so a rerun sends them again as duplicates."
+        hint = f"{leads} already imported; {then}"
+        late = StorageError(
+            self.message, hint=f"{self.hint} {hint}" if self.hint else hint, option=self.option
+        )
+        late.disk_full, late.sent = self.disk_full, True
+        return late
+
 
 class LockedError(FoxReachImportError):
     """Another foxreach run holds the lock of the same work."""

@@ -31,7 +31,7 @@ from .state import default_state_dir
 from .validate import LeadDefaults
 
 if TYPE_CHECKING:
-    from .hygiene.check import HygieneOptions as HygieneRules
+    from .hygiene.stage import HygieneRules
 
 _NAMED_DELIMITERS = {"tab": "\t", "\\t": "\t", "comma": ",", "semicolon": ";", "pipe": "|"}
 
@@ -99,7 +99,7 @@ class HygieneOptions:
     @property
     def rules(self) -> HygieneRules:
         """The options the rules themselves take (``hygiene.check.HygieneOptions``)."""
-        from .hygiene.check import HygieneOptions as HygieneRules
+        from .hygiene.stage import HygieneRules
 
         return HygieneRules(
             skip_role=self.skip_role,

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from foxreach_cli.cell_rules import NULL_CELLS
+from foxreach_cli.defaults import UNMAPPED, Unmapped
 from foxreach_cli.errors import InputError, NoEmailColumnError, UsageError
 from foxreach_cli.hygiene.verdicts import VERDICT_KINDS as VERDICT_DECISION_KINDS
 from foxreach_cli.hygiene.verdicts import VerdictColumn, find_verdict_columns, verdict_column
@@ -527,7 +528,7 @@ def build_mapping(
     *,
     overrides: AbcMapping[str, Target] | None = None,
     mapping_file: MappingFile | None = None,
-    unmapped: Literal["custom", "ignore"] = "custom",
+    unmapped: Unmapped = UNMAPPED,
     samples: AbcMapping[str, Sequence[str]] | None = None,
 ) -> Mapping:
     """Decide the target of every column of ``info`` (see the module docstring for the rules).

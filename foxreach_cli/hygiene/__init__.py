@@ -5,7 +5,7 @@
     domains       DNS checks of each distinct domain (MX, then A/AAAA; null MX), SQLite cache
     roles         role local parts (info@, noreply@...) and disposable-mail domains
     verdicts      verification services' verdict columns (ZeroBounce, NeverBounce, Apollo...)
-    check         Hygiene: all of them applied per chunk, with counts
+    stage         Hygiene: all of them applied per chunk (the HYGIENE stage), with counts
     reasons       Exclusion: a reason code with its parameters
 
 The rules, the default paths and the reason codes: docs/hygiene.md.
@@ -15,17 +15,24 @@ from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from .check import ChunkHygiene, Hygiene, HygieneCounts, HygieneOptions
     from .default_list import DefaultListStatus, default_list_path, default_list_status
     from .domains import DomainCache, DomainChecker, DomainResult, DomainStatus, parse_resolver
     from .reasons import Exclusion, Reason, describe
+    from .stage import ChunkHygiene, Hygiene, HygieneCounts, HygieneRules, HygieneSplit, load_rules
     from .suppression import Suppression, SuppressionList, load_default_list, load_list
     from .verdicts import VerdictClass, VerdictColumn, find_verdict_columns
 
 # The names are loaded when first used (PEP 562): the mapping needs only ``verdicts``, and a
 # run with no rule in use should not pay for dnspython and the disposable-domain list.
 _WHERE = {
-    "check": ("ChunkHygiene", "Hygiene", "HygieneCounts", "HygieneOptions"),
+    "stage": (
+        "ChunkHygiene",
+        "Hygiene",
+        "HygieneCounts",
+        "HygieneRules",
+        "HygieneSplit",
+        "load_rules",
+    ),
     "domains": ("DomainCache", "DomainChecker", "DomainResult", "DomainStatus", "parse_resolver"),
     "reasons": ("Exclusion", "Reason", "describe"),
     "default_list": ("DefaultListStatus", "default_list_path", "default_list_status"),
@@ -52,7 +59,8 @@ __all__ = [
     "Exclusion",
     "Hygiene",
     "HygieneCounts",
-    "HygieneOptions",
+    "HygieneRules",
+    "HygieneSplit",
     "Reason",
     "Suppression",
     "SuppressionList",
@@ -64,5 +72,6 @@ __all__ = [
     "find_verdict_columns",
     "load_default_list",
     "load_list",
+    "load_rules",
     "parse_resolver",
 ]

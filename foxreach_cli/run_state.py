@@ -1,0 +1,58 @@
+"""One run's moving parts, shared by the wiring of its stages (:mod:`.pipeline`,
+:mod:`.local_stages`, :mod:`.live_send`): the report's fold, the display, the stop signal,
+the journal and the hygiene rules."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from .details import DetailPart
+from .import_config import ImportConfig
+from .report import ReportFold, UnsentInfo
+from .run_display import RunDisplay
+from .stage_data import NOT_SENT
+from .stop_signal import StopSignal
+
+if TYPE_CHECKING:
+    from .batch import UniqueRows
+    from .hygiene.stage import Hygiene
+    from .reasons import Reason
+    from .resume import Resume
+
+
+@dataclass
+class RunState:
+    """What every stage of one run reports to, and what it must know of the others."""
+
+    cfg: ImportConfig
+    fold: ReportFold
+    display: RunDisplay
+    stop: StopSignal
+    resume: Resume | None = None  # the journal, when the run keeps or replays one
+    hygiene: Hygiene | None = None  # the rules (None only for `runs show`)
+    imported: int = 0  # leads this run's answers created or restored
+    truncated: bool = False  # --limit stopped reading before the end of the input
+
+    def not_sent(self, parts: Iterable[UniqueRows], reason: Reason) -> None:
+        """Account for rows that will not be sent, each with ``reason``."""
+        for part in parts:
+            rows = part.rows
+            details = DetailPart.of(
+                part.file,
+                rows["row"].to_numpy(),
+                rows["email"].fillna("").astype(str).tolist(),
+                NOT_SENT,
+                reason.code,
+                reason.packed(),
+            )
+            self.fold.add(UnsentInfo(part.file, len(details), details))
+            self.display.show()
+
+    def journal_state(self) -> str:
+        """'kept' when the journal recorded every answer of this run (a rerun then sends
+        nothing twice), 'lost' when a write of it failed, 'none' without one."""
+        if self.resume is None:
+            return "none"
+        return "kept" if self.resume.journal is not None else "lost"

@@ -13,8 +13,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from dotenv import dotenv_values
-
 from .defaults import ENV_FILE
 from .errors import UsageError, storage_error, storage_errors
 
@@ -49,6 +47,8 @@ def load_env_file(env_file: str | None) -> dict[str, str]:
         if env_file:  # the default .env may be a virtualenv's folder: not a settings file
             raise UsageError(f"{env_file} is a folder, not a file.", option="env_file")
         return {}
+    from dotenv import dotenv_values  # only when there is a .env to read
+
     try:
         values = dotenv_values(path)
     except UnicodeDecodeError:

@@ -19,7 +19,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
 
 from . import defaults
-from .client import check_api_key, check_base_url
 from .credentials import Credentials, resolve_credentials
 from .defaults import Unmapped
 from .errors import UsageError
@@ -324,6 +323,8 @@ def parse_hygiene(
 def live_credentials(flags: CredentialOptions) -> Credentials:
     """The key and base URL of a run against a real workspace, resolved (flags, environment,
     .env, config.json) and checked."""
+    from .client import check_api_key, check_base_url  # httpx: a dry run does not load it
+
     credentials = resolve_credentials(
         api_key=flags.api_key, base_url=flags.base_url, env_file=flags.env_file
     )

@@ -20,9 +20,9 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from . import defaults, reasons
-from .client import FoxReachClient, rate_of, round_trip_of
 from .errors import (
     ApiError,
     AuthError,
@@ -35,6 +35,10 @@ from .errors import (
 from .rate_budget import Budget, RateInfo
 from .reasons import Reason
 from .stage_data import Batch, BatchResult, Reply
+
+if TYPE_CHECKING:
+    # httpx is loaded by the runs that send (the config reads SendPolicy in a dry run too).
+    from .client import FoxReachClient
 
 PLAN_LIMIT_REASON = reasons.PLAN_LIMIT
 AUTH_REASON = reasons.AUTH_REFUSED
@@ -428,6 +432,8 @@ class Sender:
             try:
                 response = self._client.import_encoded(payload, len(idx), restore=policy.restore)
             except BaseException as exc:
+                from .client import rate_of, round_trip_of  # loaded with the client already
+
                 self._observe(rate_of(exc), sent_at, round_trip_of(exc))
                 status = exc.status if isinstance(exc, ApiError) else None
                 self._emit(RequestFinished(batch.seq, len(idx), status, time.monotonic() - started))

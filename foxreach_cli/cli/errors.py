@@ -166,6 +166,13 @@ def err_console() -> Console:
     return Console(stderr=True, highlight=False, soft_wrap=True)
 
 
+def out_console() -> Console:
+    """Where a command prints its answer (standard output)."""
+    from rich.console import Console
+
+    return Console(highlight=False, soft_wrap=True)
+
+
 @contextmanager
 def user_errors(verbose: bool) -> Iterator[None]:
     """Turn every failure into one sentence on stderr and its exit code; never a traceback."""

@@ -6,10 +6,9 @@ import sys
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.console import Console
 
 from . import options as opt
-from .errors import user_errors
+from .errors import out_console, user_errors
 from .option_groups import ReadArgs, grouped
 
 if TYPE_CHECKING:
@@ -42,7 +41,7 @@ def map_command(
             )
             first = next(iter(src.chunks()), None)
             samples = [_sample(first.frame[c.column]) if first else "" for c in mapping.columns]
-            out = Console(highlight=False, soft_wrap=True)
+            out = out_console()
             title = f"Mapping of {display_name(file)}"
             out.print(mapping_table(mapping_rows(mapping), title=title, samples=samples))
             # The reader's decisions (header row, type by content, number formats), then

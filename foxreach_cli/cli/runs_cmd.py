@@ -8,10 +8,9 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 
 from ..state import default_state_dir
-from .errors import user_errors
+from .errors import out_console, user_errors
 from .option_groups import View
 
 app = typer.Typer(
@@ -48,9 +47,9 @@ def runs_list(
         if json_out:
             sys.stdout.write(json.dumps([r.to_dict() for r in runs], indent=2) + "\n")
         elif not runs:
-            Console(highlight=False).print("No imports recorded yet.")
+            out_console().print("No imports recorded yet.")
         else:
-            Console(highlight=False, soft_wrap=True).print(runs_table(runs))
+            out_console().print(runs_table(runs))
 
 
 @app.command("show")

@@ -97,7 +97,7 @@ class HygieneOptions:
 
     @property
     def rules(self) -> HygieneRules:
-        """The options the rules themselves take (``hygiene.check.HygieneOptions``)."""
+        """The options the rules themselves take (``hygiene.stage.HygieneRules``)."""
         from .hygiene.stage import HygieneRules
 
         return HygieneRules(

@@ -15,6 +15,7 @@ the end locally and reported as ``notSent`` with the reason.
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -40,6 +41,8 @@ from .stop_signal import StopSignal
 
 if TYPE_CHECKING:
     import httpx
+
+    from .batch import UniqueRows
 
 
 @dataclass
@@ -195,9 +198,7 @@ def _stream(
         elif cfg.replay:
             run.not_sent(parts, reasons.UNFINISHED)
         else:
-            from .live_send import send_rows  # httpx: only a live run loads it
-
-            ending.fatal, ending.interrupted = send_rows(run, parts, transport)
+            ending.fatal, ending.interrupted = _send(run, parts, transport)
     except KeyboardInterrupt:
         ending.interrupted, ending.complete = True, False
     finally:
@@ -207,6 +208,16 @@ def _stream(
     # or move it away.
     ending.complete = ending.complete and not run.truncated
     return ending
+
+
+def _send(
+    run: RunState, parts: Iterator[UniqueRows], transport: httpx.BaseTransport | None
+) -> tuple[FoxReachImportError | None, bool]:
+    """A live run's SEND (:mod:`.live_send`). Work that must follow the answers (before the
+    report is made) belongs here, after it, as a stage of its own."""
+    from .live_send import send_rows  # httpx: only a live run loads it
+
+    return send_rows(run, parts, transport)
 
 
 def _finish(

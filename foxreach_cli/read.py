@@ -32,6 +32,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import BinaryIO
 
+from foxreach_cli.defaults import DRY_RUN_CHUNK_ROWS
 from foxreach_cli.errors import (
     EmptyFileError,
     InputError,
@@ -154,7 +155,7 @@ def open_source(
     encoding: str | None = None,
     delimiter: str | None = None,
     sheet: str | None = None,
-    chunk_rows: int = 50_000,
+    chunk_rows: int = DRY_RUN_CHUNK_ROWS,
     stdin: BinaryIO | None = None,
     header_row: int | None = None,
 ) -> Source:

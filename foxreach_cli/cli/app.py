@@ -14,7 +14,7 @@ from typing import Annotated
 import typer
 
 from .. import __version__
-from ..gc_tuning import GC_THRESHOLD, tune_gc
+from ..gc_tuning import GC_THRESHOLD, arm, tune_gc
 from . import config_cmd, runs_cmd, sandbox_cmd
 from .errors import exit_help
 from .import_cmd import import_command
@@ -60,4 +60,6 @@ def main() -> None:
     # once it has loaded the pipeline (cli.import_run).
     if sys.argv[1:2] == ["sandbox"]:
         tune_gc(GC_THRESHOLD)
+    else:
+        arm()
     app()

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from ..credentials import Credentials
 from ..errors import FoxReachImportError, UsageError
-from ..gc_tuning import tune_gc
+from ..gc_tuning import run_starting
 from ..import_config import ImportConfig
 from ..outputs import open_log
 from ..pipeline import run_import
@@ -37,20 +37,15 @@ def run_and_show(
     """Run one import with its log and display (in the embedded sandbox for ``--sandbox``, in
     ``sandbox_db`` or the sandbox's default database), show the result, and return its exit
     code."""
-    # Now that pandas, numpy and httpx are loaded (this module imports the pipeline): never
-    # walk them again (see gc_tuning).
-    tune_gc()
+    # pandas, numpy and httpx are loaded now (this module imports the pipeline): the
+    # collector never walks them again (see gc_tuning).
+    run_starting()
     with ExitStack() as stack:
         log = stack.enter_context(open_log(cfg.outputs.log_file))
         progress = progress_display(view.json_out or view.quiet, log)
         if cfg.sandbox and not cfg.dry_run:
             running = stack.enter_context(_embedded_sandbox(sandbox_db))
-            creds = Credentials(
-                base_url=running.base_url,
-                api_key=sandbox_key or SANDBOX_KEY,
-                destination=f"sandbox:{running.config.db}",
-            )
-            cfg = replace(cfg, credentials=creds)
+            cfg = replace(cfg, credentials=_sandbox_credentials(running, sandbox_key))
         try:
             result = run_import(cfg, progress=progress, stdin=sys.stdin.buffer)
         except FoxReachImportError as exc:
@@ -70,6 +65,15 @@ def run_and_show(
             exc.sent = exc.sent or result.sent
             raise
         return run_exit_code(result, fail_on)
+
+
+def _sandbox_credentials(running: RunningSandbox, key: str | None) -> Credentials:
+    """Where an embedded sandbox run sends, and with which key (any otr_ key works there)."""
+    return Credentials(
+        base_url=running.base_url,
+        api_key=key or SANDBOX_KEY,
+        destination=f"sandbox:{running.config.db}",
+    )
 
 
 @contextmanager

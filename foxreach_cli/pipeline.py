@@ -31,18 +31,17 @@ from .outputs import check_outputs, move_done
 from .progress import Progress
 from .read import estimate_data_rows
 from .report import FileSummary, ImportReport, ReportFold
-from .resume import Resume, Work
 from .row_count import RowCounter
 from .run_display import RunDisplay
 from .run_outputs import write_outputs
 from .run_state import RunState
-from .state.journal import reserve_bytes
 from .stop_signal import StopSignal
 
 if TYPE_CHECKING:
     import httpx
 
     from .batch import UniqueRows
+    from .resume import Resume
 
 
 @dataclass
@@ -265,13 +264,17 @@ def _resume(
     Every live run first takes the work locks of its files (:meth:`resume.Work.lock`), with
     or without the journal: two runs never import one file to one workspace at once.
     """
+    creds = cfg.credentials
+    if creds is None or not (cfg.replay or cfg.live):
+        return None  # a dry run: no lock, no journal (nor their modules)
+    from .resume import Resume, Work
+    from .state.journal import reserve_bytes
+
     named = [(f.name, f.source.path) for f in files]
     if cfg.replay:
-        assert cfg.credentials is not None and cfg.credentials.destination
-        return Resume.replay(cfg.credentials.destination, named, cfg.state.state_dir, progress.note)
-    if not (cfg.live and cfg.credentials is not None):
-        return None
-    work = Work.identify(cfg.credentials, named)
+        assert creds.destination
+        return Resume.replay(creds.destination, named, cfg.state.state_dir, progress.note)
+    work = Work.identify(creds, named)
     stack.enter_context(work.lock(cfg.state.state_dir, cfg.state.lock_timeout))
     if not cfg.resume:
         return None

@@ -173,12 +173,13 @@ class Hygiene:
         """Apply every rule to a chunk's emails (as read or as validated; anything that is
         not an address is left alone) and, per verdict column of the file, its values."""
         n = len(emails)
+        values = np.asarray(emails, dtype=object)  # no copy for the pipeline's arrays
         if self.suppression is None and self.domains is None:
             # Only role and disposable addresses are looked for (every run does): the local
             # part's base and the domain of each address, cut in C over one joined text.
-            addresses, domains = emails, domains_of(emails)
+            addresses, domains = values, domains_of(values)
         else:
-            addresses, domains = split_addresses(emails)
+            addresses, domains = split_addresses(values)
         out: list[Exclusion | None] = (
             self.suppression.match(addresses, domains) if self.suppression else [None] * n
         )

@@ -135,3 +135,60 @@ def write_leads_csv(
                 ]
             )
     return path
+
+
+NOTE_WORDS = [
+    "called",
+    "asked for pricing",
+    "wants a demo in Q3",
+    "met at the Köln fair",
+    "référence: salon de Lyon",
+    "budget approved",
+    "reunión en Málaga",
+    "東京オフィス",
+    "follow up after holidays",
+    "decision maker is the CFO",
+    "Ärende öppnat",
+    "spotkanie w Krakowie",
+    '"quoted" remark, with a comma',
+]
+CITIES = ["Zürich", "São Paulo", "Kraków", "Göteborg", "Málaga", "Lyon", "東京", "Москва", "Austin"]
+EXTRA = [f"Custom {n}" for n in range(1, 16)]
+
+
+def write_uneven_csv(path: Path, rows: int, *, seed: int = 11) -> Path:
+    """Write ``rows`` uneven rows: long multi-line notes, many columns, non-ASCII text."""
+    rng = random.Random(seed)
+    headers = [*HEADERS, "City", "Notes", "Lead Owner", "Last Activity", *EXTRA]
+    with open(path, "w", encoding="utf-8", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(headers)
+        for i in range(rows):
+            first, last = rng.choice(FIRST), rng.choice(LAST)
+            domain = DOMAINS[i % len(DOMAINS)]
+            words = rng.randrange(0, 60) if rng.random() < 0.3 else rng.randrange(0, 4)
+            notes = " ".join(rng.choice(NOTE_WORDS) for _ in range(words))
+            if words > 20:
+                notes = notes.replace(" called", "\ncalled")  # quoted newlines inside a cell
+            extras = [rng.choice(["", "", "x", "Ja", "oui", f"v{i % 97}"]) for _ in EXTRA]
+            w.writerow(
+                [
+                    first,
+                    last,
+                    rng.choice(TITLES),
+                    rng.choice(COMPANIES),
+                    f"{first.lower()}.{i}@{domain}",
+                    f"https://www.linkedin.com/in/{last.lower()}-{i}",
+                    f"https://{domain}",
+                    f"+49 30 {i % 1000000:06d}",
+                    rng.choice(INDUSTRIES),
+                    rng.choice(["1-10", "11-50", "51-200"]),
+                    rng.choice(["", "vip", "q1;q2"]),
+                    rng.choice(CITIES),
+                    notes,
+                    rng.choice(["Ana Lima", "Jörg Weiß", "Zoë Martin"]),
+                    f"2026-{1 + i % 12:02d}-{1 + i % 28:02d}",
+                    *extras,
+                ]
+            )
+    return path

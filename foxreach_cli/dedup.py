@@ -196,9 +196,10 @@ class Deduper:
             key = uniq[k].encode("utf-8", "surrogatepass")
             first, stored = self._read(offset)
             if stored != key:  # a collision: look at every entry with this hash
-                first = self._find(hashes[k], key)
-                if first is None:
+                found = self._find(hashes[k], key)
+                if found is None:
                     continue  # a new email that shares its hash with another
+                first = found
             origin[k] = first
             seen[k] = True
 

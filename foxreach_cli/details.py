@@ -149,7 +149,7 @@ class DetailPart:
     def of_reasons(
         cls,
         file: str,
-        rows: Sequence[int],
+        rows: Sequence[int] | np.ndarray,
         emails: Sequence[str],
         kinds: Sequence[str],
         reasons: Sequence[Reason],

@@ -23,7 +23,7 @@ from .credentials import Credentials, resolve_credentials
 from .defaults import Unmapped
 from .errors import UsageError
 from .mapping import Target, parse_map_options
-from .read import Source, open_source
+from .read import Source, open_source, open_sources
 from .send import SendPolicy
 from .stage_data import LEAD_STATUSES, MAX_BATCH, SERVER_LIST_CAP
 from .state import default_state_dir
@@ -41,7 +41,7 @@ class ReadOptions:
 
     encoding: str | None = None  # a codec name Python knows, explicit about byte order
     delimiter: str | None = None  # one character
-    sheet: str | None = None  # a sheet name or a 1-based number
+    sheet: str | None = None  # a sheet name, a 1-based number, or "all" (each sheet of leads)
     header_row: int | None = None  # the row of the column names (None: found)
     maps: Mapping[str, Target] = field(default_factory=dict)  # --map overrides
     mapping_file: str | None = None
@@ -52,6 +52,21 @@ class ReadOptions:
     ) -> Source:
         """Open one input with these options (see :func:`read.open_source`)."""
         return open_source(
+            path,
+            encoding=self.encoding,
+            delimiter=self.delimiter,
+            sheet=self.sheet,
+            header_row=self.header_row,
+            stdin=stdin,
+            chunk_rows=chunk_rows,
+        )
+
+    def open_all(
+        self, path: str, *, stdin: BinaryIO | None, chunk_rows: int = defaults.DRY_RUN_CHUNK_ROWS
+    ) -> list[Source]:
+        """The inputs of one file: one, or one per sheet with ``sheet = "all"`` (see
+        :func:`read.open_sources`)."""
+        return open_sources(
             path,
             encoding=self.encoding,
             delimiter=self.delimiter,

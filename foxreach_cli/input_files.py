@@ -11,7 +11,7 @@ from typing import BinaryIO
 from . import defaults
 from .errors import InputError, UsageError
 from .import_config import ImportConfig
-from .mapping import Mapping, build_mapping, mapping_rows
+from .mapping import Mapping, MappingFile, build_mapping, mapping_rows
 from .mapping_file import check_drift, load_mapping_file
 from .read import Source, expand_inputs
 from .readers.base import display_name
@@ -29,8 +29,15 @@ class PreparedFile:
 
     @property
     def name(self) -> str:
-        """The file as the user named it ('-' for stdin)."""
+        """The file as the user named it ('-' for stdin; a sheet of --sheet all is named
+        with its workbook)."""
         return self.source.info.file
+
+    @property
+    def real_path(self) -> Path | None:
+        """The input's file on disk (None for stdin); a sheet's is its workbook's."""
+        given = self.source.info.origin or self.source.info.file
+        return None if given == "-" else Path(given).resolve()
 
     def summary(self) -> FileSummary:
         """What the report says of this file: how it was read and mapped."""
@@ -72,28 +79,63 @@ def prepare_files(
     prepared: list[PreparedFile] = []
     for path in paths:
         try:
-            source = opts.open(path, stdin=stdin, chunk_rows=chunk_rows)
+            sources = opts.open_all(path, stdin=stdin, chunk_rows=chunk_rows)
         except InputError as exc:
             if not several:
                 raise
             refused[path] = str(exc)
             continue
-        stack.enter_context(source)
-        try:
-            # A file of rejected rows is read with the mapping saved beside it.
-            source, used = adopt_rejected_file(source, saved)
-            if used is not None:
-                check_drift(used, source.info, allow_new_columns=cfg.allow_new_columns)
-            mapping = build_mapping(
-                source.info, overrides=opts.maps, mapping_file=used, unmapped=opts.unmapped
-            )
-        except (InputError, UsageError) as exc:
-            if not several:
-                raise
-            refused[path] = exc.describe()
-            continue
-        prepared.append(PreparedFile(source, mapping))
+        # --sheet all: each sheet of leads is an input of its own. The first source owns a
+        # temporary copy of stdin: entered first, it is closed last.
+        for source in sources:
+            stack.enter_context(source)
+        several = several or len(sources) > 1
+        for source in sources:
+            prepared += _prepare(source, saved, cfg, several, refused)
     return prepared, refused
+
+
+def _prepare(
+    source: Source,
+    saved: MappingFile | None,
+    cfg: ImportConfig,
+    several: bool,
+    refused: dict[str, str],
+) -> list[PreparedFile]:
+    """One opened input with its mapping; refused (in ``refused``) when it cannot be mapped
+    and the run has other inputs, else the error stops the run."""
+    opts = cfg.read
+    try:
+        # A file of rejected rows is read with the mapping saved beside it.
+        source, used = adopt_rejected_file(source, saved)
+        if used is not None:
+            check_drift(used, source.info, allow_new_columns=cfg.allow_new_columns)
+        mapping = build_mapping(
+            source.info, overrides=opts.maps, mapping_file=used, unmapped=opts.unmapped
+        )
+    except (InputError, UsageError) as exc:
+        if not several:
+            raise
+        refused[source.info.file] = exc.describe()
+        return []
+    return [PreparedFile(source, mapping)]
+
+
+def whole_files(done: list[str], files: list[PreparedFile]) -> list[str]:
+    """The files to move once done: a workbook read sheet by sheet only when every sheet
+    of it is done, named as the user gave it."""
+    finished = set(done)
+    out: list[str] = []
+    for f in files:
+        origin = f.source.info.origin
+        if origin is None:
+            if f.name in finished:
+                out.append(f.name)
+        elif origin not in out and all(
+            g.name in finished for g in files if g.source.info.origin == origin
+        ):
+            out.append(origin)
+    return out
 
 
 def refused_note(name: str, reason: str) -> str:

@@ -45,6 +45,13 @@ def load_mapping_file(path: str) -> MappingFile:
             f"Mapping file {path} is not valid TOML ({exc}); fix it or re-create it with "
             f"'foxreach map FILE --write {path}'."
         ) from None
+    except RecursionError:
+        # tomllib parses arrays and inline tables recursively: thousands of nested brackets
+        # exhaust the stack. No mapping file nests more than one level.
+        raise UsageError(
+            f"Mapping file {path} is not valid TOML (its arrays or tables are nested "
+            f"thousands deep); fix it or re-create it with 'foxreach map FILE --write {path}'."
+        ) from None
     columns_raw = data.get("columns")
     if not isinstance(columns_raw, dict) or not columns_raw:
         raise UsageError(

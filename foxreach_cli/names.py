@@ -7,15 +7,20 @@ second. Every other cell goes to nameparser, which knows honorifics (``Dr.``), s
 (``Jr.``, ``M.D.``), surname particles (``van``) and the ``Last, First[, Suffix]`` order.
 Honorifics, suffixes, nicknames and middle names go to neither field: the original cell is
 kept where the mapping keeps it (a custom field, see docs/mapping.md). A cell holding an
-email address, or no letter, is not a name and is not split; a name in a CJK script is
-family name first.
+email address, or no letter, is not a name and is not split; nor is a company's name
+(``Acme Inc``, ``Globex LLC``: a word after the first is a legal form or a word only company
+names end with, listed as data in ``data/company_words.txt``). Emoji and other symbols are
+not part of a name (``🚀 Ada King`` is Ada King; ``🚀`` alone is no name). A name in a CJK
+script is family name first.
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Sequence
 from functools import cache
+from importlib import resources
 
 _LATIN = "A-Za-z\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u024f"
 # Letters, joined by single apostrophes or hyphens (O'Neil, Lévy-Dubois): nameparser reads
@@ -28,8 +33,8 @@ _PLAIN = re.compile(f"{_WORD}( |, ?){_WORD}")
 @cache
 def _special_words() -> tuple[frozenset[str], frozenset[str]]:
     """Lowercase words that make nameparser read a two-word name other than as (first, last):
-    (not a first word, not a last word). Loaded on first use: importing nameparser takes
-    ~60 ms, which ``map`` and a dry run (they split no name) should not pay."""
+    (not a first word, not a last word). Loaded on first use: ``map`` and a dry run split no
+    name and should not pay for importing nameparser (docs/mapping.md)."""
     from nameparser.config import CONSTANTS
 
     either = frozenset(CONSTANTS.conjunctions) | frozenset(CONSTANTS.prefixes)
@@ -43,6 +48,48 @@ _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-
 _LETTER = re.compile(r"[^\W\d_]")
 
 
+@cache
+def company_words() -> frozenset[str]:
+    """The words that make a cell a company's name (``data/company_words.txt``)."""
+    text = resources.files("foxreach_cli").joinpath("data/company_words.txt").read_text("utf-8")
+    words = (line.split("#", 1)[0].strip().casefold() for line in text.splitlines())
+    return frozenset(w for w in words if w)
+
+
+_FORM_PUNCTUATION = str.maketrans("", "", ".,()&")
+
+
+def is_company(cell: str) -> bool:
+    """Does the cell read as a company's name: its last word is a legal form or a company
+    word (``Acme Inc``, ``Globex L.L.C.``), or another word after the first is one of four
+    letters or more (``Initech GmbH & Co. KG``)? A short form inside a name
+    (``Kim Sa Rang``) is not enough."""
+    words = [w.translate(_FORM_PUNCTUATION).casefold() for w in cell.split()]
+    words = [w for w in words if w]
+    if len(words) < 2:
+        return False
+    listed = company_words()
+    return words[-1] in listed or any(len(w) >= 4 and w in listed for w in words[1:-1])
+
+
+def _without_symbols(text: str) -> str:
+    """The text without emoji and other symbols (and the joiners that build emoji)."""
+    if text.isascii():
+        return text
+    kept = [
+        c
+        for c in text
+        if unicodedata.category(c) not in _SYMBOL_CATEGORIES and c not in _EMOJI_JOINERS
+    ]
+    return " ".join("".join(kept).split())
+
+
+#: Symbols (So: emoji, dingbats; Sk: skin-tone modifiers; Cs: lone surrogates) and the
+#: characters that join or style emoji (zero-width joiner, variation selectors).
+_SYMBOL_CATEGORIES = frozenset({"So", "Sk", "Cs"})
+_EMOJI_JOINERS = frozenset("\u200d\ufe0e\ufe0f\u20e3")
+
+
 def split_full_name(cell: str) -> tuple[str, str]:
     """(first, last) of one full-name cell, each "" when the cell has none.
 
@@ -51,7 +98,9 @@ def split_full_name(cell: str) -> tuple[str, str]:
     first name only; ``"山田 太郎"`` -> (太郎, 山田); an email address -> ("", ""). Case and
     spelling stay as written.
     """
-    text = cell.strip()
+    text = _without_symbols(cell.strip())
+    if is_company(text):
+        return "", ""
     match = _PLAIN.fullmatch(text)
     if match is not None:
         first, sep, last = match.groups()
@@ -81,11 +130,13 @@ def _parse(text: str) -> tuple[str, str]:
 
 
 def is_name(cell: str) -> bool:
-    """Could this cell be a person's name: a letter, and no email address or digit?"""
+    """Could this cell be a person's name: a letter, and no email address, digit or company
+    word?"""
     return (
         "@" not in cell
         and _LETTER.search(cell) is not None
         and not any(ch.isdigit() for ch in cell)
+        and not is_company(cell)
     )
 
 

@@ -263,7 +263,7 @@ def row_opt_outs(frame: pd.DataFrame, columns: Sequence[OptOutColumn]) -> RowOpt
                 )
                 yes[rest[dated]] = True
                 odd = rest[~dated]
-                odd = odd[np.equal(doubt[odd], None)]
+                odd = odd[np.equal(doubt[odd], _NONE)]
                 # The parameters of reason "bad_opt_out", packed (reasons.SEP).
                 doubt[odd] = [f"{oc.header}{SEP}{v.strip()}" for v in raw[odd]]
         (unsub if oc.means == UNSUBSCRIBED else bounce)[yes] = True
@@ -341,7 +341,7 @@ def opt_out_cells(frame: pd.DataFrame, columns: Iterable[str]) -> dict[str, np.n
             continue
         forms = compare_forms(cells)
         means = np.fromiter(map(OPT_OUT_WORDS.get, forms), dtype=object, count=len(forms))
-        if not np.equal(means, None).all():
+        if not np.equal(means, _NONE).all():
             found[key] = means
     return found
 
@@ -397,3 +397,8 @@ def _text(col: pd.Series) -> np.ndarray:
 
 def _member(cells: np.ndarray, words: frozenset[str]) -> np.ndarray:
     return np.fromiter(map(words.__contains__, cells), dtype=bool, count=len(cells))
+
+
+#: None as the 0-d object array numpy makes of it in ``np.equal(arr, None)``; spelled out
+#: because numpy's stubs type a ufunc's operands as arrays or scalars, never None.
+_NONE = np.array(None, dtype=object)

@@ -18,14 +18,13 @@ import time
 from collections.abc import Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
 from . import reasons
 from .errors import STORAGE_EXCEPTIONS, FoxReachImportError, StorageError, storage_error
 from .hygiene.stage import load_rules
 from .import_config import ImportConfig, reading_record
-from .input_files import PreparedFile, prepare_files, refused_note
+from .input_files import PreparedFile, prepare_files, refused_note, whole_files
 from .local_stages import unique_rows
 from .outputs import check_outputs, move_done
 from .progress import Progress
@@ -114,7 +113,7 @@ def _run_import(
         report, done_files = _finish(run, files, ending, time.monotonic() - started)
     moved: list[str] = []
     if cfg.state.move_done and ending.fatal is None and not ending.interrupted and ending.complete:
-        moved = move_done(done_files, cfg.state.move_done)
+        moved = move_done(whole_files(done_files, files), cfg.state.move_done)
     return RunResult(
         report=report,
         fatal=ending.fatal,
@@ -271,10 +270,12 @@ def _resume(
     from .state.journal import reserve_bytes
 
     named = [(f.name, f.source.path) for f in files]
+    # --sheet all: each sheet of a workbook is its own work (resume.content_hashes).
+    sheets = {f.name: f.source.info.sheet or "" for f in files if f.source.info.origin}
     if cfg.replay:
         assert creds.destination
-        return Resume.replay(creds.destination, named, cfg.state.state_dir, progress.note)
-    work = Work.identify(creds, named)
+        return Resume.replay(creds.destination, named, cfg.state.state_dir, progress.note, sheets)
+    work = Work.identify(creds, named, sheets)
     stack.enter_context(work.lock(cfg.state.state_dir, cfg.state.lock_timeout))
     if not cfg.resume:
         return None
@@ -287,6 +288,6 @@ def _resume(
         reserve_bytes=reserve_bytes(cfg.send.concurrency, cfg.send.batch_size),
         force=cfg.state.force,
         options=reading_record(cfg),
-        paths={f.name: None if f.name == "-" else Path(f.name).resolve() for f in files},
+        paths={f.name: f.real_path for f in files},
         note=progress.note,
     )

@@ -14,7 +14,14 @@ from collections.abc import Callable
 from typing import TextIO
 
 from rich.console import Console
-from rich.progress import BarColumn, ProgressColumn, Task, TaskProgressColumn, TextColumn
+from rich.progress import (
+    BarColumn,
+    ProgressColumn,
+    Task,
+    TaskID,
+    TaskProgressColumn,
+    TextColumn,
+)
 from rich.progress import Progress as RichBar
 from rich.text import Text
 
@@ -148,7 +155,7 @@ class RichProgress(Progress):
             transient=False,
             get_time=clock,
         )
-        self._task: int | None = None
+        self._task: TaskID | None = None
         self._started = 0.0
 
     def start(self, *, total_rows: int | None, label: str) -> None:
@@ -173,14 +180,13 @@ class RichProgress(Progress):
         parts += [f"[yellow]{tally.duplicates:,}[/] dup", f"[red]{tally.errors:,}[/] err"]
         if budget:
             parts.append(f"[dim]{budget}[/]")
-        if total is None:
-            total = self._bar.tasks[self._task].total
-        if total is not None and tally.rows_read > total:
-            total = tally.rows_read  # the line-count estimate was low (quoted newlines)
+        bar_total = self._current().total if total is None else total
+        if bar_total is not None and tally.rows_read > bar_total:
+            bar_total = tally.rows_read  # the line-count estimate was low (quoted newlines)
         self._bar.update(
             self._task,
             completed=tally.settled,
-            total=total,
+            total=bar_total,
             line=" · ".join(parts),
             pace=pace,
             eta_at=eta_at,
@@ -191,9 +197,12 @@ class RichProgress(Progress):
 
     def stop(self) -> None:
         if self._task is not None:
-            task = self._bar.tasks[self._task]
+            task = self._current()
             self._bar.update(self._task, total=task.completed, eta_at=self._clock())
         self._bar.stop()
+
+    def _current(self) -> Task:
+        return next(task for task in self._bar.tasks if task.id == self._task)
 
 
 class FanOut(Progress):

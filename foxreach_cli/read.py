@@ -29,6 +29,7 @@ import tempfile
 import zipfile
 import zlib
 from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import BinaryIO
 
@@ -52,11 +53,21 @@ from foxreach_cli.readers.encoding import (
     bom_of,
     utf16_without_bom,
 )
-from foxreach_cli.readers.workbook import XlsxSource
+from foxreach_cli.readers.workbook import XlsxSource, sheet_label
 from foxreach_cli.readers.xls import password_sentence
 from foxreach_cli.stage_data import Chunk
 
-__all__ = ["Source", "estimate_data_rows", "expand_inputs", "open_source", "read_rows"]
+__all__ = [
+    "Source",
+    "estimate_data_rows",
+    "expand_inputs",
+    "open_source",
+    "open_sources",
+    "read_rows",
+]
+
+#: The ``sheet`` that reads every sheet holding leads, each as its own input.
+ALL_SHEETS = "all"
 
 
 #: Suffixes picked up from a directory argument.
@@ -238,6 +249,69 @@ def open_source(
             with contextlib.suppress(OSError):
                 real.unlink()
         raise
+
+
+def open_sources(
+    path: str,
+    *,
+    encoding: str | None = None,
+    delimiter: str | None = None,
+    sheet: str | None = None,
+    chunk_rows: int = DRY_RUN_CHUNK_ROWS,
+    stdin: BinaryIO | None = None,
+    header_row: int | None = None,
+) -> list[Source]:
+    """The inputs of one file: :func:`open_source`'s one source, or with ``sheet="all"``
+    one per sheet of a workbook that holds leads (email addresses among its first rows;
+    every sheet with cells when none does), in sheet order. Each is named
+    ``book.xlsx [Sheet]`` (``SourceInfo.file``, so its rows are labelled by sheet; the file
+    as given is ``SourceInfo.origin``) and has its own header and mapping. A CSV is one
+    source whatever ``sheet`` says. Close every source returned (the first owns the
+    temporary copy of stdin: close it last).
+
+    Raises:
+        InputError: as :func:`open_source`.
+    """
+    every = sheet is not None and sheet.strip().casefold() == ALL_SHEETS
+    first = open_source(
+        path,
+        encoding=encoding,
+        delimiter=delimiter,
+        sheet=None if every else sheet,
+        chunk_rows=chunk_rows,
+        stdin=stdin,
+        header_row=header_row,
+    )
+    if not every or not isinstance(first, XlsxSource):
+        return [first]
+    sources: list[Source] = [first]
+    try:
+        if first.others_note is not None:
+            first.info.notes.remove(first.others_note)  # they are read: nothing to say
+        names = first.lead_sheet_names or [first.info.sheet or ""]
+        for name in names:
+            if name == first.info.sheet:
+                continue
+            sources.append(
+                XlsxSource(
+                    path,
+                    first.path,
+                    sheet=name,
+                    chunk_rows=chunk_rows,
+                    temp=False,
+                    kind=first.info.format,
+                    header_row=header_row,
+                )
+            )
+    except BaseException:
+        for source in reversed(sources):
+            source.close()
+        raise
+    for source in sources:
+        source.info = replace(
+            source.info, file=sheet_label(path, source.info.sheet or ""), origin=path
+        )
+    return sources
 
 
 def estimate_data_rows(sources: Sequence[Source]) -> int | None:

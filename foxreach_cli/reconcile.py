@@ -78,8 +78,8 @@ def reconcile(
     r = _Work()
     for reply in result.replies:
         _reply(batch, reply, uncertain, r)
-    for i, why in result.rejected:
-        r.detail(i, reasons.reason("server_error", why), ERROR)
+    for i, message in result.rejected:
+        r.detail(i, reasons.reason("server_error", message), ERROR)
         r.server_errors += 1
     counts = ServerCounts(r.created, r.restored, r.server_duplicates, r.server_errors)
     rows: dict[int, RowFate] = {}

@@ -143,24 +143,41 @@ def hygiene_lines(report: ImportReport) -> list[str]:
                 f"  unchecked: {_count(h.domains_unchecked, 'domain')} could not be checked "
                 f"(timeout or server failure), {_count(h.rows_unchecked, 'row')} imported anyway"
             )
+    lines += ["  " + line for line in _flagged(report, every=True)]
+    if h.verdicts_seen:
+        said = ", ".join(f"{c} {v!r} {n:,}" for c, v, n in h.verdicts_seen)
+        lines.append(f"  source verdicts invalid or do-not-mail: {said}")
+    return lines
+
+
+def flagged_lines(report: ImportReport) -> list[str]:
+    """Role and disposable addresses, when there are any, with a few of them: every run's
+    summary and log say what the report counts, hygiene options or not."""
+    return _flagged(report, every=False)
+
+
+def _flagged(report: ImportReport, *, every: bool) -> list[str]:
+    """One line per kind (role, disposable): how many, how many kept, the first few kept.
+    ``every``: also the kinds with none (the hygiene section lists both)."""
+    h = report.hygiene
+    lines: list[str] = []
     for kind, label, flag, seen in (
         (ROLE, "role addresses", "--skip-role", h.role_seen),
         (DISPOSABLE, "disposable addresses", "--skip-disposable", h.disposable_seen),
     ):
+        if not seen and not every:
+            continue
         kept = report.flagged.count(kind)
         named = ", ".join(
             f"{d.email} (row {d.row})"
             for d in islice(report.flagged.records([kind]), SAMPLE_FLAGGED)
         )
-        text = f"  {label}: {seen:,}"
+        text = f"{label}: {seen:,}"
         if kept:
             text += f", {kept:,} kept ({flag} leaves them out): {named}"
             if kept > SAMPLE_FLAGGED:
                 text += ", ..."
         lines.append(text)
-    if h.verdicts_seen:
-        said = ", ".join(f"{c} {v!r} {n:,}" for c, v, n in h.verdicts_seen)
-        lines.append(f"  source verdicts invalid or do-not-mail: {said}")
     return lines
 
 
@@ -293,6 +310,9 @@ def render_report(console: Console, report: ImportReport, *, show_mapping: bool)
 
     if report.hygiene.applied or report.tally.excluded:
         for line in hygiene_lines(report):
+            console.print(line, markup=False)
+    else:
+        for line in flagged_lines(report):
             console.print(line, markup=False)
     problem_kinds = (INVALID, DUPLICATE, ERROR, UNRESOLVED, EXCLUDED)
     problems = report.details.count(*problem_kinds)

@@ -101,6 +101,9 @@ class SourceInfo:
     #: the content, number formats shown as General), one sentence each; readers may add to
     #: it while their chunks are read.
     notes: list[str] = field(default_factory=list, compare=False, repr=False)
+    #: The file as the user named it when ``file`` names one sheet of it (``book.xlsx [Q2]``,
+    #: ``--sheet all``); None otherwise.
+    origin: str | None = None
 
 
 @dataclass(frozen=True)

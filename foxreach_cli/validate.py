@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -31,7 +30,7 @@ from foxreach_cli.optouts import (
     row_opt_outs,
     strongest,
 )
-from foxreach_cli.reasons import SEP
+from foxreach_cli.reasons import decode_cell
 from foxreach_cli.sniff import compare_forms
 from foxreach_cli.stage_data import LEAD_FIELDS, ROW_ERROR_COLUMN, Chunk
 
@@ -114,8 +113,8 @@ def validate_chunk(
     if ROW_ERROR_COLUMN in frame.columns:
         err = _trimmed(frame[ROW_ERROR_COLUMN])
         for i in np.flatnonzero(err != ""):
-            code, _, packed = err[i].partition(SEP)  # reasons.encode_cell
-            reason[i], params[i] = code, packed
+            why = decode_cell(err[i])
+            reason[i], params[i] = why.code, why.packed()
 
     email = _trimmed(frame[mapping.email_column])
     joined = _join_lines(email)
@@ -252,23 +251,14 @@ _COMPUTED_FIELDS = frozenset({"email", "source", "status"})
 # --------------------------------------------------------------------------------------------
 
 
-def fast_email_mask(emails: Iterable[str]) -> np.ndarray:
-    """For each (trimmed) email: does the vectorised fast path accept it?
-
-    True only where email-validator surely accepts the address too (the tests hold it to
-    that); False means "ask email-validator", not "invalid".
-    """
-    values = np.fromiter(emails, dtype=object)
-    return _fast_mask(values, _join_lines(values)) & (values != "")
-
-
 def _slow_verdict(email: str) -> str | None:
     """The verdict on an address the fast path did not accept (``None``: valid).
 
     Two common shapes of invalid text are answered here with email-validator's exact
     sentence (the tests compare), because a whole column of them (a mis-mapped column, an
-    internal export) would otherwise cost ~50 µs a row: text with no @ at all, and a plain
-    address whose domain has no period. The rest is email-validator's (cached) verdict.
+    internal export) would otherwise cost an email-validator call a row (docs/validation.md):
+    text with no @ at all, and a plain address whose domain has no period. The rest is
+    email-validator's (cached) verdict.
     """
     if not any(c in email for c in _SPLIT_SPECIALS):
         # email-validator splits at the first unquoted @ or <; with neither, it always fails
@@ -373,7 +363,12 @@ def _trimmed(col: pd.Series) -> np.ndarray:
 
 
 def _is_none(arr: np.ndarray) -> np.ndarray:
-    return np.equal(arr, None)
+    return np.equal(arr, _NONE)
+
+
+#: None as the 0-d object array numpy makes of it in ``np.equal(arr, None)``; spelled out
+#: because numpy's stubs type a ufunc's operands as arrays or scalars, never None.
+_NONE = np.array(None, dtype=object)
 
 
 def _all_blank(frame: pd.DataFrame, idx: np.ndarray) -> np.ndarray:

@@ -12,7 +12,14 @@ from rich.markup import escape
 
 from ..outputs import LogFile
 from ..progress import FanOut, LogProgress, Progress, RichProgress
-from ..render import final_line, mapping_notes, mapping_warnings, one_line, render_report
+from ..render import (
+    final_line,
+    flagged_lines,
+    mapping_notes,
+    mapping_warnings,
+    one_line,
+    render_report,
+)
 from .errors import describe, err_console
 from .option_groups import View
 
@@ -55,7 +62,7 @@ def show_run(
             err_console().print(f"[red]Error:[/] {escape(text)}")
     # The log last: a log file that cannot be written takes nothing else with it.
     if log is not None:
-        for line in mapping_notes(rep):
+        for line in (*mapping_notes(rep), *flagged_lines(rep)):
             log_line(log, line)
         log_line(log, one_line(rep))
         for text in errors:

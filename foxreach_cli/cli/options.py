@@ -73,7 +73,14 @@ EnvFile = Annotated[
 ]
 
 # -- reading and mapping (import and map) -----------------------------------------------------
-Sheet = Annotated[str | None, typer.Option("--sheet", help="XLSX sheet name or 1-based number.")]
+Sheet = Annotated[
+    str | None,
+    typer.Option(
+        "--sheet",
+        help="Workbook sheet name or 1-based number; 'all' reads every sheet of leads, each "
+        "as its own input (default: the first sheet holding email addresses).",
+    ),
+]
 Encoding = Annotated[
     str | None, typer.Option("--encoding", help="Text encoding (default: detected).")
 ]

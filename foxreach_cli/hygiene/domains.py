@@ -16,8 +16,8 @@ The messages are dnspython's: queries are written by its renderer (``dns.rendere
 (``dns.wire.Parser``, ``dns.name``/``dns.rdata`` ``from_wire_parser``, the readers of
 ``dns.message.from_wire``), reading only the header, the question and the answer records'
 types and MX data. Building full ``dns.message.Message`` objects per answer (every name and
-record of every section) cost 2-3 times as much CPU per domain in the same conditions
-(docs/hygiene.md has the figures). The socket loop is this module's: one UDP socket,
+record of every section) costs more CPU per domain (docs/hygiene.md has the figures). The
+socket loop is this module's: one UDP socket,
 bounded concurrency, a per-attempt timeout.
 """
 
@@ -78,13 +78,6 @@ class DomainResult:
 
     status: DomainStatus
     detail: str
-
-    @property
-    def takes_mail(self) -> bool | None:
-        """True/False when DNS said so; None when the domain could not be checked."""
-        if self.status is DomainStatus.UNCHECKED:
-            return None
-        return self.status is DomainStatus.MAIL
 
 
 def parse_resolver(value: str) -> tuple[str, int]:
@@ -166,7 +159,7 @@ class Parsed:
 
 def _skip_owner(parser: dns.wire.Parser) -> None:
     """Move past a record's owner name (not needed: the question says whose records they
-    are); building a ``dns.name.Name`` for it would be half the cost of an answer."""
+    are); building a ``dns.name.Name`` for it would be a large part of an answer's cost."""
     while True:
         length = parser.get_uint8()
         if length >= 0xC0:  # a compression pointer ends the name

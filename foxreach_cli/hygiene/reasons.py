@@ -28,10 +28,6 @@ class Exclusion:
     code: Reason
     params: dict[str, str] = field(default_factory=dict, hash=False, compare=True)
 
-    def as_dict(self) -> dict[str, object]:
-        """The JSON form for the report and the journal: ``{"code": ..., **params}``."""
-        return {"code": self.code.value, **self.params}
-
 
 def describe(exclusion: Exclusion) -> str:
     """The reason as one short sentence fragment for a person."""

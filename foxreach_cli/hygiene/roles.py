@@ -111,12 +111,12 @@ def role_local(local: str) -> str:
     return base if base in ROLE_LOCALS else ""
 
 
-def role_locals(addresses: Sequence[str] | np.ndarray) -> np.ndarray:
+def role_locals(addresses: Sequence[object] | np.ndarray) -> np.ndarray:
     """Per address (normal form, see ``addresses.split_addresses``) the role local part, or
     "" when it is not a role address.
 
     As :func:`role_local` on each local part, for a whole chunk in a few calls over one
-    joined text (a Python step per row cost half of a list's hygiene check): cut each line
+    joined text (a Python step per row was a large part of a list's hygiene check): cut each line
     at its first ``+`` or ``@``, drop the separators, and look the lines up in the set."""
     n = len(addresses)
     out = np.full(n, "", dtype=object)

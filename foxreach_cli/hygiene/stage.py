@@ -36,14 +36,13 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ..details import DISPOSABLE, ROLE, DetailPart
-from ..readers.base import display_name
 from ..reasons import from_exclusion
 from ..report import HygieneSummary
 from ..stage_data import EXCLUDED
 from .addresses import domains_of, split_addresses
 from .reasons import Exclusion, Reason
 from .roles import disposable_domains, role_locals
-from .suppression import Suppression, SuppressionList, load_default_list, load_list
+from .suppression import Suppression, load_default_list, load_list
 from .verdicts import EXCLUDED_CLASSES, VerdictClass, VerdictColumn
 
 if TYPE_CHECKING:
@@ -59,7 +58,8 @@ Verdicts = Iterable[tuple[VerdictColumn, Sequence[object] | np.ndarray]]
 
 @dataclass(frozen=True)
 class HygieneRules:
-    """What the user asked of the rules that are off or on by default."""
+    """What the user asked of the rules that are off or on by default (the run's settings,
+    ``import_config.HygieneOptions``, hand these over as its ``rules``)."""
 
     skip_role: bool = False  # leave role addresses out (default: count and name them)
     skip_disposable: bool = False  # leave disposable-domain addresses out
@@ -315,8 +315,9 @@ def load_rules(
     lists = [default] if default is not None else []
     lists += [load_list(path) for path in options.exclude]
     for lst in lists:
-        if lst.unusable:
-            note(_unusable_lines(lst))
+        skipped = lst.skipped_note()
+        if skipped is not None:
+            note(skipped)
     checker = None
     if options.check_domains:
         # Imported only now: dnspython costs a run that checks no domain.
@@ -327,12 +328,4 @@ def load_rules(
         checker = DomainChecker(resolver=options.resolver, cache=cache)
     return Hygiene(
         suppression=Suppression(lists) if lists else None, domains=checker, options=options.rules
-    )
-
-
-def _unusable_lines(lst: SuppressionList) -> str:
-    shown = "; ".join(f"line {n}: {text!r}" for n, text in lst.examples)
-    return (
-        f"{display_name(lst.path)}: {lst.unusable:,} lines are neither an address nor a "
-        f"domain and were skipped ({shown})."
     )

@@ -4,8 +4,11 @@
     load_default_list()          -> SuppressionList | None; InputError when it cannot be read
     Suppression(lists).match(addresses, domains) -> per row None or an Exclusion
 
-Entries: ``ann@acme.com``, ``@acme.com`` or ``acme.com`` (not its subdomains), ``*.acme.com``
-(and its subdomains); matching is case-insensitive. Entries are kept as 64-bit hashes. The
+Entries: ``ann@acme.com`` (and its plus-addressed forms, ``ann+news@acme.com``),
+``@acme.com`` or ``acme.com`` (not its subdomains), ``*.acme.com`` (and its subdomains);
+matching is case-insensitive. A line is read as a person means it: NFKC-folded, invisible
+characters and non-breaking spaces removed, ``mailto:`` and ``Name <address>`` unwrapped.
+Entries are kept as 64-bit hashes. The
 format, the collision risk and the measurements: docs/hygiene.md ("Suppression lists").
 """
 
@@ -13,6 +16,7 @@ from __future__ import annotations
 
 import codecs
 import re
+import unicodedata
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -72,6 +76,21 @@ class SuppressionList:
         """Distinct entries."""
         return len(self.addresses) + len(self.domains) + len(self.wildcards)
 
+    def skipped_note(self) -> str | None:
+        """The sentence naming the lines not used (None when every line was):
+        "exclude.txt: skipped 3 lines that are neither an address nor a domain: line 7
+        'see below', line 9 'call Ann' ..." """
+        if not self.unusable:
+            return None
+        lines = "1 line that is" if self.unusable == 1 else f"{self.unusable:,} lines that are"
+        where = "row" if self.columns else "line"
+        shown = ", ".join(f"{where} {n} {text!r}" for n, text in self.examples)
+        more = " ..." if self.unusable > len(self.examples) else ""
+        return (
+            f"{display_name(self.path)}: skipped {lines} neither an address nor a domain: "
+            f"{shown}{more}"
+        )
+
 
 def load_default_list() -> SuppressionList | None:
     """The default list, or None when there is none.
@@ -105,19 +124,56 @@ def load_list(path: str) -> SuppressionList:
     try:
         with real.open("rb") as fh:
             head = fh.read(SAMPLE_BYTES)
+    except FileNotFoundError:
+        raise InputError(
+            f"The exclusion list {name} does not exist.", hint="Check its path and run again."
+        ) from None
     except OSError as exc:
-        raise InputError(f"Cannot read the exclusion list {name}: {os_reason(exc)}.") from None
-    if head.startswith(_WORKBOOK_MAGIC) or _is_table(head):
+        raise InputError(
+            f"Cannot read the exclusion list {name}: {os_reason(exc)}.", hint=LIST_FIX
+        ) from None
+    if head.startswith(_WORKBOOK_MAGIC) or _is_table(head) or _is_binary(head):
         return _load_table(path)
     return _load_text(path, head)
+
+
+#: How to fix an exclusion list that cannot be used (never the fix of a lead file).
+LIST_FIX = (
+    "Give a text file with one address or domain per line, or a CSV or workbook with a "
+    "column of them, and run again."
+)
+_CONTROL = bytes([*range(0, 9), 14, 15, *range(16, 27), 28, 29, 30, 31, 127])
+
+
+def _is_binary(head: bytes) -> bool:
+    """Control bytes no text list holds (a UTF-16 list starts with its BOM): such a file goes
+    to the readers, which say what it is."""
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE, codecs.BOM_UTF8)):
+        return False
+    return len(head) != len(head.translate(None, _CONTROL))
+
+
+def _list_reason(exc: InputError, name: str) -> str:
+    """A reader's sentence about a lead file, cut to its reason: what follows its ``;`` is a
+    fix meant for a lead file (``--sheet``, "put the leads on a sheet"), not for a list."""
+    reason = exc.message.split("; ", 1)[0].rstrip(".")
+    if reason.startswith(f"{name}: "):
+        return reason[len(name) + 2 :]
+    if reason.startswith(f"{name} "):
+        return "it " + reason[len(name) + 1 :]  # "leads.xlsx has no ..." -> "it has no ..."
+    return reason
 
 
 def _is_table(head: bytes) -> bool:
     """Whether a text file is delimited (a delimiter on a line that is not a comment)."""
     text = _decode(head, strict=False)
     for line in text.splitlines()[:50]:
-        stripped = line.strip()
-        if stripped and not stripped.startswith("#") and any(d in stripped for d in _DELIMITERS):
+        # A trailing ',' or ';' (copied from a mail client) and "Name, Ltd <address>" are
+        # one entry on a line, not a table's cells.
+        stripped = line.strip().rstrip(",;").strip()
+        if not stripped or stripped.startswith("#") or _ANGLED.fullmatch(stripped):
+            continue
+        if any(d in stripped for d in _DELIMITERS):
             return True
     return False
 
@@ -154,7 +210,9 @@ def _load_table(path: str) -> SuppressionList:
     try:
         source = open_source(path, chunk_rows=200_000)
     except InputError as exc:
-        raise InputError(f"Cannot read the exclusion list {name}: {exc.message}") from None
+        raise InputError(
+            f"Cannot read the exclusion list {name}: {_list_reason(exc, name)}.", hint=LIST_FIX
+        ) from None
     with source:
         info = source.info
         columns = _entry_columns(info.columns, info.samples)
@@ -165,11 +223,17 @@ def _load_table(path: str) -> SuppressionList:
             )
         cells: list[str] = []
         numbers: list[np.ndarray] = []
-        for chunk in source.chunks():
-            for key in columns:
-                values = chunk.frame[key].fillna("").astype(object)
-                cells.extend(v.replace("\n", " ").replace("\r", " ") for v in values)
-                numbers.append(chunk.rows)
+        try:
+            for chunk in source.chunks():
+                for key in columns:
+                    values = chunk.frame[key].fillna("").astype(object)
+                    cells.extend(v.replace("\n", " ").replace("\r", " ") for v in values)
+                    numbers.append(chunk.rows)
+        except InputError as exc:
+            raise InputError(
+                f"Cannot read the exclusion list {name}: {_list_reason(exc, name)}.",
+                hint=LIST_FIX,
+            ) from None
     headers = tuple(info.headers[info.columns.index(k)] or k for k in columns)
     rows = np.concatenate(numbers) if numbers else np.empty(0, dtype=np.int64)
     # One cell per line: the same parser as a text list, a cell's row number for its line.
@@ -253,10 +317,7 @@ def _parse(
     examples: list[tuple[int, str]] = []
     for first_line, raw in _blocks(text):
         # Block by block, so that the copies made here stay small.
-        block = raw.translate(ZERO_WIDTH_TABLE) if any(c in raw for c in ZERO_WIDTH) else raw
-        block = block.lower()
-        if "\r" in block:
-            block = block.replace("\r\n", "\n").replace("\r", "\n")
+        block = _as_meant(raw)
         if first_line == 0:
             first = _LINE.search(block)
             if first and (first.group("bad") or "").strip() in HEADER_WORDS:
@@ -292,7 +353,7 @@ def _parse(
             unusable += int(still_bad.sum())
             entries += int((~still_bad).sum())
             if still_bad.any() and len(examples) < EXAMPLES:
-                examples += _bad_lines(block, first_line, numbers, EXAMPLES - len(examples))
+                examples += _bad_lines(block, raw, first_line, numbers, EXAMPLES - len(examples))
         for kind, mask in kinds.items():
             hashes[kind].append(_hash(values[kind][mask]))
             entries += int(mask.sum())
@@ -317,6 +378,31 @@ _DOMAINS = re.compile(r"(?:[a-z0-9_-]+(?:\.[a-z0-9_-]+)+\n)*")
 #: The characters an entry of the fast path may hold: those of a domain, and of an unquoted
 #: local part (RFC 5322 atext, ``.`` and ``@``).
 _ENTRY_CHARS = str.maketrans("", "", "abcdefghijklmnopqrstuvwxyz0123456789.-_@*+!#$%&'/=?^`{|}~\n")
+
+
+#: ``Ann <ann@acme.com>`` (a mail client's form), also quoted or after a comma: the address.
+_ANGLED = re.compile(r"^[^<\n]*<[ \t]*([^<>\s]*@[^<>\s]*)[ \t]*>[^\n]*$", re.MULTILINE)
+#: Whitespace other than a newline (tabs stay: they are a table's delimiter).
+_SPACES = re.compile(r"[^\S\n\t]")
+
+
+def _as_meant(text: str) -> str:
+    """A block of lines as a person means them: NFKC-folded (full-width letters, a
+    non-breaking space is a space), invisible characters removed, lowercase, ``mailto:`` and
+    ``Name <address>`` unwrapped. Each step runs only when the block needs it."""
+    if not text.isascii():
+        text = unicodedata.normalize("NFKC", text)
+        if any(c in text for c in ZERO_WIDTH):
+            text = text.translate(ZERO_WIDTH_TABLE)
+        text = _SPACES.sub(" ", text)  # NFKC leaves some spaces (U+2028, ...) as they are
+    text = text.lower()
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if "mailto:" in text:
+        text = text.replace("mailto:", "")
+    if "<" in text:
+        text = _ANGLED.sub(r"\1", text)
+    return text
 
 
 def _unique(hashes: np.ndarray) -> np.ndarray:
@@ -370,15 +456,20 @@ _QUOTES = str.maketrans("", "", _QUOTE_CHARS)
 
 
 def _bad_lines(
-    block: str, first_line: int, numbers: np.ndarray | None, limit: int
+    block: str, raw: str, first_line: int, numbers: np.ndarray | None, limit: int
 ) -> list[tuple[int, str]]:
-    """(number, text) of the first ``limit`` unusable lines of a block."""
+    """(number, text) of the first ``limit`` unusable lines of a block (``raw``: the block
+    as written, so a line is named as the person wrote it, not as it was folded)."""
     out: list[tuple[int, str]] = []
+    written = raw.replace("\r\n", "\n").replace("\r", "\n").split("\n")
     for match in _LINE.finditer(block):
         bad = match.group("bad")
         if bad is None or _classify(pd.Series([bad], dtype=object))[0][0]:
             continue
-        index = first_line + block.count("\n", 0, match.start())
+        at = block.count("\n", 0, match.start())
+        if at < len(written) and written[at].strip():
+            bad = " ".join(written[at].translate(ZERO_WIDTH_TABLE).split())
+        index = first_line + at
         out.append((int(numbers[index]) if numbers is not None else index + 1, bad))
         if len(out) == limit:
             break
@@ -419,7 +510,9 @@ class Suppression:
         self._domains = _merge(s.domains for s in self.lists)
         self._wildcards = _merge(s.wildcards for s in self.lists)
 
-    def match(self, addresses: np.ndarray, domains: np.ndarray) -> list[Exclusion | None]:
+    def match(
+        self, addresses: Sequence[object] | np.ndarray, domains: Sequence[object] | np.ndarray
+    ) -> list[Exclusion | None]:
         """Per row (addresses and domains in normal form, "" for none): None, or the
         ``excluded_list`` reason with the list and the entry that matched. An address entry
         wins over a domain entry, which wins over a ``*.`` entry."""
@@ -430,13 +523,30 @@ class Suppression:
         addr = np.asarray(addresses, dtype=object)
         dom = np.asarray(domains, dtype=object)
         by_address = _lookup(*self._addresses, _hash(addr))
+        # An address entry covers its plus-addressed forms: jo+news@acme.com is jo@acme.com's
+        # inbox. Looked up only for the addresses with a '+' that matched nothing as written.
+        plus = np.flatnonzero(
+            (by_address < 0) & np.fromiter((isinstance(a, str) and "+" in a for a in addr), bool, n)
+        )
+        base: dict[int, str] = {}
+        if len(plus) and len(self._addresses[0]):
+            for i in plus:
+                local, _, domain = str(addr[i]).rpartition("@")
+                stem = local.split("+", 1)[0]
+                if stem and domain:
+                    base[int(i)] = f"{stem}@{domain}"
+            if base:
+                keys = list(base)
+                found = _lookup(*self._addresses, _hash([base[k] for k in keys]))
+                for k, owner in zip(keys, found):
+                    by_address[k] = owner
         by_domain = _lookup(*self._domains, _hash(dom))
         by_wildcard, wildcard_entry = self._wildcard_hits(dom)
         for i in np.flatnonzero((by_address >= 0) | (by_domain >= 0) | (by_wildcard >= 0)):
             if not addr[i] and not dom[i]:
                 continue
             if by_address[i] >= 0:
-                owner, entry = by_address[i], addr[i]
+                owner, entry = by_address[i], base.get(int(i), addr[i])
             elif by_domain[i] >= 0:
                 owner, entry = by_domain[i], dom[i]
             else:

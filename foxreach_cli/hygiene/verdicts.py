@@ -157,8 +157,9 @@ SERVICES: tuple[Service, ...] = (
     # Apollo people export "Email Status": Verified, Unverified, Likely to engage, Update
     # required, Unavailable; older and newer labels Guessed, Pending Manual Verification,
     # Bounced, No Email, User Managed, Needs Verification (Apollo knowledge base, "Email Status
-    # Overview"; the export fixture tests/data/exports/apollo_people.csv). Only Bounced says the
-    # address is dead; "Update required" and the rest leave it in doubt, so they are imported.
+    # Overview"; the export fixture tests/data/exports/apollo_people.csv). Bounced and Invalid
+    # (older exports and CRM syncs write it) say the address is dead; "Update required" and the
+    # rest leave it in doubt, so they are imported.
     _service(
         "Apollo",
         ["Email Status", "Primary Email Status"],
@@ -172,6 +173,7 @@ SERVICES: tuple[Service, ...] = (
             "extrapolated": _RISKY,
             "pending manual verification": _UNKNOWN,
             "bounced": _INVALID,
+            "invalid": _INVALID,
             "no email": _UNKNOWN,
             "user managed": _UNKNOWN,
             "needs verification": _UNKNOWN,

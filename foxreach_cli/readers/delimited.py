@@ -32,8 +32,8 @@ from foxreach_cli.readers.header import (
     SCAN_ROWS,
     choose_header,
     find_header,
-    is_blank,
     is_blank_cell,
+    is_blank_row,
     is_header_repeat,
     repeat_reason,
     sample_values,
@@ -324,7 +324,7 @@ def _sniff_delimiter(text: str) -> str:
             start = find_header(parsed, "", email_header=names_email)
         except InputError:
             start = 0
-        records = [cells for _row, cells in parsed[start:] if not is_blank(cells)][:50]
+        records = [cells for _row, cells in parsed[start:] if not is_blank_row(cells)][:50]
         if not records or len(records[0]) < 2:
             continue
         width = len(records[0])

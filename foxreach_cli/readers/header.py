@@ -53,8 +53,9 @@ _NUMERIC = re.compile(
 Record = tuple[int, list[str]]
 
 
-def is_blank(cells: Sequence[str]) -> bool:
-    """A row that holds nothing a person would see (empty, or only spaces and delimiters)."""
+def is_blank_row(cells: Sequence[str]) -> bool:
+    """A row that holds nothing a person would see (empty, or only spaces and delimiters):
+    the looser test of the header search (:data:`BLANK_CHARS`), not :func:`is_blank_record`."""
     return not "".join(cells).strip(BLANK_CHARS)
 
 
@@ -421,7 +422,7 @@ def _choice(rows: list[_Row], index: int, evidence: str) -> HeaderChoice:
 def _pick_override(records: Sequence[Record], name: str, row: int) -> int:
     for index, (number, cells) in enumerate(records):
         if number == row:
-            if is_blank(cells):
+            if is_blank_row(cells):
                 raise InputError(
                     f"{name}: row {row} (--header-row) is blank; give the number of the row "
                     "that holds the column names."

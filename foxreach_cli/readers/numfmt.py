@@ -3,9 +3,10 @@
 XLSX and XLS store a number and a format code (``00000``, ``0.00%``, ``yyyy-mm-dd``); what a
 person sees, and so what a lead should carry, is the number rendered with that code.
 :func:`compile_format` turns a code into a function ``float -> str`` (cached per code);
-it returns None for a code it does not understand (conditions such as ``[>100]``,
-fractions, locale-dependent system formats), and the caller then shows the number as
-General and records the code (docs/reading.md lists what is understood).
+it returns None for a code it does not understand (locale-dependent system formats,
+``[DBNum1]``), and the caller then shows the number as General and records the code
+(docs/reading.md lists what is understood). :func:`compile_text_format` does the same for a
+text cell under a code with a text section (``0;-0;0;"pre-"@``).
 
 General is the shortest text of at most 15 significant digits, as Excel shows it: an
 integral number up to 2**53 without ``.0`` (a 15-digit phone stays digits), ``0.1+0.2``
@@ -20,6 +21,7 @@ import functools
 import re
 from collections.abc import Callable
 from decimal import ROUND_HALF_UP, Decimal
+from fractions import Fraction
 
 #: A compiled format: the number -> the text shown.
 Formatter = Callable[[float], str]
@@ -123,16 +125,29 @@ def is_date_format(code: str) -> bool:
 
 @functools.lru_cache(maxsize=512)
 def compile_format(code: str, date1904: bool = False) -> Formatter | None:
-    """``code`` as a function from number to text, or None when it is not understood."""
+    """``code`` as a function from number to text, or None when it is not understood.
+
+    Sections are positive;negative;zero, or chosen by their conditions
+    (``[<=9999999]###-####;(###) ###-####``: the first section for numbers up to 9999999,
+    the second for the others); a fourth section, or one holding ``@``, is for text cells
+    (:func:`compile_text_format`)."""
     if code.strip().lower() in ("general", ""):
         return general
     try:
-        # A fourth section formats text cells, which are shown as they are.
-        sections = [_compile_section(s, date1904) for s in _split_sections(code)[:3]]
+        parts = [_condition(s) for s in _split_sections(code)]
+        if any(_is_text_section(s) and "ph" in _kinds(s) for _cond, s in parts):
+            raise _NotUnderstood("digits and text in one section")
+        numeric = [(cond, s) for cond, s in parts if not _is_text_section(s)][:3]
+        if not numeric:
+            return general  # '@' alone: a number in a text-formatted cell shows as General
+        sections = [_compile_section(s, date1904) for _cond, s in numeric]
+        conditions = [cond for cond, _s in numeric]
     except _NotUnderstood:
         return None
+    if any(c is not None for c in conditions):
+        return _conditional(sections, conditions)
     positive = sections[0]
-    if positive is None:  # '@' alone: a number in a text-formatted cell shows as General
+    if positive is None:
         return general
     negative = sections[1] if len(sections) > 1 else None
     zero = sections[2] if len(sections) > 2 else None
@@ -153,6 +168,124 @@ def compile_format(code: str, date1904: bool = False) -> Formatter | None:
         return positive(value).strip(" ")
 
     return formatter
+
+
+#: A section's condition: ``[<=9999999]``, ``[>100]``, ``[=0]``, ``[<>1]``.
+_CONDITION = re.compile(r"\[(<=|>=|<>|<|>|=)\s*(-?\d+(?:\.\d*)?(?:[eE][+-]?\d+)?)\]")
+_TESTS: dict[str, Callable[[float, float], bool]] = {
+    "<": lambda a, b: a < b,
+    "<=": lambda a, b: a <= b,
+    ">": lambda a, b: a > b,
+    ">=": lambda a, b: a >= b,
+    "=": lambda a, b: a == b,
+    "<>": lambda a, b: a != b,
+}
+Condition = tuple[str, float]
+
+
+def _condition(section: str) -> tuple[Condition | None, str]:
+    """A section's condition (None when it has none) and the section without it."""
+    match = _CONDITION.search(section)
+    if match is None:
+        return None, section
+    rest = section[: match.start()] + section[match.end() :]
+    return (match.group(1), float(match.group(2))), rest
+
+
+def _conditional(
+    sections: list[Callable[[float], str] | None], conditions: list[Condition | None]
+) -> Formatter:
+    """Sections chosen by their conditions, as Excel does: the first whose condition holds;
+    a section without one takes what the conditions before it left (the last section is
+    the "else"). A number no section takes is not shown (Excel fills the cell with #)."""
+
+    def formatter(value: float) -> str:
+        for n, (section, cond) in enumerate(zip(sections, conditions)):
+            last = n == len(sections) - 1
+            if cond is not None and not _TESTS[cond[0]](value, cond[1]):
+                continue
+            if cond is None and n == 0 and not (value > 0 or (last and value >= 0)):
+                continue
+            shown = general(abs(value)) if section is None else section(abs(value)).strip(" ")
+            # A section for negatives ([<0]) writes its own sign, as Excel does.
+            negative_section = cond is not None and cond[0] in ("<", "<=") and cond[1] <= 0
+            if value < 0 and not negative_section:
+                shown = "-" + shown
+            return shown
+        raise ValueError(f"no section of the format takes {value!r}")
+
+    return formatter
+
+
+def _is_text_section(section: str) -> bool:
+    """Is this the section for text cells (it shows the text with ``@``)?"""
+    return any(kind == "at" for kind, _ in _tokens_or_empty(section))
+
+
+def _kinds(section: str) -> set[str]:
+    return {kind for kind, _ in _tokens_or_empty(section)}
+
+
+def _tokens_or_empty(section: str) -> list[tuple[str, str]]:
+    try:
+        return _tokens(section)
+    except _NotUnderstood:
+        return []
+
+
+#: A compiled text section: the cell's text -> the text shown.
+TextFormatter = Callable[[str], str]
+
+
+@functools.lru_cache(maxsize=512)
+def compile_text_format(code: str) -> TextFormatter | None:
+    """How a text cell under ``code`` is shown, or None when as it is: the fourth section
+    (``0;-0;0;"pre-"@`` shows ``pre-Acme`` for ``Acme``), else the one section holding
+    ``@``. Quoted and escaped literals are kept; padding (``_x``), fills (``*x``) and
+    colours are dropped."""
+    sections = _split_sections(code)
+    chosen = sections[3] if len(sections) > 3 else None
+    if chosen is None:
+        texts = [s for s in sections if _is_text_section(s)]
+        chosen = texts[0] if len(texts) == 1 else None
+    if chosen is None or "@" not in chosen:
+        if chosen is not None and len(sections) > 3:
+            # A text section without '@' shows its literal instead of the text.
+            literal = _text_pieces(chosen)
+            return lambda _text: "".join(p for p in literal if p is not None)
+        return None
+    pieces = _text_pieces(chosen)
+    if pieces == [None]:
+        return None  # '@' alone: the text as it is
+    return lambda text: "".join(text if p is None else p for p in pieces)
+
+
+def _text_pieces(section: str) -> list[str | None]:
+    """A text section as literals, with None where the text goes."""
+    pieces: list[str | None] = []
+    i, n = 0, len(section)
+    while i < n:
+        c = section[i]
+        if c == '"':
+            end = section.find('"', i + 1)
+            end = n if end < 0 else end
+            pieces.append(section[i + 1 : end])
+            i = end + 1
+        elif c == "\\":
+            pieces.append(section[i + 1 : i + 2])
+            i += 2
+        elif c in "_*":
+            i += 2  # padding and fill: room on screen, nothing in a lead's value
+        elif c == "[":
+            end = section.find("]", i)
+            i = n if end < 0 else end + 1
+        elif c == "@":
+            pieces.append(None)
+            i += 1
+        else:
+            pieces.append(c)
+            i += 1
+    return pieces
 
 
 class _NotUnderstood(Exception):
@@ -293,7 +426,7 @@ def _compile_number(tokens: list[tuple[str, str]]) -> Callable[[float], str]:
         return lambda value: before + general(value) + after
     if any(kind in ("frac", "exp") for kind, _ in tokens):
         if any(kind == "frac" for kind, _ in tokens):
-            raise _NotUnderstood("fraction")
+            return _compile_fraction(tokens)
         return _compile_scientific(tokens)
     placeholders = [i for i, (kind, _) in enumerate(tokens) if kind == "ph"]
     percent = sum(kind == "pct" for kind, _ in tokens)
@@ -399,6 +532,70 @@ def _fill_fraction(tokens: list[tuple[str, str]], digits: str) -> str:
             break
         out[i] = "" if kinds[i][1] == "#" else " "
     return "".join(out)
+
+
+def _compile_fraction(tokens: list[tuple[str, str]]) -> Callable[[float], str]:
+    """``# ?/?``, ``# ??/??``, ``?/?``, ``# ?/8``: a whole part (when the code has one) and
+    the nearest fraction whose denominator has as many digits as the code's (or the code's
+    own denominator). Padding ('?') is dropped, as elsewhere: 0.5 under ``# ??/??`` is 1/2."""
+    if sum(kind == "frac" for kind, _ in tokens) != 1 or any(
+        kind in ("exp", "pct", "dot") for kind, _ in tokens
+    ):
+        raise _NotUnderstood("fraction")
+    slash = next(i for i, (kind, _) in enumerate(tokens) if kind == "frac")
+    before, after = tokens[:slash], tokens[slash + 1 :]
+    # The numerator: the placeholders right before the slash; placeholders before them,
+    # apart by a literal, are the whole part.
+    j = len(before)
+    while j > 0 and before[j - 1][0] == "ph":
+        j -= 1
+    numerator = before[j:]
+    head = before[:j]
+    whole_phs = [text for kind, text in head if kind == "ph"]
+    prefix_end = next((i for i, (kind, _) in enumerate(head) if kind == "ph"), len(head))
+    prefix = "".join(text for _k, text in head[:prefix_end])
+    if not numerator:
+        raise _NotUnderstood("fraction")
+    den_phs = [text for kind, text in after if kind == "ph"]
+    den_digits = ""
+    for kind, text in after:
+        if kind == "lit" and text.isdigit():
+            den_digits += text
+        elif kind == "ph" and text == "0" and den_digits:
+            den_digits += "0"  # '# ?/10': the '0' of a fixed denominator
+        elif den_digits:
+            break
+    fixed = int(den_digits) if den_digits and not any(p in "#?" for p in den_phs) else None
+    if fixed == 0:
+        raise _NotUnderstood("fraction over 0")
+    limit = 10 ** max(len(den_phs), 1) - 1
+    end = max(
+        (i for i, (kind, text) in enumerate(after) if kind == "ph" or text.isdigit()),
+        default=-1,
+    )
+    suffix = "".join(text for kind, text in after[end + 1 :] if kind != "ph")
+
+    def fmt(value: float) -> str:
+        exact = Fraction(repr(value))
+        whole = int(exact) if whole_phs else 0
+        rest = exact - whole
+        if fixed is not None:
+            num, den = int(rest * fixed + Fraction(1, 2)), fixed  # rounded half up
+        else:
+            near = rest.limit_denominator(limit)
+            num, den = near.numerator, near.denominator
+        if whole_phs and num == den:
+            whole, num = whole + 1, 0
+        parts: list[str] = []
+        if whole_phs and (whole or num == 0):
+            parts.append(str(whole) if whole or "0" in whole_phs or num == 0 else "")
+        if num:
+            parts.append(f"{num}/{den}")
+        elif not whole_phs:
+            parts.append(f"0/{den}")
+        return prefix + " ".join(p for p in parts if p) + suffix
+
+    return fmt
 
 
 def _compile_scientific(tokens: list[tuple[str, str]]) -> Callable[[float], str]:

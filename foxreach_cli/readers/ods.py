@@ -11,7 +11,7 @@ writes to the sheet's edge cost nothing.
 from __future__ import annotations
 
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from pathlib import Path
 
 from foxreach_cli.errors import InputError
@@ -81,7 +81,7 @@ class OdsBook:
         feed(parser, b"", fed, self._name, _CONTENT)
         return names
 
-    def rows(self, index: int, keep: int) -> Iterator[Row]:
+    def rows(self, index: int, keep: int) -> Generator[Row, None, None]:
         """Sheet ``index``'s non-blank rows (see ``XlsxBook.rows``)."""
         name = self._name
         done: list[Row] = []

@@ -12,7 +12,9 @@ bounded number of cells, and a header wider than :data:`MAX_HEADER_COLUMNS` is r
 
 from __future__ import annotations
 
-from collections.abc import Generator, Iterator
+import itertools
+import re
+from collections.abc import Callable, Generator, Iterator
 from pathlib import Path
 
 from foxreach_cli.errors import InputError
@@ -32,9 +34,50 @@ SURPLUS_COLUMNS = 256
 #: Cells in one chunk at most: wide sheets get fewer rows per chunk.
 CHUNK_CELLS = 2_000_000
 
-_BOOKS = {"xlsx": XlsxBook, "ods": OdsBook, "xls": XlsBook}
-
 Book = XlsxBook | OdsBook | XlsBook
+
+_BOOKS: dict[str, Callable[[Path, str], Book]] = {"xlsx": XlsxBook, "ods": OdsBook, "xls": XlsBook}
+
+
+#: Rows of each sheet looked at to tell a sheet of leads (an email address among them).
+LEAD_SCAN_ROWS = SCAN_ROWS + SAMPLE_ROWS
+_ADDRESS = re.compile(r"[^@\s<>\"',;]+@[^@\s<>\"',;]+\.[A-Za-z]{2,}")
+
+
+def _first_rows(book: Book, index: int, count: int) -> list[list[str]]:
+    """The first ``count`` non-blank rows of a sheet, merged ranges not filled."""
+    rows = (
+        book.rows(index, MAX_HEADER_COLUMNS, merged=False)
+        if isinstance(book, XlsxBook)
+        else book.rows(index, MAX_HEADER_COLUMNS)
+    )
+    try:
+        return [cells for _n, cells, _far, _last in itertools.islice(rows, count)]
+    finally:
+        close = getattr(rows, "close", None)
+        if close is not None:
+            close()
+
+
+def lead_sheets(book: Book) -> tuple[list[int], list[int]]:
+    """(the sheets holding leads, the sheets with any cells), by index in order. A sheet
+    holds leads when an email address is among its first :data:`LEAD_SCAN_ROWS` rows; a
+    cover sheet, a summary or a chart's data holds none."""
+    leads: list[int] = []
+    filled: list[int] = []
+    for index in range(len(book.sheet_names)):
+        head = _first_rows(book, index, LEAD_SCAN_ROWS)
+        if not head:
+            continue
+        filled.append(index)
+        if any(_ADDRESS.search(cell) for cells in head for cell in cells if "@" in cell):
+            leads.append(index)
+    return leads, filled
+
+
+def sheet_label(file: str, sheet: str) -> str:
+    """How one sheet of a workbook read sheet by sheet is named: ``book.xlsx [Q2]``."""
+    return f"{file} [{sheet}]"
 
 
 class XlsxSource(Source):
@@ -55,6 +98,11 @@ class XlsxSource(Source):
         self._name = name
         self.path = path
         self._book: Book = _BOOKS[kind](path, name)
+        self._sheet_notes: list[str] = []
+        #: The sheets holding leads, in order (found when no sheet was asked for), and the
+        #: note naming those not read.
+        self.lead_sheet_names: list[str] = []
+        self.others_note: str | None = None
         try:
             self._index, sheet_name = self._pick_sheet(sheet)
             head: list[tuple[int, list[str]]] = []
@@ -106,11 +154,57 @@ class XlsxSource(Source):
             header_choice=choice,
         )
         super().__init__(info, path, min(chunk_rows, max(1, CHUNK_CELLS // width)), temp)
+        self.info.notes.extend(self._sheet_notes)
+        self._note_merged()
         self._note_formats()
 
+    def _note_merged(self) -> None:
+        """Say which merged ranges give their value to several rows (XLSX)."""
+        if not isinstance(self._book, XlsxBook):
+            return
+        down = [m for m in self._book.merged_ranges(self._index) if m[2] > m[0]]
+        if not down:
+            return
+        shown = ", ".join(
+            f"{column_name(c1 + 1)}{r1}:{column_name(c2 + 1)}{r2}" for r1, c1, r2, c2 in down[:5]
+        )
+        more = f" and {len(down) - 5:,} more" if len(down) > 5 else ""
+        ranges = "a merged cell range" if len(down) == 1 else f"{len(down):,} merged cell ranges"
+        self.info.notes.append(
+            f"{self._name}: sheet {self.info.sheet!r} has {ranges} over several rows "
+            f"({shown}{more}); each gives its value to every row it covers."
+        )
+
     def _pick_sheet(self, wanted: str | None) -> tuple[int, str]:
-        """The sheet asked for (name, then 1-based number), else the first with any cells."""
+        """The sheet asked for (name, then 1-based number), else the first holding leads
+        (:func:`lead_sheets`), else the first with any cells; a sheet chosen over the first,
+        and other sheets of leads left unread, are said in ``notes``."""
         names: list[str] = list(self._book.sheet_names)
+        if wanted is None:
+            leads, filled = lead_sheets(self._book)
+            self.lead_sheet_names = [names[i] for i in leads]
+            if leads:
+                index = leads[0]
+                first = filled[0]
+                if index != first:
+                    self._sheet_notes.append(
+                        f"{self._name}: its first sheet {names[first]!r} holds no email "
+                        f"addresses; sheet {names[index]!r}, the first that does, is read."
+                    )
+                others = [names[i] for i in leads[1:]]
+                if others:
+                    listed = ", ".join(repr(n) for n in others)
+                    said = (
+                        f"sheet {listed} also holds email addresses and was"
+                        if len(others) == 1
+                        else f"sheets {listed} also hold email addresses and were"
+                    )
+                    self.others_note = (
+                        f"{self._name}: {said} not read; read one with --sheet NAME, or every "
+                        "sheet with --sheet all."
+                    )
+                    self._sheet_notes.append(self.others_note)
+                return index, names[index]
         if wanted is not None:
             folded = [n for n in names if n.casefold() == wanted.strip().casefold()]
             if wanted in names:
@@ -125,10 +219,7 @@ class XlsxSource(Source):
                 f"Pass --sheet with one of those names or a number from 1 to {len(names)}."
             )
         for index, sheet_name in enumerate(names):
-            rows = self._book.rows(index, 1)
-            first = next(rows, None)
-            rows.close()
-            if first is not None:
+            if _first_rows(self._book, index, 1):
                 return index, sheet_name
         raise InputError(
             f"{self._name} has no header row (every sheet is empty); "

@@ -9,13 +9,20 @@ is not compressed, so its size bounds what xlrd builds from it.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Generator
 from pathlib import Path
 
 import xlrd
 
 from foxreach_cli.errors import InputError
-from foxreach_cli.readers.numfmt import BUILTIN_FORMATS, Formatter, compile_format, general
+from foxreach_cli.readers.numfmt import (
+    BUILTIN_FORMATS,
+    Formatter,
+    TextFormatter,
+    compile_format,
+    compile_text_format,
+    general,
+)
 from foxreach_cli.readers.xlsx import Row, WorkbookLimit
 
 #: The largest .xls read: xlrd holds up to about seven times the file in memory (a
@@ -67,6 +74,7 @@ class XlsBook:
             ) from exc
         self.sheet_names: list[str] = list(self._book.sheet_names())
         self._formats: dict[int, Formatter | str] = {}
+        self._texts: dict[int, TextFormatter | None] = {}
         for xf_index in range(len(self._book.xf_list)):
             fmt = self._format(xf_index)
             if isinstance(fmt, str):
@@ -77,11 +85,8 @@ class XlsBook:
         self._book.release_resources()
         self._quiet.close()
 
-    def _format(self, xf_index: int) -> Formatter | str:
-        """The formatter of an XF record, or its code when not understood."""
-        found = self._formats.get(xf_index)
-        if found is not None:
-            return found
+    def _code(self, xf_index: int) -> str:
+        """The number format code of an XF record."""
         book = self._book
         try:
             key = book.xf_list[xf_index].format_key
@@ -91,6 +96,22 @@ class XlsBook:
         if code is None:
             record = book.format_map.get(key)
             code = record.format_str if record is not None else BUILTIN_FORMATS.get(key, "")
+        return str(code)
+
+    def _text_format(self, xf_index: int) -> TextFormatter | None:
+        """How a text cell of an XF record is shown (None: as it is)."""
+        if xf_index not in self._texts:
+            code = self._code(xf_index)
+            self._texts[xf_index] = compile_text_format(code) if code else None
+        return self._texts[xf_index]
+
+    def _format(self, xf_index: int) -> Formatter | str:
+        """The formatter of an XF record, or its code when not understood."""
+        found = self._formats.get(xf_index)
+        if found is not None:
+            return found
+        book = self._book
+        code = self._code(xf_index)
         result: Formatter | str
         if code.strip() == "@" or not code:
             result = general
@@ -100,7 +121,7 @@ class XlsBook:
         self._formats[xf_index] = result
         return result
 
-    def rows(self, index: int, keep: int) -> Iterator[Row]:
+    def rows(self, index: int, keep: int) -> Generator[Row, None, None]:
         """Sheet ``index``'s non-blank rows (see ``XlsxBook.rows``)."""
         try:
             sheet = self._book.sheet_by_index(index)
@@ -121,7 +142,8 @@ class XlsBook:
                     if kind in (xlrd.XL_CELL_EMPTY, xlrd.XL_CELL_BLANK, xlrd.XL_CELL_ERROR):
                         continue
                     if kind == xlrd.XL_CELL_TEXT:
-                        text = value
+                        shown = self._text_format(sheet.cell_xf_index(r, c))
+                        text = value if shown is None else shown(value)
                     elif kind == xlrd.XL_CELL_BOOLEAN:
                         text = "TRUE" if value else "FALSE"
                     else:  # a number or a date: both are numbers under a format

@@ -13,15 +13,23 @@ from __future__ import annotations
 
 import contextlib
 import posixpath
+import re
 import zipfile
 import zlib
 from array import array
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from pathlib import Path
 from xml.parsers import expat
 
 from foxreach_cli.errors import InputError
-from foxreach_cli.readers.numfmt import BUILTIN_FORMATS, Formatter, compile_format, general
+from foxreach_cli.readers.numfmt import (
+    BUILTIN_FORMATS,
+    Formatter,
+    TextFormatter,
+    compile_format,
+    compile_text_format,
+    general,
+)
 
 #: Expanded bytes a sheet's XML may hold (about four million rows of a lead list).
 MAX_SHEET_BYTES = 4 << 30
@@ -51,6 +59,15 @@ ZIP_ERRORS = (zipfile.BadZipFile, OSError, zlib.error, EOFError, RuntimeError, N
 #: One streamed row: (row number, cells up to the kept width, non-empty cells beyond it,
 #: 1-based column of the last non-empty cell).
 Row = tuple[int, list[str], list[str], int]
+
+#: A merged range: (first row, first column, last row, last column); rows 1-based as in the
+#: sheet, columns 0-based.
+Merge = tuple[int, int, int, int]
+#: Merged ranges read from one sheet at most (a lead list has a handful, if any).
+MAX_MERGES = 100_000
+_MERGE_REF = re.compile(
+    rb'<(?:\w+:)?mergeCell\b[^>]*?\bref="([A-Za-z]{1,3})(\d{1,7}):([A-Za-z]{1,3})(\d{1,7})"'
+)
 
 #: Number formats ids whose code Excel takes from the reader's locale: written as ISO.
 _LOCALE_IDS = {14: "yyyy-mm-dd", 22: "yyyy-mm-dd h:mm"}
@@ -234,6 +251,8 @@ class XlsxBook:
     def __init__(self, path: Path, name: str) -> None:
         self._name = name
         self.unknown_formats: set[str] = set()
+        self._text_formats: list[TextFormatter | None] = []
+        self._merges: dict[int, list[Merge]] = {}
         try:
             self._archive = zipfile.ZipFile(path)
         except zipfile.BadZipFile as exc:
@@ -313,7 +332,7 @@ class XlsxBook:
             members.append(member)
         return names, members, date1904[0]
 
-    def _read_styles(self) -> list[Formatter | str | None]:
+    def _read_styles(self) -> list[Formatter | str]:
         """Per cell style index: a formatter, '@' for text, or the code not understood."""
         member = _find_part(self._present, "xl/styles.xml")
         if member is None:
@@ -340,9 +359,12 @@ class XlsxBook:
                 where["cellXfs"] = False
 
         parse_stream(self._part(member), start, end, None, self._name, member)
-        formats: list[Formatter | str | None] = []
+        formats: list[Formatter | str] = []
+        # How a text cell of each style is shown: None (as it is) unless the code has a text
+        # section with literals ('0;-0;0;"pre-"@').
         for fmt_id in xf_ids:
             code = _LOCALE_IDS.get(fmt_id) or custom.get(fmt_id) or BUILTIN_FORMATS.get(fmt_id)
+            self._text_formats.append(compile_text_format(code) if code else None)
             if code is None:
                 formats.append(f"built-in format {fmt_id}")
                 continue
@@ -400,15 +422,59 @@ class XlsxBook:
 
     # --- a sheet ----------------------------------------------------------------------------
 
-    def rows(self, index: int, keep: int) -> Iterator[Row]:
+    def rows(self, index: int, keep: int, *, merged: bool = True) -> Generator[Row, None, None]:
         """The sheet's rows in order, blank ones left out, each cell as displayed.
 
         Cells at or beyond column ``keep`` (0-based) are not placed: the non-empty ones are
-        returned apart (the first 16), with the column of the last one.
+        returned apart (the first 16), with the column of the last one. With ``merged``, a
+        merged range over several rows gives its value to every row it covers
+        (:meth:`merged_ranges`), as a person reading the sheet sees it.
 
         Raises:
             InputError: the sheet's XML is broken or beyond a cap.
         """
+        rows = self._rows(index, keep)
+        ranges = self.merged_ranges(index) if merged else []
+        down = [r for r in ranges if r[2] > r[0] and r[1] < keep]
+        return fill_merged(rows, down) if down else rows
+
+    def merged_ranges(self, index: int) -> list[Merge]:
+        """The sheet's merged ranges as (first row, first column, last row, last column),
+        rows 1-based and columns 0-based, in row order; at most :data:`MAX_MERGES`.
+
+        ``mergeCells`` follows the cells in the sheet's XML, so the part is inflated once
+        and searched as bytes (no XML parsing), before its rows are streamed."""
+        if index in self._merges:
+            return self._merges[index]
+        member = self._members[index]
+        found: list[Merge] = []
+        if member is not None:
+            tail = b""
+            inside = False
+            try:
+                for block in self._part(member, MAX_SHEET_BYTES):
+                    data = tail + block
+                    if not inside:
+                        at = data.find(b"mergeCells")
+                        if at < 0:
+                            tail = data[-16:]
+                            continue
+                        inside, data = True, data[at:]
+                    for match in _MERGE_REF.finditer(data):
+                        found.append(_merge(match))
+                        if len(found) >= MAX_MERGES:
+                            break
+                    if len(found) >= MAX_MERGES or b"/mergeCells" in data:
+                        break
+                    cut = data.rfind(b"<")
+                    tail = data[cut:] if cut >= 0 else b""
+            except ZIP_ERRORS as exc:
+                raise self._invalid(str(exc) or type(exc).__name__) from exc
+        found = sorted(set(found))
+        self._merges[index] = found
+        return found
+
+    def _rows(self, index: int, keep: int) -> Generator[Row, None, None]:
         member = self._members[index]
         if member is None:
             return
@@ -419,6 +485,7 @@ class XlsxBook:
         styles = len(formats)
         display = self._display
         unknown = self.unknown_formats
+        text_formats = self._text_formats if any(self._text_formats) else None
         done: list[Row] = []
         codes = dict(_TAG_CODES)
         columns: dict[str, int] = {}
@@ -500,6 +567,10 @@ class XlsxBook:
                     text = value
                 else:
                     text = display(value, kind, style, unknown)
+                if text_formats is not None and kind in _TEXT_KINDS and style < styles:
+                    shown = text_formats[style]
+                    if shown is not None:
+                        text = shown(text)
                 if not text or col >= MAX_COLUMNS:
                     return
                 last = col + 1
@@ -565,7 +636,7 @@ class XlsxBook:
                 unknown.add(fmt)
                 return general(number)
             try:
-                return fmt(number)  # type: ignore[operator]
+                return fmt(number)
             except (ValueError, OverflowError, ArithmeticError):
                 unknown.add(f"{number!r} under its date format")
                 return general(number)
@@ -576,6 +647,9 @@ class XlsxBook:
         return raw  # str (a formula's text), inlineStr, d (an ISO date as written)
 
 
+#: Cell types holding text (a shared string, an inline string, a formula's text).
+_TEXT_KINDS = frozenset({"s", "inlineStr", "str"})
+
 _TAG_CODES = {"c": 1, "v": 2, "t": 3, "is": 4, "row": 5, "rPh": 6}
 
 
@@ -585,6 +659,49 @@ def _tag_code(codes: dict[str, int], tag: str) -> int:
     if len(codes) < 1000:
         codes[tag] = code
     return code
+
+
+def _merge(match: re.Match[bytes]) -> Merge:
+    first_col, first_row, last_col, last_row = (g.decode("ascii") for g in match.groups())
+    r1, r2 = sorted((int(first_row), int(last_row)))
+    c1, c2 = sorted((column_index(first_col), column_index(last_col)))
+    return r1, c1, r2, c2
+
+
+def fill_merged(rows: Iterator[Row], merges: list[Merge]) -> Generator[Row, None, None]:
+    """``rows`` with the value of each merged range's first cell in every other row the
+    range covers (in the range's first column). A row blank but for the range is still left
+    out: it holds no lead. ``merges`` go down (last row > first row)."""
+    waiting = sorted(merges)  # not begun: their first row is not read yet
+    at = 0
+    active: list[tuple[int, int, str]] = []  # (last row, column, value) of begun ranges
+    for number, cells, far, last in rows:
+        if active:
+            active = [a for a in active if a[0] >= number]
+        # Ranges that begin on a row left out (blank) have no value to give.
+        while at < len(waiting) and waiting[at][0] < number:
+            at += 1
+        if active:
+            cells = _covered(active, cells)
+            last = max(last, len(cells))
+        while at < len(waiting) and waiting[at][0] == number:
+            _r1, c1, r2, _c2 = waiting[at]
+            if c1 < len(cells) and cells[c1]:
+                active.append((r2, c1, cells[c1]))
+            at += 1
+        yield number, cells, far, last
+
+
+def _covered(active: list[tuple[int, int, str]], cells: list[str]) -> list[str]:
+    """``cells`` with the value of each active range in its column, where empty."""
+    out = cells
+    for _last, col, value in active:
+        if col >= len(out):
+            out = out + [""] * (col + 1 - len(out))
+        if not out[col]:
+            out = out.copy() if out is cells else out
+            out[col] = value
+    return out
 
 
 def _cell_too_long(name: str) -> WorkbookLimit:

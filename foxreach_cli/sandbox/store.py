@@ -111,7 +111,7 @@ class LeadExists(Exception):
 class Candidate(NamedTuple):
     """One import row that passed the row checks and is the first of its email in the request.
 
-    (A NamedTuple: 1000 of them are built per request, and a frozen dataclass costs 3x more.)
+    (A NamedTuple, not a frozen dataclass: 1000 of them are built per request; docs/sandbox.md.)
     """
 
     email_key: str
@@ -120,8 +120,9 @@ class Candidate(NamedTuple):
 
 
 def _fast_dumps() -> Callable[[Any], str]:
-    """``json.dumps`` with default settings, minus its per-call setup (2-3x faster on the small
-    customFields objects, one per inserted row); plain ``json.dumps`` without the C encoder."""
+    """``json.dumps`` with default settings, minus its per-call setup (which dominates on the
+    small customFields objects, one per inserted row; docs/sandbox.md); plain ``json.dumps``
+    without the C encoder."""
     make = getattr(json.encoder, "c_make_encoder", None)
     if make is None:
         return json.dumps

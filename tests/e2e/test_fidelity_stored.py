@@ -521,3 +521,234 @@ def test_a_saved_mapping_stores_the_same_leads_as_a_plain_import(
     assert (ann["firstName"], ann["lastName"], ann["status"]) == ("Beth", "Lee", "unsubscribed")
     assert leads["cy@example.com"]["status"] == "active"
     assert "bo@example.com" not in leads
+
+
+# --- issue 25: the rest of the fidelity findings ------------------------------------------------
+
+
+def run_human(sandbox: Any, key: str, *args: str, code: int = 0) -> str:
+    """``foxreach import ...`` against the sandbox with its human summary; the output."""
+    result = runner.invoke(
+        app,
+        ["import", *args, "--base-url", sandbox.base_url, "--api-key", key, *FAST],
+        env={"COLUMNS": "400"},
+    )
+    assert result.exit_code == code, result.output
+    return " ".join(result.output.split())
+
+
+def test_conditional_fraction_and_text_formats_are_stored_as_displayed(
+    sandbox, api_key, tmp_path: Path
+) -> None:
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["Email", "Office", "Local", "Share", "Prefixed"])
+    sheet.append(["ann@example.com", 6175551234, 5551234, 0.5, "Acme"])
+    sheet["B2"].number_format = sheet["C2"].number_format = "[<=9999999]###-####;(###) ###-####"
+    sheet["D2"].number_format = "# ?/?"
+    sheet["E2"].number_format = '0;-0;0;"pre-"@'
+    path = tmp_path / "formats.xlsx"
+    book.save(path)
+    run_import(sandbox, api_key, str(path))
+    (lead,) = stored(sandbox, api_key).values()
+    assert lead["customFields"] == {
+        "Office": "(617) 555-1234",
+        "Local": "555-1234",
+        "Share": "1/2",
+        "Prefixed": "pre-Acme",
+    }
+
+
+def test_a_merged_company_cell_is_stored_on_every_row_it_covers(
+    sandbox, api_key, tmp_path: Path
+) -> None:
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "Leads"
+    for row in (
+        ["Email", "Company"],
+        ["ann@example.com", "Acme"],
+        ["bob@example.com", None],
+        ["cy@example.com", None],
+        ["dee@example.com", "Globex"],
+    ):
+        sheet.append(row)
+    sheet.merge_cells("B2:B4")
+    path = tmp_path / "merged.xlsx"
+    book.save(path)
+    output = run_human(sandbox, api_key, str(path))
+    assert "sheet 'Leads' has a merged cell range over several rows (B2:B4)" in output
+    assert {e: x["company"] for e, x in stored(sandbox, api_key).items()} == {
+        "ann@example.com": "Acme",
+        "bob@example.com": "Acme",
+        "cy@example.com": "Acme",
+        "dee@example.com": "Globex",
+    }
+
+
+PEOPLE = ["Ada Lovelace", "Alan Turing", "Edsger Dijkstra", "Barbara Liskov", "Donald Knuth",
+          "Frances Allen", "John Backus", "Niklaus Wirth"]  # fmt: skip
+
+
+def test_a_company_or_an_emoji_in_a_name_column_is_not_stored_as_a_person(
+    sandbox, api_key, tmp_path: Path
+) -> None:
+    path = write_csv(
+        tmp_path / "leads.csv",
+        [
+            ["Full Name", "Email"],
+            ["Acme Inc", "a@example.com"],
+            ["Globex LLC", "b@example.com"],
+            ["Initech GmbH", "c@example.com"],
+            ["\U0001f680", "d@example.com"],
+            ["\U0001f680 Ada King", "e@example.com"],
+            ["Grace Hopper", "f@example.com"],
+            # Most of the column is people: it is a column of full names.
+            *([name, f"p{n}@example.com"] for n, name in enumerate(PEOPLE)),
+        ],
+    )
+    run_import(sandbox, api_key, str(path))
+    names = {e: (x["firstName"], x["lastName"]) for e, x in stored(sandbox, api_key).items()}
+    assert {e: n for e, n in names.items() if not e.startswith("p")} == {
+        "a@example.com": (None, None),
+        "b@example.com": (None, None),
+        "c@example.com": (None, None),
+        "d@example.com": (None, None),
+        "e@example.com": ("Ada", "King"),
+        "f@example.com": ("Grace", "Hopper"),
+    }
+
+
+def _quarters(path: Path) -> Path:
+    book = Workbook()
+    book.active.title = "Read me"
+    book.active.append(["Exported from the CRM on 2026-11-30"])
+    for title, rows in {
+        "Q1": [["Email", "First Name"], ["ann@example.com", "Ann"]],
+        "Q2": [["E-mail", "Company"], ["bob@example.com", "Acme"], ["cy@example.com", "Globex"]],
+    }.items():
+        sheet = book.create_sheet(title)
+        for row in rows:
+            sheet.append(row)
+    book.save(path)
+    return path
+
+
+def test_the_sheet_holding_leads_is_read_and_the_others_are_named(
+    sandbox, api_key, tmp_path: Path
+) -> None:
+    path = _quarters(tmp_path / "quarters.xlsx")
+    output = run_human(sandbox, api_key, str(path))
+    assert "its first sheet 'Read me' holds no email addresses; sheet 'Q1'" in output
+    assert "sheet 'Q2' also holds email addresses and was not read" in output
+    assert "--sheet all" in output
+    assert {e: x["firstName"] for e, x in stored(sandbox, api_key).items()} == {
+        "ann@example.com": "Ann"
+    }
+
+
+def test_sheet_all_stores_every_sheet_of_leads_with_its_own_mapping(
+    sandbox, api_key, tmp_path: Path
+) -> None:
+    path = _quarters(tmp_path / "quarters.xlsx")
+    report = run_import(sandbox, api_key, str(path), "--sheet", "all")
+    assert [f["file"] for f in report["files"]] == [f"{path} [Q1]", f"{path} [Q2]"]
+    leads = stored(sandbox, api_key)
+    assert {e: (x["firstName"], x["company"]) for e, x in leads.items()} == {
+        "ann@example.com": ("Ann", None),
+        "bob@example.com": (None, "Acme"),
+        "cy@example.com": (None, "Globex"),
+    }
+    # Run again: each sheet is its own journal entry, reproduced, nothing sent twice.
+    again = run_import(sandbox, api_key, str(path), "--sheet", "all")
+    assert [f["importedAt"] is not None for f in again["files"]] == [True, True]
+    assert len(stored(sandbox, api_key)) == 3
+
+
+@pytest.mark.parametrize(
+    ("content", "said"),
+    [
+        (None, "The exclusion list {path} does not exist"),
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "Cannot read the exclusion list {path}"),
+    ],
+    ids=["missing", "binary"],
+)
+def test_an_exclusion_list_that_cannot_be_read_stops_before_anything_is_stored(
+    sandbox, api_key, tmp_path: Path, content: bytes | None, said: str
+) -> None:
+    leads = write_csv(tmp_path / "leads.csv", [["Email"], ["ann@example.com"]])
+    listed = tmp_path / "dnc.txt"
+    if content is not None:
+        listed.write_bytes(content)
+    output = run_human(sandbox, api_key, str(leads), "--exclude", str(listed), code=2)
+    assert said.format(path=listed) in output
+    assert "--sheet" not in output
+    assert stored(sandbox, api_key) == {}
+
+
+def test_a_deeply_nested_mapping_file_stops_with_exit_2_before_anything_is_stored(
+    sandbox, api_key, tmp_path: Path
+) -> None:
+    leads = write_csv(tmp_path / "leads.csv", [["Email"], ["ann@example.com"]])
+    deep = tmp_path / "deep.toml"
+    deep.write_text("[columns]\nEmail = " + "[" * 5000 + "]" * 5000 + "\n")
+    output = run_human(sandbox, api_key, str(leads), "--mapping", str(deep), code=2)
+    assert "is not valid TOML" in output
+    assert stored(sandbox, api_key) == {}
+
+
+def test_suppression_entries_match_what_a_person_means(sandbox, api_key, tmp_path: Path) -> None:
+    people = ["ann", "bob", "cy", "dee", "jo+news", "kim", "see"]
+    leads = write_csv(tmp_path / "leads.csv", [["Email"], *([f"{p}@acme.example"] for p in people)])
+    listed = tmp_path / "dnc.txt"
+    listed.write_text(
+        "mailto:ann@acme.example\n"
+        "\u00a0bob@acme.example\u00a0\n"
+        "Cy Young <cy@acme.example>\n"
+        "\uff44\uff45\uff45@acme.example\n"  # full-width dee
+        "jo@acme.example\n"
+        "see below\n",
+        encoding="utf-8",
+    )
+    output = run_human(sandbox, api_key, str(leads), "--exclude", str(listed))
+    assert "skipped 1 line that is neither an address nor a domain: line 6 'see below'" in output
+    assert set(stored(sandbox, api_key)) == {"kim@acme.example", "see@acme.example"}
+
+
+def test_apollo_invalid_is_excluded_as_the_readme_says(sandbox, api_key, tmp_path: Path) -> None:
+    path = write_csv(
+        tmp_path / "apollo.csv",
+        [
+            ["Email", "Email Status"],
+            ["ann@example.com", "Verified"],
+            ["bob@example.com", "Invalid"],
+            ["cy@example.com", "Bounced"],
+            ["dee@example.com", "Unverified"],
+        ],
+    )
+    report = run_import(sandbox, api_key, str(path))
+    assert set(stored(sandbox, api_key)) == {"ann@example.com", "dee@example.com"}
+    assert report["excluded"] == 2
+
+
+def test_role_and_disposable_addresses_are_in_the_summary_of_a_run_without_hygiene_options(
+    sandbox, api_key, tmp_path: Path
+) -> None:
+    path = write_csv(
+        tmp_path / "leads.csv",
+        [["Email"], ["info@acme.example"], ["ann@acme.example"], ["joe@mailinator.com"]],
+    )
+    log = tmp_path / "run.log"
+    output = run_human(sandbox, api_key, str(path), "--log-file", str(log))
+    role = "role addresses: 1, 1 kept (--skip-role leaves them out): info@acme.example (row 2)"
+    disposable = "disposable addresses: 1, 1 kept (--skip-disposable leaves them out): "
+    disposable += "joe@mailinator.com (row 4)"
+    assert role in output and disposable in output
+    logged = log.read_text(encoding="utf-8")
+    assert role in logged and disposable in logged
+    # Counted and named, and imported: the server stored all three.
+    assert set(stored(sandbox, api_key)) == {
+        "info@acme.example",
+        "ann@acme.example",
+        "joe@mailinator.com",
+    }

@@ -8,10 +8,9 @@ from pathlib import Path
 import numpy as np
 
 from foxreach_cli.hygiene.domains import DomainChecker
-from foxreach_cli.hygiene.stage import Hygiene
+from foxreach_cli.hygiene.stage import Hygiene, HygieneRules
 from foxreach_cli.hygiene.suppression import Suppression, load_list
 from foxreach_cli.hygiene.verdicts import find_verdict_columns
-from foxreach_cli.import_config import HygieneOptions
 from tests.dns_server import Answer, LocalDns
 from tests.unit.test_hygiene_rules import ZB
 
@@ -29,7 +28,7 @@ EMAILS = [
 VERDICTS = ["valid", "valid", "valid", "valid", "valid", "valid", "invalid", "", "valid"]
 
 
-def run(tmp_path: Path, options: HygieneOptions) -> tuple[list[object], Hygiene]:
+def run(tmp_path: Path, options: HygieneRules) -> tuple[list[object], Hygiene]:
     listed = tmp_path / "exclude.txt"
     listed.write_text("@listed.test\n", encoding="utf-8")
     table = {name: Answer("mx") for name in ("ok.test", "listed.test", "mailinator.com")}
@@ -46,14 +45,14 @@ def run(tmp_path: Path, options: HygieneOptions) -> tuple[list[object], Hygiene]
     assert list(result.role) == ["", "", "", "", "info", "", "", "", "info"]
     assert list(result.disposable) == ["", "", "", "", "", "mailinator.com", "", "", ""]
     assert list(result.unchecked) == [False] * 7 + [True, False]
-    return [e.as_dict() if e else None for e in result.exclusions], hygiene
+    return [{"code": e.code.value, **e.params} if e else None for e in result.exclusions], hygiene
 
 
 def test_one_reason_per_row_and_role_and_disposable_only_counted_by_default(
     tmp_path: Path,
 ) -> None:
     listed = str(tmp_path / "exclude.txt")
-    reasons, hygiene = run(tmp_path, HygieneOptions())
+    reasons, hygiene = run(tmp_path, HygieneRules())
     assert reasons == [
         {"code": "excluded_list", "list": listed, "entry": "listed.test"},
         None,
@@ -81,7 +80,7 @@ def test_one_reason_per_row_and_role_and_disposable_only_counted_by_default(
 def test_skip_role_and_disposable_leave_them_out_and_ignore_verdicts_imports(
     tmp_path: Path,
 ) -> None:
-    options = HygieneOptions(skip_role=True, skip_disposable=True, ignore_verdicts=True)
+    options = HygieneRules(skip_role=True, skip_disposable=True, ignore_verdicts=True)
     reasons, hygiene = run(tmp_path, options)
     assert reasons[4] == {"code": "role_address", "local": "info"}
     assert reasons[5] == {"code": "disposable_domain", "domain": "mailinator.com"}

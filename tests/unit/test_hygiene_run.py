@@ -287,3 +287,28 @@ def test_a_resolver_needs_check_domains(tmp_path):
 
 def test_the_domain_cache_period_is_the_library_default_in_days():
     assert HygieneOptions.domain_cache_days * 86400 == DEFAULT_MAX_AGE
+
+
+def test_the_summary_and_the_log_say_what_the_report_counts_without_hygiene_options(tmp_path):
+    """Role and disposable addresses, with a few of them, in the human summary and the log of
+    a run with no list and no hygiene flag (the report counts them; so must the summary)."""
+    log = tmp_path / "run.log"
+    result = runner.invoke(
+        app, ["import", leads(tmp_path, ROLES), "--dry-run", "--log-file", str(log)]
+    )
+    assert result.exit_code == 0, result.output
+    role = "role addresses: 2, 2 kept (--skip-role leaves them out): info@acme.com (row 2), "
+    role += "no-reply@acme.com (row 4)"
+    disposable = "disposable addresses: 1, 1 kept (--skip-disposable leaves them out): "
+    disposable += "joe@mailinator.com (row 5)"
+    output = " ".join(result.output.split())
+    assert role in output and disposable in output
+    logged = log.read_text(encoding="utf-8")
+    assert role in logged and disposable in logged
+
+
+def test_a_run_without_role_or_disposable_addresses_says_nothing_of_them(tmp_path):
+    result = runner.invoke(app, ["import", leads(tmp_path, "Email\nann@acme.com\n"), "--dry-run"])
+    assert result.exit_code == 0, result.output
+    assert "role addresses" not in result.output
+    assert "disposable addresses" not in result.output

@@ -208,3 +208,86 @@ def test_a_default_list_that_is_a_folder_stops_with_one_sentence() -> None:
         "The default exclusion list cannot be used: Cannot read the exclusion list "
         f"{path}: it is a folder. Fix or remove it; it applies to every run."
     )
+
+
+def test_entries_are_read_as_a_person_means_them(tmp_path: Path) -> None:
+    """NFKC, non-breaking spaces pasted from a web page, mailto: links and a mail client's
+    ``Name <address>`` are entries, not lines that silently match nothing."""
+    path = write(
+        tmp_path,
+        "exclude.txt",
+        "mailto:ann@acme.com\n"
+        "\u00a0bob@acme.com\u00a0\n"
+        "Cy Young <cy@acme.com>\n"
+        '"Dee, Ltd" <DEE@acme.com>,\n'
+        "\uff45\uff56\uff45@acme.com\n"  # full-width 'eve'
+        "fay@acme.com\u200b\n",
+    )
+    lst = load_list(path)
+    assert (lst.entries, lst.unusable) == (6, 0)
+    rows = ["ann@acme.com", "bob@acme.com", "cy@acme.com", "dee@acme.com", "eve@acme.com",
+            "fay@acme.com", "gus@acme.com"]  # fmt: skip
+    found = matched([lst], rows)
+    assert found[:6] == [(path, row) for row in rows[:6]]
+    assert found[6] is None
+
+
+def test_an_address_entry_covers_its_plus_addressed_forms(tmp_path: Path) -> None:
+    path = write(tmp_path, "exclude.txt", "jo@acme.com\nkim+sales@acme.com\n")
+    rows = ["jo+news@acme.com", "JO+x+y@Acme.com", "jo@acme.com", "jojo@acme.com",
+            "kim+sales@acme.com", "kim@acme.com", "kim+other@acme.com", "+@acme.com"]  # fmt: skip
+    assert matched([load_list(path)], rows) == [
+        (path, "jo@acme.com"),
+        (path, "jo@acme.com"),
+        (path, "jo@acme.com"),
+        None,
+        (path, "kim+sales@acme.com"),  # a plus-addressed entry covers only itself
+        None,
+        None,
+        None,
+    ]
+
+
+def test_every_line_not_used_is_counted_and_named(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        "exclude.txt",
+        "ann@acme.com\n# a comment is not a line to use\n\nsee below\n\u00a0\u00a0call Ann\u00a0\n"
+        "bob@acme.com and more\n",
+    )
+    lst = load_list(path)
+    assert (lst.entries, lst.unusable) == (1, 3)
+    assert lst.skipped_note() == (
+        f"{path}: skipped 3 lines that are neither an address nor a domain: "
+        "line 4 'see below', line 5 'call Ann', line 6 'bob@acme.com and more'"
+    )
+    assert load_list(write(tmp_path, "ok.txt", "ann@acme.com\n")).skipped_note() is None
+
+
+@pytest.mark.parametrize(
+    ("content", "reason"),
+    [
+        (None, "does not exist"),
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00", "it is not a CSV or XLSX file"),
+        ("xlsx", "it has no header row (every sheet is empty)"),
+        (b'email,name\nann@acme.com,"Ann\n', "the quote that opens in row 2 is never closed"),
+    ],
+    ids=["missing", "binary", "empty-workbook", "unclosed-quote"],
+)
+def test_a_list_that_cannot_be_read_says_which_list_and_how_to_fix_it(
+    tmp_path: Path, content: bytes | str | None, reason: str
+) -> None:
+    path = tmp_path / "suppress.csv"
+    if content == "xlsx":
+        path = tmp_path / "suppress.xlsx"
+        openpyxl.Workbook().save(path)
+    elif isinstance(content, bytes):
+        path.write_bytes(content)
+    with pytest.raises(InputError) as caught:
+        load_list(str(path))
+    text = str(caught.value)
+    assert f"exclusion list {path}" in text
+    assert reason in text
+    # Never the fix meant for a lead file.
+    assert "--sheet" not in text and "leads" not in text
+    assert "Give a text file" in text or "Check its path" in text

@@ -49,6 +49,20 @@ runner = CliRunner()
         ("Ada King <ada@example.com>", ("", "")),
         ("Dr.", ("", "")),
         ("12345", ("", "")),
+        # a company in a name column is not a person: it is not split
+        ("Acme Inc", ("", "")),
+        ("Globex LLC", ("", "")),
+        ("Initech GmbH", ("", "")),
+        ("Acme, Inc.", ("", "")),
+        ("Globex L.L.C.", ("", "")),
+        ("Initech GmbH & Co. KG", ("", "")),
+        ("Hooli Group", ("", "")),
+        ("Kim Sa Rang", ("Kim", "Rang")),  # a short form inside a name is a name
+        # an emoji is not a name
+        ("\U0001f680", ("", "")),
+        ("\U0001f680 Ada King", ("Ada", "King")),
+        ("Ada \U0001f44b", ("Ada", "")),
+        ("\U0001f469\u200d\U0001f4bb Ada", ("Ada", "")),
     ],
 )
 def test_split_full_name(cell: str, expected: tuple[str, str]) -> None:
@@ -81,6 +95,8 @@ _KNOWN_WORDS = st.sampled_from(
 @given(first=st.one_of(_LATIN_WORD, _KNOWN_WORDS), last=st.one_of(_LATIN_WORD, _KNOWN_WORDS))
 def test_the_fast_path_agrees_with_the_parser(first: str, last: str) -> None:
     for cell in (f"{first} {last}", f"{last}, {first}", f"{last},{first}"):
+        if names.is_company(cell):
+            continue  # "A AB": a company's name, not split (test_split_full_name)
         parsed = HumanName(cell)
         assert split_full_name(cell) == (parsed.first, parsed.last), cell
 
@@ -201,3 +217,10 @@ def test_a_mapping_file_without_decisions_decides_as_without_it(tmp_path: Path) 
     old.write_text('[columns]\nName = "customFields.Name"\nEmail = "email"\n', encoding="utf-8")
     assert _leads(path, str(old)) == _leads(path)
     assert _leads(path)[0]["firstName"] == "Ada"
+
+
+def test_company_words_are_data_and_make_a_cell_no_name() -> None:
+    words = names.company_words()
+    assert {"inc", "llc", "gmbh", "ltd"} <= words
+    assert not names.is_name("Acme Inc")
+    assert names.name_evidence(["Acme Inc", "Globex LLC", "Ada King"]) == (1, 3)

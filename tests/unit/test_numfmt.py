@@ -8,7 +8,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from foxreach_cli.readers.numfmt import compile_format, general, render, serial_to_datetime
+from foxreach_cli.readers.numfmt import (
+    compile_format,
+    compile_text_format,
+    general,
+    render,
+    serial_to_datetime,
+)
 
 DISPLAYED = [
     # zero padding
@@ -75,6 +81,26 @@ DISPLAYED = [
     (2134.5, "[Blue]General", "2134.5"),
     (-7, 'General;[Red]"minus "General', "minus 7"),
     (0.1 + 0.2, "General", "0.3"),
+    # sections chosen by conditions: a US phone with or without its area code
+    (6175551234, "[<=9999999]###-####;(###) ###-####", "(617) 555-1234"),
+    (5551234, "[<=9999999]###-####;(###) ###-####", "555-1234"),
+    (150, '[>100]"many";0', "many"),
+    (50, '[>100]"many";0', "50"),
+    (5, '[Red][>=10]"high";[Blue]"low"', "low"),
+    # fractions
+    (0.5, "# ?/?", "1/2"),
+    (0.5, "# ??/??", "1/2"),
+    (1.25, "# ?/?", "1 1/4"),
+    (3.14159, "# ??/??", "3 14/99"),
+    (2, "# ?/?", "2"),
+    (0, "# ?/?", "0"),
+    (0.99, "# ?/?", "1"),
+    (-1.5, "# ?/?", "-1 1/2"),
+    (1.5, "?/?", "3/2"),
+    (0.37, "# ?/8", "3/8"),
+    # a text section does not change how a number is shown
+    (5, '0;-0;0;"pre-"@', "5"),
+    (3, '"pre-"@', "3"),
     (123456789012345, "General", "123456789012345"),
     (4155550100.0, "General", "4155550100"),
     (1234.56789012345678, "General", "1234.56789012346"),
@@ -87,7 +113,7 @@ def test_a_number_is_shown_as_its_format_displays_it(value: float, code: str, sh
 
 
 @pytest.mark.parametrize(
-    "code", ["[>100]0", "# ?/?", "[$-F800]dddd, mmmm dd, yyyy", "[DBNum1]0", '0 "x"@']
+    "code", ["[DBNum2]0.00", "[$-F800]dddd, mmmm dd, yyyy", "[DBNum1]0", '0 "x"@']
 )
 def test_a_format_not_understood_falls_back_to_general_and_says_so(code: str) -> None:
     assert compile_format(code) is None
@@ -132,3 +158,20 @@ def test_thousands_with_decimals_read_back_as_the_rounded_number(value: Decimal)
     shown, _ = render(float(value), "#,##0.00")
     expected = value.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
     assert Decimal(shown.replace(",", "")) == expected
+
+
+@pytest.mark.parametrize(
+    ("code", "text", "shown"),
+    [
+        ('0;-0;0;"pre-"@', "Acme", "pre-Acme"),
+        ('"Dr. "@', "Ada King", "Dr. Ada King"),
+        ("@", "Acme", "Acme"),
+        ('_-* #,##0.00_-;\\-* #,##0.00_-;_-* "-"??_-;_-@_-', "Acme", "Acme"),
+        ('0;0;0;"n/a"', "anything", "n/a"),
+        ("0.00", "Acme", "Acme"),
+        ("mm/dd/yyyy;@", "Acme", "Acme"),
+    ],
+)
+def test_a_text_cell_is_shown_through_the_text_section(code: str, text: str, shown: str) -> None:
+    formatter = compile_text_format(code)
+    assert (text if formatter is None else formatter(text)) == shown

@@ -8,6 +8,7 @@ import datetime as dt
 import shutil
 import zipfile
 from pathlib import Path
+from typing import Any
 
 import pytest
 import xlwt
@@ -15,6 +16,7 @@ from openpyxl import Workbook
 
 from foxreach_cli.errors import InputError
 from foxreach_cli.read import expand_inputs, open_source
+from foxreach_cli.stage_data import SourceInfo
 
 _MANIFEST = """<?xml version="1.0" encoding="UTF-8"?>
 <manifest:manifest xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0"
@@ -92,11 +94,13 @@ def test_an_html_page_saved_as_xls_is_refused_saying_what_it_is(tmp_path: Path) 
 # A zip code, a social security number, a share, money, dates and times, text, General.
 FORMATTED = [
     ("Email", "Zip", "SSN", "Share", "Price", "Revenue", "Signed", "US date", "Met", "At",
-     "Code", "Phone"),
+     "Code", "Phone", "Office", "Half", "Tag"),
     ("ann@example.com", (2134, "00000"), (123456789, "000-00-0000"), (0.5, "0%"),
      (3.5, "0.00"), (1234567.891, "#,##0.00"), (dt.date(2024, 1, 5), "yyyy-mm-dd"),
      (dt.date(2024, 1, 5), "mm/dd/yyyy"), (dt.date(2024, 1, 5), "d-mmm-yy"),
-     (dt.time(9, 30), "h:mm"), (7, "@"), (415555010012345, "General")),
+     (dt.time(9, 30), "h:mm"), (7, "@"), (415555010012345, "General"),
+     (6175551234, "[<=9999999]###-####;(###) ###-####"), (0.5, "# ?/?"),
+     ("Acme", '0;-0;0;"pre-"@')),
 ]  # fmt: skip
 SHOWN = {
     "Email": "ann@example.com",
@@ -111,6 +115,9 @@ SHOWN = {
     "At": "9:30",
     "Code": "7",
     "Phone": "415555010012345",
+    "Office": "(617) 555-1234",  # the section its condition chooses
+    "Half": "1/2",
+    "Tag": "pre-Acme",  # a text cell through the format's text section
 }
 
 
@@ -269,15 +276,16 @@ def test_a_format_not_understood_is_general_and_noted(tmp_path: Path) -> None:
     sheet = book.active
     sheet.append(["Email", "Score", "Part"])
     sheet.append(["ann@example.com", 150, 1.25])
-    sheet["B2"].number_format = '[>100]"high";0'
-    sheet["C2"].number_format = "# ?/?"
+    sheet["B2"].number_format = "[DBNum1]0"
+    sheet["C2"].number_format = "[$-F800]dddd, mmmm dd, yyyy"
     path = tmp_path / "leads.xlsx"
     book.save(path)
     with open_source(str(path)) as source:
         chunk = next(source.chunks())
         assert chunk.frame.iloc[0].tolist() == ["ann@example.com", "150", "1.25"]
         assert source.info.notes == [
-            f"{path}: number formats not understood, shown as General: '# ?/?', '[>100]\"high\";0'"
+            f"{path}: number formats not understood, shown as General: "
+            "'[$-F800]dddd, mmmm dd, yyyy', '[DBNum1]0'"
         ]
 
 
@@ -359,3 +367,161 @@ def test_import_of_a_password_protected_workbook_exits_2_with_one_sentence(
     assert "is protected by a password; open it in Excel, remove the password" in (
         result.stdout + result.stderr
     )
+
+
+def write_ods_sheets(path: Path, sheets: dict[str, list[list[str]]]) -> Path:
+    """An OpenDocument spreadsheet with the given sheets of text cells."""
+    tables = []
+    for title, rows in sheets.items():
+        body = "".join(
+            "<table:table-row>"
+            + "".join(
+                f'<table:table-cell office:value-type="string"><text:p>{c}</text:p>'
+                "</table:table-cell>"
+                for c in row
+            )
+            + "</table:table-row>"
+            for row in rows
+        )
+        tables.append(f'<table:table table:name="{title}">{body}</table:table>')
+    write_ods(path, [], body="<table:table-row/>")
+    with zipfile.ZipFile(path) as archive:
+        content = archive.read("content.xml").decode("utf-8")
+    start = content.index("<table:table ")
+    end = content.index("</table:table>") + len("</table:table>")
+    content = content[:start] + "".join(tables) + content[end:]
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr(
+            zipfile.ZipInfo("mimetype"), "application/vnd.oasis.opendocument.spreadsheet"
+        )
+        archive.writestr("META-INF/manifest.xml", _MANIFEST)
+        archive.writestr("content.xml", content)
+    return path
+
+
+def _records(path: Path, **options: Any) -> tuple[SourceInfo, list[tuple[int, list[str]]]]:
+    with open_source(str(path), **options) as source:
+        out = []
+        for chunk in source.chunks():
+            for row, values in zip(chunk.rows, chunk.frame.fillna("").values.tolist()):
+                out.append((int(row), values))
+        return source.info, out
+
+
+def test_a_merged_range_gives_its_value_to_every_row_it_covers_and_says_so(
+    tmp_path: Path,
+) -> None:
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "Leads"
+    sheet.append(["Email", "Company", "Name"])
+    sheet.append(["ann@example.com", "Acme", "Ann"])
+    sheet.append(["bob@example.com", None, "Bob"])
+    sheet.append(["cy@example.com", None, "Cy"])
+    sheet.append(["dee@example.com", "Globex", "Dee"])
+    sheet.append(["eve@example.com", "Initech", "Eve"])
+    sheet.merge_cells("B2:B4")  # Acme, down three rows
+    sheet.merge_cells("B6:C6")  # across: changes nothing
+    path = tmp_path / "leads.xlsx"
+    book.save(path)
+    info, rows = _records(path)
+    assert rows == [
+        (2, ["ann@example.com", "Acme", "Ann"]),
+        (3, ["bob@example.com", "Acme", "Bob"]),
+        (4, ["cy@example.com", "Acme", "Cy"]),
+        (5, ["dee@example.com", "Globex", "Dee"]),
+        (6, ["eve@example.com", "Initech", ""]),
+    ]
+    assert info.notes == [
+        f"{path}: sheet 'Leads' has a merged cell range over several rows (B2:B4); each "
+        "gives its value to every row it covers."
+    ]
+
+
+def test_a_workbook_whose_first_sheet_holds_no_leads_is_read_from_the_sheet_that_does(
+    tmp_path: Path,
+) -> None:
+    book = Workbook()
+    cover = book.active
+    cover.title = "Read me"
+    cover.append(["Exported from our CRM on 2026-11-30"])
+    cover.append(["Questions: ask the sales team"])
+    leads = book.create_sheet("Contacts")
+    leads.append(["Email", "Name"])
+    leads.append(["ann@example.com", "Ann"])
+    book.save(tmp_path / "export.xlsx")
+    info, rows = _records(tmp_path / "export.xlsx")
+    assert info.sheet == "Contacts"
+    assert rows == [(2, ["ann@example.com", "Ann"])]
+    assert info.notes == [
+        f"{tmp_path / 'export.xlsx'}: its first sheet 'Read me' holds no email addresses; "
+        "sheet 'Contacts', the first that does, is read."
+    ]
+
+
+@pytest.mark.parametrize("kind", ["xlsx", "ods"])
+def test_a_workbook_with_several_lead_sheets_names_those_it_did_not_read(
+    tmp_path: Path, kind: str
+) -> None:
+    sheets = {
+        "Q1": [["Email", "Name"], ["ann@example.com", "Ann"]],
+        "Notes": [["nothing here"]],
+        "Q2": [["Email", "Name"], ["bob@example.com", "Bob"]],
+        "Q3": [["Email", "Name"], ["cy@example.com", "Cy"]],
+    }
+    path = tmp_path / f"quarters.{kind}"
+    if kind == "xlsx":
+        book = Workbook()
+        book.remove(book.active)
+        for title, rows in sheets.items():
+            sheet = book.create_sheet(title)
+            for row in rows:
+                sheet.append(row)
+        book.save(path)
+    else:
+        write_ods_sheets(path, sheets)
+    info, rows = _records(path)
+    assert info.sheet == "Q1"
+    assert rows == [(2, ["ann@example.com", "Ann"])]
+    assert info.notes == [
+        f"{path}: sheets 'Q2', 'Q3' also hold email addresses and were not read; read one "
+        "with --sheet NAME, or every sheet with --sheet all."
+    ]
+    info, rows = _records(path, sheet="Q3")
+    assert rows == [(2, ["cy@example.com", "Cy"])]
+    assert info.notes == []
+
+
+def test_sheet_all_reads_every_sheet_of_leads_as_its_own_input(tmp_path: Path) -> None:
+    from foxreach_cli.read import open_sources
+
+    book = Workbook()
+    book.active.title = "Read me"
+    book.active.append(["Exported on 2026-11-30"])
+    for title, rows in {
+        "Q1": [["Email", "Name"], ["ann@example.com", "Ann"]],
+        "Q2": [["Notes"], ["a title row"], ["E-mail", "Company"], ["bob@example.com", "Acme"]],
+    }.items():
+        sheet = book.create_sheet(title)
+        for row in rows:
+            sheet.append(row)
+    path = tmp_path / "book.xlsx"
+    book.save(path)
+    sources = open_sources(str(path), sheet="all")
+    try:
+        assert [s.info.file for s in sources] == [f"{path} [Q1]", f"{path} [Q2]"]
+        assert [s.info.origin for s in sources] == [str(path)] * 2
+        assert [s.info.headers for s in sources] == [["Email", "Name"], ["E-mail", "Company"]]
+        chunks = [next(s.chunks()) for s in sources]
+        assert [c.file for c in chunks] == [f"{path} [Q1]", f"{path} [Q2]"]
+        assert [c.rows.tolist() for c in chunks] == [[2], [4]]  # each sheet's own rows
+        assert not any("--sheet all" in note for s in sources for note in s.info.notes)
+    finally:
+        for source in reversed(sources):
+            source.close()
+    # A CSV is one input whatever --sheet says.
+    csv = tmp_path / "leads.csv"
+    csv.write_text("email\nann@example.com\n")
+    (only,) = open_sources(str(csv), sheet="all")
+    with only:
+        assert (only.info.file, only.info.origin) == (str(csv), None)

@@ -117,6 +117,12 @@ def test_ci_runs_the_readme_test_command():
     assert run_tests in ci
 
 
+def test_ci_type_checks_the_package_as_readme_says():
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    assert ".venv/bin/mypy foxreach_cli" in ci.splitlines()
+    assert "`.venv/bin/mypy foxreach_cli`" in README
+
+
 def _exit_section() -> str:
     return README.split("## Exit codes")[1].split("\n## ")[0]
 
@@ -148,3 +154,54 @@ def test_the_operator_table_says_what_to_do_for_every_code_but_a_bug():
     section = README.split("What each exit code means for an operator:")[1].split("\n## ")[0]
     listed = {int(c) for c in re.findall(r"^\| (\d+) \| ", section, re.M)}
     assert listed == set(EXIT_MEANINGS) - {EXIT_INTERNAL}
+
+
+def _verdict_table() -> dict[str, list[str]]:
+    """README's verdict table: service -> its cells (header, invalid, do not mail,
+    disposable, imported)."""
+    start = README.index("| Service | Header | Left out: invalid |")
+    rows: dict[str, list[str]] = {}
+    for line in README[start:].splitlines()[2:]:
+        if not line.startswith("|"):
+            break
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        rows[cells[0]] = cells[1:]
+    return rows
+
+
+def _words(cell: str) -> set[str]:
+    return set(re.findall(r"`([^`]+)`", cell))
+
+
+def test_the_readme_verdict_table_matches_the_code_word_by_word():
+    """Every service, header and word of README's table is the code's, and the other way
+    round: a user reading that Apollo's Invalid is left out can rely on it."""
+    from foxreach_cli.hygiene import verdicts
+    from foxreach_cli.hygiene.verdicts import VerdictClass as V
+
+    table = _verdict_table()
+    services = {s.name: s for s in verdicts.SERVICES}
+    assert set(table) == set(services)
+    generic = {verdicts.normalise_header(h) for h in verdicts._GENERIC}
+    for name, (header, invalid, dnm, disposable, imported) in table.items():
+        service = services[name]
+        own = {h for h in service.headers if h not in generic}
+        assert {verdicts.normalise_header(h) for h in _words(header)} == own, name
+        assert ("generic" in header) == bool(service.headers & generic), name
+        by_class = {
+            V.INVALID: invalid,
+            V.DO_NOT_MAIL: dnm,
+            V.DISPOSABLE: disposable,
+        }
+        if all(c is V.DETAIL for c in service.words.values()):
+            assert not (_words(invalid) | _words(dnm) | _words(disposable)), name
+            assert "never decides" in imported, name
+            continue
+        for cls, cell in by_class.items():
+            expected = {w for w, c in service.words.items() if c is cls}
+            assert {verdicts.fold(w) for w in _words(cell)} == expected, (name, cls)
+        kept = {w for w, c in service.words.items() if c in (V.OK, V.RISKY, V.UNKNOWN)}
+        assert {verdicts.fold(w) for w in _words(imported)} == kept, name
+        # What the README says is left out is what the code leaves out.
+        left_out = {w for w, c in service.words.items() if c in verdicts.EXCLUDED_CLASSES}
+        assert {verdicts.fold(w) for w in _words(invalid) | _words(dnm)} == left_out, name

@@ -1,8 +1,9 @@
 """Every path a run writes, driven into a failing place: one sentence, exit 2 (7 once leads
 were sent), nothing lost.
 
-Three kinds of bad place: a folder that does not exist, a read-only folder, and a file where a
-folder should be. Outputs are checked before anything is read or sent, so a live import with
+Three kinds of bad place: a folder that does not exist, a file where a folder should be, and a
+read-only folder (tests/e2e/test_storage_errors_readonly.py: for root it takes a read-only
+mount, a process). Outputs are checked before anything is read or sent, so a live import with
 an unwritable ``--report`` sends nothing; a write that fails later names its path; and the
 journal marks a file finished only once its outputs are written, so a rerun still has them.
 """
@@ -12,10 +13,8 @@ from __future__ import annotations
 import errno
 import json
 import os
-import shutil
 import sqlite3
-import subprocess
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
@@ -36,50 +35,23 @@ API = "https://api.example.test/api/v1"
 LEADS = "Email,First Name\na@example.com,Ann\nb@example.com,Bo\nnot-an-email,Cy\n"
 
 
-@pytest.fixture
-def readonly_dir(tmp_path: Path) -> Iterator[Path]:
-    """A folder nobody may write into, even root (a read-only tmpfs, else chattr +i)."""
-    folder = tmp_path / "readonly"
-    folder.mkdir()
-    if os.geteuid() != 0:
-        folder.chmod(0o555)
-        yield folder
-        folder.chmod(0o755)
-        return
-    if subprocess.run(["mount", "-t", "tmpfs", "-o", "ro", "tmpfs", str(folder)],
-                      capture_output=True).returncode == 0:  # fmt: skip
-        yield folder
-        subprocess.run(["umount", str(folder)], check=True)
-        return
-    if (
-        shutil.which("chattr")
-        and subprocess.run(["chattr", "+i", str(folder)], capture_output=True).returncode == 0
-    ):
-        yield folder
-        subprocess.run(["chattr", "-i", str(folder)], check=True)
-        return
-    pytest.skip("no way to make a folder read-only for root here")
+BadPlace = Callable[[Path, str], tuple[Path, str]]
 
 
-BadPlace = Callable[[Path, Path, str], tuple[Path, str]]
-
-
-def missing_folder(tmp: Path, readonly: Path, name: str) -> tuple[Path, str]:
+def missing_folder(tmp: Path, name: str) -> tuple[Path, str]:
     return tmp / "no" / "such" / name, "the folder does not exist"
 
 
-def readonly_folder(tmp: Path, readonly: Path, name: str) -> tuple[Path, str]:
-    reason = "permission denied" if os.geteuid() != 0 else None
-    return readonly / name, reason or ""
-
-
-def file_as_folder(tmp: Path, readonly: Path, name: str) -> tuple[Path, str]:
+def file_as_folder(tmp: Path, name: str) -> tuple[Path, str]:
     blocker = tmp / "blocker"
     blocker.write_text("a file, not a folder\n")
     return blocker / name, "a part of the path is a file, not a folder"
 
 
-PLACES = [missing_folder, readonly_folder, file_as_folder]
+PLACES = [missing_folder, file_as_folder]
+#: The reason given for a read-only folder: "" for root, whom only a read-only mount or an
+#: immutable folder stops (any of :data:`READONLY_REASONS`).
+READ_ONLY = "permission denied" if os.geteuid() != 0 else ""
 READONLY_REASONS = {
     "the file system is read-only",
     "permission denied",
@@ -157,10 +129,18 @@ def test_the_boundary_translates_sqlite_errors_too() -> None:
     [("--report", "r.json"), ("--rejected", "x.csv"), ("--log-file", "run.log")],
 )
 def test_an_unwritable_output_file_stops_a_live_run_before_anything_is_sent(
-    place: BadPlace, flag: str, name: str, leads: Path, tmp_path: Path, readonly_dir: Path,
-    httpx_mock: HTTPXMock, api_key: str,
+    place: BadPlace, flag: str, name: str, leads: Path, tmp_path: Path, httpx_mock: HTTPXMock,
+    api_key: str,
 ) -> None:  # fmt: skip
-    target, reason = place(tmp_path, readonly_dir, name)
+    target, reason = place(tmp_path, name)
+    check_output_refused(flag, target, reason, leads, tmp_path, httpx_mock, api_key)
+
+
+def check_output_refused(
+    flag: str, target: Path, reason: str, leads: Path, tmp_path: Path, httpx_mock: HTTPXMock,
+    api_key: str,
+) -> None:  # fmt: skip
+    """A live import with ``flag`` at ``target`` stops at once with ``reason``, sending nothing."""
     result = runner.invoke(
         app,
         ["import", str(leads), "--base-url", API, "--api-key", api_key,
@@ -180,11 +160,10 @@ def test_an_unwritable_move_done_folder_stops_the_run_first(
     place: BadPlace,
     leads: Path,
     tmp_path: Path,
-    readonly_dir: Path,
     httpx_mock: HTTPXMock,
     api_key: str,
 ) -> None:
-    target, _ = place(tmp_path, readonly_dir, "done")
+    target, _ = place(tmp_path, "done")
     if place is missing_folder:
         httpx_mock.add_callback(stored_every_lead)
     result = runner.invoke(
@@ -206,34 +185,17 @@ def test_an_unwritable_move_done_folder_stops_the_run_first(
     assert leads.exists()
 
 
-def test_a_read_only_move_done_folder_stops_the_run_first(
-    leads: Path, tmp_path: Path, readonly_dir: Path, httpx_mock: HTTPXMock, api_key: str
-) -> None:
-    result = runner.invoke(
-        app,
-        ["import", str(leads), "--base-url", API, "--api-key", api_key,
-         "--state-dir", str(tmp_path / "state"), "--move-done", str(readonly_dir), *FAST],
-    )  # fmt: skip
-    assert result.exit_code == 2, result.output
-    line = error_line(result.output)
-    prefix = f"Error: --move-done {readonly_dir} cannot be written: "
-    assert line.startswith(prefix)
-    check_reason(
-        line[len(prefix) :].removesuffix("."), readonly_folder(tmp_path, readonly_dir, "")[1]
-    )
-    assert httpx_mock.get_requests() == []
-
-
-@pytest.mark.parametrize("place", [readonly_folder, file_as_folder], ids=lambda p: p.__name__)
 def test_an_unusable_state_dir_stops_a_live_run_first(
-    place: BadPlace,
-    leads: Path,
-    tmp_path: Path,
-    readonly_dir: Path,
-    httpx_mock: HTTPXMock,
-    api_key: str,
+    leads: Path, tmp_path: Path, httpx_mock: HTTPXMock, api_key: str
 ) -> None:
-    target, reason = place(tmp_path, readonly_dir, "state")
+    target, reason = file_as_folder(tmp_path, "state")
+    check_state_dir_refused(target, reason, leads, httpx_mock, api_key)
+
+
+def check_state_dir_refused(
+    target: Path, reason: str, leads: Path, httpx_mock: HTTPXMock, api_key: str
+) -> None:
+    """A live import with ``--state-dir`` at ``target`` stops at once with ``reason``."""
     result = runner.invoke(
         app,
         ["import", str(leads), "--base-url", API, "--api-key", api_key,
@@ -259,11 +221,12 @@ def test_a_dry_run_needs_no_state_dir(leads: Path, tmp_path: Path) -> None:
 # -- the state's writers on their own ----------------------------------------------------------
 
 
-@pytest.mark.parametrize("place", [readonly_folder, file_as_folder], ids=lambda p: p.__name__)
-def test_journal_locks_and_log_file_name_their_path(
-    place: BadPlace, tmp_path: Path, readonly_dir: Path
-) -> None:
-    target, _ = place(tmp_path, readonly_dir, "state")
+def test_journal_locks_and_log_file_name_their_path(tmp_path: Path) -> None:
+    check_state_writers_refused(file_as_folder(tmp_path, "state")[0])
+
+
+def check_state_writers_refused(target: Path) -> None:
+    """The journal, the locks and a log file in ``target`` each name their path."""
     with pytest.raises(StorageError) as journal:
         Journal(target)
     assert journal.value.option == "state_dir"
@@ -313,9 +276,13 @@ def test_a_journal_write_that_fails_mid_run_names_the_journal(tmp_path: Path) ->
 
 @pytest.mark.parametrize("place", PLACES, ids=lambda p: p.__name__)
 def test_map_write_to_a_bad_place_is_one_sentence(
-    place: BadPlace, leads: Path, tmp_path: Path, readonly_dir: Path
+    place: BadPlace, leads: Path, tmp_path: Path
 ) -> None:
-    target, reason = place(tmp_path, readonly_dir, "m.toml")
+    check_map_write_refused(*place(tmp_path, "m.toml"), leads)
+
+
+def check_map_write_refused(target: Path, reason: str, leads: Path) -> None:
+    """``foxreach map --write`` at ``target`` fails with ``reason`` in one sentence."""
     result = runner.invoke(app, ["map", str(leads), "--write", str(target)])
     assert result.exit_code == 2, result.output
     line = error_line(result.output)
@@ -325,10 +292,12 @@ def test_map_write_to_a_bad_place_is_one_sentence(
 
 
 @pytest.mark.parametrize("place", PLACES, ids=lambda p: p.__name__)
-def test_config_init_to_a_bad_place_is_one_sentence(
-    place: BadPlace, tmp_path: Path, readonly_dir: Path
-) -> None:
-    target, reason = place(tmp_path, readonly_dir, ".env")
+def test_config_init_to_a_bad_place_is_one_sentence(place: BadPlace, tmp_path: Path) -> None:
+    check_config_init_refused(*place(tmp_path, ".env"))
+
+
+def check_config_init_refused(target: Path, reason: str) -> None:
+    """``foxreach config init --env-file`` at ``target`` fails with ``reason``, key unshown."""
     result = runner.invoke(app, ["config", "init", "--env-file", str(target)], input="otr_abc\n")
     assert result.exit_code == 2, result.output
     line = error_line(result.output)

@@ -9,16 +9,13 @@ import pandas as pd
 import pytest
 from hypothesis import strategies as st
 
+from foxreach_cli import validate
 from foxreach_cli.errors import UsageError
 from foxreach_cli.import_config import parse_lead_defaults
 from foxreach_cli.mapping import Target, build_mapping
 from foxreach_cli.reasons import encode_cell, reason, render
 from foxreach_cli.stage_data import ROW_ERROR_COLUMN, Chunk, SourceInfo
-from foxreach_cli.validate import (
-    LeadDefaults,
-    fast_email_mask,
-    validate_chunk,
-)
+from foxreach_cli.validate import LeadDefaults, validate_chunk
 
 
 def make_chunk(columns: dict[str, list], *, file: str = "leads.csv", dtype: str = "str") -> Chunk:
@@ -247,20 +244,40 @@ PLAIN = [
 
 @pytest.mark.parametrize("email", TRICKY + PLAIN)
 def test_fast_paths_never_accept_what_email_validator_rejects(email):
-    if fast_email_mask([email])[0]:
-        assert validator_reason(email) is None
     # In a chunk, cells are trimmed first.
     assert validate_chunk_verdict(email) == validator_reason(email.strip())
 
 
-@pytest.mark.parametrize("email", PLAIN)
-def test_plain_addresses_take_the_vectorised_path(email):
-    assert fast_email_mask([email]).tolist() == [True]
+@pytest.fixture
+def slow_path_asked(monkeypatch) -> list[str]:
+    """The addresses validation hands to email-validator (its slow path), in order."""
+    asked: list[str] = []
+    real = validate.email_verdict
+
+    def counting(email: str) -> str | None:
+        asked.append(email)
+        return real(email)
+
+    monkeypatch.setattr(validate, "email_verdict", counting)
+    return asked
 
 
-def test_fast_mask_is_aligned_with_its_input():
+def test_plain_addresses_take_the_vectorised_path(slow_path_asked):
+    vc = check({"Email": PLAIN})
+    assert len(vc.valid) == len(PLAIN)
+    assert slow_path_asked == []
+
+
+def test_the_fast_path_keeps_each_verdict_on_its_own_row(slow_path_asked):
     emails = ["a@x.com", "", "bad", "b@y.org", "c\n@x.com", "d@z.net"]
-    assert fast_email_mask(emails).tolist() == [True, False, False, True, False, True]
+    vc = check({"Email": emails, "Name": ["A", "B", "C", "D", "E", "F"]})
+    assert vc.valid["row"].tolist() == [2, 5, 7]
+    assert reasons(vc) == {
+        3: "missing email",
+        4: "invalid email: " + validator_reason("bad"),
+        6: "invalid email: " + validator_reason("c\n@x.com"),
+    }
+    assert "a@x.com" not in slow_path_asked and "b@y.org" not in slow_path_asked
 
 
 def validate_chunk_verdict(email: str) -> str | None:
@@ -285,13 +302,14 @@ _DOMAINISH = st.from_regex(r"[a-z0-9][a-z0-9\-\.]{0,12}\.[a-zA-Z0-9\-]{1,6}", fu
 _NO_PERIOD_ISH = st.from_regex(r"[a-z.\-_+]{0,6}@[a-zA-Z0-9\-]{0,8}", fullmatch=True)
 
 
-def test_unicode_local_parts_on_the_fast_path_are_ones_email_validator_accepts():
+def test_unicode_local_parts_on_the_fast_path_are_ones_email_validator_accepts(slow_path_asked):
     # A spread of every Unicode letter/digit block (all of them were checked when writing).
     word = [chr(cp) for cp in range(0x80, 0x30000, 97) if chr(cp).isalnum()]
     emails = [e for c in word for e in (f"a{c}b@x.com", f"{c}@x.org", f"{c * 70}@x.io")]
     emails += ["cafe\u0301@x.com", "ｆｕｌｌ@x.com", "Ⅻ@x.com"]  # not NFC; NFC-changing
-    accepted = fast_email_mask(emails)
-    assert accepted.sum() > len(word)  # the fast path does take unicode addresses
-    for email, ok in zip(emails, accepted, strict=True):
-        if ok:
-            assert validator_reason(email) is None, email
+    vc = check({"Email": emails})
+    got = {row: None for row in vc.valid["row"].tolist()} | reasons(vc)
+    for row, email in enumerate(emails, start=2):
+        expected = validator_reason(email)
+        assert got[row] == (None if expected is None else "invalid email: " + expected), email
+    assert len(emails) - len(slow_path_asked) > len(word)  # the fast path takes unicode ones

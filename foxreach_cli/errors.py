@@ -30,6 +30,10 @@ import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .rate_budget import RateInfo
 
 
 class FoxReachImportError(Exception):
@@ -169,6 +173,16 @@ _OS_REASONS = {
 
 #: SQLite's primary result code for "database or disk is full" (its ``write`` met ENOSPC).
 SQLITE_FULL = 13
+
+
+def rate_of(exc: BaseException) -> RateInfo | None:
+    """The ``X-RateLimit-*`` headers that ``client.py`` attached to an error, if any."""
+    return getattr(exc, "rate", None)
+
+
+def round_trip_of(exc: BaseException) -> float | None:
+    """The round trip of the answer behind an error raised by the client (``None``: no answer)."""
+    return getattr(exc, "round_trip", None)
 
 
 def is_disk_full(exc: BaseException) -> bool:

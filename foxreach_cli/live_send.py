@@ -55,9 +55,11 @@ def send_rows(
         sender = Sender(client, budget, send, on_event=partial(_on_event, run))
         run.stop.sending(sender)
         outcome = sender.run(batches, partial(_on_result, run), on_idle=run.display.tick)
-    fatal = outcome.fatal or run.stop.failure
-    if fatal is None and not outcome.interrupted:
-        return None, False
+        fatal = outcome.fatal or run.stop.failure
+        if fatal is None and not outcome.interrupted:
+            # Every batch is answered: opt-outs can now reach the leads already there.
+            updates = run.opt_outs.run(client, budget, send, tick=run.display.tick)
+            return updates.fatal, updates.interrupted
     reason = reasons.CTRL_C if outcome.interrupted else reasons.reason("not_sent_stopped", fatal)
     run.not_sent(batcher.drain(), reason)
     return fatal, outcome.interrupted
@@ -73,6 +75,7 @@ def _on_result(run: RunState, batch: Batch, result: BatchResult) -> None:
     )
     run.display.eta.merged(batch.seq)
     run.imported += outcome.created + outcome.restored
+    run.opt_outs.answered(batch, outcome.outcome)  # journaled before the answer
     if run.resume is not None:
         try:
             run.resume.answered(batch, outcome.outcome)

@@ -75,11 +75,9 @@ def _dedup(run: RunState, deduper: Deduper, checked: ValidatedChunk) -> pd.DataF
             unique, duplicates = deduper.split(checked)
         except StorageError as exc:  # its spill file: TMPDIR is full
             run.stop.failed(exc)
-    run.fold.add(
-        DedupInfo(
-            checked.file, len(unique), DetailPart.of_frame(checked.file, duplicates, DUPLICATE)
-        )
-    )
+    file = checked.file
+    run.fold.add(DedupInfo(file, len(unique), DetailPart.of_frame(file, duplicates, DUPLICATE)))
+    run.opt_outs.carried(file, duplicates)  # a later copy's opt-out, for a lead sent earlier
     return unique
 
 

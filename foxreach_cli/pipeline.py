@@ -26,6 +26,7 @@ from .hygiene.stage import load_rules
 from .import_config import ImportConfig, reading_record
 from .input_files import PreparedFile, prepare_files, refused_note, whole_files
 from .local_stages import unique_rows
+from .optout_updates import NOT_DONE, WOULD_CHECK
 from .outputs import check_outputs, move_done
 from .progress import Progress
 from .read import estimate_data_rows
@@ -161,6 +162,7 @@ def _open(
     if run.resume is not None:
         for info in run.resume.history:
             fold.add(info)
+    run.open_opt_outs()
     display.total = _expected_rows(cfg, files, stack, display)
     display.progress.start(
         total_rows=display.total, label="Checking" if cfg.dry_run else "Importing"
@@ -193,6 +195,7 @@ def _stream(
         if cfg.dry_run:
             for _ in parts:
                 pass
+            run.opt_outs.leave(WOULD_CHECK)
         elif cfg.replay:
             run.not_sent(parts, reasons.UNFINISHED)
         else:
@@ -201,6 +204,8 @@ def _stream(
         ending.interrupted, ending.complete = True, False
     finally:
         run.display.progress.stop()
+    # Updates the run did not get to (it stopped, or `runs show`): the next run does them.
+    run.opt_outs.leave(NOT_DONE, "the run stopped before the lead was updated")
     ending.fatal = run.stop.fatal(ending.fatal, imported=run.imported, journal=run.journal_state())
     # A trial on the first --limit rows has not read the whole file: never mark it finished
     # or move it away.
@@ -211,8 +216,8 @@ def _stream(
 def _send(
     run: RunState, parts: Iterator[UniqueRows], transport: httpx.BaseTransport | None
 ) -> tuple[FoxReachImportError | None, bool]:
-    """A live run's SEND (:mod:`.live_send`). Work that must follow the answers (before the
-    report is made) belongs here, after it, as a stage of its own."""
+    """A live run's SEND (:mod:`.live_send`), then the opt-out updates of leads already in
+    the workspace (with the same client and budget, once every batch is answered)."""
     from .live_send import send_rows  # httpx: only a live run loads it
 
     return send_rows(run, parts, transport)

@@ -36,6 +36,11 @@ _TEXTS: dict[str, Callable[..., str]] = {
     "duplicate_of": lambda row, file="": (
         f"duplicate of row {row} in {file}" if file else f"duplicate of row {row}"
     ),
+    # A duplicate whose opt-out the lead kept takes (dedup.py, docs/dedup.md "Opt-outs").
+    "opt_out_carried": lambda status, row, file="": (
+        f"duplicate of row {row}{f' in {file}' if file else ''}; its opt-out ({status}) "
+        "is kept on that lead"
+    ),
     # HYGIENE: rows left out before sending (foxreach_cli.hygiene; docs/hygiene.md). The
     # parameters are named as hygiene.reasons.Exclusion names them (see named_params).
     "excluded_list": lambda list, entry: _hygiene("excluded_list", list=list, entry=entry),

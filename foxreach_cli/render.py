@@ -5,6 +5,7 @@ Only the CLI calls these; the library stages never print.
 
 from __future__ import annotations
 
+from collections import Counter
 from itertools import islice
 
 from rich.console import Console
@@ -32,6 +33,9 @@ def one_line(report: ImportReport) -> str:
     )
     if report.unresolved:
         line += f"; {report.unresolved:,} rows unresolved"
+    said = _opt_out_counts(report)
+    if said:
+        line += f"; {said}"
     if report.reproduced:
         line += "; reproduced (imported before, nothing sent)"
     refused = [display_name(f.file) for f in report.files if f.refused]
@@ -40,6 +44,63 @@ def one_line(report: ImportReport) -> str:
     if report.stopped_because:
         line += f"; stopped: {report.stopped_because}"
     return line
+
+
+#: How the summary names each outcome of an opt-out update.
+_UPDATE_OUTCOMES = {
+    "updated": "opted out",
+    "alreadyOptedOut": "opted out already",
+    "notInWorkspace": "not in the workspace",
+    "notDone": "not done",
+    "wouldCheck": "to look up",
+}
+SAMPLE_OPT_OUTS = 5
+
+
+def _opt_out_counts(report: ImportReport) -> str:
+    """The opt-outs carried by dedup and brought to leads already in the workspace, in a few
+    words (empty when there are none)."""
+    parts = []
+    carried = report.tally.opt_outs_carried
+    if carried:
+        parts.append(f"{_count(carried, 'opt-out')} of duplicates carried to the lead kept")
+    if report.opt_out_updates:
+        verb = "would be looked up" if report.dry_run else "opted out in the workspace"
+        n = report.tally.opt_out_updates
+        parts.append(f"{_count(n, 'lead')} {verb}")
+    return ", ".join(parts)
+
+
+def opt_out_lines(report: ImportReport) -> list[str]:
+    """The opt-outs that dedup carried and the updates of leads already in the workspace,
+    counted and named (the rich report and the log)."""
+    lines: list[str] = []
+    carried = [d for d in report.records(DUPLICATE) if d.code == "opt_out_carried"]
+    if carried:
+        named = "; ".join(
+            f"row {d.row} ({d.email}, {d.params[0]}) -> row {d.params[1]}"
+            + (f" of {display_name(d.params[2])}" if len(d.params) > 2 and d.params[2] else "")
+            for d in carried[:SAMPLE_OPT_OUTS]
+        )
+        more = ", ..." if len(carried) > SAMPLE_OPT_OUTS else ""
+        lines.append(
+            f"Opt-outs carried from duplicates to the lead kept: {len(carried):,} ({named}{more})."
+        )
+    updates = report.opt_out_updates
+    if updates:
+        counts = Counter(u.outcome for u in updates)
+        said = ", ".join(
+            f"{counts[o]:,} {label}" for o, label in _UPDATE_OUTCOMES.items() if counts[o]
+        )
+        named = "; ".join(
+            f"{u.email} (row {u.row} of {display_name(u.file)}, {u.status}): "
+            f"{_UPDATE_OUTCOMES.get(u.outcome, u.outcome)}" + (f" ({u.reason})" if u.reason else "")
+            for u in updates[:SAMPLE_OPT_OUTS]
+        )
+        more = ", ..." if len(updates) > SAMPLE_OPT_OUTS else ""
+        what = "Opt-outs for leads already in the workspace"
+        lines.append(f"{what}: {len(updates):,} ({said}): {named}{more}.")
+    return lines
 
 
 def _count(n: int, one: str, many: str | None = None) -> str:
@@ -290,6 +351,10 @@ def render_report(console: Console, report: ImportReport, *, show_mapping: bool)
     counts.add_row("  valid and unique", f"{report.tally.valid:,}")
     counts.add_row("  invalid", f"{report.tally.invalid:,}")
     counts.add_row("  duplicates in the input", f"{report.tally.local_duplicates:,}")
+    if report.tally.opt_outs_carried:
+        counts.add_row(
+            "    opt-outs carried to the lead kept", f"{report.tally.opt_outs_carried:,}"
+        )
     if not report.dry_run:
         counts.add_row("[green]Created[/]", f"{report.tally.created:,}")
         counts.add_row("[cyan]Restored[/]", f"{report.tally.restored:,}")
@@ -298,6 +363,11 @@ def render_report(console: Console, report: ImportReport, *, show_mapping: bool)
     if report.tally.excluded or report.hygiene.applied:
         counts.add_row("[magenta]Excluded[/] (hygiene)", f"{report.tally.excluded:,}")
     counts.add_row("Not sent", f"{report.tally.not_sent:,}")
+    if report.opt_out_updates:
+        label = "would be looked up" if report.dry_run else "opted out"
+        counts.add_row(
+            f"Leads in the workspace {label} (PATCH)", f"{report.tally.opt_out_updates:,}"
+        )
     if report.unresolved:
         counts.add_row("  of which unresolved", f"{report.unresolved:,}")
     if not report.dry_run:
@@ -314,6 +384,8 @@ def render_report(console: Console, report: ImportReport, *, show_mapping: bool)
     else:
         for line in flagged_lines(report):
             console.print(line, markup=False)
+    for line in opt_out_lines(report):
+        console.print(line, markup=False)
     problem_kinds = (INVALID, DUPLICATE, ERROR, UNRESOLVED, EXCLUDED)
     problems = report.details.count(*problem_kinds)
     if problems:

@@ -21,9 +21,11 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+import numpy as np
+
 from .details import DISPOSABLE, ROLE, DetailPart, DetailRecord, DetailStore
 from .optouts import FoundOptOut
-from .reasons import named_params
+from .reasons import CODE_IDS, named_params
 from .reconcile import Reconciled
 from .stage_data import (
     DUPLICATE,
@@ -64,6 +66,9 @@ class FileSummary:
     # Rows that a column not read for opt-outs made unsubscribed or bounced (a cell that is
     # an opt-out word: optouts.opt_out_cells): that column's header -> those rows.
     opt_outs_found: dict[str, FoundOptOut] = field(default_factory=dict)
+
+
+_CARRIED = CODE_IDS["opt_out_carried"]
 
 
 # -- what each stage returns ---------------------------------------------------------------------
@@ -148,8 +153,56 @@ class HistoryInfo:
     batches: int = 0
 
 
+@dataclass(frozen=True, slots=True)
+class OptOutUpdateInfo:
+    """OPT-OUT UPDATES (:mod:`foxreach_cli.optout_updates`): what became of the opt-out of
+    ``row`` of ``file`` for the lead with ``email`` already in the workspace. ``outcome`` is
+    one of ``updated``, ``alreadyOptedOut``, ``notInWorkspace``, ``notDone`` (``reason``
+    says why) and, in a dry run, ``wouldCheck``; ``before`` is the lead's status when found;
+    ``earlier``: done by an earlier run of the file (the journal)."""
+
+    file: str
+    row: int
+    email: str
+    status: str
+    outcome: str
+    before: str | None = None
+    reason: str = ""
+    earlier: bool = False
+    requests: int = 0  # this run's requests for it (look-up and update), retries included
+    retries: int = 0
+    rate_limited: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        """The entry of the JSON report's ``optOutUpdateDetails``."""
+        entry: dict[str, Any] = {
+            "file": self.file,
+            "row": self.row,
+            "email": self.email,
+            "status": self.status,
+            "outcome": self.outcome,
+        }
+        if self.before is not None:
+            entry["statusBefore"] = self.before
+        if self.reason:
+            entry["reason"] = self.reason
+        if self.earlier:
+            entry["earlierRun"] = True
+        return entry
+
+
+#: The outcomes of opt-out updates that count as a lead updated (a dry run: to be checked).
+UPDATE_COUNTED = ("updated", "wouldCheck")
+
 StageResult = (
-    ReadInfo | ValidateInfo | DedupInfo | HygieneInfo | UnsentInfo | SendInfo | HistoryInfo
+    ReadInfo
+    | ValidateInfo
+    | DedupInfo
+    | HygieneInfo
+    | UnsentInfo
+    | SendInfo
+    | HistoryInfo
+    | OptOutUpdateInfo
 )
 
 
@@ -199,6 +252,13 @@ class ImportReport:
     hygiene: HygieneSummary = field(default_factory=HygieneSummary)
     #: Role and disposable addresses that were not left out (kinds ``role``, ``disposable``).
     flagged: DetailStore = field(default_factory=DetailStore)
+    #: Opt-outs brought to leads already in the workspace, in file and row order.
+    opt_out_updates: tuple[OptOutUpdateInfo, ...] = ()
+
+    @property
+    def opt_out_updates_not_done(self) -> set[str]:
+        """The files whose opt-out updates are not all done (they are not finished)."""
+        return {u.file for u in self.opt_out_updates if u.outcome == "notDone"}
 
     @property
     def excluded_by_rule(self) -> dict[str, int]:
@@ -278,6 +338,8 @@ class ImportReport:
             ("notSent", t.not_sent),
             ("unresolved", self.unresolved),
             ("duplicatesFromRetries", t.retry_duplicates),
+            ("optOutsCarried", t.opt_outs_carried),
+            ("optOutUpdates", t.opt_out_updates),
             ("duplicateEmails", (d.email for d in self.records(DUPLICATE) if d.email)),
             ("duplicateDetails", self._entries(DUPLICATE)),
             ("errorDetails", self._entries(INVALID, ERROR)),
@@ -287,6 +349,7 @@ class ImportReport:
             ("roleAddresses", self._flagged_entries(ROLE)),
             ("disposableAddresses", self._flagged_entries(DISPOSABLE)),
             ("notSentReasons", dict(Counter(d.text for d in self.records(NOT_SENT)))),
+            ("optOutUpdateDetails", [u.to_dict() for u in self.opt_out_updates]),
         )
         p = self.previous
         yield from (
@@ -382,6 +445,7 @@ class ReportFold:
         self._imported_at: dict[str, str] = {}
         self._email_from: dict[str, Counter[str]] = {}
         self._opt_outs_found: dict[str, dict[str, FoundOptOut]] = {}
+        self._opt_out_updates: dict[tuple[str, int, str], OptOutUpdateInfo] = {}
 
     def _count(self, file: str, **counts: int) -> None:
         self.tally = self.tally.plus(**counts)
@@ -403,8 +467,13 @@ class ReportFold:
                         before = so_far.get(header)
                         so_far[header] = found if before is None else before.plus(found)
             case DedupInfo(file, unique, duplicates):
-                self._count(file, local_duplicates=len(duplicates), valid=unique)
+                carried = int(np.count_nonzero(duplicates.codes == _CARRIED))
+                self._count(
+                    file, local_duplicates=len(duplicates), valid=unique, opt_outs_carried=carried
+                )
                 self.details.add(duplicates)
+            case OptOutUpdateInfo():
+                self._opt_out_update(result)
             case HygieneInfo(file, excluded, flagged):
                 self._count(file, excluded=len(excluded))
                 self.details.add(excluded)
@@ -431,6 +500,18 @@ class ReportFold:
                 self._history(result)
             case _:
                 raise TypeError(f"not a stage result: {result!r}")
+
+    def _opt_out_update(self, u: OptOutUpdateInfo) -> None:
+        """One update's outcome; a later outcome of the same update replaces an earlier one
+        (a resumed update), counted once."""
+        at = (u.file, u.row, u.email.lower())
+        before = self._opt_out_updates.get(at)
+        if before is not None and before.outcome in UPDATE_COUNTED:
+            self._count(before.file, opt_out_updates=-1)
+        self._opt_out_updates[at] = u
+        if u.outcome in UPDATE_COUNTED:
+            self._count(u.file, opt_out_updates=1)
+        self._count(u.file, requests=u.requests, retries=u.retries, rate_limited=u.rate_limited)
 
     def _history(self, h: HistoryInfo) -> None:
         if h.imported_at is not None:
@@ -482,4 +563,11 @@ class ReportFold:
             previous=self.previous,
             hygiene=self.hygiene,
             flagged=self.flagged,
+            opt_out_updates=self._updates_in_order(),
+        )
+
+    def _updates_in_order(self) -> tuple[OptOutUpdateInfo, ...]:
+        rank = {f.file: n for n, f in enumerate(self.files)}
+        return tuple(
+            sorted(self._opt_out_updates.values(), key=lambda u: (rank.get(u.file, 0), u.row))
         )

@@ -1,15 +1,16 @@
 """One run's moving parts, shared by the wiring of its stages (:mod:`.pipeline`,
 :mod:`.local_stages`, :mod:`.live_send`): the report's fold, the display, the stop signal,
-the journal and the hygiene rules."""
+the journal, the hygiene rules and the opt-out updates."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from .details import DetailPart
 from .import_config import ImportConfig
+from .optout_updates import OptOutStage
 from .report import ReportFold, UnsentInfo
 from .run_display import RunDisplay
 from .stage_data import NOT_SENT
@@ -34,6 +35,28 @@ class RunState:
     hygiene: Hygiene | None = None  # the rules (None only for `runs show`)
     imported: int = 0  # leads this run's answers created or restored
     truncated: bool = False  # --limit stopped reading before the end of the input
+    # Opt-outs for leads already in the workspace, done after sending; with the journal
+    # once it is open (open_opt_outs).
+    opt_outs: OptOutStage = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.opt_outs = OptOutStage(self.fold.add, note=self.display.progress.note)
+
+    def open_opt_outs(self) -> None:
+        """The opt-out updates stage with the journal: what earlier runs did and left."""
+        resume = self.resume
+        if resume is None:
+            return
+        for done in resume.opt_out_history:
+            self.fold.add(done)
+        self.opt_outs = OptOutStage(
+            self.fold.add,
+            journal=resume if resume.journal is not None else None,
+            done=resume.opt_outs_done,
+            pending=resume.opt_outs_pending,
+            on_storage_failure=self.stop.failed,
+            note=self.display.progress.note,
+        )
 
     def not_sent(self, parts: Iterable[UniqueRows], reason: Reason) -> None:
         """Account for rows that will not be sent, each with ``reason``."""

@@ -31,6 +31,8 @@ from .errors import (
     RequestRejectedError,
     StorageError,
     TransientError,
+    rate_of,
+    round_trip_of,
 )
 from .rate_budget import Budget, RateInfo
 from .reasons import Reason
@@ -432,8 +434,6 @@ class Sender:
             try:
                 response = self._client.import_encoded(payload, len(idx), restore=policy.restore)
             except BaseException as exc:
-                from .client import rate_of, round_trip_of  # loaded with the client already
-
                 self._observe(rate_of(exc), sent_at, round_trip_of(exc))
                 status = exc.status if isinstance(exc, ApiError) else None
                 self._emit(RequestFinished(batch.seq, len(idx), status, time.monotonic() - started))

@@ -135,6 +135,9 @@ class Batch:
     rows: list[int] = field(default_factory=list)
     emails: list[str] = field(default_factory=list)  # as sent in each lead
     body: bytes = b""  # the leads' JSON objects, comma-joined
+    #: Item -> status of the leads that opt out (unsubscribed, bounced): should the server
+    #: find one in the workspace already, the lead there is updated (optout_updates.py).
+    opted_out: dict[int, str] = field(default_factory=dict)
     _decoded: list[Any] | None = field(default=None, repr=False, compare=False)
 
     def __len__(self) -> int:
@@ -272,6 +275,10 @@ class Tally:
     rate_limited: int = 0
     batches: int = 0
     retry_duplicates: int = 0
+    #: Duplicates whose opt-out was carried to the lead kept (counted among the duplicates).
+    opt_outs_carried: int = 0
+    #: Leads in the workspace updated to an opt-out (PATCH; a dry run: those it would check).
+    opt_out_updates: int = 0
 
     def plus(self, **counts: int) -> Tally:
         """This tally with ``counts`` (field name -> rows) added."""

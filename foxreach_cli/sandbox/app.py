@@ -1,9 +1,10 @@
 """The FoxReach-compatible API as a FastAPI app: ``create_app(config)`` builds one, no globals.
 
 Routes under ``/api/v1`` (auth, rate limit and faults are the gateway's, see gateway.py):
-``POST /leads/import``, ``POST /leads``, ``GET /leads``, ``GET /leads/{id}`` and
-``DELETE /leads/{id}``, as docs/sandbox.md describes them. Bodies are parsed by hand
-(payload.py); parsing and database work run on the event loop (why: docs/sandbox.md).
+``POST /leads/import``, ``POST /leads``, ``GET /leads``, ``GET /leads/{id}``,
+``PATCH /leads/{id}`` and ``DELETE /leads/{id}``, as docs/sandbox.md describes them. Bodies
+are parsed by hand (payload.py); parsing and database work run on the event loop (why:
+docs/sandbox.md).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from .config import SandboxConfig
 from .faults import FaultInjector
 from .gateway import API_PREFIX, Gateway
 from .importing import run_import
-from .payload import PayloadError, parse_import, parse_single_lead
+from .payload import PayloadError, parse_import, parse_lead_update, parse_single_lead
 from .ratelimit import RateLimiter
 from .state import SandboxState
 from .store import ContactLimitExceeded, LeadExists, Store
@@ -130,6 +131,19 @@ def _add_routes(app: FastAPI, state: SandboxState) -> None:
     @app.get(API_PREFIX + "/leads/{lead_id}")
     async def get_lead(lead_id: str, request: Request) -> Response:
         lead = store.get_lead(request.state.workspace, lead_id)
+        if lead is None:
+            return _detail(404, "Lead not found.")
+        return json_response(200, {"data": lead})
+
+    @app.patch(API_PREFIX + "/leads/{lead_id}")
+    async def update_lead(lead_id: str, request: Request) -> Response:
+        body = await request.body()
+        try:
+            lead = store.update_lead(request.state.workspace, lead_id, parse_lead_update(body))
+        except PayloadError as exc:
+            return _detail(exc.status, exc.detail)
+        except LeadExists:
+            return _detail(409, "A lead with this email already exists in the workspace.")
         if lead is None:
             return _detail(404, "Lead not found.")
         return json_response(200, {"data": lead})

@@ -67,6 +67,18 @@ CREATE TABLE IF NOT EXISTS batches (
     updated_at REAL NOT NULL
 );
 CREATE INDEX IF NOT EXISTS batches_by_file ON batches (destination, content_hash);
+CREATE TABLE IF NOT EXISTS opt_out_updates (
+    destination TEXT NOT NULL,
+    content_hash TEXT NOT NULL,       -- the file whose row opted out
+    email_key TEXT NOT NULL,          -- trimmed, lowercased
+    email TEXT NOT NULL,
+    status TEXT NOT NULL,             -- unsubscribed or bounced
+    row INTEGER NOT NULL,             -- the spreadsheet row that opted out
+    state TEXT NOT NULL,              -- 'pending' or 'done'
+    outcome TEXT,                     -- JSON {outcome, before, reason} once done
+    updated_at REAL NOT NULL,
+    PRIMARY KEY (destination, content_hash, email_key)
+);
 CREATE TABLE IF NOT EXISTS runs (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     destination TEXT NOT NULL,
@@ -89,6 +101,22 @@ RUNNING, FINISHED, REPRODUCED, STOPPED, INTERRUPTED = (
     "stopped",
     "interrupted",
 )
+
+
+# An opt-out status as a number in SQL: unsubscribed wins over bounced.
+_RANK = "(CASE {} WHEN 'unsubscribed' THEN 2 WHEN 'bounced' THEN 1 ELSE 0 END)"
+
+
+@dataclass(frozen=True)
+class OptOutRecord:
+    """One opt-out update as the journal keeps it."""
+
+    key: str
+    email: str
+    status: str
+    row: int
+    done: bool
+    outcome: dict[str, Any]  # {outcome, before, reason} once done
 
 
 @dataclass(frozen=True)
@@ -487,7 +515,7 @@ class Journal:
         """Drop everything known of a file (``--force``)."""
         with self.db:
             self.db.execute("BEGIN")
-            for table in ("files", "batches"):
+            for table in ("files", "batches", "opt_out_updates"):
                 self.db.execute(
                     f"DELETE FROM {table} WHERE destination=? AND content_hash=?",
                     (destination, content_hash),
@@ -533,6 +561,54 @@ class Journal:
             "VALUES (?, ?, ?, 'done', ?, ?)",
             (destination, content_hash, orjson.dumps(list(rows)).decode(), outcome, time.time()),
         )
+
+    @_guarded
+    def opt_out_queued(
+        self, destination: str, content_hash: str, key: str, email: str, status: str, row: int
+    ) -> None:
+        """Record, before anything is sent for it, that the lead with ``key`` must be opted
+        out (``status``). A stronger status replaces a weaker one, pending or done (it is
+        then pending again); a weaker or equal one changes nothing."""
+        self.db.execute(
+            "INSERT INTO opt_out_updates VALUES (?, ?, ?, ?, ?, ?, 'pending', NULL, ?) "
+            "ON CONFLICT(destination, content_hash, email_key) DO UPDATE SET "
+            "email=excluded.email, status=excluded.status, row=excluded.row, "
+            "state='pending', outcome=NULL, updated_at=excluded.updated_at "
+            f"WHERE {_RANK.format('excluded.status')} > {_RANK.format('opt_out_updates.status')}",
+            (destination, content_hash, key, email, status, row, time.time()),
+        )
+
+    @_guarded
+    def opt_out_done(
+        self, destination: str, content_hash: str, key: str, status: str, outcome: dict[str, Any]
+    ) -> None:
+        """Record what became of the update of ``key`` to ``status`` (unless a stronger
+        status was queued meanwhile)."""
+        self.db.execute(
+            "UPDATE opt_out_updates SET state='done', outcome=?, updated_at=? "
+            "WHERE destination=? AND content_hash=? AND email_key=? AND status=?",
+            (json.dumps(outcome), time.time(), destination, content_hash, key, status),
+        )
+
+    @_guarded
+    def opt_out_updates(self, destination: str, content_hash: str) -> list[OptOutRecord]:
+        """The opt-out updates recorded for a file, pending and done, in row order."""
+        try:
+            rows = self.db.execute(
+                "SELECT email_key, email, status, row, state, outcome FROM opt_out_updates "
+                "WHERE destination=? AND content_hash=? ORDER BY row",
+                (destination, content_hash),
+            ).fetchall()
+        except sqlite3.OperationalError:
+            if self.db.execute(  # a journal written before opt-out updates, read only
+                "SELECT 1 FROM sqlite_master WHERE name='opt_out_updates'"
+            ).fetchone():
+                raise
+            return []
+        return [
+            OptOutRecord(key, email, status, row, state == "done", _json_object(outcome))
+            for key, email, status, row, state, outcome in rows
+        ]
 
     @_guarded
     def finish_file(self, destination: str, content_hash: str, summary: dict[str, int]) -> None:

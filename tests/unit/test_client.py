@@ -17,8 +17,6 @@ from foxreach_cli.client import (
     FoxReachClient,
     ImportResponse,
     check_base_url,
-    rate_of,
-    round_trip_of,
 )
 from foxreach_cli.credentials import mask_key
 from foxreach_cli.errors import (
@@ -29,6 +27,8 @@ from foxreach_cli.errors import (
     RequestRejectedError,
     TransientError,
     UsageError,
+    rate_of,
+    round_trip_of,
 )
 from foxreach_cli.rate_budget import RateInfo
 

@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from foxreach_cli.errors import storage_errors
-from foxreach_cli.reasons import SEP
+from foxreach_cli.reasons import SEP, ReasonCode
 from foxreach_cli.validate import ValidatedChunk
 
 #: Bits of the "maybe seen" filter (2**27 bits = 16 MiB). At 5,000,000 distinct emails about
@@ -54,7 +54,7 @@ _PREAD = getattr(os, "pread", None)
 OPT_OUT_RANK: dict[object, int] = {"bounced": 1, "unsubscribed": 2}
 _RANKED_STATUS = (None, "bounced", "unsubscribed")
 #: The reason of a duplicate whose opt-out was carried to the lead kept.
-CARRIED = "opt_out_carried"
+CARRIED = ReasonCode.OPT_OUT_CARRIED
 
 #: Turns an object array of keys into one uint64 hash each.
 HashKeys = Callable[[np.ndarray], np.ndarray]
@@ -184,7 +184,8 @@ class Deduper:
         ]
         carries = rank[dup_idx] > 0
         carries[carries] = [c is not None for c in d_carried[carries].tolist()]
-        codes = np.where(carries, CARRIED, "duplicate_of").astype(object)
+        codes = np.full(len(dup_idx), ReasonCode.DUPLICATE_OF, dtype=object)
+        codes[carries] = CARRIED
         emails = valid["email"].to_numpy(dtype=object)[dup_idx]
         dups = pd.DataFrame(
             {

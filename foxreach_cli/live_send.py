@@ -14,6 +14,7 @@ from .batch import Batcher, UniqueRows
 from .client import FoxReachClient
 from .errors import FoxReachImportError, StorageError
 from .rate_budget import RateBudget
+from .reasons import ReasonCode
 from .reconcile import reconcile
 from .report import SendInfo
 from .run_state import RunState
@@ -60,7 +61,7 @@ def send_rows(
             # Every batch is answered: opt-outs can now reach the leads already there.
             updates = run.opt_outs.run(client, budget, send, tick=run.display.tick)
             return updates.fatal, updates.interrupted
-    reason = reasons.CTRL_C if outcome.interrupted else reasons.reason("not_sent_stopped", fatal)
+    reason = reasons.CTRL_C if outcome.interrupted else ReasonCode.NOT_SENT_STOPPED.of(fatal)
     run.not_sent(batcher.drain(), reason)
     return fatal, outcome.interrupted
 
@@ -74,8 +75,10 @@ def _on_result(run: RunState, batch: Batch, result: BatchResult) -> None:
         SendInfo(batch.files[0], result.requests, result.retries, result.rate_limited, outcome)
     )
     run.display.eta.merged(batch.seq)
-    run.imported += outcome.created + outcome.restored
+    run.imported += outcome.counts.created + outcome.counts.restored
     run.opt_outs.answered(batch, outcome.outcome)  # journaled before the answer
+    if run.on_batch is not None:  # import --campaign: enrol what this batch imported
+        run.on_batch(batch, outcome.details)
     if run.resume is not None:
         try:
             run.resume.answered(batch, outcome.outcome)
@@ -90,7 +93,7 @@ def _on_result(run: RunState, batch: Batch, result: BatchResult) -> None:
 def _journal_failed(run: RunState, batch: Batch, exc: StorageError) -> None:
     """The journal could not record a batch: stop, and account for it as not sent."""
     run.stop.failed(exc)
-    why = reasons.reason("not_sent_error", exc)
+    why = ReasonCode.NOT_SENT_ERROR.of(exc)
     _on_result(run, batch, BatchResult(not_sent=dict.fromkeys(range(len(batch)), why)))
 
 

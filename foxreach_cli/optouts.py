@@ -1,6 +1,7 @@
-"""Opt-outs: which columns say that a lead unsubscribed or bounced, and what each row says.
+"""Opt-outs: what each row says about an opt-out or a bounce, vectorised over a chunk.
 
-Three kinds of column say it: a yes/no ``flag`` (``HasOptedOutOfEmail``), a ``when`` (a date or
+Which columns are read is the mapping's decision (``mapping.status``). Three kinds of column
+say it: a yes/no ``flag`` (``HasOptedOutOfEmail``), a ``when`` (a date or
 reason such as ``EmailBouncedDate``) and a ``status``-like column that does not fill the lead's
 status. Every other column is checked too (:func:`opt_out_cells`): a cell that is exactly an
 opt-out word (``Unsubscribed`` in a ``Stage`` column at row 5000) says it as well. Every row is
@@ -14,211 +15,35 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Literal
 
 import numpy as np
 import pandas as pd
 
+from foxreach_cli.mapping.lexicon import lexicon
+from foxreach_cli.mapping.result import OptOutColumn, OptOutStatus
+from foxreach_cli.mapping.words import compare_forms
 from foxreach_cli.reasons import SEP
-from foxreach_cli.sniff import (
-    compare_forms,
-    has_phrase,
-    header_words,
-)
-from foxreach_cli.stage_data import LEAD_STATUSES, STATUS_TRANSLATIONS
-
-OptOutKind = Literal["flag", "when", "status"]
-OptOutStatus = Literal["unsubscribed", "bounced"]
+from foxreach_cli.stage_data import LEAD_STATUSES
 
 UNSUBSCRIBED: OptOutStatus = "unsubscribed"
 BOUNCED: OptOutStatus = "bounced"
 
-#: Cell values (compare form) that are an opt-out wherever a status is written.
-OPT_OUT_WORDS: dict[str, OptOutStatus] = {
-    **dict.fromkeys(
-        [
-            "unsubscribed",
-            "unsubscribe",
-            "opted out",
-            "opted-out",
-            "optedout",
-            "opt-out",
-            "opt out",
-            "optout",
-            "do not email",
-            "do not contact",
-            "complained",
-            "abgemeldet",
-            "désabonné",
-            "desabonne",
-        ],
-        UNSUBSCRIBED,
-    ),
-    **dict.fromkeys(
-        ["bounced", "bounce", "cleaned", "hard bounce", "hard bounced", "hard-bounced"], BOUNCED
-    ),
-}
+#: Cell values (compare form) that are an opt-out wherever a status is written (the lexicon's).
+OPT_OUT_WORDS: dict[str, OptOutStatus] = lexicon().opt_out_values
 
 #: What a status cell (compare form) means: a lead status, another tool's word for one
-#: (``stage_data.STATUS_TRANSLATIONS``) or an opt-out word.
+#: or an opt-out word.
 STATUS_OF: dict[str, str] = {
     **{status: status for status in LEAD_STATUSES},
-    **STATUS_TRANSLATIONS,
+    **lexicon().status_translations,
     **OPT_OUT_WORDS,
 }
 
-#: Flag cells (compare form) that say yes; a positive number or a date says yes too.
-YES = frozenset(
-    [
-        "true",
-        "yes",
-        "y",
-        "t",
-        "1",
-        "x",
-        "✓",
-        "✔",
-        "☑",
-        "✅",
-        "on",
-        "checked",
-        "ja",
-        "oui",
-        "si",
-        "sí",
-        "1.0",
-    ]
-) | set(OPT_OUT_WORDS)
-#: Cells (compare form) that say no (or nothing) in an opt-out column.
-NO = frozenset(
-    [
-        "false",
-        "no",
-        "n",
-        "f",
-        "0",
-        "0.0",
-        "off",
-        "unchecked",
-        "nein",
-        "non",
-        "-",
-        "--",
-        "n/a",
-        "na",
-        "none",
-        "never",
-        "✗",
-        "✘",
-        "☐",
-        "null",
-    ]
-) | {""}
+#: Flag cells (compare form) that say yes (a positive number or a date says yes too), and
+#: those that say no (or nothing) in an opt-out column.
+YES = lexicon().yes | set(OPT_OUT_WORDS)
+NO = lexicon().no | {""}
 _DATE_OR_COUNT = re.compile(r"\+?0*[1-9]\d*(?:\.0+)?|\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}.*")
-
-
-@dataclass(frozen=True)
-class OptOutColumn:
-    """One column that can say a lead opted out, and how to read it (plain data: a saved
-    mapping replays it)."""
-
-    header: str  # as written in the file
-    column: str  # the frame key
-    kind: OptOutKind
-    #: What a yes means for "flag" and "when"; None for "status" (each cell says which).
-    means: OptOutStatus | None
-    how: str  # the evidence, for a person
-
-
-# --------------------------------------------------------------------------------------------
-# Which columns (from the header)
-# --------------------------------------------------------------------------------------------
-
-_UNSUB_WORDS = frozenset(
-    [
-        "unsubscribed",
-        "unsubscribe",
-        "unsubscribes",
-        "unsub",
-        "optout",
-        "optedout",
-        "abgemeldet",
-        "desabonne",
-        "desinscrito",
-        "donotemail",
-        "blacklisted",
-        "blocklisted",
-    ]
-)
-_UNSUB_PHRASES = ("opted out", "opt out", "do not email", "dont email")
-_BOUNCE_WORDS = frozenset(["bounced", "bounce", "bounces", "hardbounce", "cleaned", "quarantined"])
-_BOUNCE_PHRASES = ("clean time", "invalid email", "email invalid")
-#: Words that make an opt-out-looking header about something else: another channel, a link
-#: everyone has, a soft bounce, an aggregate rate.
-_NOT_EMAIL_OPT_OUT = frozenset(
-    [
-        "sms",
-        "fax",
-        "phone",
-        "call",
-        "calls",
-        "text",
-        "whatsapp",
-        "mobile",
-        "postal",
-        "url",
-        "link",
-        "href",
-        "soft",
-        "rate",
-        "enrichment",
-        "tracking",
-        "cookie",
-        "cookies",
-    ]
-)
-#: Words that make an opt-out header a date or a reason ("when") rather than a yes/no flag.
-_WHEN_WORDS = frozenset(
-    ["date", "time", "at", "on", "when", "timestamp", "datum", "reason", "campaign", "title"]
-)
-#: Words of a status-like header. A consent or subscription column (Klaviyo's "Email
-#: Marketing Consent", a "Subscription" of subscribed/unsubscribed) is one too: its opt-out
-#: may sit far below the sampled rows, which alone would not show it to be one.
-STATUS_WORDS = frozenset(
-    [
-        "status",
-        "state",
-        "statut",
-        "estado",
-        "stato",
-        "zustand",
-        "consent",
-        "subscription",
-        "subscriptions",
-        "subscribed",
-    ]
-)
-
-
-def opt_out_header(header: str) -> tuple[OptOutStatus, OptOutKind] | None:
-    """What a header says a yes in its column means, and how the column is read; None when
-    the header names no email opt-out or bounce."""
-    words = header_words(header)
-    if not words or _NOT_EMAIL_OPT_OUT.intersection(words):
-        return None
-    if _UNSUB_WORDS.intersection(words) or any(has_phrase(words, p) for p in _UNSUB_PHRASES):
-        means: OptOutStatus = UNSUBSCRIBED
-    elif _BOUNCE_WORDS.intersection(words) or any(has_phrase(words, p) for p in _BOUNCE_PHRASES):
-        means = BOUNCED
-    else:
-        return None
-    return means, ("when" if _WHEN_WORDS.intersection(words) else "flag")
-
-
-def status_like(header: str) -> bool:
-    """Does the header name a status of some kind (``Status``, ``Lead Status``, ``state``,
-    ``Email Marketing Consent``, ``Subscription``)?"""
-    return bool(STATUS_WORDS.intersection(header_words(header)))
 
 
 # --------------------------------------------------------------------------------------------

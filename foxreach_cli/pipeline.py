@@ -15,7 +15,7 @@ the end locally and reported as ``notSent`` with the reason.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, BinaryIO
@@ -41,7 +41,9 @@ if TYPE_CHECKING:
     import httpx
 
     from .batch import UniqueRows
+    from .details import DetailPart
     from .resume import Resume
+    from .stage_data import Batch
 
 
 @dataclass
@@ -77,8 +79,10 @@ def run_import(
     progress: Progress | None = None,
     stdin: BinaryIO | None = None,
     transport: httpx.BaseTransport | None = None,
+    on_batch: Callable[[Batch, DetailPart], None] | None = None,
 ) -> RunResult:
-    """Run one import (or dry run) and return its report.
+    """Run one import (or dry run) and return its report. ``on_batch(batch, details)`` is
+    called with each answered batch and its rows not imported (``import --campaign``).
 
     Raises ``FoxReachImportError`` for problems found before anything is sent (bad input,
     unwritable outputs); problems met while sending end the run early and come back in
@@ -86,7 +90,7 @@ def run_import(
     """
     stop = StopSignal()
     try:
-        return _run_import(cfg, progress or Progress(), stdin, transport, stop)
+        return _run_import(cfg, progress or Progress(), stdin, transport, stop, on_batch)
     except FoxReachImportError as exc:
         # Raised after leads were sent (an output or the journal failing at the end): the
         # CLI must not say "nothing was sent".
@@ -104,12 +108,14 @@ def _run_import(
     stdin: BinaryIO | None,
     transport: httpx.BaseTransport | None,
     stop: StopSignal,
+    on_batch: Callable[[Batch, DetailPart], None] | None,
 ) -> RunResult:
     started = time.monotonic()
     check_outputs(cfg)
     with ExitStack() as stack:
         files, refused = _prepare(cfg, stack, stdin, progress)
         run = _open(cfg, files, refused, stack, progress, stop)
+        run.on_batch = on_batch
         ending = _stream(run, files, transport)
         report, done_files = _finish(run, files, ending, time.monotonic() - started)
     moved: list[str] = []

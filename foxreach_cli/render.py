@@ -13,8 +13,10 @@ from rich.markup import escape
 from rich.table import Table
 
 from .details import DISPOSABLE, ROLE
+from .mapping.evidence import Source
 from .optouts import FoundOptOut
 from .readers.base import display_name
+from .reasons import ReasonCode
 from .report import ImportReport
 from .stage_data import DUPLICATE, ERROR, EXCLUDED, INVALID, UNRESOLVED
 
@@ -75,7 +77,7 @@ def opt_out_lines(report: ImportReport) -> list[str]:
     """The opt-outs that dedup carried and the updates of leads already in the workspace,
     counted and named (the rich report and the log)."""
     lines: list[str] = []
-    carried = [d for d in report.records(DUPLICATE) if d.code == "opt_out_carried"]
+    carried = [d for d in report.records(DUPLICATE) if d.code is ReasonCode.OPT_OUT_CARRIED]
     if carried:
         named = "; ".join(
             f"row {d.row} ({d.email}, {d.params[0]}) -> row {d.params[1]}"
@@ -167,13 +169,13 @@ def final_line(report: ImportReport, *, report_path: str | None, rejected_path: 
 
 
 #: How the hygiene section names each reason code.
-_RULES = {
-    "excluded_list": "on an exclusion list",
-    "source_verdict": "the file's verdict",
-    "domain_not_found": "domain does not exist",
-    "domain_no_mail": "domain takes no mail",
-    "disposable_domain": "disposable (--skip-disposable)",
-    "role_address": "role address (--skip-role)",
+_RULES: dict[ReasonCode, str] = {
+    ReasonCode.EXCLUDED_LIST: "on an exclusion list",
+    ReasonCode.SOURCE_VERDICT: "the file's verdict",
+    ReasonCode.DOMAIN_NOT_FOUND: "domain does not exist",
+    ReasonCode.DOMAIN_NO_MAIL: "domain takes no mail",
+    ReasonCode.DISPOSABLE_DOMAIN: "disposable (--skip-disposable)",
+    ReasonCode.ROLE_ADDRESS: "role address (--skip-role)",
 }
 SAMPLE_FLAGGED = 5
 
@@ -193,7 +195,8 @@ def hygiene_lines(report: ImportReport) -> list[str]:
     detail = ", ".join(f"{_RULES.get(code, code)} {n:,}" for code, n in by_rule.items())
     lines.append(f"  excluded: {_count(total, 'row')} {verb}" + (f" ({detail})" if detail else ""))
     if h.check_domains:
-        missing, no_mail = by_rule.get("domain_not_found", 0), by_rule.get("domain_no_mail", 0)
+        missing = by_rule.get(ReasonCode.DOMAIN_NOT_FOUND, 0)
+        no_mail = by_rule.get(ReasonCode.DOMAIN_NO_MAIL, 0)
         lines.append(
             f"  undeliverable domains: {_count(missing + no_mail, 'row')} ({missing:,} "
             f"not found, {no_mail:,} taking no mail); "
@@ -333,7 +336,7 @@ def render_report(console: Console, report: ImportReport, *, show_mapping: bool)
             continue
         # Without the table, still say where a column's values overruled its header.
         for row in f.mapping:
-            if row["how"].startswith("values "):
+            if Source(row["source"]).went_by_values:
                 console.print(
                     f"[dim]{display_name(f.file)}: '{row['column']}' went to "
                     f"{row['field']}: {row['how']}[/]"

@@ -25,7 +25,7 @@ from .credentials import Credentials
 from .details import DetailPart
 from .errors import StorageError, UsageError
 from .optout_updates import NOT_DONE, OptOutUpdate, info
-from .reasons import Reason
+from .reasons import ReasonCode, Rejection
 from .report import HistoryInfo, ImportReport, OptOutUpdateInfo
 from .stage_data import (
     DUPLICATE,
@@ -34,7 +34,7 @@ from .stage_data import (
     UNRESOLVED,
     Batch,
     BatchOutcome,
-    ServerCounts,
+    RowFate,
     Tally,
 )
 from .state.journal import (
@@ -209,7 +209,7 @@ class Resume:
         """Take what earlier runs did to a file: a resume, or, for a file imported fully
         before, a reproduction of its report (nothing of it is sent again)."""
         imported_at = None
-        summary: dict[str, Any] = {}
+        summary = Tally()
         if history.done:
             when = datetime.fromtimestamp(history.finished_at or 0).astimezone()
             imported_at = when.isoformat(timespec="seconds")
@@ -301,7 +301,7 @@ class Resume:
         StorageError (the journal is then dropped for the rest of the run)."""
         if self.journal is None or not len(part):
             return
-        rows = {
+        rows: dict[int, RowFate] = {
             r.row: (r.kind, r.email, r.code, r.params)
             for r in (part.record(i) for i in range(len(part)))
         }
@@ -358,7 +358,7 @@ class Resume:
         unfinished = report.details.files_with("notSent") | report.opt_out_updates_not_done
         done = []
         for name, digest in self.work.hashes.items():
-            summary = file_summary(report.by_file.get(name, Tally()))
+            summary = report.by_file.get(name, Tally())
             if ok and name not in unfinished:
                 if name in self.imported_before:
                     status = REPRODUCED
@@ -373,14 +373,15 @@ class Resume:
 
 
 def _history_info(
-    name: str, history: FileHistory, imported_at: str | None, summary: dict[str, Any]
+    name: str, history: FileHistory, imported_at: str | None, summary: Tally
 ) -> HistoryInfo:
-    """A file's history as a result for the report's fold."""
-    counts = ServerCounts()
+    """A file's history as a result for the report's fold (``summary``: the counts of the
+    run that finished the file, whose requests it adds when the file was imported fully)."""
+    counts = Tally()
     rows: list[int] = []
     emails: list[str] = []
     kinds: list[str] = []
-    reasons: list[Reason] = []
+    reasons: list[Rejection] = []
     for outcome in history.answered:
         counts += outcome.counts
         for row, (kind, email, code, params) in outcome.rows.items():
@@ -388,35 +389,21 @@ def _history_info(
                 rows.append(row)
                 emails.append(email)
                 kinds.append(kind)
-                reasons.append(Reason(code, params))
+                reasons.append(Rejection(ReasonCode.parse(code), params))
+    earlier = Tally(
+        retry_duplicates=sum(r.code is ReasonCode.RETRY_DUPLICATE for r in reasons),
+        excluded=kinds.count(EXCLUDED),
+        requests=summary.requests,
+        retries=summary.retries,
+        rate_limited=summary.rate_limited,
+        batches=summary.batches,
+    )
     return HistoryInfo(
         file=name,
         reproduced=history.done,
         imported_at=imported_at,
-        counts=counts,
-        retry_duplicates=sum(r.code == "retry_duplicate" for r in reasons),
+        counts=counts + earlier,
         # Rows of a resume are marked as from an earlier run; a reproduction shows them as
         # they were.
         details=DetailPart.of_reasons(name, rows, emails, kinds, reasons, earlier=not history.done),
-        requests=summary.get("requests", 0),
-        retries=summary.get("retries", 0),
-        rate_limited=summary.get("rateLimited", 0),
-        batches=summary.get("batches", 0),
     )
-
-
-def file_summary(tally: Tally) -> dict[str, int]:
-    """One file's counts, as the journal keeps them and ``foxreach runs`` shows them."""
-    return {
-        "rowsRead": tally.rows_read,
-        "created": tally.created,
-        "restored": tally.restored,
-        "duplicates": tally.duplicates,
-        "errors": tally.errors,
-        "excluded": tally.excluded,
-        "notSent": tally.not_sent,
-        "requests": tally.requests,
-        "retries": tally.retries,
-        "rateLimited": tally.rate_limited,
-        "batches": tally.batches,
-    }

@@ -4,7 +4,7 @@ the journal, the hygiene rules and the opt-out updates."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -19,8 +19,9 @@ from .stop_signal import StopSignal
 if TYPE_CHECKING:
     from .batch import UniqueRows
     from .hygiene.stage import Hygiene
-    from .reasons import Reason
+    from .reasons import Rejection
     from .resume import Resume
+    from .stage_data import Batch
 
 
 @dataclass
@@ -35,6 +36,8 @@ class RunState:
     hygiene: Hygiene | None = None  # the rules (None only for `runs show`)
     imported: int = 0  # leads this run's answers created or restored
     truncated: bool = False  # --limit stopped reading before the end of the input
+    # Told of each answered batch and its rows not imported (import --campaign enrols them).
+    on_batch: Callable[[Batch, DetailPart], None] | None = None
     # Opt-outs for leads already in the workspace, done after sending; with the journal
     # once it is open (open_opt_outs).
     opt_outs: OptOutStage = field(init=False)
@@ -58,7 +61,7 @@ class RunState:
             note=self.display.progress.note,
         )
 
-    def not_sent(self, parts: Iterable[UniqueRows], reason: Reason) -> None:
+    def not_sent(self, parts: Iterable[UniqueRows], reason: Rejection) -> None:
         """Account for rows that will not be sent, each with ``reason``."""
         for part in parts:
             rows = part.rows

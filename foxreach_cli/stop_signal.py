@@ -14,19 +14,19 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Protocol
 
-from . import reasons
 from .errors import FoxReachImportError, StorageError
 from .progress import Progress
+from .reasons import ReasonCode
 
 if TYPE_CHECKING:
-    from .reasons import Reason
+    from .reasons import Rejection
     from .stage_data import Tally
 
 
 class Stoppable(Protocol):
     """What the signal stops: the sender (:meth:`send.Sender.stop`)."""
 
-    def stop(self, error: StorageError, reason: Reason) -> None: ...
+    def stop(self, error: StorageError, reason: Rejection) -> None: ...
 
 
 class StopSignal:
@@ -65,10 +65,10 @@ class StopSignal:
             return fatal.after_sending(imported, journal=journal)
         return fatal
 
-    def reason(self) -> Reason:
+    def reason(self) -> Rejection:
         """Why the rows not sent were not sent."""
         assert self.failure is not None
-        return reasons.reason("not_sent_stopped", self.failure)
+        return ReasonCode.NOT_SENT_STOPPED.of(self.failure)
 
     def guard(self, progress: Progress) -> Progress:
         """``progress`` whose failed writes (a ``--log-file``) stop sending instead of ending

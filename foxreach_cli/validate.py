@@ -22,6 +22,7 @@ import pandas as pd
 from foxreach_cli import defaults
 from foxreach_cli.cell_rules import blank_nulls, has_null_line
 from foxreach_cli.mapping import Mapping
+from foxreach_cli.mapping.words import compare_forms
 from foxreach_cli.optouts import (
     STATUS_OF,
     UNSUBSCRIBED,
@@ -30,8 +31,7 @@ from foxreach_cli.optouts import (
     row_opt_outs,
     strongest,
 )
-from foxreach_cli.reasons import decode_cell
-from foxreach_cli.sniff import compare_forms
+from foxreach_cli.reasons import ReasonCode, decode_cell
 from foxreach_cli.stage_data import LEAD_FIELDS, ROW_ERROR_COLUMN, Chunk
 
 # RFC 5322 atext, exactly as email-validator's DOT_ATOM_TEXT (ASCII).
@@ -107,7 +107,7 @@ def validate_chunk(
     rows = np.asarray(chunk.rows, dtype=np.int64)
     if len(rows) != n:
         raise ValueError(f"chunk of {chunk.file} has {n} rows but {len(rows)} row numbers")
-    reason = np.full(n, None, dtype=object)  # the reason code; None while the row is valid
+    reason = np.full(n, None, dtype=object)  # the ReasonCode; None while the row is valid
     params = np.full(n, "", dtype=object)  # the reason's packed parameters (reasons.SEP)
 
     if ROW_ERROR_COLUMN in frame.columns:
@@ -138,14 +138,14 @@ def validate_chunk(
     if blank.any():
         idx = np.flatnonzero(blank & _is_none(reason))
         empty = _all_blank(frame, idx)
-        reason[idx[empty]] = "empty_row"
-        reason[idx[~empty]] = "missing_email"
+        reason[idx[empty]] = ReasonCode.EMPTY_ROW
+        reason[idx[~empty]] = ReasonCode.MISSING_EMAIL
 
     fast = _fast_mask(email, joined)
     for i in np.flatnonzero(~fast & ~blank & _is_none(reason)):
         verdict = _slow_verdict(email[i])
         if verdict is not None:
-            reason[i], params[i] = "invalid_email", verdict
+            reason[i], params[i] = ReasonCode.INVALID_EMAIL, verdict
 
     fields = mapping.field_columns()
     status = _constant(defaults.status, n)
@@ -159,7 +159,7 @@ def validate_chunk(
         status[given[ok]] = meant[ok]
         bad = given[~ok]
         bad = bad[_is_none(reason[bad])]
-        reason[bad] = "bad_status"
+        reason[bad] = ReasonCode.BAD_STATUS
         params[bad] = status_raw[bad]
     said = row_opt_outs(frame, mapping.opt_outs) if mapping.opt_outs else None
     found = opt_out_cells(frame, _unread_columns(mapping, fields))
@@ -174,7 +174,7 @@ def validate_chunk(
         params[cleared] = ""
         if said is not None:
             doubt = np.flatnonzero(~_is_none(said.doubt) & ~opted & _is_none(reason))
-            reason[doubt] = "bad_opt_out"
+            reason[doubt] = ReasonCode.BAD_OPT_OUT
             params[doubt] = said.doubt[doubt]
 
     ok_rows = _is_none(reason)

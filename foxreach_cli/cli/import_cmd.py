@@ -1,8 +1,8 @@
 """``foxreach import``: options -> config -> run -> render -> exit code.
 
 The options come in groups (:mod:`.option_groups`), each parsed into its part of the config;
-the run itself, with its log, display and embedded sandbox, is :mod:`.import_run`'s, imported
-only once the options are known to be good.
+the run itself, with its log, display, embedded sandbox and campaign, is :mod:`.import_run`'s,
+imported only once the options are known to be good.
 """
 
 from __future__ import annotations
@@ -37,6 +37,7 @@ def import_command(
     outputs: OutputArgs,
     view: View,
     state: StateArgs,
+    campaign: opt.Campaign = None,
     fail_on: opt.FailOnOption = FailOn.errors,
 ) -> None:
     """Import leads from FILE(s) into FoxReach (or the sandbox, or nowhere with --dry-run)."""
@@ -56,6 +57,11 @@ def import_command(
             credentials=credentials.parse(),
         )
         code = run_and_show(
-            cfg, view, fail_on, sandbox_key=credentials.api_key, sandbox_db=run.sandbox_db
+            cfg,
+            view,
+            fail_on,
+            sandbox_key=credentials.api_key,
+            sandbox_db=run.sandbox_db,
+            campaign=campaign,
         )
     raise typer.Exit(code)

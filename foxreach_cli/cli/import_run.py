@@ -1,5 +1,6 @@
 """One import run from the command line: its log file, progress display, the embedded sandbox
-for ``--sandbox``, the finished report on screen, and the exit code."""
+for ``--sandbox``, the campaign of ``--campaign``, the finished report on screen, and the exit
+code."""
 
 from __future__ import annotations
 
@@ -13,10 +14,11 @@ from ..credentials import Credentials
 from ..errors import FoxReachImportError, UsageError
 from ..gc_tuning import run_starting
 from ..import_config import ImportConfig
-from ..outputs import open_log
-from ..pipeline import run_import
+from ..outputs import LogFile, open_log
+from ..pipeline import RunResult, run_import
 from .display import log_line, progress_display, show_run
 from .errors import FailOn, describe, run_exit_code
+from .import_campaign import enroll_after, open_stage
 from .option_groups import View
 
 if TYPE_CHECKING:
@@ -33,10 +35,11 @@ def run_and_show(
     *,
     sandbox_key: str | None,
     sandbox_db: str | None = None,
+    campaign: str | None = None,
 ) -> int:
     """Run one import with its log and display (in the embedded sandbox for ``--sandbox``, in
-    ``sandbox_db`` or the sandbox's default database), show the result, and return its exit
-    code."""
+    ``sandbox_db`` or the sandbox's default database; then, with ``campaign``, enrol its leads
+    in that campaign), show the result, and return its exit code."""
     # pandas, numpy and httpx are loaded now (this module imports the pipeline): the
     # collector never walks them again (see gc_tuning).
     run_starting()
@@ -46,25 +49,38 @@ def run_and_show(
         if cfg.sandbox and not cfg.dry_run:
             running = stack.enter_context(_embedded_sandbox(sandbox_db))
             cfg = replace(cfg, credentials=_sandbox_credentials(running, sandbox_key))
+        stage = None
+        if campaign is not None:  # checked before anything is sent
+            cfg, stage = open_stage(cfg, campaign)
+            if stage is not None:
+                stack.callback(stage.close)
+        enroll = stage.enrollment.batch_answered if stage is not None else None
         try:
-            result = run_import(cfg, progress=progress, stdin=sys.stdin.buffer)
+            result = run_import(cfg, progress=progress, stdin=sys.stdin.buffer, on_batch=enroll)
         except FoxReachImportError as exc:
             if log is not None:
                 log_line(log, f"error: {describe(exc)}")
             raise
-        paths = cfg.outputs
-        try:
-            show_run(
-                result,
-                view,
-                report_path=paths.report_path,
-                rejected_path=paths.rejected_path,
-                log=log,
-            )
-        except FoxReachImportError as exc:  # the log file, at the very end
-            exc.sent = exc.sent or result.sent
-            raise
-        return run_exit_code(result, fail_on)
+        told = enroll_after(stage, campaign, cfg, result) if campaign is not None else None
+        _show(result, view, cfg, log)
+        code = run_exit_code(result, fail_on)
+        return told.show(view, code, log) if told is not None else code
+
+
+def _show(result: RunResult, view: View, cfg: ImportConfig, log: LogFile | None) -> None:
+    """The finished run on screen and in the log; the log failing at the very end is an error
+    after sending when the run sent leads."""
+    try:
+        show_run(
+            result,
+            view,
+            report_path=cfg.outputs.report_path,
+            rejected_path=cfg.outputs.rejected_path,
+            log=log,
+        )
+    except FoxReachImportError as exc:
+        exc.sent = exc.sent or result.sent
+        raise
 
 
 def _sandbox_credentials(running: RunningSandbox, key: str | None) -> Credentials:

@@ -38,6 +38,15 @@ SandboxDb = Annotated[
     ),
 ]
 Limit = Annotated[int | None, typer.Option("--limit", help="Process only the first N data rows.")]
+Campaign = Annotated[
+    str | None,
+    typer.Option(
+        "--campaign",
+        metavar="ID",
+        help="Then add the file's active leads to this campaign (checked before sending).",
+        show_default=False,
+    ),
+]
 AllowNewColumns = Annotated[
     bool,
     typer.Option(

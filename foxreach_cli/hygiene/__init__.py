@@ -6,7 +6,9 @@
     roles         role local parts (info@, noreply@...) and disposable-mail domains
     verdicts      verification services' verdict columns (ZeroBounce, NeverBounce, Apollo...)
     stage         Hygiene: all of them applied per chunk (the HYGIENE stage), with counts
-    reasons       Exclusion: a reason code with its parameters
+
+A rule's reason to leave a row out is a ``foxreach_cli.reasons.Rejection`` (the run's one
+vocabulary of reason codes).
 
 The rules, the default paths and the reason codes: docs/hygiene.md.
 """
@@ -17,7 +19,6 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from .default_list import DefaultListStatus, default_list_path, default_list_status
     from .domains import DomainCache, DomainChecker, DomainResult, DomainStatus, parse_resolver
-    from .reasons import Exclusion, Reason, describe
     from .stage import ChunkHygiene, Hygiene, HygieneCounts, HygieneRules, HygieneSplit, load_rules
     from .suppression import Suppression, SuppressionList, load_default_list, load_list
     from .verdicts import VerdictClass, VerdictColumn, find_verdict_columns
@@ -34,7 +35,6 @@ _WHERE = {
         "load_rules",
     ),
     "domains": ("DomainCache", "DomainChecker", "DomainResult", "DomainStatus", "parse_resolver"),
-    "reasons": ("Exclusion", "Reason", "describe"),
     "default_list": ("DefaultListStatus", "default_list_path", "default_list_status"),
     "suppression": ("Suppression", "SuppressionList", "load_default_list", "load_list"),
     "verdicts": ("VerdictClass", "VerdictColumn", "find_verdict_columns"),
@@ -56,19 +56,16 @@ __all__ = [
     "DomainChecker",
     "DomainResult",
     "DomainStatus",
-    "Exclusion",
     "Hygiene",
     "HygieneCounts",
     "HygieneRules",
     "HygieneSplit",
-    "Reason",
     "Suppression",
     "SuppressionList",
     "VerdictClass",
     "VerdictColumn",
     "default_list_path",
     "default_list_status",
-    "describe",
     "find_verdict_columns",
     "load_default_list",
     "load_list",

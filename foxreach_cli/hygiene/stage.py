@@ -12,7 +12,7 @@ runs on every run, since role and disposable addresses are always counted and na
 :meth:`Hygiene.split`, :meth:`Hygiene.check` finds per address (as read or as validated)::
 
     result = hygiene.check(emails, verdicts=[(column, values), ...])
-        result.exclusions[i]   None, or the Exclusion (reason code + params) of row i
+        result.exclusions[i]   None, or the Rejection (reason code + params) of row i
         result.role[i]         the role local part of row i, or ""
         result.disposable[i]   the listed disposable domain of row i, or ""
         result.unchecked[i]    True when row i's domain could not be checked
@@ -36,11 +36,10 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ..details import DISPOSABLE, ROLE, DetailPart
-from ..reasons import from_exclusion
+from ..reasons import ReasonCode, Rejection
 from ..report import HygieneSummary
 from ..stage_data import EXCLUDED
 from .addresses import domains_of, split_addresses
-from .reasons import Exclusion, Reason
 from .roles import disposable_domains, role_locals
 from .suppression import Suppression, load_default_list, load_list
 from .verdicts import EXCLUDED_CLASSES, VerdictClass, VerdictColumn
@@ -92,7 +91,7 @@ class HygieneSplit:
 class ChunkHygiene:
     """The rules' findings for one chunk, row by row (see the module docstring)."""
 
-    exclusions: list[Exclusion | None]
+    exclusions: list[Rejection | None]
     role: np.ndarray
     disposable: np.ndarray
     unchecked: np.ndarray
@@ -140,7 +139,7 @@ class Hygiene:
         found = self.check(emails, verdicts=verdicts)
         out = found.excluded
         hit = np.flatnonzero(out)
-        why = [from_exclusion(e.code.value, e.params) for e in found.exclusions if e]
+        why = [e for e in found.exclusions if e]
         excluded = DetailPart.of_reasons(
             file, rows[hit], emails[hit].tolist(), [EXCLUDED] * len(hit), why
         )
@@ -180,7 +179,7 @@ class Hygiene:
             addresses, domains = values, domains_of(values)
         else:
             addresses, domains = split_addresses(values)
-        out: list[Exclusion | None] = (
+        out: list[Rejection | None] = (
             self.suppression.match(addresses, domains) if self.suppression else [None] * n
         )
         said_disposable = self._apply_verdicts(out, verdicts, n)
@@ -196,20 +195,20 @@ class Hygiene:
         opts = self.options
         for i in np.flatnonzero(is_disposable if opts.skip_disposable else []):
             if out[i] is None:
-                out[i] = Exclusion(Reason.DISPOSABLE_DOMAIN, {"domain": disposable[i]})
+                out[i] = ReasonCode.DISPOSABLE_DOMAIN.of(domain=disposable[i])
         for i in np.flatnonzero(is_role if opts.skip_role else []):
             if out[i] is None:
-                out[i] = Exclusion(Reason.ROLE_ADDRESS, {"local": role[i]})
+                out[i] = ReasonCode.ROLE_ADDRESS.of(local=role[i])
         tally = self._tally
         tally.role_seen += int(is_role.sum())
         tally.disposable_seen += int(is_disposable.sum())
         tally.rows_unchecked += int(unchecked.sum())
-        tally.excluded.update(e.code.value for e in out if e is not None)
+        tally.excluded.update(e.code for e in out if e is not None)
         return ChunkHygiene(out, role, disposable, unchecked)
 
     def _apply_verdicts(
         self,
-        out: list[Exclusion | None],
+        out: list[Rejection | None],
         verdicts: Verdicts,
         n: int,
     ) -> np.ndarray:
@@ -227,18 +226,13 @@ class Hygiene:
                 if verdict in EXCLUDED_CLASSES:
                     self._tally.verdicts_seen[(column.header, str(values[i]))] += 1
                     if out[i] is None and not self.options.ignore_verdicts:
-                        out[i] = Exclusion(
-                            Reason.SOURCE_VERDICT,
-                            {
-                                "column": column.header,
-                                "value": str(values[i]),
-                                "service": column.service,
-                            },
+                        out[i] = ReasonCode.SOURCE_VERDICT.of(
+                            column=column.header, value=values[i], service=column.service
                         )
         return said_disposable
 
     def _apply_domains(
-        self, out: list[Exclusion | None], domains: np.ndarray, unchecked: np.ndarray
+        self, out: list[Rejection | None], domains: np.ndarray, unchecked: np.ndarray
     ) -> None:
         from .domains import DomainStatus
 
@@ -254,11 +248,9 @@ class Hygiene:
             if result is None:
                 continue
             if result.status is DomainStatus.NOT_FOUND:
-                out[i] = Exclusion(Reason.DOMAIN_NOT_FOUND, {"domain": domain})
+                out[i] = ReasonCode.DOMAIN_NOT_FOUND.of(domain=domain)
             elif result.status in (DomainStatus.NULL_MX, DomainStatus.NO_RECORDS):
-                out[i] = Exclusion(
-                    Reason.DOMAIN_NO_MAIL, {"domain": domain, "why": result.status.value}
-                )
+                out[i] = ReasonCode.DOMAIN_NO_MAIL.of(domain=domain, why=result.status.value)
             elif result.status is DomainStatus.UNCHECKED:
                 unchecked[i] = True
 
@@ -290,8 +282,10 @@ def _flagged(
     disposable = np.flatnonzero((found.disposable != "") & kept)
     if not len(role) and not len(disposable):
         return None
-    flags = [(i, ROLE, "role_address", found.role[i]) for i in role]
-    flags += [(i, DISPOSABLE, "disposable_domain", found.disposable[i]) for i in disposable]
+    flags = [(i, ROLE, ReasonCode.ROLE_ADDRESS, found.role[i]) for i in role]
+    flags += [
+        (i, DISPOSABLE, ReasonCode.DISPOSABLE_DOMAIN, found.disposable[i]) for i in disposable
+    ]
     at = [f[0] for f in flags]
     return DetailPart.of(
         file,

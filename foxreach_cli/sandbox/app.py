@@ -18,10 +18,13 @@ from typing import Any
 from fastapi import FastAPI, Request, Response
 
 from .. import __version__
+from .campaign_routes import add_campaign_routes
 from .config import SandboxConfig
 from .faults import FaultInjector
 from .gateway import API_PREFIX, Gateway
 from .importing import run_import
+from .outreach_routes import add_outreach_routes
+from .outreach_store import OutreachStore
 from .payload import PayloadError, parse_import, parse_lead_update, parse_single_lead
 from .ratelimit import RateLimiter
 from .state import SandboxState
@@ -68,6 +71,10 @@ def create_app(
     app.state.sandbox = state
     app.add_middleware(Gateway, state=state)
     _add_routes(app, state)
+    # The campaign side (campaigns, sequences, templates, ...) in its own tables and modules.
+    outreach = state.outreach = OutreachStore(state.store.path)
+    add_campaign_routes(app, state.store, outreach)
+    add_outreach_routes(app, state.store, outreach)
     return app
 
 

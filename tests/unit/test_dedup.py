@@ -7,7 +7,7 @@ import pandas as pd
 
 from foxreach_cli.dedup import Deduper, python_hash
 from foxreach_cli.mapping import build_mapping
-from foxreach_cli.reasons import render
+from foxreach_cli.reasons import ReasonCode
 from foxreach_cli.stage_data import Chunk, SourceInfo
 from foxreach_cli.validate import ValidatedChunk, validate_chunk
 
@@ -17,7 +17,8 @@ MAPPING = build_mapping(INFO)
 
 def worded(dups: pd.DataFrame) -> pd.DataFrame:
     """Duplicate rows with their reason in words instead of its code and parameters."""
-    reason = [render(c, p) for c, p in zip(dups["code"], dups["params"], strict=True)]
+    codes = [ReasonCode.parse(c) for c in dups["code"]]
+    reason = [c.text(c.unpack(p)) for c, p in zip(codes, dups["params"], strict=True)]
     return dups.drop(columns=["code", "params", "carried", "late"]).assign(reason=reason)
 
 
@@ -146,7 +147,7 @@ def test_a_later_opting_out_copy_in_the_same_chunk_opts_the_kept_lead_out():
         "unsubscribed",
         False,
     )
-    assert render(d["code"], d["params"]) == (
+    assert d["code"].text(d["code"].unpack(d["params"])) == (
         "duplicate of row 2; its opt-out (unsubscribed) is kept on that lead"
     )
 
@@ -184,7 +185,8 @@ def test_a_copy_in_a_later_chunk_or_file_marks_the_carry_late_once():
     assert u1["status"].tolist() == [None] and u2.empty and u3.empty and u4.empty
     assert d2[["carried", "late"]].values.tolist() == [["bounced", True]]
     assert d3[["carried", "late"]].values.tolist() == [[None, False], ["unsubscribed", True]]
-    assert render(d3["code"].iat[1], d3["params"].iat[1]) == (
+    code = d3["code"].iat[1]
+    assert code.text(code.unpack(d3["params"].iat[1])) == (
         "duplicate of row 2 in a.csv; its opt-out (unsubscribed) is kept on that lead"
     )
     assert d4["carried"].tolist() == [None]  # the kept status was raised in the spill file

@@ -27,7 +27,7 @@ from foxreach_cli.optout_updates import (
 from foxreach_cli.rate_budget import RateBudget
 from foxreach_cli.report import OptOutUpdateInfo
 from foxreach_cli.send import SendPolicy
-from foxreach_cli.stage_data import Batch, BatchOutcome, ServerCounts
+from foxreach_cli.stage_data import Batch, BatchOutcome, Tally
 from tests.unit.test_send import FakeTime
 
 BASE = "https://api.foxreach.io/api/v1"
@@ -255,7 +255,7 @@ def test_opted_out_rows_the_server_found_in_the_workspace_are_queued() -> None:
     )
     batch.opted_out = {0: "unsubscribed", 2: "bounced", 3: "bounced"}
     outcome = BatchOutcome(
-        ServerCounts(created=1, duplicates=2),
+        Tally(created=1, server_duplicates=2),
         {
             2: ("duplicate", "A@x.example.com", "in_workspace", ()),
             3: ("duplicate", "b@x.example.com", "in_workspace", ()),  # not opted out

@@ -5,15 +5,15 @@ from __future__ import annotations
 
 from foxreach_cli.errors import StorageError
 from foxreach_cli.progress import Progress
-from foxreach_cli.reasons import Reason
+from foxreach_cli.reasons import ReasonCode, Rejection
 from foxreach_cli.stop_signal import StopSignal
 
 
 class Sender:
     def __init__(self) -> None:
-        self.stops: list[tuple[StorageError, Reason]] = []
+        self.stops: list[tuple[StorageError, Rejection]] = []
 
-    def stop(self, error: StorageError, reason: Reason) -> None:
+    def stop(self, error: StorageError, reason: Rejection) -> None:
         self.stops.append((error, reason))
 
 
@@ -30,7 +30,7 @@ def test_the_first_failed_write_stops_the_sender_once() -> None:
     signal.failed(full("log.txt"))  # the stop's own note may fail: nothing more happens
     assert signal.stopped and signal.failure is first
     assert [error for error, _ in sender.stops] == [first]
-    assert sender.stops[0][1].code == "not_sent_stopped"
+    assert sender.stops[0][1].code is ReasonCode.NOT_SENT_STOPPED
 
 
 def test_a_failure_before_sending_starts_is_recorded_and_stops_nothing_yet() -> None:

@@ -46,6 +46,8 @@ class ReadOptions:
     maps: Mapping[str, Target] = field(default_factory=dict)  # --map overrides
     mapping_file: str | None = None
     unmapped: Unmapped = defaults.UNMAPPED
+    #: --consent-required: a no in a marketing-permission column unsubscribes.
+    consent_required: bool = False
 
     def open(
         self, path: str, *, stdin: BinaryIO | None, chunk_rows: int = defaults.DRY_RUN_CHUNK_ROWS
@@ -212,6 +214,7 @@ def build_read_options(
     maps: Sequence[str] = (),
     mapping_file: str | None = None,
     unmapped: str = defaults.UNMAPPED,
+    consent_required: bool = ReadOptions.consent_required,
 ) -> ReadOptions:
     """Parse and check the reading and mapping options."""
     if header_row is not None and header_row < 1:
@@ -227,6 +230,7 @@ def build_read_options(
         maps=parse_map_options(maps),
         mapping_file=mapping_file,
         unmapped=Unmapped(unmapped),
+        consent_required=consent_required,
     )
 
 

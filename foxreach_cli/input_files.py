@@ -52,6 +52,9 @@ class PreparedFile:
             header_row=info.header_row,
             notes=_header_notes(info) + tuple(info.notes) + self.mapping.notes,
             warnings=self.mapping.warnings,
+            consent_required=any(
+                o.kind == "permission" and o.means is not None for o in self.mapping.opt_outs
+            ),
         )
 
     def verdict_columns(self) -> list[str]:
@@ -111,7 +114,11 @@ def _prepare(
         if used is not None:
             check_drift(used, source.info, allow_new_columns=cfg.allow_new_columns)
         mapping = build_mapping(
-            source.info, overrides=opts.maps, mapping_file=used, unmapped=opts.unmapped
+            source.info,
+            overrides=opts.maps,
+            mapping_file=used,
+            unmapped=opts.unmapped,
+            consent_required=opts.consent_required,
         )
     except (InputError, UsageError) as exc:
         if not several:

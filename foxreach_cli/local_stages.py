@@ -50,7 +50,9 @@ def _chunk(run: RunState, chunk: Chunk, mapping: Mapping, deduper: Deduper) -> U
     fold.add(ReadInfo(file, len(chunk.frame)))
     checked = validate_chunk(chunk, mapping, run.cfg.defaults)
     invalid = DetailPart.of_frame(file, checked.invalid, INVALID)
-    fold.add(ValidateInfo(file, invalid, checked.email_from, checked.opt_outs_found))
+    fold.add(
+        ValidateInfo(file, invalid, checked.email_from, checked.opt_outs_found, checked.consent_no)
+    )
     unique = _not_settled(run, file, _dedup(run, deduper, checked))
     if run.hygiene is not None and len(unique) and not run.stop.stopped:
         unique = _hygiene(run, file, mapping, checked, unique)

@@ -280,7 +280,18 @@ def mapping_notes(report: ImportReport) -> list[str]:
                 f"{name}: {n:,} {rows} with no email in '{email}' took it from '{header}'."
             )
         lines += [f"{name}: {opt_out_found(h, x)}" for h, x in f.opt_outs_found.items()]
+        lines += [
+            f"{name}: {consent_no(h, n, f.consent_required)}" for h, n in f.consent_no.items()
+        ]
     return lines
+
+
+def consent_no(header: str, rows: int, required: bool) -> str:
+    """The rows a marketing-permission column says no on, and what became of them."""
+    said = f"'{header}' says no to marketing email on {rows:,} {'row' if rows == 1 else 'rows'}"
+    if required:
+        return f"{said}: imported as unsubscribed (--consent-required)."
+    return f"{said}: their status is unchanged (--consent-required imports them as unsubscribed)."
 
 
 def mapping_warnings(report: ImportReport) -> list[str]:

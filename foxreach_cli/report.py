@@ -66,6 +66,10 @@ class FileSummary:
     # Rows that a column not read for opt-outs made unsubscribed or bounced (a cell that is
     # an opt-out word: optouts.opt_out_cells): that column's header -> those rows.
     opt_outs_found: dict[str, FoundOptOut] = field(default_factory=dict)
+    # Rows whose marketing-permission cell says no: that column's header -> those rows; and
+    # whether --consent-required imported them as unsubscribed.
+    consent_no: dict[str, int] = field(default_factory=dict)
+    consent_required: bool = False
 
 
 #: The one-byte id of ``opt_out_carried`` in a detail part (counted per DedupInfo).
@@ -99,6 +103,8 @@ class ValidateInfo:
     email_from: dict[str, int] = field(default_factory=dict)
     #: Valid rows a column not read for opt-outs made opted out: its header -> those rows.
     opt_outs_found: dict[str, FoundOptOut] = field(default_factory=dict)
+    #: Valid rows whose marketing-permission cell says no: its header -> those rows.
+    consent_no: dict[str, int] = field(default_factory=dict)
 
     @property
     def counts(self) -> Tally:
@@ -501,6 +507,7 @@ def _file_entry(f: FileSummary) -> dict[str, Any]:
         "mappingNotes": list(f.notes),
         "emailFallbacks": f.email_fallbacks,
         "optOutsFound": {header: found.rows for header, found in f.opt_outs_found.items()},
+        "consentNo": f.consent_no,
     }
 
 
@@ -524,6 +531,7 @@ class ReportFold:
         self._imported_at: dict[str, str] = {}
         self._email_from: dict[str, Counter[str]] = {}
         self._opt_outs_found: dict[str, dict[str, FoundOptOut]] = {}
+        self._consent_no: dict[str, Counter[str]] = {}
         self._opt_out_updates: dict[tuple[str, int, str], OptOutUpdateInfo] = {}
 
     def add(self, result: StageResult) -> None:
@@ -534,10 +542,12 @@ class ReportFold:
         match result:
             case ReadInfo():
                 pass
-            case ValidateInfo(file, invalid, email_from, opt_outs_found):
+            case ValidateInfo(file, invalid, email_from, opt_outs_found, consent_no):
                 self.details.add(invalid)
                 if email_from:
                     self._email_from.setdefault(file, Counter()).update(email_from)
+                if consent_no:
+                    self._consent_no.setdefault(file, Counter()).update(consent_no)
                 if opt_outs_found:
                     so_far = self._opt_outs_found.setdefault(file, {})
                     for header, found in opt_outs_found.items():
@@ -587,6 +597,7 @@ class ReportFold:
                 imported_at=self._imported_at.get(f.file),
                 email_fallbacks=dict(self._email_from.get(f.file, {})),
                 opt_outs_found=dict(self._opt_outs_found.get(f.file, {})),
+                consent_no=dict(self._consent_no.get(f.file, {})),
             )
             for f in self.files
         )

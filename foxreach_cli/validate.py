@@ -22,7 +22,6 @@ import pandas as pd
 from foxreach_cli import defaults
 from foxreach_cli.cell_rules import blank_nulls, has_null_line
 from foxreach_cli.mapping import Mapping
-from foxreach_cli.mapping.words import compare_forms
 from foxreach_cli.optouts import (
     STATUS_OF,
     UNSUBSCRIBED,
@@ -33,6 +32,7 @@ from foxreach_cli.optouts import (
 )
 from foxreach_cli.reasons import ReasonCode, decode_cell
 from foxreach_cli.stage_data import LEAD_FIELDS, ROW_ERROR_COLUMN, Chunk
+from foxreach_cli.text_fold import fold_column
 
 # RFC 5322 atext, exactly as email-validator's DOT_ATOM_TEXT (ASCII).
 _ATEXT = r"A-Za-z0-9_!#$%&'*+\-/=?^`{|}~"
@@ -96,6 +96,8 @@ class ValidatedChunk:
     #: Rows of ``valid`` that a column not read for opt-outs made opted out (a cell that is
     #: an opt-out word): header of that column -> those rows.
     opt_outs_found: dict[str, FoundOptOut] = field(default_factory=dict)
+    #: Rows of ``valid`` whose marketing-permission cell says no: header -> those rows.
+    consent_no: dict[str, int] = field(default_factory=dict)
 
 
 def validate_chunk(
@@ -152,7 +154,7 @@ def validate_chunk(
     bad = np.empty(0, dtype=np.intp)
     if "status" in fields:
         status_raw = blank_nulls(_trimmed(frame[fields["status"]]))
-        forms = compare_forms(status_raw)  # case, spacing and invisible characters aside
+        forms = fold_column(status_raw)  # case, spacing, invisible characters, look-alikes aside
         given = np.flatnonzero(forms != "")
         meant = np.fromiter(map(STATUS_OF.get, forms[given]), dtype=object, count=len(given))
         ok = ~_is_none(meant)
@@ -178,6 +180,10 @@ def validate_chunk(
             params[doubt] = said.doubt[doubt]
 
     ok_rows = _is_none(reason)
+    consent_no = {
+        _header_of(mapping, key): int(np.count_nonzero(no & ok_rows))
+        for key, no in (said.said_no.items() if said is not None else ())
+    }
     opt_outs_found: dict[str, FoundOptOut] = {}
     for key, means in found.items():
         hit = np.flatnonzero(~_is_none(means) & ok_rows)
@@ -227,6 +233,7 @@ def validate_chunk(
         cells=src,
         email_from=email_from,
         opt_outs_found=opt_outs_found,
+        consent_no={h: n for h, n in consent_no.items() if n},
     )
 
 
@@ -236,8 +243,10 @@ def _header_of(mapping: Mapping, key: str) -> str:
 
 def _unread_columns(mapping: Mapping, fields: dict[str, str]) -> list[str]:
     """Frame keys of the columns not already read as an email, the status or an opt-out
-    column (ignored ones included: an opt-out is never lost)."""
+    column, that can carry an opt-out (those --unmapped ignores included: an opt-out is never
+    lost); never one of who the lead is (``Mapping.not_scanned``: a surname ``Bounce``)."""
     read = {mapping.email_column, *mapping.email_fallbacks, *(o.column for o in mapping.opt_outs)}
+    read.update(mapping.not_scanned)
     if "status" in fields:
         read.add(fields["status"])
     return [cm.column for cm in mapping.columns if cm.column not in read]

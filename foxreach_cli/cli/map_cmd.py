@@ -51,7 +51,11 @@ def map_command(
             for opened in sources:
                 src, used = adopt_rejected_file(opened, saved)
                 mapping = build_mapping(
-                    src.info, overrides=opts.maps, mapping_file=used, unmapped=opts.unmapped
+                    src.info,
+                    overrides=opts.maps,
+                    mapping_file=used,
+                    unmapped=opts.unmapped,
+                    consent_required=opts.consent_required,
                 )
                 first = next(iter(src.chunks()), None)
                 samples = [_sample(first.frame[c.column]) if first else "" for c in mapping.columns]

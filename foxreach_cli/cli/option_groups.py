@@ -88,6 +88,7 @@ class ReadArgs:
     maps: opt.Maps = None
     mapping_file: opt.MappingFile = None
     unmapped: opt.UnmappedColumns = defaults.UNMAPPED
+    consent_required: opt.ConsentRequired = False
 
     def parse(self) -> ReadOptions:
         """The checked reading options."""
@@ -101,6 +102,7 @@ class ReadArgs:
             maps=self.maps or (),
             mapping_file=self.mapping_file,
             unmapped=self.unmapped,
+            consent_required=self.consent_required,
         )
 
 

@@ -120,6 +120,14 @@ UnmappedColumns = Annotated[
     Unmapped,
     typer.Option("--unmapped", help="Unrecognised columns become customFields, or are ignored."),
 ]
+ConsentRequired = Annotated[
+    bool,
+    typer.Option(
+        "--consent-required",
+        help="A no in a marketing-permission column (Permission to email, GDPR consent) "
+        "imports the lead as unsubscribed.",
+    ),
+]
 
 # -- lead defaults ----------------------------------------------------------------------------
 Tags = Annotated[

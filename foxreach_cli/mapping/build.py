@@ -23,7 +23,7 @@ from .content import (
 from .decisions import made_decisions, replay_decisions, replayed_opt_outs, replayed_verdicts
 from .evidence import verdict_note
 from .result import EMAIL_FALLBACK, Mapping, MappingFile
-from .status import decide_status, opt_out_columns
+from .status import decide_status, not_scanned, opt_out_columns
 from .targets import EMAIL, Target
 from .values import is_blank_cell, looks_email
 from .words import normalise_header
@@ -38,12 +38,15 @@ def build_mapping(
     mapping_file: MappingFile | None = None,
     unmapped: Unmapped = UNMAPPED,
     samples: Samples | None = None,
+    consent_required: bool = False,
 ) -> Mapping:
     """Decide the target of every column of ``info`` (docs/mapping.md has the rules).
 
     ``samples`` holds values of the first rows per column key (default: the reader's
     ``info.samples``); recognised headers whose values contradict the field (a status column
     of CRM stages, a title column of Mr./Ms.) are kept as custom fields instead.
+    ``consent_required`` (--consent-required): a no in a marketing-permission column makes
+    the lead unsubscribed.
 
     Raises :class:`UsageError` when an override or mapping-file entry names a column the file
     does not have (or several columns ambiguously), or when two explicit entries of the same
@@ -78,7 +81,7 @@ def build_mapping(
         verdicts = find_verdicts(claims, info, indices, looked_at)
     claim_verdicts(claims, info, verdicts)
     path = mapping_file.path if mapping_file is not None else None
-    mapping = _decide(claims, info, verdicts, looked_at, replay, path, resolve)
+    mapping = _decide(claims, info, verdicts, looked_at, replay, path, resolve, consent_required)
     if not any(cm.target == EMAIL for cm in mapping.columns):
         raise NoEmailColumnError(
             f"{info.file} has no column that can be the email (headers: "
@@ -95,6 +98,7 @@ def _decide(
     replay: MappingFile | None,
     path: str | None,
     resolve: Resolve,
+    consent_required: bool,
 ) -> Mapping:
     """The content rules, the clashes and the decisions, on the claims made by headers."""
     verdict_keys = {v.key for v in verdicts}
@@ -113,10 +117,14 @@ def _decide(
     fallbacks = email_fallbacks(claims, emails)
     if replay is not None:
         decisions = replay_decisions(replay, claims, info, resolve)
-        opt_outs, (notes, warnings) = replayed_opt_outs(decisions, info, replay.path)
+        opt_outs, (notes, warnings) = replayed_opt_outs(
+            decisions, claims, replay.path, consent_required=consent_required
+        )
         fallbacks = next((d.columns for d in decisions if d.kind == EMAIL_FALLBACK), ())
     else:
-        opt_outs, (notes, warnings) = opt_out_columns(others, looked_at, statuses)
+        opt_outs, (notes, warnings) = opt_out_columns(
+            others, looked_at, statuses, consent_required=consent_required
+        )
         split = full_name_decision(claims, looked_at)
         decisions = made_decisions(split, fallbacks, opt_outs, verdicts)
     notes = tuple(verdict_note(v.header, v.service, v.evidence) for v in verdicts) + notes
@@ -129,6 +137,7 @@ def _decide(
         warnings=warnings,
         decisions=decisions,
         verdicts=verdicts,
+        not_scanned=not_scanned(claims),
     )
 
 

@@ -7,7 +7,14 @@ from foxreach_cli.hygiene.verdicts import VerdictColumn, verdict_column
 from foxreach_cli.stage_data import SourceInfo
 
 from .claims import Claims, Resolve
-from .evidence import NameSplit, OptOutRead, opt_out_note, opt_out_reading
+from .evidence import (
+    NameSplit,
+    NotRead,
+    OptOutRead,
+    not_read_note,
+    opt_out_note,
+    opt_out_reading,
+)
 from .result import (
     EMAIL_FALLBACK,
     OPT_OUT_KINDS,
@@ -17,6 +24,7 @@ from .result import (
     MappingFile,
     OptOutColumn,
 )
+from .status import ignored_by_map
 
 Notes = tuple[tuple[str, ...], tuple[str, ...]]
 
@@ -43,7 +51,12 @@ def _opt_out_decisions(opt_outs: tuple[OptOutColumn, ...]) -> tuple[Decision, ..
     """The opt-out columns, one decision per way of reading them."""
     decisions = []
     for kind, (how, means) in OPT_OUT_KINDS.items():
-        columns = tuple(o.column for o in opt_outs if (o.kind, o.means) == (how, means))
+        # A permission column is one decision whatever --consent-required said.
+        columns = tuple(
+            o.column
+            for o in opt_outs
+            if (o.kind, o.means if o.kind != "permission" else None) == (how, means)
+        )
         if columns:
             evidence = "; ".join(o.how for o in opt_outs if o.column in columns)
             decisions.append(Decision(kind, columns, evidence))
@@ -98,11 +111,12 @@ def replayed_verdicts(
 
 
 def replayed_opt_outs(
-    decisions: tuple[Decision, ...], info: SourceInfo, path: str
+    decisions: tuple[Decision, ...], claims: Claims, path: str, *, consent_required: bool
 ) -> tuple[tuple[OptOutColumn, ...], Notes]:
     """The opt-out columns a mapping file recorded, with a sentence on each (notes), of which
-    those on status-like columns not used for the status (warnings)."""
-    header = dict(zip(info.columns, info.headers, strict=True))
+    those on status-like columns not used for the status (warnings). A column --map ignores
+    is not read, and said so."""
+    by_column = {c.column: c for c in claims.values()}
     columns: list[OptOutColumn] = []
     notes: list[str] = []
     warnings: list[str] = []
@@ -110,10 +124,16 @@ def replayed_opt_outs(
         if d.kind not in OPT_OUT_KINDS:
             continue
         kind, means = OPT_OUT_KINDS[d.kind]
+        if kind == "permission" and consent_required:
+            means = "unsubscribed"
         read = OptOutRead(kind, means, recorded_in=path)
         for column in d.columns:
-            note = opt_out_note(header[column], read, not_status=None)
-            columns.append(OptOutColumn(header[column], column, kind, means, opt_out_reading(read)))
+            claim = by_column[column]
+            if ignored_by_map(claim):
+                notes.append(not_read_note(claim.header, NotRead(claim.key, read)))
+                continue
+            note = opt_out_note(claim.header, read, not_status=None)
+            columns.append(OptOutColumn(claim.header, column, kind, means, opt_out_reading(read)))
             notes.append(note)
             if kind == "status":
                 warnings.append(note)

@@ -13,7 +13,11 @@ from foxreach_cli.stage_data import LEAD_STATUSES
 
 from .values import Fit
 
-OptOutKind = Literal["flag", "when", "status"]
+#: How an opt-out column is read: a yes/no ``flag`` (a yes opts out), a ``when`` (any value
+#: opts out), a ``status``-like column (a cell that is an opt-out word), a ``subscription``
+#: state (a no unsubscribes) or a marketing ``permission`` (a no is counted, and unsubscribes
+#: only under --consent-required).
+OptOutKind = Literal["flag", "when", "status", "subscription", "permission"]
 OptOutStatus = Literal["unsubscribed", "bounced"]
 
 
@@ -119,9 +123,22 @@ class OptOutRead:
     """The column is read for opt-outs on every row."""
 
     kind: OptOutKind
-    means: OptOutStatus | None  # what a yes means; None for "status" (each cell says)
-    fit: Fit | None = None  # of a flag: the yes/no values among the sampled ones
+    #: What a yes means for "flag" and "when", a no for "subscription" and (under
+    #: --consent-required) "permission"; None for "status" (each cell says) and "permission".
+    means: OptOutStatus | None
+    fit: Fit | None = None  # of a flag or consent column: the yes/no values sampled
     recorded_in: str = ""  # replayed from this mapping file
+    #: The lexicon's consent kind its header named ("do_not_email", ...), "" for none.
+    consent: str = ""
+    no: int = 0  # of a permission column: sampled values that say no
+
+
+@dataclass(frozen=True)
+class NotRead:
+    """A column that would be read for opt-outs, and is not: --map 'Column=ignore'."""
+
+    key: str
+    would: OptOutRead
 
 
 @dataclass(frozen=True)
@@ -160,7 +177,8 @@ class KeyTaken:
 
 
 Basis = Spelling | KeptAs | Beside | VerdictFound | ValueFit | StatusValues
-Evidence = ValueFit | StatusValues | ChosenOver | OptOutRead | EmailFallback | NameSplit | KeyTaken
+OptOut = OptOutRead | NotRead
+Evidence = ValueFit | StatusValues | ChosenOver | OptOut | EmailFallback | NameSplit | KeyTaken
 
 _CUSTOM = "kept as custom field"
 
@@ -235,6 +253,8 @@ def _part(e: Evidence) -> str:
             return _chosen_over(e)
         case OptOutRead():
             return opt_out_reading(e)
+        case NotRead():
+            return f"not read for opt-outs (--map '{e.key}=ignore')"
         case EmailFallback(header):
             return f"used as the email where '{header}' is empty"
         case NameSplit(split=False):
@@ -281,6 +301,8 @@ def _chosen_over(e: ChosenOver) -> str:
 
 def opt_out_reading(e: OptOutRead) -> str:
     """How an opt-out column is read, as one clause."""
+    if e.kind in ("subscription", "permission"):
+        return _consent_reading(e)
     if e.recorded_in:
         said = {"flag": "a yes", "when": "any value"}.get(e.kind, "a cell that says so")
         return (
@@ -294,9 +316,44 @@ def opt_out_reading(e: OptOutRead) -> str:
         )
     said = "a yes" if e.kind == "flag" else "any value"
     text = f"read for opt-outs on every row: {said} makes the lead {e.means}"
+    if e.consent == "do_not_email":
+        text = f"a do-not-email column, {text}"
     if e.kind == "flag" and e.fit is not None and e.fit.seen:
         text += f" ({e.fit.share('yes or no')}; a row holding anything else is rejected)"
     return text
+
+
+_NO = "a no (false, no, 0, unchecked, in any language of the lexicon)"
+_ANY_OPT_OUT = "a cell that says unsubscribed or bounced makes the lead so"
+
+
+def _consent_reading(e: OptOutRead) -> str:
+    recorded = f" (as recorded in {e.recorded_in})" if e.recorded_in else ""
+    sampled = f"; {e.fit.share('yes or no')}" if e.fit is not None and e.fit.seen else ""
+    if e.kind == "subscription":
+        return (
+            f"a subscription state, read on every row: {_NO} makes the lead unsubscribed; a "
+            f"yes or an empty cell changes nothing{sampled}; a row holding anything else is "
+            f"rejected{recorded}"
+        )
+    said_no = f"; {e.no} of {e.fit.seen} values looked at say no" if e.fit and e.fit.seen else ""
+    if e.means is not None:
+        return (
+            f"a marketing permission, read on every row with --consent-required: {_NO} makes "
+            f"the lead unsubscribed{said_no}{recorded}"
+        )
+    return (
+        f"a marketing permission: a no changes no status (--consent-required imports those "
+        f"rows as unsubscribed){said_no}; {_ANY_OPT_OUT}{recorded}"
+    )
+
+
+def not_read_note(header: str, e: NotRead) -> str:
+    """A column --map 'Column=ignore' keeps from being read for opt-outs."""
+    return (
+        f"'{header}' is not read for opt-outs: --map '{e.key}=ignore' overrules reading it "
+        f"as {opt_out_reading(e.would)}."
+    )
 
 
 # --- sentences on whole columns (Mapping.notes) ----------------------------------------------
@@ -321,6 +378,12 @@ def opt_out_note(header: str, read: OptOutRead, *, not_status: StatusValues | No
     clause = opt_out_reading(read)
     if read.kind != "status":
         return f"'{header}' is {clause}."
+    if read.consent and read.fit is not None:
+        named = "a subscription state" if read.consent == "subscription" else "a permission"
+        return (
+            f"'{header}' names {named}, but not as yes or no ({read.fit.share('yes or no')}, "
+            f"such as '{read.fit.example}'); it is {clause}."
+        )
     if read.recorded_in:
         return f"'{header}' was not used for the status; it is {clause}."
     reason = "no values looked at"

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cache
+from typing import Literal
 
 from foxreach_cli.stage_data import LEAD_FIELDS
 
@@ -154,3 +155,48 @@ def status_like(header: str) -> bool:
     """Does the header name a status of some kind (``Status``, ``Lead Status``, ``state``,
     ``Email Marketing Consent``, ``Subscription``)?"""
     return bool(lexicon().status_header_words.intersection(header_words(header)))
+
+
+#: What a consent header says its column is (the lexicon's ``[consent]`` phrases): a
+#: subscription state, an email do-not-contact, a marketing permission, or about another
+#: channel than email.
+ConsentKind = Literal["subscription", "do_not_email", "permission", "other_channel"]
+
+
+def consent_header(header: str) -> ConsentKind | None:
+    """What kind of consent column a header names, by its words; None for none. Another
+    channel (``Do Not Call``, ``SMS Opt In``) wins, then the more specific kinds; a header with
+    a date or reason word (``Opt In Date``) names no consent state."""
+    words = header_words(header)
+    if not words:
+        return None
+    said = lexicon().consent
+
+    def names(phrases: tuple[tuple[str, ...], ...]) -> bool:
+        return any(has_phrase(words, p) for p in phrases)
+
+    if names(said.other_channel) or lexicon().opt_out_headers.not_email.intersection(words):
+        return "other_channel" if _names_consent(words) else None
+    if names(said.do_not_email):
+        return "do_not_email"
+    if lexicon().opt_out_headers.when.intersection(words):
+        return None
+    if names(said.permission):
+        return "permission"
+    if names(said.subscription):
+        return "subscription"
+    return None
+
+
+def _names_consent(words: tuple[str, ...]) -> bool:
+    """Do the words name a consent or opt-out of some kind (``Do Not Call``, ``SMS Opt Out``,
+    ``Text Subscribed``), as opposed to a phone number or a postal address (``SMS``, ``Post``:
+    the lexicon's ``[consent] channels``)?"""
+    said = lexicon().consent
+    every = said.subscription + said.do_not_email + said.permission + said.other_channel
+    opt_out = lexicon().opt_out_headers
+    return (
+        any(has_phrase(words, p) for p in every if len(p) > 1 or p[0] not in said.channels)
+        or bool(opt_out.unsubscribed.intersection(words))
+        or any(has_phrase(words, p) for p in opt_out.unsubscribed_phrases)
+    )

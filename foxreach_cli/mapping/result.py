@@ -32,7 +32,8 @@ class OptOutColumn:
     header: str  # as written in the file
     column: str  # the frame key
     kind: OptOutKind
-    #: What a yes means for "flag" and "when"; None for "status" (each cell says which).
+    #: What a yes means for "flag" and "when", a no for "subscription" and for "permission"
+    #: under --consent-required; None for "status" (each cell says which) and "permission".
     means: OptOutStatus | None
     how: str  # the evidence, for a person
 
@@ -51,6 +52,9 @@ OPT_OUT_KINDS: dict[str, tuple[OptOutKind, OptOutStatus | None]] = {
     "opt_out_when_unsubscribed": ("when", "unsubscribed"),
     "opt_out_when_bounced": ("when", "bounced"),
     "opt_out_status": ("status", None),
+    "opt_out_subscription": ("subscription", "unsubscribed"),
+    # A no unsubscribes only under --consent-required, an option of the run, not of the file.
+    "consent_permission": ("permission", None),
 }
 #: Kinds of :class:`Decision` naming the columns of a verification service's verdicts, one per
 #: service (``verdict_zerobounce`` -> ``ZeroBounce``): read by the hygiene step, never the status.
@@ -91,6 +95,10 @@ class Mapping:
     #: Columns of a verification service's verdicts (``hygiene.verdicts``), found before any
     #: status detection; the hygiene step leaves out rows whose verdict says invalid.
     verdicts: tuple[VerdictColumn, ...] = ()
+    #: Frame keys of the columns never scanned for a cell that is an opt-out word: who the
+    #: lead is (a person's or company's name, title, email, phone, website, LinkedIn, by target
+    #: or by header), another channel's consent (``Do Not Call``), and those --map ignores.
+    not_scanned: tuple[str, ...] = ()
 
     def decided(self, kind: str) -> Decision | None:
         """The decision of ``kind``, or None when none was made."""

@@ -1,5 +1,6 @@
 """Status and opt-out columns: which column fills the lead's status (by its values), and which
-columns are read for opt-outs on every row (flags, dates, status-like columns not used)."""
+columns are read for opt-outs on every row (flags, dates, status-like columns not used,
+subscription and permission columns: docs/mapping.md, "Opt-outs" and "Consent columns")."""
 
 from __future__ import annotations
 
@@ -7,15 +8,30 @@ from collections.abc import Mapping as AbcMapping
 from collections.abc import Sequence
 
 from foxreach_cli.cell_rules import NULL_CELLS
-from foxreach_cli.optouts import NO, STATUS_OF, YES
+from foxreach_cli.optouts import CONSENT_NO, CONSENT_YES, NO, STATUS_OF, YES
+from foxreach_cli.text_fold import fold
 
 from .claims import Claim, Claims, Level
-from .evidence import OptOutRead, Source, StatusValues, opt_out_note, status_note
-from .headers import opt_out_header, status_like
-from .result import OptOutColumn
+from .evidence import (
+    NotRead,
+    OptOutRead,
+    Source,
+    StatusValues,
+    not_read_note,
+    opt_out_note,
+    status_note,
+)
+from .headers import (
+    bare_name_of,
+    consent_header,
+    field_of_header,
+    names_full_name,
+    opt_out_header,
+    status_like,
+)
+from .result import OptOutColumn, OptOutStatus
 from .targets import STATUS, Target
 from .values import Fit, fit_of
-from .words import compare_form
 
 Samples = AbcMapping[str, Sequence[str]]
 Notes = tuple[tuple[str, ...], tuple[str, ...]]
@@ -33,7 +49,7 @@ def look_at_statuses(values: Sequence[str]) -> StatusValues:
         if not text or text in NULL_CELLS:
             continue
         seen += 1
-        form = compare_form(text)
+        form = fold(text)
         status = meaning.get(form)
         if status is None:
             example = example or text
@@ -73,8 +89,12 @@ def decide_status(claims: Claims, samples: Samples) -> dict[int, StatusValues]:
         like = status_like(claim.header)
         if not (named or like or _opt_outs(look) or (unrecognised and used(look))):
             continue
-        if opt_out_header(claim.header) is not None and claim.target != STATUS:
-            continue  # a flag or date column: read as such (opt_out_columns)
+        if says_who(claim):
+            continue  # a surname or a company "Bounce" is who the lead is, not a status
+        if claim.target != STATUS and (
+            opt_out_header(claim.header) is not None or consent_header(claim.header) is not None
+        ):
+            continue  # a flag, date or consent column: read as such (opt_out_columns)
         looks[index] = look
         _settle_status(claim, look, named=named, unrecognised=unrecognised, like=like)
     return looks
@@ -99,10 +119,15 @@ def _settle_status(
 
 
 def opt_out_columns(
-    claims: Claims, samples: Samples, statuses: dict[int, StatusValues]
+    claims: Claims,
+    samples: Samples,
+    statuses: dict[int, StatusValues],
+    *,
+    consent_required: bool = False,
 ) -> tuple[tuple[OptOutColumn, ...], Notes]:
     """The columns read for opt-outs on every row, and a sentence on each status-like or
-    opt-out column (notes), of which those on status-like columns not used (warnings)."""
+    opt-out column (notes), of which those on status-like columns not used (warnings).
+    ``consent_required``: a no in a marketing-permission column unsubscribes."""
     columns: list[OptOutColumn] = []
     notes: list[str] = []
     warnings: list[str] = []
@@ -113,16 +138,12 @@ def opt_out_columns(
             if look is not None and look.fit.seen:
                 notes.append(status_note(claim.header, look.fit))
             continue
-        named = opt_out_header(claim.header)
-        if named is not None:
-            means, kind = named
-            fit = fit_of(samples.get(claim.column, ()), _yes_or_no)
-            if kind == "flag" and fit.few:
-                kind = "when"  # not a yes/no column (an address, a note): any value is a yes
-            read = OptOutRead(kind, means, fit)
-        elif look is not None:
-            read = OptOutRead("status", None)
-        else:
+        read = _reading(claim, samples.get(claim.column, ()), look, consent_required)
+        if read is None:
+            continue
+        if ignored_by_map(claim):
+            claim.add(NotRead(claim.key, read))
+            notes.append(not_read_note(claim.header, NotRead(claim.key, read)))
             continue
         claim.add(read)
         columns.append(OptOutColumn(claim.header, claim.column, read.kind, read.means, claim.how))
@@ -132,6 +153,78 @@ def opt_out_columns(
     return tuple(columns), (tuple(notes), tuple(warnings))
 
 
+def ignored_by_map(claim: Claim) -> bool:
+    """The user said ``--map 'Column=ignore'``: the column is read for nothing."""
+    return claim.level == Level.MAP_OPTION and claim.target.kind == "ignore"
+
+
+def _reading(
+    claim: Claim, values: Sequence[str], look: StatusValues | None, consent_required: bool
+) -> OptOutRead | None:
+    """How one column is read for opt-outs, from its header and sampled values; None: not."""
+    consent = consent_header(claim.header)
+    named = opt_out_header(claim.header)
+    if consent == "other_channel":
+        return None
+    if named is None and consent == "do_not_email":
+        named = ("unsubscribed", "flag")
+    if named is not None:
+        means, kind = named
+        fit = fit_of(values, _yes_or_no)
+        if kind == "flag" and fit.few:
+            kind = "when"  # not a yes/no column (an address, a note): any value is a yes
+        return OptOutRead(kind, means, fit, consent=consent or "")
+    if consent in ("subscription", "permission"):
+        fit = fit_of(values, _consent_value)
+        if fit.few:
+            # Not a yes/no column (a plan name, a date): read for opt-out words only.
+            return OptOutRead("status", None, fit, consent=consent)
+        if consent == "subscription":
+            return OptOutRead("subscription", "unsubscribed", fit, consent=consent)
+        said_no = sum(1 for v in values if fold(v) in CONSENT_NO)
+        on_no: OptOutStatus | None = "unsubscribed" if consent_required else None
+        return OptOutRead("permission", on_no, fit, consent=consent, no=said_no)
+    if look is not None:
+        return OptOutRead("status", None)
+    return None
+
+
 def _yes_or_no(value: str) -> bool:
-    form = compare_form(value)
+    form = fold(value)
     return form in YES or form in NO
+
+
+def _consent_value(value: str) -> bool:
+    form = fold(value)
+    return form in CONSENT_YES or form in CONSENT_NO or form in STATUS_OF
+
+
+#: Lead fields that say who the lead is: a cell of theirs is never read as an opt-out word
+#: (a surname ``Bounce``, a company ``Bounce``, a job title ``Unsubscribe``).
+IDENTITY_FIELDS = frozenset(
+    {"email", "firstName", "lastName", "company", "title", "phone", "website", "linkedinUrl"}
+)
+
+
+def not_scanned(claims: Claims) -> tuple[str, ...]:
+    """Frame keys of the columns never scanned for a cell that is an opt-out word: those of
+    who the lead is (:func:`says_who`), another channel's consent, and those --map ignores."""
+    return tuple(
+        claims[i].column
+        for i in sorted(claims)
+        if says_who(claims[i])
+        or consent_header(claims[i].header) == "other_channel"
+        or ignored_by_map(claims[i])
+    )
+
+
+def says_who(claim: Claim) -> bool:
+    """The column is mapped to or named as one of :data:`IDENTITY_FIELDS`, or a whole name."""
+    if claim.target.kind == "field" and claim.target.name in IDENTITY_FIELDS:
+        return True
+    named = field_of_header(claim.header)
+    return (
+        (named is not None and named.field in IDENTITY_FIELDS)
+        or names_full_name(claim.header)
+        or bare_name_of(claim.header) is not None
+    )

@@ -18,9 +18,10 @@ from foxreach_cli.mapping.lexicon import (
     lexicon,
     read_languages,
 )
-from foxreach_cli.mapping.words import compare_form, header_key, header_words
+from foxreach_cli.mapping.words import header_key, header_words
 from foxreach_cli.optouts import NO, OPT_OUT_WORDS, STATUS_OF, YES
 from foxreach_cli.stage_data import LEAD_FIELDS, SourceInfo
+from foxreach_cli.text_fold import fold
 
 LEXICON = Path(__file__).parents[2] / "foxreach_cli" / "mapping" / "lexicon"
 LANGUAGES = ("en", "de", "fr", "es", "pt", "it", "nl", "sv", "pl")
@@ -58,7 +59,7 @@ def test_cell_words_are_written_in_the_form_cells_are_compared_in():
     lex = lexicon()
     cells = [*lex.opt_out_values, *lex.yes, *lex.no, *lex.status_translations]
     cells += [*lex.consent.positive, *lex.consent.negative]
-    assert [w for w in cells if compare_form(w) != w] == []
+    assert [w for w in cells if fold(w) != w] == []
     assert set(lex.status_translations.values()) <= {"active", "bounced", "unsubscribed"}
     assert [w for w in lex.role_locals if re.fullmatch(r"[a-z0-9]+", w) is None] == []
     assert [w for w in lex.company_words if re.fullmatch(r"[a-z]+", w) is None] == []

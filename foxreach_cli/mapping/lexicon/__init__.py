@@ -30,6 +30,7 @@ SECTIONS: dict[str, frozenset[str] | None] = {
     "opt_out": frozenset({"unsubscribed", "bounced", "yes", "no", "headers"}),
     "consent": frozenset(
         {"subscription", "do_not_email", "permission", "other_channel", "positive", "negative"}
+        | {"channels"}
     ),
     "roles": frozenset({"locals"}),
     "verdicts": frozenset({"generic_headers", "services"}),
@@ -68,6 +69,9 @@ class ConsentWords:
     other_channel: tuple[Phrase, ...]  # not about email: change nothing
     positive: frozenset[str]
     negative: frozenset[str]
+    #: Words of other_channel that alone name a channel (SMS, Post), not a consent: a header
+    #: of only such words is a phone number or an address, read as any other column.
+    channels: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -245,6 +249,7 @@ def _consent(table: dict[str, list[str]]) -> ConsentWords:
         other_channel=_phrases(table.get("other_channel", [])),
         positive=frozenset(table.get("positive", ())),
         negative=frozenset(table.get("negative", ())),
+        channels=frozenset(table.get("channels", ())),
     )
 
 

@@ -29,9 +29,7 @@ from .local_stages import unique_rows
 from .optout_updates import NOT_DONE, WOULD_CHECK
 from .outputs import check_outputs, move_done
 from .progress import Progress
-from .read import estimate_data_rows
 from .report import FileSummary, ImportReport, ReportFold
-from .row_count import RowCounter
 from .run_display import RunDisplay
 from .run_outputs import write_outputs
 from .run_state import RunState
@@ -169,26 +167,11 @@ def _open(
         for info in run.resume.history:
             fold.add(info)
     run.open_opt_outs()
-    display.total = _expected_rows(cfg, files, stack, display)
+    display.expect([f.source for f in files], limit=cfg.limit, live=cfg.live, stack=stack)
     display.progress.start(
         total_rows=display.total, label="Checking" if cfg.dry_run else "Importing"
     )
     return run
-
-
-def _expected_rows(
-    cfg: ImportConfig, files: list[PreparedFile], stack: ExitStack, display: RunDisplay
-) -> int | None:
-    """The rows the display expects: an estimate, made exact by a row counter in a live run."""
-    if not display.watched:
-        return cfg.limit  # nobody watches: don't read the files an extra time to count rows
-    sources = [f.source for f in files]
-    estimate = estimate_data_rows(sources)
-    if cfg.live:
-        # Paced by the budget: the exact count arrives long before the first tenth of the run
-        # (docs/rate-budget.md, "The ETA"). The stack stops it before the sources close.
-        display.counter = stack.enter_context(RowCounter(sources, cfg.limit).start())
-    return estimate if cfg.limit is None else min(cfg.limit, estimate or cfg.limit)
 
 
 def _stream(

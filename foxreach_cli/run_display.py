@@ -4,15 +4,19 @@ stages go and while a live run waits."""
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
+from contextlib import ExitStack
 from typing import TYPE_CHECKING
 
 from .eta import Eta
+from .read import estimate_data_rows
+from .row_count import RowCounter
 
 if TYPE_CHECKING:
     from .progress import Progress
     from .rate_budget import Budget
+    from .read import Source
     from .report import ReportFold
-    from .row_count import RowCounter
     from .send import SendPolicy
 
 TICK_SECONDS = 0.2  # the display's refresh while a live run waits (the log's cadence)
@@ -34,6 +38,21 @@ class RunDisplay:
         )
         self.watched = watched  # someone watches: refresh the ETA (else counts only)
         self._shown = 0.0  # when the display was last refreshed (monotonic)
+
+    def expect(
+        self, sources: Sequence[Source], *, limit: int | None, live: bool, stack: ExitStack
+    ) -> None:
+        """Set the rows to expect: an estimate, made exact by a row counter in a live run
+        (``stack`` stops it before the sources close)."""
+        if not self.watched:
+            self.total = limit  # nobody watches: don't read the files an extra time to count
+            return
+        estimate = estimate_data_rows(sources)
+        if live:
+            # Paced by the budget: the exact count arrives long before the first tenth of the
+            # run (docs/rate-budget.md, "The ETA").
+            self.counter = stack.enter_context(RowCounter(sources, limit).start())
+        self.total = estimate if limit is None else min(limit, estimate or limit)
 
     def show(self) -> None:
         """Refresh the display from the counters (the budget's state and the ETA only when

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from foxreach_cli.confusable_letters import LOOK_ALIKES
 from foxreach_cli.text_fold import INVISIBLE, fold, fold_column
-from tools.derive_confusable_letters import derive
+from tests.tools.derive_confusable_letters import derive
 
 
 @pytest.mark.parametrize(
@@ -118,7 +118,7 @@ def test_invisible_characters_are_all_dropped() -> None:
 
 
 def test_the_shipped_look_alike_table_matches_the_confusables_package() -> None:
-    # Regenerate with `python -m tools.derive_confusable_letters` after upgrading
+    # Regenerate with `python -m tests.tools.derive_confusable_letters` after upgrading
     # confusable-homoglyphs.
     shipped = {char: latin for latin, chars in LOOK_ALIKES.items() for char in chars}
     assert shipped == derive()

@@ -464,6 +464,16 @@ def _compile_number(tokens: list[tuple[str, str]]) -> Callable[[float], str]:
             frac_tokens.append(token)
     decimals = sum(kind == "ph" for kind, _ in frac_tokens)
     show_dot = dot is not None
+    step = Decimal(1).scaleb(-decimals)
+    if _plain_number(int_tokens, frac_tokens, percent, scale):
+        # '0', '0.00', '#,##0.00' and the like: what Python's own formatting writes.
+        spec = ",f" if grouping else "f"
+
+        def plain(value: float) -> str:
+            number = Decimal(repr(abs(value))).quantize(step, rounding=ROUND_HALF_UP)
+            return format(number, spec)
+
+        return plain
 
     def fmt(value: float) -> str:
         number = Decimal(repr(value)) * (Decimal(100) ** percent) / (Decimal(1000) ** scale)
@@ -476,6 +486,25 @@ def _compile_number(tokens: list[tuple[str, str]]) -> Callable[[float], str]:
         return out
 
     return fmt
+
+
+def _plain_number(
+    int_tokens: list[tuple[str, str]],
+    frac_tokens: list[tuple[str, str]],
+    percent: int,
+    scale: int,
+) -> bool:
+    """Is a number format only '#' placeholders then one '0', thousands grouped or not,
+    and '0' decimals: a code whose text Python's own formatting writes?"""
+    if percent or scale or any(token != ("ph", "0") for token in frac_tokens):
+        return False
+    phs = [text for kind, text in int_tokens if kind == "ph"]
+    return (
+        len(phs) == len(int_tokens)
+        and bool(phs)
+        and phs[-1] == "0"
+        and all(text == "#" for text in phs[:-1])
+    )
 
 
 def _fill_integer(tokens: list[tuple[str, str]], digits: str, grouping: bool) -> str:

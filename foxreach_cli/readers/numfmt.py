@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import math
 import re
 from collections.abc import Callable
 from decimal import ROUND_HALF_UP, Decimal
@@ -74,6 +75,8 @@ _MONTHS = [
 _DAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
 
 _MAX_INT = 2**53
+#: Below it a double holds any number of up to 4 decimals to within 1e-6 of its last place.
+_EXACT_BELOW = 2**33
 _DAY_MS = 86_400_000
 
 
@@ -465,15 +468,6 @@ def _compile_number(tokens: list[tuple[str, str]]) -> Callable[[float], str]:
     decimals = sum(kind == "ph" for kind, _ in frac_tokens)
     show_dot = dot is not None
     step = Decimal(1).scaleb(-decimals)
-    if _plain_number(int_tokens, frac_tokens, percent, scale):
-        # '0', '0.00', '#,##0.00' and the like: what Python's own formatting writes.
-        spec = ",f" if grouping else "f"
-
-        def plain(value: float) -> str:
-            number = Decimal(repr(abs(value))).quantize(step, rounding=ROUND_HALF_UP)
-            return format(number, spec)
-
-        return plain
 
     def fmt(value: float) -> str:
         number = Decimal(repr(value)) * (Decimal(100) ** percent) / (Decimal(1000) ** scale)
@@ -484,6 +478,29 @@ def _compile_number(tokens: list[tuple[str, str]]) -> Callable[[float], str]:
         if show_dot:
             out += "." + _fill_fraction(frac_tokens, fraction)
         return out
+
+    if _plain_number(int_tokens, frac_tokens, percent, scale) and decimals <= 4:
+        # '0', '0.00', '#,##0.00' and the like: what Python's own formatting writes.
+        spec = ",f" if grouping else "f"
+        rounded = f",.{decimals}f" if grouping else f".{decimals}f"
+
+        def plain(value: float) -> str:
+            if not math.isfinite(value):
+                return fmt(value)
+            shortest = repr(abs(value))
+            # A number written with no more decimals than shown, and small enough that its
+            # binary value is that decimal to far better than half the last place shown,
+            # needs no rounding: float formatting writes it, without Decimal's cost.
+            if (
+                abs(value) < _EXACT_BELOW
+                and len(shortest.partition(".")[2]) <= decimals
+                and "e" not in shortest
+            ):
+                return format(abs(value), rounded)
+            number = Decimal(shortest).quantize(step, rounding=ROUND_HALF_UP)
+            return format(number, spec)
+
+        return plain
 
     return fmt
 

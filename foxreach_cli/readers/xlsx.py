@@ -536,12 +536,13 @@ class XlsxBook:
             tail: bytes | None = None
             for block in itertools.chain((b"",), blocks):
                 data = carry + block if carry else block
-                stop = data.find(b"</sheetData>")
+                end = data.rfind(b"</row>")
+                # The rows end before </sheetData>: only what follows the last row is searched.
+                stop = data.find(b"</sheetData>", max(end, 0))
                 if stop >= 0:
                     yield from self._fast_region(data[:stop], keep, state)
                     tail = data[stop:]
                     break
-                end = data.rfind(b"</row>")
                 if end < 0:
                     carry = data
                     if len(carry) > MAX_FAST_ROW_BYTES:
@@ -565,8 +566,6 @@ class XlsxBook:
         self, region: bytes, keep: int, state: _FastState
     ) -> Generator[Row, None, None]:
         """The rows of whole ``<row>`` elements (and what lies between them)."""
-        if b"<!" in region or b"<?" in region:
-            raise _Unusual  # a comment or CDATA among the rows
         if region.translate(None, _XML_BYTES):
             # A control character XML does not allow: expat refuses it. (U+FFFE and U+FFFF,
             # refused too, are let through: looking for them costs more than they matter.)
@@ -584,8 +583,12 @@ class XlsxBook:
         unknown = self.unknown_formats
         text_formats = self._text_formats if any(self._text_formats) else None
         columns = state.columns
+        memos = state.memos
         row_number = state.row_number
         cell_pattern = _CELL.findall
+        cell_split = _CELL.split
+        letters = _LETTERS
+        plans = state.plans
         done: list[Row] = []
         pieces = text.split("</row>")
         for piece in pieces[:-1]:
@@ -598,17 +601,70 @@ class XlsxBook:
             row_number = int(r) if r else row_number + 1
             if row_number > MAX_ROWS:
                 raise _too_many_rows(name, row_number)
-            cells: list[str] = []
-            far: list[str] = []
-            last = 0
-            n = 0  # len(cells)
             # What no cell of most rows holds is looked for once per row, not per cell.
             escaped = "&" in piece or "\r" in piece
             long = len(piece) > MAX_CELL_CHARS
-            for letters, s, kind, v, inline, other in cell_pattern(piece, opened.end()):
+            if not (long or text_formats):
+                # Most rows: cells A, B, C... in order, each matched. split() gives each
+                # group of every cell as one list, so such a row is checked and built with
+                # list operations; only cells that are not text are converted one by one.
+                parts = cell_split(piece[opened.end() :])
+                letters_of = parts[1::7]
+                width = len(letters_of)
+                if (
+                    width <= keep
+                    and not any(parts[6::7])
+                    and not any(parts[0::7])
+                    and letters_of == letters[:width]
+                ):
+                    cells = parts[5::7]
+                    if escaped and not _unescape_all(cells):
+                        row_number = self._fragment(piece + "</row>", keep, before, done)
+                        continue
+                    shape = (tuple(parts[2::7]), tuple(parts[3::7]))
+                    plan = plans.get(shape)
+                    if plan is None:
+                        if len(plans) > 1000:
+                            plans.clear()
+                        plan = plans[shape] = _plan(shape)
+                    for i, kind, s in plan:
+                        value = cells[i]
+                        if value is None:
+                            continue
+                        if kind == "s":
+                            try:
+                                cells[i] = (
+                                    plain[int(value)] if plain is not None else shared[int(value)]
+                                )
+                            except (ValueError, IndexError):
+                                cells[i] = ""
+                        elif kind is None or kind == "n":
+                            memo = memos.get(s, _UNSEEN)
+                            if memo is _UNSEEN:
+                                memo = memos[s] = self._memo_of(s)
+                            if memo is None:  # General
+                                if not (value.isdigit() and len(value) < 16):
+                                    cells[i] = display(value, "n", int(s) if s else 0, unknown)
+                            else:
+                                cells[i] = memo.get(value) or display(
+                                    value, "n", int(s or 0), unknown
+                                )
+                        else:
+                            cells[i] = display(value, kind, int(s) if s else 0, unknown)
+                    while cells and not cells[-1]:
+                        cells.pop()
+                    if cells:
+                        if None in cells:
+                            cells = [cell or "" for cell in cells]
+                        done.append((row_number, cells, [], len(cells)))
+                    continue
+            cells = []
+            far: list[str] = []
+            last = 0
+            n = 0  # len(cells)
+            for letters_, s, kind, _v, value, other in cell_pattern(piece, opened.end()):
                 if other:
                     break
-                value = v or inline
                 if not value:
                     continue
                 if escaped and ("&" in value or "\r" in value):
@@ -625,15 +681,16 @@ class XlsxBook:
                 elif kind == "inlineStr" or kind == "str":
                     text = value
                 elif not kind or kind == "n":
-                    style = int(s) if s else 0
-                    if (
-                        value.isdigit()
-                        and len(value) < 16
-                        and (style >= styles or formats[style] is general)
-                    ):
-                        text = value  # an integer under General: as written
+                    memo = memos.get(s, _UNSEEN)
+                    if memo is _UNSEEN:
+                        memo = memos[s] = self._memo_of(s)
+                    if memo is None:  # General
+                        if value.isdigit() and len(value) < 16:
+                            text = value  # an integer: as written
+                        else:
+                            text = display(value, "n", int(s) if s else 0, unknown)
                     else:
-                        text = display(value, "n", style, unknown)
+                        text = memo.get(value) or display(value, "n", int(s or 0), unknown)
                 else:
                     text = display(value, kind, int(s) if s else 0, unknown)
                 if text_formats is not None and kind in _TEXT_KINDS:
@@ -644,10 +701,10 @@ class XlsxBook:
                             text = shown(text)
                 if not text:
                     continue
-                col = columns.get(letters)
+                col = columns.get(letters_)
                 if col is None:
-                    col = column_index(letters)
-                    columns[letters] = col
+                    col = column_index(letters_)
+                    columns[letters_] = col
                 if col < keep:
                     last = col + 1
                     if col == n:
@@ -869,6 +926,14 @@ class XlsxBook:
             return ""  # #N/A, #DIV/0!: no value a lead can carry
         return raw  # str (a formula's text), inlineStr, d (an ISO date as written)
 
+    def _memo_of(self, s: str | None) -> dict[str, str] | None:
+        """The memo of number texts of the style an ``s`` attribute names; None when its
+        numbers show as General (or the style does not exist)."""
+        style = int(s) if s else 0
+        if style >= len(self._formats) or self._formats[style] is general:
+            return None
+        return self._memos[style]
+
     def _number(self, raw: str, style: int, unknown: set[str]) -> str:
         """A number cell's text under its style's format."""
         try:
@@ -906,16 +971,36 @@ class _FastState:
     def __init__(self) -> None:
         self.row_number = 0
         self.columns: dict[str, int] = {}
+        #: Per ``s`` attribute: the memo of its style's number texts, None for General.
+        self.memos: dict[str | None, dict[str, str] | None] = {}
+        #: Per row shape (each cell's style and type): the cells to convert (:func:`_plan`).
+        self.plans: dict[tuple[tuple[str | None, ...], tuple[str | None, ...]], _Plan] = {}
 
 
-#: One cell as spreadsheets write it, groups: column letters, style, type, <v> text, inline
-#: text; or (last group) any other character outside a cell, which sends the row to expat.
+#: One cell as spreadsheets write it, groups: column letters, style, type, whether the value
+#: is a <v>, the value (<v> or an inline string's text); or (last group) any other character
+#: outside a cell, which sends the row to expat.
 _CELL = re.compile(
     r'<c r="([A-Z]{1,3})[0-9]*"(?: s="([0-9]+)")?(?: t="([a-zA-Z]+)")?'
     r"(?: ?/>|>(?:<f\b[^>]*?(?:/>|>[^<]*</f>))?"
-    r'(?:<v>([^<]*)</v>|<v ?/>|<is><t(?: xml:space="preserve")?>([^<]*)</t></is>)?</c>)'
+    r'(?:(?:<is><t(?: xml:space="preserve")?>|(<v>))([^<]*)(?(4)</v>|</t></is>)|<v ?/>)?</c>)'
     r"|(\S)"
 )
+#: Column letters in order, for telling a row whose cells are A, B, C... at once.
+_LETTERS = [column_name(n) for n in range(1, 1 + 2048)]
+#: The cells of a row shape to convert: (position, type, style) of each that is not text.
+_Plan = list[tuple[int, str | None, str | None]]
+
+
+def _plan(shape: tuple[tuple[str | None, ...], tuple[str | None, ...]]) -> _Plan:
+    styles, kinds = shape
+    return [
+        (i, kind, style)
+        for i, (style, kind) in enumerate(zip(styles, kinds, strict=True))
+        if kind != "inlineStr" and kind != "str"
+    ]
+
+
 #: A row's start tag, its number the first attribute (as every writer puts it) or none.
 _ROW_TAG = re.compile(r'\s*<row(?: r="([0-9]+)")?(?: (?!r=)[a-zA-Z][\w:.-]*="[^"<]*")*\s*>')
 #: Characters XML 1.0 does not allow (expat refuses them).
@@ -963,6 +1048,18 @@ def _unescape(value: str) -> str | None:
     return out
 
 
+def _unescape_all(values: list[str | None]) -> bool:
+    """Unescape the values holding an entity or a carriage return, in place; False when one
+    holds what expat would refuse."""
+    for i, value in enumerate(values):
+        if value and ("&" in value or "\r" in value):
+            plain = _unescape(value)
+            if plain is None:
+                return False
+            values[i] = plain
+    return True
+
+
 def _too_many_rows(name: str, row_number: int) -> WorkbookLimit:
     return WorkbookLimit(
         f"{name}: row {row_number:,} is beyond the {MAX_ROWS:,} rows a sheet can hold; open "
@@ -970,6 +1067,8 @@ def _too_many_rows(name: str, row_number: int) -> WorkbookLimit:
     )
 
 
+#: Marks an ``s`` attribute not met yet.
+_UNSEEN: dict[str, str] = {}
 #: Number texts remembered (per cell style) with what they show, in all: a few MB at most.
 _MEMO_SIZE = 50_000
 

@@ -238,3 +238,22 @@ def test_a_cell_too_long_is_refused_on_the_fast_path(tmp_path: Path) -> None:
     message = _refusal(path, fast=True)
     assert message == _refusal(path, fast=False)
     assert "holds a cell longer than" in message
+
+
+def test_cells_without_a_style_take_the_first_style(tmp_path: Path) -> None:
+    path = book_with(
+        tmp_path,
+        HEADER + '<row r="2"><c r="A2"><v>2.5</v></c><c r="B2" t="n">'
+        '<v>3</v></c></row><row r="3"><c r="C3"><v>4</v></c></row>',
+    )
+    fresh = tmp_path / "first.xlsx"
+    styles = _STYLES.replace(
+        '<xf numFmtId="0"/><xf numFmtId="4"/>', '<xf numFmtId="2"/><xf numFmtId="4"/>'
+    )
+    with zipfile.ZipFile(path) as old, zipfile.ZipFile(fresh, "w") as new:
+        for item in old.infolist():
+            data = old.read(item)
+            new.writestr(item, styles.encode() if item.filename == "xl/styles.xml" else data)
+    read, expat = both_ways(fresh)
+    assert read == expat
+    assert read[1:] == [(2, ["2.50", "3.00"], [], 2), (3, ["", "", "4.00"], [], 3)]

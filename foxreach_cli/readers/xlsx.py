@@ -26,6 +26,7 @@ from foxreach_cli.errors import InputError
 from foxreach_cli.readers.numfmt import (
     BUILTIN_FORMATS,
     Formatter,
+    PlainNumber,
     TextFormatter,
     compile_format,
     compile_text_format,
@@ -584,6 +585,7 @@ class XlsxBook:
         text_formats = self._text_formats if any(self._text_formats) else None
         columns = state.columns
         memos = state.memos
+        quick = state.quick
         row_number = state.row_number
         cell_pattern = _CELL.findall
         cell_split = _CELL.split
@@ -642,12 +644,15 @@ class XlsxBook:
                             memo = memos.get(s, _UNSEEN)
                             if memo is _UNSEEN:
                                 memo = memos[s] = self._memo_of(s)
+                                quick[s] = self._plain_of(s)
                             if memo is None:  # General
                                 if not (value.isdigit() and len(value) < 16):
                                     cells[i] = display(value, "n", int(s) if s else 0, unknown)
                             else:
-                                cells[i] = memo.get(value) or display(
-                                    value, "n", int(s or 0), unknown
+                                cells[i] = (
+                                    memo.get(value)
+                                    or _quick_number(value, quick[s])
+                                    or display(value, "n", int(s or 0), unknown)
                                 )
                         else:
                             cells[i] = display(value, kind, int(s) if s else 0, unknown)
@@ -684,13 +689,18 @@ class XlsxBook:
                     memo = memos.get(s, _UNSEEN)
                     if memo is _UNSEEN:
                         memo = memos[s] = self._memo_of(s)
+                        quick[s] = self._plain_of(s)
                     if memo is None:  # General
                         if value.isdigit() and len(value) < 16:
                             text = value  # an integer: as written
                         else:
                             text = display(value, "n", int(s) if s else 0, unknown)
                     else:
-                        text = memo.get(value) or display(value, "n", int(s or 0), unknown)
+                        text = (
+                            memo.get(value)
+                            or _quick_number(value, quick[s])
+                            or display(value, "n", int(s or 0), unknown)
+                        )
                 else:
                     text = display(value, kind, int(s) if s else 0, unknown)
                 if text_formats is not None and kind in _TEXT_KINDS:
@@ -934,6 +944,13 @@ class XlsxBook:
             return None
         return self._memos[style]
 
+    def _plain_of(self, s: str | None) -> PlainNumber | None:
+        """The format of the style an ``s`` attribute names when it is a plain number
+        format (``#,##0.00``), else None."""
+        style = int(s) if s else 0
+        fmt = self._formats[style] if style < len(self._formats) else None
+        return fmt if isinstance(fmt, PlainNumber) else None
+
     def _number(self, raw: str, style: int, unknown: set[str]) -> str:
         """A number cell's text under its style's format."""
         try:
@@ -973,6 +990,8 @@ class _FastState:
         self.columns: dict[str, int] = {}
         #: Per ``s`` attribute: the memo of its style's number texts, None for General.
         self.memos: dict[str | None, dict[str, str] | None] = {}
+        #: Per ``s`` attribute met: its style's format when it is a :class:`PlainNumber`.
+        self.quick: dict[str | None, PlainNumber | None] = {}
         #: Per row shape (each cell's style and type): the cells to convert (:func:`_plan`).
         self.plans: dict[tuple[tuple[str | None, ...], tuple[str | None, ...]], _Plan] = {}
 
@@ -1046,6 +1065,22 @@ def _unescape(value: str) -> str | None:
     if bad or "&" in _ENTITY.sub("", value):
         return None
     return out
+
+
+def _quick_number(raw: str, fmt: PlainNumber | None) -> str | None:
+    """A number cell's text under a plain number format, straight from the text written when
+    it is digits with no more decimals than the format shows (nothing to round: the text
+    :class:`PlainNumber` gives); None when the format is not plain or the text needs more."""
+    if fmt is None or not raw.isascii():
+        return None
+    whole, dot, decimals = raw.partition(".")
+    if not whole.isdigit() or len(whole) > 9:
+        return None
+    if not dot:
+        return format(int(whole), fmt.spec)
+    if decimals.isdigit() and len(decimals) <= fmt.decimals:
+        return format(float(raw), fmt.spec)
+    return None
 
 
 def _unescape_all(values: list[str | None]) -> bool:

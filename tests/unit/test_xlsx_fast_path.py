@@ -8,9 +8,11 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from foxreach_cli.errors import InputError
-from foxreach_cli.readers import xlsx
+from foxreach_cli.readers import numfmt, xlsx
 from foxreach_cli.readers.xlsx import XlsxBook
 
 _NS = 'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
@@ -257,3 +259,19 @@ def test_cells_without_a_style_take_the_first_style(tmp_path: Path) -> None:
     read, expat = both_ways(fresh)
     assert read == expat
     assert read[1:] == [(2, ["2.50", "3.00"], [], 2), (3, ["", "", "4.00"], [], 3)]
+
+
+@given(
+    raw=st.one_of(
+        st.from_regex(r"\A[0-9]{1,11}(\.[0-9]{0,6})?\Z"),
+        st.floats(min_value=0, max_value=1e12).map(repr),
+        st.text(max_size=8),
+    ),
+    code=st.sampled_from(["0", "0.00", "#,##0", "#,##0.00", "#,##0.0000", "0.0"]),
+)
+def test_a_plain_number_read_from_its_text_is_what_its_format_shows(raw: str, code: str) -> None:
+    fmt = numfmt.compile_format(code)
+    assert isinstance(fmt, numfmt.PlainNumber)
+    quick = xlsx._quick_number(raw, fmt)
+    if quick is not None:
+        assert quick == fmt(float(raw))

@@ -712,12 +712,15 @@ def _resume(
     or without the journal: two runs never import one file to one workspace at once.
     """
     named = [(f.name, f.source.path) for f in files]
+    # --sheet all: each sheet of a workbook is its own work (resume.content_hashes).
+    sheets = {f.name: f.source.info.sheet or "" for f in files if f.source.info.origin}
     if cfg.replay:
         assert cfg.credentials is not None and cfg.credentials.destination
-        return Resume.replay(cfg.credentials.destination, named, cfg.state.state_dir, progress.note)
+        return Resume.replay(
+            cfg.credentials.destination, named, cfg.state.state_dir, progress.note, sheets
+        )
     if not (cfg.live and cfg.credentials is not None):
         return None
-    sheets = {f.name: f.source.info.sheet or "" for f in files if f.source.info.origin}
     work = Work.identify(cfg.credentials, named, sheets)
     stack.enter_context(work.lock(cfg.state.state_dir, cfg.state.lock_timeout))
     if not cfg.resume:

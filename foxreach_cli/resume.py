@@ -54,6 +54,24 @@ from .state.locks import WorkLocks, lock_path
 _DETAIL_KINDS = (DUPLICATE, ERROR, UNRESOLVED, EXCLUDED)
 
 
+def content_hashes(
+    files: Sequence[tuple[str, Path]], sheets: Mapping[str, str] | None = None
+) -> dict[str, str]:
+    """Each input's identity in the journal: the SHA-256 of its content, or for one sheet
+    of a workbook read sheet by sheet (``sheets``: name -> sheet) the workbook's hash with
+    the sheet's name, so each sheet has its own journal entry and lock."""
+    hashes: dict[str, str] = {}
+    known: dict[Path, str] = {}  # a workbook read sheet by sheet is hashed once
+    for name, path in files:
+        digest = known.get(path) or file_hash(path)
+        known[path] = digest
+        sheet = (sheets or {}).get(name)
+        if sheet is not None:
+            digest = hashlib.sha256(f"{digest}|sheet:{sheet}".encode()).hexdigest()
+        hashes[name] = digest
+    return hashes
+
+
 @dataclass(frozen=True)
 class Work:
     """What a live run imports where: the destination and each input file's content hash.
@@ -79,15 +97,7 @@ class Work:
         sheet has its own journal and lock."""
         assert creds.api_key
         destination = creds.destination or destination_id(creds.base_url, creds.api_key)
-        hashes: dict[str, str] = {}
-        known: dict[Path, str] = {}  # a workbook read sheet by sheet is hashed once
-        for name, path in files:
-            digest = known.get(path) or file_hash(path)
-            known[path] = digest
-            sheet = (sheets or {}).get(name)
-            if sheet is not None:
-                digest = hashlib.sha256(f"{digest}|sheet:{sheet}".encode()).hexdigest()
-            hashes[name] = digest
+        hashes = content_hashes(files, sheets)
         return cls(destination, hashes)
 
     @property
@@ -173,12 +183,14 @@ class Resume:
         files: Sequence[tuple[str, Path]],
         state_dir: Path,
         note: Callable[[str], None],
+        sheets: Mapping[str, str] | None = None,
     ) -> Resume:
-        """What the journal knows of each file, read only (``foxreach runs show``)."""
+        """What the journal knows of each file, read only (``foxreach runs show``);
+        ``sheets`` as for :meth:`Work.identify`."""
         journal = Journal.read_only(state_dir)
         if journal is None:
             raise UsageError(f"{state_dir} holds no import history.", option="state_dir")
-        work = Work(destination, {name: file_hash(path) for name, path in files})
+        work = Work(destination, content_hashes(files, sheets))
         self = cls(work, None)
         with journal:
             for name, digest in work.hashes.items():

@@ -380,7 +380,7 @@ def _parse(
             unusable += int(still_bad.sum())
             entries += int((~still_bad).sum())
             if still_bad.any() and len(examples) < EXAMPLES:
-                examples += _bad_lines(block, first_line, numbers, EXAMPLES - len(examples))
+                examples += _bad_lines(block, raw, first_line, numbers, EXAMPLES - len(examples))
         for kind, mask in kinds.items():
             hashes[kind].append(_hash(values[kind][mask]))
             entries += int(mask.sum())
@@ -483,15 +483,20 @@ _QUOTES = str.maketrans("", "", _QUOTE_CHARS)
 
 
 def _bad_lines(
-    block: str, first_line: int, numbers: np.ndarray | None, limit: int
+    block: str, raw: str, first_line: int, numbers: np.ndarray | None, limit: int
 ) -> list[tuple[int, str]]:
-    """(number, text) of the first ``limit`` unusable lines of a block."""
+    """(number, text) of the first ``limit`` unusable lines of a block (``raw``: the block
+    as written, so a line is named as the person wrote it, not as it was folded)."""
     out: list[tuple[int, str]] = []
+    written = raw.replace("\r\n", "\n").replace("\r", "\n").split("\n")
     for match in _LINE.finditer(block):
         bad = match.group("bad")
         if bad is None or _classify(pd.Series([bad], dtype=object))[0][0]:
             continue
-        index = first_line + block.count("\n", 0, match.start())
+        at = block.count("\n", 0, match.start())
+        if at < len(written) and written[at].strip():
+            bad = " ".join(written[at].translate(ZERO_WIDTH_TABLE).split())
+        index = first_line + at
         out.append((int(numbers[index]) if numbers is not None else index + 1, bad))
         if len(out) == limit:
             break

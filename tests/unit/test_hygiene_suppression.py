@@ -260,7 +260,7 @@ def test_every_line_not_used_is_counted_and_named(tmp_path: Path) -> None:
     assert (lst.entries, lst.unusable) == (1, 3)
     assert lst.skipped_note() == (
         f"{path}: skipped 3 lines that are neither an address nor a domain: "
-        "line 4 'see below', line 5 'call ann', line 6 'bob@acme.com and more'"
+        "line 4 'see below', line 5 'call Ann', line 6 'bob@acme.com and more'"
     )
     assert load_list(write(tmp_path, "ok.txt", "ann@acme.com\n")).skipped_note() is None
 

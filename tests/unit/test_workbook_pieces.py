@@ -14,6 +14,8 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from openpyxl import Workbook
 
 from foxreach_cli.read import open_source, read_rows
@@ -185,3 +187,37 @@ def test_rows_and_cells_without_references_are_numbered_in_order(tmp_path: Path)
         # openpyxl writes no element for an empty row, so without numbers the rows close up.
         rows = [row for chunk in source.chunks() for row in chunk.rows.tolist()]
         assert rows == list(range(2, 2 + len(EXPECTED_RECORDS)))
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    rows=st.lists(
+        st.tuples(st.integers(1, 40), st.lists(st.sampled_from(["", "a", "b"]), max_size=4)),
+        max_size=25,
+    ),
+    merges=st.lists(
+        st.tuples(st.integers(1, 40), st.integers(0, 3), st.integers(1, 8)), max_size=6
+    ),
+)
+def test_merged_ranges_only_fill_empty_cells_of_the_rows_they_cover(rows, merges) -> None:
+    """fill_merged keeps every row and every written cell; a filled cell lies in a range
+    that covers its row, and holds the value of that range's first cell."""
+    from foxreach_cli.readers.xlsx import fill_merged
+
+    by_number = {n: cells for n, cells in rows}
+    ordered = [(n, cells, [], len(cells)) for n, cells in sorted(by_number.items())]
+    ranges = [(r1, c, r1 + span, c) for r1, c, span in merges]
+    out = list(fill_merged(iter(ordered), ranges))
+    assert [n for n, *_ in out] == [n for n, *_ in ordered]
+    shown = {n: cells for n, cells, _far, _last in out}  # a range's first cell as filled
+    for (n, cells, _far, _last), (_n, before, _f, _l) in zip(out, ordered, strict=True):
+        for col, value in enumerate(cells):
+            if col < len(before) and before[col]:
+                assert value == before[col]  # never overwritten
+            elif value:
+                starts = [
+                    shown.get(r1, [])[c] if c < len(shown.get(r1, [])) else ""
+                    for r1, c, r2, _c2 in ranges
+                    if c == col and r1 < n <= r2
+                ]
+                assert value in starts

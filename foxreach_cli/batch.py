@@ -38,6 +38,9 @@ class UniqueRows:
         return len(self.rows)
 
 
+_OPT_OUTS = ("unsubscribed", "bounced")
+
+
 def split_tags(cell: Any) -> list[str]:
     """The tags in one cell: split on , ; | or :::, trimmed, blanks and nulls dropped."""
     if cell.__class__ is not str:
@@ -86,6 +89,9 @@ class Batcher:
             else:
                 self._pending[0] = UniqueRows(part.file, part.cells, part.rows.iloc[n:])
             leads = to_leads(part.cells, take)
+            status = take["status"].to_numpy(dtype=object)
+            for i in np.flatnonzero(take["status"].isin(_OPT_OUTS).to_numpy()).tolist():
+                batch.opted_out[len(batch.rows) + i] = status[i]
             batch.files += [part.file] * len(leads)
             batch.rows += take["row"].tolist()
             batch.emails += take["email"].tolist()
@@ -108,7 +114,8 @@ def to_leads(cells: RowSource, rows: pd.DataFrame) -> list[dict[str, Any]]:
     Keys are camelCase as in the API: ``email``, then any of ``firstName`` ... ``notes``,
     ``source``, ``status``, ``customFields`` (header as written -> trimmed value) and ``tags``
     (the row's tags, then the run's ``--tag`` values, each once, in order). Values are the
-    cells as written, trimmed. An absent field is omitted entirely (never ``""`` or null);
+    cells as written, trimmed. An absent field is omitted entirely (never ``""`` or null), and
+    so is the status ``active``, the API's default (a restore keeps the stored status);
     ``customFields`` and ``tags`` are omitted when empty.
     """
     if len(rows) == 0:
@@ -120,7 +127,9 @@ def to_leads(cells: RowSource, rows: pd.DataFrame) -> list[dict[str, Any]]:
     ):
         if source.__class__ is str:
             lead["source"] = source
-        if status.__class__ is str:
+        # "active" is the API's default: sent, it could only overwrite the status of a
+        # soft-deleted lead being restored, which may be opted out (never made active again).
+        if status.__class__ is str and status != "active":
             lead["status"] = status
         # customFields and tags last, for readable payloads
         if custom:

@@ -1,5 +1,9 @@
 """The HTTP client of ``POST /leads/import``: one place where httpx meets the error tree.
 
+Besides the import, two lead calls serve opt-out updates (:mod:`foxreach_cli.optout_updates`):
+:meth:`FoxReachClient.find_leads` (``GET /leads?email=``) and
+:meth:`FoxReachClient.update_lead` (``PATCH /leads/{id}``), with the same error mapping.
+
 Every outcome of a request becomes either an :class:`ImportResponse` or one of the errors of
 :mod:`foxreach_cli.errors` (which status or network error becomes which, and whether the
 request may have been stored: the table in docs/api.md), with the response's
@@ -17,6 +21,7 @@ import json
 import math
 import ssl
 import time
+import urllib.parse
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Any
@@ -39,6 +44,9 @@ from .stage_data import MAX_BATCH
 
 USER_AGENT = f"foxreach-import/{__version__} (+python-httpx)"
 IMPORT_PATH = "/leads/import"
+LEADS_PATH = "/leads"
+#: The largest page the list endpoint is trusted to give (docs/api.md).
+MAX_PAGE_SIZE = 100
 CONNECT_TIMEOUT = 10.0
 #: Seconds to wait for an answer (and to write a request) before it counts as failed.
 ANSWER_TIMEOUT = 30.0
@@ -56,6 +64,28 @@ class ImportResponse:
     data: dict[str, Any]  # the "data" object as the server sent it
     rate: RateInfo | None  # its X-RateLimit-* headers
     round_trip: float | None = None  # seconds from writing the request to the whole answer
+
+
+@dataclass(frozen=True)
+class LeadLookup:
+    """A 200 answer of ``GET /leads?email=``: the leads whose email is the one asked for
+    (compared here, case-insensitively: the filter alone is never trusted), and how many
+    other leads came back (a server that ignored the filter)."""
+
+    leads: list[dict[str, Any]]
+    others: int
+    rate: RateInfo | None
+    round_trip: float | None = None
+
+
+@dataclass(frozen=True)
+class LeadUpdate:
+    """The answer of ``PATCH /leads/{id}``: the lead as stored, or None when it was gone
+    (404: deleted since it was found)."""
+
+    lead: dict[str, Any] | None
+    rate: RateInfo | None
+    round_trip: float | None = None
 
 
 def check_base_url(url: str) -> str:
@@ -257,6 +287,80 @@ class FoxReachClient:
             exc.rate = rate  # type: ignore[attr-defined]
             exc.round_trip = round_trip  # type: ignore[attr-defined]
             raise
+
+    def find_leads(self, email: str) -> LeadLookup:
+        """``GET /leads?email=...``: the active leads whose email is ``email`` (exact and
+        case-insensitive, checked on each lead returned). Raises as :meth:`import_leads`."""
+        wanted = email.strip().lower()
+        response, rate, round_trip = self._exchange(
+            "GET", LEADS_PATH, params={"email": email.strip(), "pageSize": MAX_PAGE_SIZE}
+        )
+        leads = self._answer_data(response, list, "a list of leads")
+        found = [
+            lead
+            for lead in leads
+            if isinstance(lead, dict)
+            and isinstance(lead.get("email"), str)
+            and lead["email"].strip().lower() == wanted
+            and isinstance(lead.get("id"), str)
+        ]
+        return LeadLookup(found, len(leads) - len(found), rate, round_trip)
+
+    def update_lead(self, lead_id: str, fields: dict[str, Any]) -> LeadUpdate:
+        """``PATCH /leads/{id}`` with ``fields`` (create fields); the lead as stored, or a
+        ``LeadUpdate`` without one when the server answers 404. Raises as
+        :meth:`import_leads` otherwise."""
+        path = f"{LEADS_PATH}/{urllib.parse.quote(lead_id, safe='')}"
+        response, rate, round_trip = self._exchange(
+            "PATCH", path, content=orjson.dumps(fields), missing_ok=True
+        )
+        if response.status_code == 404:
+            return LeadUpdate(None, rate, round_trip)
+        return LeadUpdate(self._answer_data(response, dict, "a lead"), rate, round_trip)
+
+    def _exchange(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: dict[str, Any] | None = None,
+        content: bytes | None = None,
+        missing_ok: bool = False,
+    ) -> tuple[httpx.Response, RateInfo | None, float]:
+        """One request: its 200 answer (or 404 when ``missing_ok``) with its rate headers
+        and round trip; any other outcome raised as the errors of :meth:`import_leads`, with
+        ``rate`` and ``round_trip`` attached."""
+        wire = _WireClock()
+        try:
+            response = self._http.request(
+                method, path, params=params, content=content, extensions={"trace": wire}
+            )
+        except httpx.TransportError as exc:
+            raise self._transport_error(exc) from None
+        round_trip = wire.since()
+        rate = RateInfo.from_headers(response.headers)
+        if response.status_code == 200 or (missing_ok and response.status_code == 404):
+            return response, rate, round_trip
+        error = self._status_error(response)
+        error.rate = rate  # type: ignore[attr-defined]
+        error.round_trip = round_trip  # type: ignore[attr-defined]
+        raise error
+
+    def _answer_data(self, response: httpx.Response, kind: type, what: str) -> Any:
+        """The ``data`` member of a 200 answer, of type ``kind``; else ``ApiError``."""
+        try:
+            body = response.json()
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            body = None
+        data = body.get("data") if isinstance(body, dict) else None
+        if not isinstance(data, kind):
+            raise ApiError(
+                f"The server at {self.base_url} answered {response.request.method} "
+                f"{response.request.url.path} with 200, but 'data' is not {what}.",
+                status=200,
+                hint=_BASE_URL_HINT,
+            )
+        return data
 
     # -- translation -------------------------------------------------------------------
 

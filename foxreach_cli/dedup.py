@@ -4,6 +4,13 @@ Like the server, emails compare case-insensitively (the key is the trimmed, lowe
 that validation computed). Memory per distinct email is fixed and small (16 bytes) however
 large the run: a 64-bit hash and where the key was written, in numpy arrays; the keys
 themselves wait in a temporary file to settle the rare hash collision exactly.
+
+An opt-out survives dedup: when a later copy of an email opts out (``unsubscribed`` or
+``bounced``, as validation computed it) and the lead kept does not yet say as much, its
+opt-out is *carried* to the kept lead. In the same chunk the kept row's status changes before
+it is sent; a lead kept in an earlier chunk (perhaps already sent) is marked ``late``, for the
+pipeline to update in the workspace (:mod:`foxreach_cli.optout_updates`). Each email's kept
+status is one byte beside its key in the spill file. See docs/dedup.md ("Opt-outs").
 """
 
 from __future__ import annotations
@@ -19,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from foxreach_cli.errors import storage_errors
-from foxreach_cli.reasons import SEP
+from foxreach_cli.reasons import SEP, ReasonCode
 from foxreach_cli.validate import ValidatedChunk
 
 #: Bits of the "maybe seen" filter (2**27 bits = 16 MiB). At 5,000,000 distinct emails about
@@ -32,13 +39,22 @@ MAX_RUN = 1 << 19
 _ROW_BITS = 40
 _ROW_MASK = (1 << _ROW_BITS) - 1
 _HASH_TO_SLOT = np.uint64(64 - FILTER_BITS)
-# An entry's header in the spill file: the first occurrence (int64, as above), and where
-# its key's UTF-8 bytes are: offset in the high 40 bits (1 TiB), length in the low 24.
-_HEADER = struct.Struct("<qq")
+# An entry's header in the spill file: the first occurrence (int64, as above), where its
+# key's UTF-8 bytes are (offset in the high 40 bits (1 TiB), length in the low 24), and the
+# kept lead's opt-out rank (:data:`OPT_OUT_RANK`; rewritten in place when a copy raises it).
+_HEADER = struct.Struct("<qqB")
+_RANK_AT = 16  # the rank's byte within a header
 _LENGTH_BITS = 24
 _LENGTH_MASK = (1 << _LENGTH_BITS) - 1
 
 _PREAD = getattr(os, "pread", None)
+
+#: How strongly a status opts a lead out: unsubscribed wins over bounced, which wins over
+#: any other status (or none).
+OPT_OUT_RANK: dict[object, int] = {"bounced": 1, "unsubscribed": 2}
+_RANKED_STATUS = (None, "bounced", "unsubscribed")
+#: The reason of a duplicate whose opt-out was carried to the lead kept.
+CARRIED = ReasonCode.OPT_OUT_CARRIED
 
 #: Turns an object array of keys into one uint64 hash each.
 HashKeys = Callable[[np.ndarray], np.ndarray]
@@ -100,7 +116,14 @@ class Deduper:
         The first frame has ``vc.valid``'s layout. The second has columns ``row``, ``email``
         (as it would have been sent), ``code`` (``duplicate_of``) and ``params`` (the first
         row, and its file when that is another: "duplicate of row 12 in other.csv"),
-        ``first_file`` and ``first_row``. Both keep input order.
+        ``first_file``, ``first_row``, ``carried`` and ``late``. Both keep input order.
+
+        A duplicate that opts out more strongly than the lead kept so far carries its opt-out
+        over: its code is ``opt_out_carried`` (parameters: the status, then the first row and
+        file), ``carried`` holds the status (None for other duplicates), and the lead kept
+        takes it. When that lead is in this chunk, its row in the first frame has the status
+        already; when it was passed on in an earlier chunk, ``late`` is True (the lead must be
+        updated where it was sent).
         """
         valid = vc.valid
         file_id = self._file_id(vc.file)
@@ -115,45 +138,91 @@ class Deduper:
         # Where each distinct key was first seen: an earlier chunk, or here.
         origin = (np.int64(file_id) << _ROW_BITS) | rows[first]
         seen = np.zeros(len(uniq), dtype=bool)
+        # The kept lead's opt-out rank, and (seen keys) where its header is in the spill.
+        rank = _ranks(valid["status"].to_numpy(dtype=object))
+        kept = rank[first]
+        at = np.full(len(uniq), -1, dtype=np.int64)
         if self._runs:
-            self._look_up(uniq, hashes, origin, seen)
+            self._look_up(uniq, hashes, origin, seen, kept, at)
 
         # Duplicates: keys seen in earlier chunks, and later rows of a key in this chunk.
         is_dup = seen[inverse] | (first[inverse] != np.arange(n))
+        carried, raised = self._carry(rank, inverse, is_dup, kept)
         new = np.flatnonzero(~seen)
-        if len(new):
-            new = new[np.argsort(hashes[new])]  # runs are sorted
+        with storage_errors(self.spill_place()):
             # A full TMPDIR is one sentence naming it (StorageError); the run then stops.
-            with storage_errors(self.spill_place()):
-                offsets = self._write(uniq[new], origin[new])
-            self._remember(hashes[new], offsets)
+            for k in raised[seen[raised]].tolist():
+                self._write_rank(int(at[k]), int(kept[k]))
+            if len(new):
+                new = new[np.argsort(hashes[new])]  # runs are sorted
+                offsets = self._write(uniq[new], origin[new], kept[new])
+                self._remember(hashes[new], offsets)
 
         dup_idx = np.flatnonzero(is_dup)
+        kept_at = np.flatnonzero(~is_dup)
+        unique = valid.take(kept_at)
+        here = raised[~seen[raised]]  # kept leads of this chunk that take a later opt-out
+        if len(here):
+            unique = unique.copy()
+            status = unique["status"].to_numpy(dtype=object).copy()
+            status[np.searchsorted(kept_at, first[here])] = [
+                _RANKED_STATUS[r] for r in kept[here].tolist()
+            ]
+            unique["status"] = pd.Series(status, index=unique.index, dtype=object)
         if len(dup_idx) == 0:
-            return valid, no_duplicates()
+            return unique, no_duplicates()
         d_origin = origin[inverse[dup_idx]]
         d_row = d_origin & _ROW_MASK
         d_file = (d_origin >> _ROW_BITS).astype(np.intp)
-        # The reason duplicate_of(row[, file]), its parameters packed (reasons.SEP).
+        d_carried = carried[dup_idx]
+        # The reason duplicate_of(row[, file]), or opt_out_carried(status, row[, file]), its
+        # parameters packed (reasons.SEP).
         params = [
-            str(r) if f == file_id else f"{r}{SEP}{self._files[f]}"
-            for r, f in zip(d_row.tolist(), d_file.tolist(), strict=True)
+            (f"{c}{SEP}" if c is not None else "")
+            + (str(r) if f == file_id else f"{r}{SEP}{self._files[f]}")
+            for c, r, f in zip(d_carried.tolist(), d_row.tolist(), d_file.tolist(), strict=True)
         ]
+        carries = rank[dup_idx] > 0
+        carries[carries] = [c is not None for c in d_carried[carries].tolist()]
+        codes = np.full(len(dup_idx), ReasonCode.DUPLICATE_OF, dtype=object)
+        codes[carries] = CARRIED
         emails = valid["email"].to_numpy(dtype=object)[dup_idx]
         dups = pd.DataFrame(
             {
                 "row": rows[dup_idx],
                 "email": pd.Series(emails, dtype=object),
-                "code": "duplicate_of",
+                "code": pd.Series(codes, dtype=object),
                 "params": pd.Series(params, dtype=object),
                 "first_file": pd.Series(
                     np.asarray(self._files, dtype=object)[d_file], dtype=object
                 ),
                 "first_row": d_row,
+                "carried": pd.Series(d_carried, dtype=object),
+                "late": seen[inverse[dup_idx]] & carries,
             }
         )
-        unique = valid.take(np.flatnonzero(~is_dup))
         return unique, dups
+
+    @staticmethod
+    def _carry(
+        rank: np.ndarray, inverse: np.ndarray, is_dup: np.ndarray, kept: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Carry the duplicates' opt-outs to the leads kept, in input order.
+
+        ``kept`` (the kept lead's rank per distinct key) is raised in place. Returns the
+        status each row carried over (None for most) and the distinct keys whose kept lead
+        was raised. Only duplicates that opt out are looked at: a handful in most files.
+        """
+        carried = np.full(len(rank), None, dtype=object)
+        raised: list[int] = []
+        for i in np.flatnonzero(is_dup & (rank > 0)).tolist():
+            k = int(inverse[i])
+            if rank[i] > kept[k]:
+                if not raised or raised[-1] != k:
+                    raised.append(k)
+                kept[k] = rank[i]
+                carried[i] = _RANKED_STATUS[int(rank[i])]
+        return carried, np.unique(np.asarray(raised, dtype=np.intp))
 
     def _distinct(self, keys: np.ndarray) -> tuple[np.ndarray, ...]:
         """The chunk's distinct keys in order of first appearance, exactly.
@@ -171,9 +240,16 @@ class Deduper:
         return inverse, first, keys[first], hashes[first]
 
     def _look_up(
-        self, uniq: np.ndarray, hashes: np.ndarray, origin: np.ndarray, seen: np.ndarray
+        self,
+        uniq: np.ndarray,
+        hashes: np.ndarray,
+        origin: np.ndarray,
+        seen: np.ndarray,
+        kept: np.ndarray,
+        at: np.ndarray,
     ) -> None:
-        """Mark the keys seen in earlier chunks (``seen``) and set their first ``origin``."""
+        """Mark the keys seen in earlier chunks (``seen``) and set their first ``origin``,
+        their kept lead's opt-out rank (``kept``) and where their header is (``at``)."""
         assert self._filter is not None
         slots = hashes >> _HASH_TO_SLOT
         maybe = np.flatnonzero((self._filter[slots >> 3] >> (slots & 7).astype(np.uint8)) & 1)
@@ -194,30 +270,40 @@ class Deduper:
             np.concatenate(cand_idx).tolist(), np.concatenate(cand_off).tolist(), strict=True
         ):
             key = uniq[k].encode("utf-8", "surrogatepass")
-            first, stored = self._read(offset)
+            first, stored, r = self._read(offset)
             if stored != key:  # a collision: look at every entry with this hash
                 found = self._find(hashes[k], key)
                 if found is None:
                     continue  # a new email that shares its hash with another
-                first = found
+                offset, first, r = found
             origin[k] = first
+            kept[k] = r
+            at[k] = offset
             seen[k] = True
 
-    def _find(self, h: np.uint64, key: bytes) -> int | None:
-        """The first occurrence of ``key`` among the entries whose hash is ``h``, if any."""
+    def _find(self, h: np.uint64, key: bytes) -> tuple[int, int, int] | None:
+        """(header offset, first occurrence, rank) of ``key`` among the entries whose hash
+        is ``h``, if any."""
         for run_hashes, run_offsets in self._runs:
             lo = int(np.searchsorted(run_hashes, h, side="left"))
             hi = int(np.searchsorted(run_hashes, h, side="right"))
             for offset in run_offsets[lo:hi].tolist():
-                first, stored = self._read(offset)
+                first, stored, r = self._read(offset)
                 if stored == key:
-                    return first
+                    return offset, first, r
         return None
 
-    def _read(self, offset: int) -> tuple[int, bytes]:
-        """The (first occurrence, key bytes) of the entry whose header is at ``offset``."""
-        first, where = _HEADER.unpack(self._read_at(offset, _HEADER.size))
-        return first, self._read_at(where >> _LENGTH_BITS, where & _LENGTH_MASK)
+    def _read(self, offset: int) -> tuple[int, bytes, int]:
+        """The (first occurrence, key bytes, kept rank) of the entry whose header is at
+        ``offset``."""
+        first, where, r = _HEADER.unpack(self._read_at(offset, _HEADER.size))
+        return first, self._read_at(where >> _LENGTH_BITS, where & _LENGTH_MASK), r
+
+    def _write_rank(self, offset: int, r: int) -> None:
+        """Raise the kept rank of the entry whose header is at ``offset``."""
+        assert self._spill is not None
+        self._spill.seek(offset + _RANK_AT)
+        self._spill.write(bytes((r,)))
 
     def _read_at(self, offset: int, size: int) -> bytes:
         assert self._spill is not None
@@ -231,11 +317,11 @@ class Deduper:
                 data += self._spill.read(size - len(data))
         return data
 
-    def _write(self, keys: np.ndarray, origins: np.ndarray) -> np.ndarray:
+    def _write(self, keys: np.ndarray, origins: np.ndarray, ranks: np.ndarray) -> np.ndarray:
         """Append the entries of new keys to the spill file; return their header offsets.
 
-        One block per call: a fixed-size header per key (first occurrence, and where its
-        key is: offset and length), then the keys' UTF-8 bytes back to back.
+        One block per call: a fixed-size header per key (first occurrence, where its key is:
+        offset and length, and its kept rank), then the keys' UTF-8 bytes back to back.
         """
         if self._spill is None:
             # Unnamed and owner-only; closed by close() or when the Deduper is collected.
@@ -253,9 +339,10 @@ class Deduper:
             raise ValueError("an email key is too long for the dedup spill file")
         headers_at = self._spill_end + _HEADER.size * np.arange(len(keys), dtype=np.int64)
         key_at = self._spill_end + _HEADER.size * len(keys) + np.cumsum(lengths) - lengths
-        header = np.empty(len(keys), dtype=[("first", "<i8"), ("where", "<i8")])
+        header = np.empty(len(keys), dtype=[("first", "<i8"), ("where", "<i8"), ("rank", "u1")])
         header["first"] = origins
         header["where"] = (key_at << _LENGTH_BITS) | lengths
+        header["rank"] = ranks
         self._append(header.tobytes())
         self._append(blob)
         return headers_at
@@ -300,6 +387,15 @@ class Deduper:
         self._runs.append((hashes, offsets))
 
 
+def _ranks(statuses: np.ndarray) -> np.ndarray:
+    """The opt-out rank of each status (uint8), through its few distinct values."""
+    codes, distinct = pd.factorize(statuses, use_na_sentinel=True)
+    table = np.fromiter(
+        (OPT_OUT_RANK.get(s, 0) for s in distinct), dtype=np.uint8, count=len(distinct)
+    )
+    return np.where(codes >= 0, table[codes] if len(table) else 0, 0).astype(np.uint8)
+
+
 def _firsts(codes: np.ndarray) -> np.ndarray:
     """Where each code first appears, for codes numbered in order of first appearance: a
     row is the first of its code exactly where its code exceeds every earlier one."""
@@ -328,5 +424,7 @@ def no_duplicates() -> pd.DataFrame:
             "params": pd.Series([], dtype=object),
             "first_file": pd.Series([], dtype=object),
             "first_row": np.empty(0, dtype=np.int64),
+            "carried": pd.Series([], dtype=object),
+            "late": np.empty(0, dtype=bool),
         }
     )

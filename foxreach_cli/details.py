@@ -18,7 +18,7 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
-from .reasons import CODE_IDS, CODES, EARLIER_PREFIX, Reason, render, unpack
+from .reasons import CODE_IDS, CODES, EARLIER_PREFIX, ReasonCode, Rejection
 from .stage_data import DUPLICATE, ERROR, EXCLUDED, INVALID, NOT_SENT, UNRESOLVED
 
 #: Kinds of rows that are imported but named by the hygiene step: role and disposable
@@ -45,19 +45,19 @@ class DetailRecord(NamedTuple):
     row: int
     email: str
     kind: str
-    code: str
+    code: ReasonCode
     params: tuple[str, ...]
     earlier: bool  # merged from an earlier run of the same file (a resume)
 
     @property
-    def reason(self) -> Reason:
+    def reason(self) -> Rejection:
         """The row's reason as data."""
-        return Reason(self.code, self.params)
+        return Rejection(self.code, self.params)
 
     @property
     def text(self) -> str:
         """The reason in words, as the terminal, the JSON report and the rejected CSV say it."""
-        text = render(self.code, self.params)
+        text = self.code.text(self.params)
         return EARLIER_PREFIX + text if self.earlier else text
 
 
@@ -79,6 +79,15 @@ class Joined:
         start = int(self.ends[i - 1]) if i else 0
         return self.text[start : int(self.ends[i])]
 
+    def at(self, positions: np.ndarray) -> list[str]:
+        """The strings at ``positions``, in that order."""
+        ends = self.ends
+        stops = ends[positions].tolist()
+        # positions - 1 is -1 for the first string, whose start the where makes 0.
+        starts = np.where(positions > 0, ends[positions - 1], 0).tolist()
+        text = self.text
+        return [text[a:b] for a, b in zip(starts, stops, strict=True)]
+
     def all(self) -> list[str]:
         """Every string, in order."""
         bounds = [0, *self.ends.tolist()]
@@ -98,7 +107,7 @@ class DetailPart:
     file: str
     rows: np.ndarray  # int64
     kinds: np.ndarray  # uint8 index into KINDS
-    codes: np.ndarray  # uint8 index into reasons.CODES
+    codes: np.ndarray  # uint8 index into reasons.CODES (a ReasonCode each)
     emails: Joined
     params: Joined  # each row's reason parameters, packed (reasons.SEP)
     earlier: bool = False  # from an earlier run of the same file (a resume)
@@ -152,11 +161,11 @@ class DetailPart:
         rows: Sequence[int] | np.ndarray,
         emails: Sequence[str],
         kinds: Sequence[str],
-        reasons: Sequence[Reason],
+        reasons: Sequence[Rejection],
         *,
         earlier: bool = False,
     ) -> DetailPart:
-        """A part from one :class:`Reason` per row."""
+        """A part from one :class:`~foxreach_cli.reasons.Rejection` per row."""
         return cls.of(
             file,
             rows,
@@ -171,15 +180,33 @@ class DetailPart:
         """How many of the part's rows are of ``kind``."""
         return int(np.count_nonzero(self.kinds == KIND_IDS[kind]))
 
+    def records_at(self, positions: np.ndarray) -> list[DetailRecord]:
+        """The rows at ``positions``, in that order, made in one go (a slice of a report)."""
+        codes = [CODES[c] for c in self.codes[positions].tolist()]
+        kinds = [KINDS[k] for k in self.kinds[positions].tolist()]
+        file, earlier = self.file, self.earlier
+        return [
+            DetailRecord(file, row, email, kind, code, code.unpack(params), earlier)
+            for row, email, kind, code, params in zip(
+                self.rows[positions].tolist(),
+                self.emails.at(positions),
+                kinds,
+                codes,
+                self.params.at(positions),
+                strict=True,
+            )
+        ]
+
     def record(self, i: int) -> DetailRecord:
         """The ``i``-th row of the part."""
+        code = CODES[self.codes[i]]
         return DetailRecord(
             self.file,
             int(self.rows[i]),
             self.emails[i],
             KINDS[self.kinds[i]],
-            CODES[self.codes[i]],
-            unpack(CODES[self.codes[i]], self.params[i]),
+            code,
+            code.unpack(self.params[i]),
             self.earlier,
         )
 
@@ -206,7 +233,7 @@ class DetailStore:
         """Rows of any of ``kinds``."""
         return sum(p.count(k) for p in self.parts for k in kinds)
 
-    def codes(self, kind: str) -> dict[str, int]:
+    def codes(self, kind: str) -> dict[ReasonCode, int]:
         """Rows of ``kind`` per reason code (counted over the parts' code arrays)."""
         totals = np.zeros(len(CODES), dtype=np.int64)
         for p in self.parts:
@@ -219,7 +246,7 @@ class DetailStore:
         """The files that have rows not imported."""
         return {p.file for p in self.parts}
 
-    def has_code(self, code: str, files: Iterable[str] | None = None) -> bool:
+    def has_code(self, code: ReasonCode, files: Iterable[str] | None = None) -> bool:
         """Whether any row (of ``files``, or all) has reason ``code``."""
         wanted = None if files is None else set(files)
         number = CODE_IDS[code]
@@ -239,7 +266,7 @@ class DetailStore:
         """The rows (of ``kinds``, or all), files in ``order`` (others after), then by row.
 
         Rows with equal keys keep the order they were added in. Only the sort keys are held
-        at once (about 20 bytes a row); each record is made as it is handed out.
+        at once (about 20 bytes a row); records are made a slice of rows at a time.
         """
         wanted = None if kinds is None else [KIND_IDS[k] for k in kinds]
         rank = {f: n for n, f in enumerate(order)}
@@ -264,5 +291,15 @@ class DetailStore:
         position = np.concatenate(positions)[sequence]
         del by_file, by_row, sequence
         parts = self.parts
-        for n, i in zip(part_of.tolist(), position.tolist(), strict=True):
-            yield parts[n].record(i)
+        # Made a slice at a time, each run of rows of one part in one go: only a slice of
+        # records is held at once.
+        for start in range(0, len(part_of), _RECORD_SLICE):
+            ids = part_of[start : start + _RECORD_SLICE]
+            at = position[start : start + _RECORD_SLICE]
+            bounds = [0, *(np.flatnonzero(np.diff(ids)) + 1).tolist(), len(ids)]
+            for a, b in pairwise(bounds):
+                yield from parts[int(ids[a])].records_at(at[a:b])
+
+
+#: Records made at once while a store's rows are read back in order.
+_RECORD_SLICE = 1024

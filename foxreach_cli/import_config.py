@@ -46,6 +46,8 @@ class ReadOptions:
     maps: Mapping[str, Target] = field(default_factory=dict)  # --map overrides
     mapping_file: str | None = None
     unmapped: Unmapped = "custom"
+    #: --consent-required: a no in a marketing-permission column unsubscribes.
+    consent_required: bool = False
 
     def open(self, path: str, *, stdin: BinaryIO | None, chunk_rows: int = 50_000) -> Source:
         """Open one input with these options (see :func:`read.open_source`)."""
@@ -212,6 +214,7 @@ def build_read_options(
     maps: Sequence[str] = (),
     mapping_file: str | None = None,
     unmapped: str = ReadOptions.unmapped,
+    consent_required: bool = ReadOptions.consent_required,
 ) -> ReadOptions:
     """Parse and check the reading and mapping options."""
     if header_row is not None and header_row < 1:
@@ -226,6 +229,7 @@ def build_read_options(
         maps=parse_map_options(maps),
         mapping_file=mapping_file,
         unmapped=unmapped,  # type: ignore[arg-type]
+        consent_required=consent_required,
     )
 
 

@@ -9,8 +9,8 @@ Honorifics, suffixes, nicknames and middle names go to neither field: the origin
 kept where the mapping keeps it (a custom field, see docs/mapping.md). A cell holding an
 email address, or no letter, is not a name and is not split; nor is a company's name
 (``Acme Inc``, ``Globex LLC``: a word after the first is a legal form or a word only company
-names end with, listed as data in ``data/company_words.txt``). Emoji and other symbols are
-not part of a name (``🚀 Ada King`` is Ada King; ``🚀`` alone is no name). A name in a CJK
+names end with: the lexicon's ``[names] company_words``). Emoji and other symbols are not
+part of a name (``🚀 Ada King`` is Ada King; ``🚀`` alone is no name). A name in a CJK
 script is family name first.
 """
 
@@ -20,7 +20,8 @@ import re
 import unicodedata
 from collections.abc import Sequence
 from functools import cache
-from importlib import resources
+
+from foxreach_cli.mapping.lexicon import lexicon
 
 _LATIN = "A-Za-z\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u024f"
 # Letters, joined by single apostrophes or hyphens (O'Neil, Lévy-Dubois): nameparser reads
@@ -48,12 +49,9 @@ _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-
 _LETTER = re.compile(r"[^\W\d_]")
 
 
-@cache
 def company_words() -> frozenset[str]:
-    """The words that make a cell a company's name (``data/company_words.txt``)."""
-    text = resources.files("foxreach_cli").joinpath("data/company_words.txt").read_text("utf-8")
-    words = (line.split("#", 1)[0].strip().casefold() for line in text.splitlines())
-    return frozenset(w for w in words if w)
+    """The words that make a cell a company's name (the lexicon's ``[names] company_words``)."""
+    return lexicon().company_words
 
 
 _FORM_PUNCTUATION = str.maketrans("", "", ".,()&")

@@ -1,224 +1,79 @@
-"""Opt-outs: which columns say that a lead unsubscribed or bounced, and what each row says.
+"""Opt-outs: what each row says about an opt-out or a bounce, vectorised over a chunk.
 
-Three kinds of column say it: a yes/no ``flag`` (``HasOptedOutOfEmail``), a ``when`` (a date or
-reason such as ``EmailBouncedDate``) and a ``status``-like column that does not fill the lead's
-status. Every other column is checked too (:func:`opt_out_cells`): a cell that is exactly an
-opt-out word (``Unsubscribed`` in a ``Stage`` column at row 5000) says it as well. Every row is
-checked, vectorised over the chunk; an opt-out beats the status cell and ``--status``, and
-``unsubscribed`` wins over ``bounced``. An opt-out must never be lost: the rules and the
-reasons, docs/mapping.md ("Opt-outs").
+Which columns are read is the mapping's decision (``mapping.status``). Five kinds of column
+say it: a yes/no ``flag`` (``HasOptedOutOfEmail``, ``DoNotContact``), a ``when`` (a date or
+reason such as ``EmailBouncedDate``; a zero date is no date), a ``status``-like column that does
+not fill the lead's status, a ``subscription`` state (``Subscribed = FALSE``: a no
+unsubscribes) and a marketing ``permission`` (a no is counted; it unsubscribes only under
+--consent-required). Every other column that can carry an opt-out is checked too
+(:func:`opt_out_cells`): a cell that is exactly an opt-out word (``Unsubscribed`` in a ``Stage``
+column at row 5000) says it as well. Cells are compared in :mod:`foxreach_cli.text_fold`'s
+compare form (any case, invisible characters, look-alike letters, trailing punctuation).
+Every row is checked, vectorised over the chunk; an opt-out beats the status cell and
+``--status``, and ``unsubscribed`` wins over ``bounced``. An opt-out must never be lost: the
+rules and the reasons, docs/mapping.md ("Opt-outs").
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
-from typing import Literal
+from collections.abc import Mapping as AbcMapping
+from dataclasses import dataclass, field
+from typing import TypeVar
 
 import numpy as np
 import pandas as pd
 
+from foxreach_cli.cell_rules import NULL_CELLS
+from foxreach_cli.mapping.lexicon import lexicon
+from foxreach_cli.mapping.result import OptOutColumn, OptOutStatus
 from foxreach_cli.reasons import SEP
-from foxreach_cli.sniff import (
-    compare_forms,
-    has_phrase,
-    header_words,
-)
-from foxreach_cli.stage_data import LEAD_STATUSES, STATUS_TRANSLATIONS
+from foxreach_cli.stage_data import LEAD_STATUSES
+from foxreach_cli.text_fold import fold, fold_column, fold_text
 
-OptOutKind = Literal["flag", "when", "status"]
-OptOutStatus = Literal["unsubscribed", "bounced"]
+_V = TypeVar("_V")
 
 UNSUBSCRIBED: OptOutStatus = "unsubscribed"
 BOUNCED: OptOutStatus = "bounced"
 
-#: Cell values (compare form) that are an opt-out wherever a status is written.
-OPT_OUT_WORDS: dict[str, OptOutStatus] = {
-    **dict.fromkeys(
-        [
-            "unsubscribed",
-            "unsubscribe",
-            "opted out",
-            "opted-out",
-            "optedout",
-            "opt-out",
-            "opt out",
-            "optout",
-            "do not email",
-            "do not contact",
-            "complained",
-            "abgemeldet",
-            "désabonné",
-            "desabonne",
-        ],
-        UNSUBSCRIBED,
-    ),
-    **dict.fromkeys(
-        ["bounced", "bounce", "cleaned", "hard bounce", "hard bounced", "hard-bounced"], BOUNCED
-    ),
-}
+
+def _folded(words: Iterable[str]) -> frozenset[str]:
+    """The lexicon's words in compare form, each also without its accents (a person typing
+    ``desabonne`` means ``désabonné``)."""
+    return frozenset(w for word in words for w in (fold(word), fold(_unaccented(word))))
+
+
+def _unaccented(word: str) -> str:
+    return "".join(c for c in unicodedata.normalize("NFD", word) if not unicodedata.combining(c))
+
+
+def _folded_map(words: AbcMapping[str, _V]) -> dict[str, _V]:
+    return {form: v for w, v in words.items() for form in _folded([w])}
+
+
+#: Cell values (compare form) that are an opt-out wherever a status is written (the lexicon's).
+OPT_OUT_WORDS: dict[str, OptOutStatus] = _folded_map(lexicon().opt_out_values)
 
 #: What a status cell (compare form) means: a lead status, another tool's word for one
-#: (``stage_data.STATUS_TRANSLATIONS``) or an opt-out word.
+#: or an opt-out word.
 STATUS_OF: dict[str, str] = {
     **{status: status for status in LEAD_STATUSES},
-    **STATUS_TRANSLATIONS,
+    **_folded_map(lexicon().status_translations),
     **OPT_OUT_WORDS,
 }
 
-#: Flag cells (compare form) that say yes; a positive number or a date says yes too.
-YES = frozenset(
-    [
-        "true",
-        "yes",
-        "y",
-        "t",
-        "1",
-        "x",
-        "✓",
-        "✔",
-        "☑",
-        "✅",
-        "on",
-        "checked",
-        "ja",
-        "oui",
-        "si",
-        "sí",
-        "1.0",
-    ]
-) | set(OPT_OUT_WORDS)
-#: Cells (compare form) that say no (or nothing) in an opt-out column.
-NO = frozenset(
-    [
-        "false",
-        "no",
-        "n",
-        "f",
-        "0",
-        "0.0",
-        "off",
-        "unchecked",
-        "nein",
-        "non",
-        "-",
-        "--",
-        "n/a",
-        "na",
-        "none",
-        "never",
-        "✗",
-        "✘",
-        "☐",
-        "null",
-    ]
-) | {""}
+#: Flag cells (compare form) that say yes (a positive number or a date says yes too), and
+#: those that say no (or nothing) in an opt-out column.
+YES = _folded(lexicon().yes) | set(OPT_OUT_WORDS)
+NO = _folded(lexicon().no) | {""}
+#: Cells of a subscription or permission column that say yes, and no; blank and null cells say
+#: nothing (an empty cell where the column is otherwise filled is not a no).
+CONSENT_YES = _folded(lexicon().yes | lexicon().consent.positive)
+CONSENT_NO = _folded(lexicon().consent.negative)
+_NOTHING = frozenset({""} | _folded(NULL_CELLS) | (NO - CONSENT_NO - CONSENT_YES))
 _DATE_OR_COUNT = re.compile(r"\+?0*[1-9]\d*(?:\.0+)?|\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}.*")
-
-
-@dataclass(frozen=True)
-class OptOutColumn:
-    """One column that can say a lead opted out, and how to read it (plain data: a saved
-    mapping replays it)."""
-
-    header: str  # as written in the file
-    column: str  # the frame key
-    kind: OptOutKind
-    #: What a yes means for "flag" and "when"; None for "status" (each cell says which).
-    means: OptOutStatus | None
-    how: str  # the evidence, for a person
-
-
-# --------------------------------------------------------------------------------------------
-# Which columns (from the header)
-# --------------------------------------------------------------------------------------------
-
-_UNSUB_WORDS = frozenset(
-    [
-        "unsubscribed",
-        "unsubscribe",
-        "unsubscribes",
-        "unsub",
-        "optout",
-        "optedout",
-        "abgemeldet",
-        "desabonne",
-        "desinscrito",
-        "donotemail",
-        "blacklisted",
-        "blocklisted",
-    ]
-)
-_UNSUB_PHRASES = ("opted out", "opt out", "do not email", "dont email")
-_BOUNCE_WORDS = frozenset(["bounced", "bounce", "bounces", "hardbounce", "cleaned", "quarantined"])
-_BOUNCE_PHRASES = ("clean time", "invalid email", "email invalid")
-#: Words that make an opt-out-looking header about something else: another channel, a link
-#: everyone has, a soft bounce, an aggregate rate.
-_NOT_EMAIL_OPT_OUT = frozenset(
-    [
-        "sms",
-        "fax",
-        "phone",
-        "call",
-        "calls",
-        "text",
-        "whatsapp",
-        "mobile",
-        "postal",
-        "url",
-        "link",
-        "href",
-        "soft",
-        "rate",
-        "enrichment",
-        "tracking",
-        "cookie",
-        "cookies",
-    ]
-)
-#: Words that make an opt-out header a date or a reason ("when") rather than a yes/no flag.
-_WHEN_WORDS = frozenset(
-    ["date", "time", "at", "on", "when", "timestamp", "datum", "reason", "campaign", "title"]
-)
-#: Words of a status-like header. A consent or subscription column (Klaviyo's "Email
-#: Marketing Consent", a "Subscription" of subscribed/unsubscribed) is one too: its opt-out
-#: may sit far below the sampled rows, which alone would not show it to be one.
-STATUS_WORDS = frozenset(
-    [
-        "status",
-        "state",
-        "statut",
-        "estado",
-        "stato",
-        "zustand",
-        "consent",
-        "subscription",
-        "subscriptions",
-        "subscribed",
-    ]
-)
-
-
-def opt_out_header(header: str) -> tuple[OptOutStatus, OptOutKind] | None:
-    """What a header says a yes in its column means, and how the column is read; None when
-    the header names no email opt-out or bounce."""
-    words = header_words(header)
-    if not words or _NOT_EMAIL_OPT_OUT.intersection(words):
-        return None
-    if _UNSUB_WORDS.intersection(words) or any(has_phrase(words, p) for p in _UNSUB_PHRASES):
-        means: OptOutStatus = UNSUBSCRIBED
-    elif _BOUNCE_WORDS.intersection(words) or any(has_phrase(words, p) for p in _BOUNCE_PHRASES):
-        means = BOUNCED
-    else:
-        return None
-    return means, ("when" if _WHEN_WORDS.intersection(words) else "flag")
-
-
-def status_like(header: str) -> bool:
-    """Does the header name a status of some kind (``Status``, ``Lead Status``, ``state``,
-    ``Email Marketing Consent``, ``Subscription``)?"""
-    return bool(STATUS_WORDS.intersection(header_words(header)))
 
 
 # --------------------------------------------------------------------------------------------
@@ -229,10 +84,12 @@ def status_like(header: str) -> bool:
 @dataclass
 class RowOptOuts:
     """Per row of a chunk: the opt-out status it says (None: none) and, for rows an opt-out
-    column puts in doubt, the reason they are rejected (None elsewhere)."""
+    column puts in doubt, the reason they are rejected (None elsewhere); per permission
+    column (frame key), the rows that say no."""
 
     status: np.ndarray  # object: "unsubscribed", "bounced" or None
     doubt: np.ndarray  # object: packed parameters of reason "bad_opt_out", or None
+    said_no: dict[str, np.ndarray] = field(default_factory=dict)  # bool, per row
 
 
 def row_opt_outs(frame: pd.DataFrame, columns: Sequence[OptOutColumn]) -> RowOptOuts:
@@ -241,13 +98,27 @@ def row_opt_outs(frame: pd.DataFrame, columns: Sequence[OptOutColumn]) -> RowOpt
     unsub = np.zeros(n, dtype=bool)
     bounce = np.zeros(n, dtype=bool)
     doubt = np.full(n, None, dtype=object)
+    said_no: dict[str, np.ndarray] = {}
     for oc in columns:
         raw = _text(frame[oc.column])
-        cells = compare_forms(raw)
-        if oc.kind == "status":
+        cells = fold_column(raw)
+        if oc.kind in ("status", "subscription", "permission"):
+            # An opt-out word is one in any of these columns, whatever the reading.
             means = np.fromiter(map(OPT_OUT_WORDS.get, cells), dtype=object, count=n)
-            unsub |= means == UNSUBSCRIBED
-            bounce |= means == BOUNCED
+            word_unsub, word_bounce = means == UNSUBSCRIBED, means == BOUNCED
+            unsub |= word_unsub
+            bounce |= word_bounce
+            if oc.kind == "status":
+                continue
+            no = _member(cells, CONSENT_NO)
+            if oc.kind == "permission":
+                said_no[oc.column] = no
+            if oc.means is not None:
+                unsub |= no
+            if oc.kind == "subscription":
+                odd = ~word_unsub & ~word_bounce & ~no
+                odd &= ~_member(cells, CONSENT_YES) & ~_member(cells, _NOTHING)
+                _doubt(doubt, np.flatnonzero(odd), oc.header, raw)
             continue
         no = _member(cells, NO)
         if oc.kind == "when":
@@ -262,32 +133,41 @@ def row_opt_outs(frame: pd.DataFrame, columns: Sequence[OptOutColumn]) -> RowOpt
                     count=len(rest),
                 )
                 yes[rest[dated]] = True
-                odd = rest[~dated]
-                odd = odd[np.equal(doubt[odd], _NONE)]
-                # The parameters of reason "bad_opt_out", packed (reasons.SEP).
-                doubt[odd] = [f"{oc.header}{SEP}{v.strip()}" for v in raw[odd]]
+                _doubt(doubt, rest[~dated], oc.header, raw)
         (unsub if oc.means == UNSUBSCRIBED else bounce)[yes] = True
-    return RowOptOuts(status=_status(unsub, bounce), doubt=doubt)
+    return RowOptOuts(status=_status(unsub, bounce), doubt=doubt, said_no=said_no)
+
+
+def _doubt(doubt: np.ndarray, odd: np.ndarray, header: str, raw: np.ndarray) -> None:
+    """Rows whose cell in an opt-out column says neither yes nor no: the parameters of reason
+    "bad_opt_out", packed (reasons.SEP); the first such column of a row is the one named."""
+    odd = odd[np.equal(doubt[odd], _NONE)]
+    if len(odd):
+        doubt[odd] = [f"{header}{SEP}{v.strip()}" for v in raw[odd]]
 
 
 # --------------------------------------------------------------------------------------------
 # Opt-out words in any other column (vectorised, with a prefilter)
 # --------------------------------------------------------------------------------------------
 
-#: ASCII lowercase, and the bytes :func:`_may_hold_opt_out_word` deletes: whitespace and
-#: every byte of a non-ASCII character (invisible ones included).
+#: ASCII lowercase, and the bytes :func:`_may_hold_opt_out_word` deletes: whitespace, the
+#: sentence punctuation a compare form drops at a cell's end, and every byte of a non-ASCII
+#: character (invisible ones included).
 _LOWER = bytes.maketrans(bytes(range(65, 91)), bytes(range(97, 123)))
-_SKIPPED = b" \t\n\r\f\v" + bytes(range(128, 256))
+_SKIPPED = b" \t\n\r\f\v.,;:!?" + bytes(range(128, 256))
 
 
 def _stripped(text: str) -> bytes:
-    """``text`` lowercased, without whitespace and without non-ASCII characters."""
+    """``text`` lowercased, without whitespace, the punctuation compare forms drop at a cell's
+    end, and non-ASCII characters."""
     return text.encode("latin-1", "ignore").translate(_LOWER, _SKIPPED)
 
 
 #: The opt-out words stripped so: by length (a lookup table) and by their first four bytes
 #: (every one has at least four) read as one number.
 _STRIPPED_WORDS = frozenset(_stripped(w) for w in OPT_OUT_WORDS)
+if min(map(len, _STRIPPED_WORDS)) < 4:  # a lexicon edit the four-byte window cannot serve
+    raise AssertionError("every opt-out word needs four ASCII letters or digits")
 _WORD_LENGTH = np.zeros(max(map(len, _STRIPPED_WORDS)) + 2, dtype=bool)
 _WORD_LENGTH[[len(w) for w in _STRIPPED_WORDS]] = True
 _WORD_HEADS = np.unique(np.frombuffer(b"".join(w[:4] for w in _STRIPPED_WORDS), dtype="<u4"))
@@ -325,8 +205,8 @@ def opt_out_cells(frame: pd.DataFrame, columns: Iterable[str]) -> dict[str, np.n
     opt-out word (:data:`OPT_OUT_WORDS`; not a cell that merely contains one): what each cell
     says ("unsubscribed", "bounced" or None). Columns without such a cell are left out.
 
-    A column with no :data:`OPT_OUT_STEMS` in its joined text (nearly all columns) costs a
-    few C-level passes over it; only the others are put in compare form cell by cell.
+    A column the prefilter clears (nearly all columns) costs a few C-level passes over it;
+    only the others are put in compare form.
     """
     found: dict[str, np.ndarray] = {}
     for key in columns:
@@ -339,7 +219,7 @@ def opt_out_cells(frame: pd.DataFrame, columns: Iterable[str]) -> dict[str, np.n
             maybe = _may_hold_opt_out_word(cells)
         if not maybe:
             continue
-        forms = compare_forms(cells)
+        forms = fold_column(cells)
         means = np.fromiter(map(OPT_OUT_WORDS.get, forms), dtype=object, count=len(forms))
         if not np.equal(means, _NONE).all():
             found[key] = means
@@ -352,11 +232,14 @@ def _may_hold_opt_out_word(cells: np.ndarray) -> bool:
     A cell whose compare form is an opt-out word holds that word's ASCII characters (either
     case) with nothing between them but whitespace, characters that compare forms drop and
     the word's own non-ASCII letters; so stripped of those (:func:`_stripped`) it is the
-    word stripped the same way. The cells are joined between ``|`` and stripped at once;
-    numpy then finds the stripped cells of a word's length whose first four bytes begin a
-    word. (No non-ASCII character lowercases to an ASCII letter of a word: the tests check.)
+    word stripped the same way. The cells are joined between ``|``, folded at once when not
+    ASCII (full-width letters, look-alikes) and stripped; numpy then finds the stripped cells
+    of a word's length whose first four bytes begin a word.
     """
-    data = b"|" + _stripped("|".join(cells)) + b"|"
+    joined = "|".join(cells)
+    if not joined.isascii():
+        joined = fold_text(joined)
+    data = b"|" + _stripped(joined) + b"|"
     arr = np.frombuffer(data, dtype=np.uint8)
     bars = np.flatnonzero(arr == ord("|"))
     lengths = np.diff(bars) - 1

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, TextIO
 
 from .details import DetailRecord
 from .errors import StorageError, storage_errors
+from .reasons import ReasonCode
 from .report import ImportReport
 from .state import ensure_private_dir
 
@@ -263,7 +264,7 @@ def _write_rejected_csv(
         writer = csv.writer(out)
         # Rows longer than their header (the reader's long_row) keep the surplus cells in
         # one more column, so the person fixing them loses nothing.
-        long_rows = report.details.has_code("long_row", [f for f, _, _ in involved])
+        long_rows = report.details.has_code(ReasonCode.LONG_ROW, [f for f, _, _ in involved])
         extra = [EXTRA_CELLS_HEADER] if long_rows else []
         head = (["file"] if with_file else []) + [h for h, _ in union] + extra + ["row", "reason"]
         writer.writerow([neutralise_formula(h) for h in head])

@@ -40,12 +40,13 @@ from .hygiene.suppression import SuppressionList, load_default_list, load_list
 from .import_config import ImportConfig, reading_record
 from .mapping import Mapping, MappingFile, build_mapping, mapping_rows
 from .mapping_file import check_drift, load_mapping_file
+from .optout_updates import NOT_DONE, WOULD_CHECK, OptOutStage
 from .outputs import check_outputs, move_done, write_rejected_csv, write_report
 from .progress import Progress
 from .rate_budget import Budget, RateBudget
 from .read import Limited, Source, estimate_data_rows, expand_inputs, read_rows
 from .readers.base import display_name
-from .reasons import Reason, from_exclusion
+from .reasons import ReasonCode, Rejection
 from .reconcile import reconcile
 from .rejected_file import adopt_rejected_file, write_rejected_mapping
 from .report import (
@@ -171,7 +172,11 @@ def _prepare(
         if used is not None:
             check_drift(used, source.info, allow_new_columns=cfg.allow_new_columns)
         mapping = build_mapping(
-            source.info, overrides=opts.maps, mapping_file=used, unmapped=opts.unmapped
+            source.info,
+            overrides=opts.maps,
+            mapping_file=used,
+            unmapped=opts.unmapped,
+            consent_required=opts.consent_required,
         )
     except (InputError, UsageError) as exc:
         if not several:
@@ -216,7 +221,26 @@ class _Run:
         self.sender: Sender | None = None
         self.storage_failure: StorageError | None = None
         self.truncated = False  # --limit stopped reading before the end of the input
+        self.on_batch: Callable[[Batch, DetailPart], None] | None = None  # import --campaign
         self.hygiene: Hygiene | None = None  # set before reading (None only for `runs show`)
+        # With the journal once it is open (open_opt_outs).
+        self.opt_outs = OptOutStage(fold.add, note=self.progress.note)
+
+    def open_opt_outs(self) -> None:
+        """The opt-out updates stage with the journal: what earlier runs did and left."""
+        resume = self.resume
+        if resume is None:
+            return
+        for done in resume.opt_out_history:
+            self.fold.add(done)
+        self.opt_outs = OptOutStage(
+            self.fold.add,
+            journal=resume if resume.journal is not None else None,
+            done=resume.opt_outs_done,
+            pending=resume.opt_outs_pending,
+            on_storage_failure=self.storage_failed,
+            note=self.progress.note,
+        )
 
     def show(self) -> None:
         """Refresh the progress display from the counters (the budget's state and the ETA
@@ -256,7 +280,15 @@ class _Run:
                 fold.add(ReadInfo(file, len(chunk.frame)))
                 checked = validate_chunk(chunk, files[n].mapping, cfg.defaults)
                 invalid = DetailPart.of_frame(file, checked.invalid, INVALID)
-                fold.add(ValidateInfo(file, invalid, checked.email_from, checked.opt_outs_found))
+                fold.add(
+                    ValidateInfo(
+                        file,
+                        invalid,
+                        checked.email_from,
+                        checked.opt_outs_found,
+                        checked.consent_no,
+                    )
+                )
                 unique, duplicates = checked.valid, no_duplicates()
                 if self.storage_failure is None:
                     try:
@@ -266,6 +298,7 @@ class _Run:
                 fold.add(
                     DedupInfo(file, len(unique), DetailPart.of_frame(file, duplicates, DUPLICATE))
                 )
+                self.opt_outs.carried(file, duplicates)
                 done = settled.get(file)
                 if done is not None and len(done):
                     unique = unique[~unique["row"].isin(done)]
@@ -275,7 +308,7 @@ class _Run:
                     # A write failed: nothing more is sent, and rows are no longer deduped (the
                     # spill may be what failed). The rest is read to the end and reported as not
                     # sent, so every row read is still accounted for.
-                    why = reasons.reason("not_sent_stopped", self.storage_failure)
+                    why = ReasonCode.NOT_SENT_STOPPED.of(self.storage_failure)
                     self.not_sent(iter([UniqueRows(file, checked.cells, unique)]), why)
                     continue
                 if cfg.dry_run:
@@ -303,7 +336,7 @@ class _Run:
         rows = unique["row"].to_numpy()
         out = found.excluded
         hit = np.flatnonzero(out)
-        why = [from_exclusion(e.code.value, e.params) for e in found.exclusions if e]
+        why = [e for e in found.exclusions if e]
         excluded = DetailPart.of_reasons(
             file, rows[hit], emails[hit].tolist(), [EXCLUDED] * len(hit), why
         )
@@ -311,8 +344,9 @@ class _Run:
         role = np.flatnonzero((found.role != "") & ~out)
         disposable = np.flatnonzero((found.disposable != "") & ~out)
         if len(role) or len(disposable):
-            flags = [(i, ROLE, "role_address", found.role[i]) for i in role]
-            flags += [(i, DISPOSABLE, "disposable_domain", found.disposable[i]) for i in disposable]
+            flags = [(i, ROLE, ReasonCode.ROLE_ADDRESS, found.role[i]) for i in role]
+            disposable_code = ReasonCode.DISPOSABLE_DOMAIN
+            flags += [(i, DISPOSABLE, disposable_code, found.disposable[i]) for i in disposable]
             flagged = DetailPart.of(
                 file,
                 rows[[f[0] for f in flags]],
@@ -338,7 +372,10 @@ class _Run:
             SendInfo(batch.files[0], result.requests, result.retries, result.rate_limited, outcome)
         )
         self.eta.merged(batch.seq)
-        self.imported += outcome.created + outcome.restored
+        self.imported += outcome.counts.created + outcome.counts.restored
+        self.opt_outs.answered(batch, outcome.outcome)  # journaled before the answer
+        if self.on_batch is not None:
+            self.on_batch(batch, outcome.details)
         if self.resume is not None:
             try:
                 self.resume.answered(batch, outcome.outcome)
@@ -349,7 +386,7 @@ class _Run:
                     self.storage_failed(self.resume.short_of_room)
         self.show()
 
-    def not_sent(self, parts: Iterator[UniqueRows], reason: Reason) -> None:
+    def not_sent(self, parts: Iterator[UniqueRows], reason: Rejection) -> None:
         """Account for rows that will not be sent."""
         for part in parts:
             rows = part.rows
@@ -367,7 +404,7 @@ class _Run:
     def journal_failed(self, batch: Batch, exc: StorageError) -> None:
         """The journal could not record a batch: stop, and account for it as not sent."""
         self.storage_failed(exc)
-        why = reasons.reason("not_sent_error", exc)
+        why = ReasonCode.NOT_SENT_ERROR.of(exc)
         self.on_result(batch, BatchResult(not_sent=dict.fromkeys(range(len(batch)), why)))
 
     def storage_failed(self, exc: StorageError) -> None:
@@ -377,7 +414,7 @@ class _Run:
             return  # stopping already (and the stop's own note may be what failed)
         self.storage_failure = exc
         if self.sender is not None:
-            self.sender.stop(exc, reasons.reason("not_sent_stopped", exc))
+            self.sender.stop(exc, ReasonCode.NOT_SENT_STOPPED.of(exc))
 
     def journal_state(self) -> str:
         """'kept' when the journal recorded every answer of this run (a rerun then sends
@@ -427,8 +464,10 @@ def run_import(
     progress: Progress | None = None,
     stdin: BinaryIO | None = None,
     transport: httpx.BaseTransport | None = None,
+    on_batch: Callable[[Batch, DetailPart], None] | None = None,
 ) -> RunResult:
-    """Run one import (or dry run) and return its report.
+    """Run one import (or dry run) and return its report. ``on_batch(batch, details)`` is
+    called with each answered batch and its rows not imported (``import --campaign``).
 
     Raises ``FoxReachImportError`` for problems found before anything is sent (bad input,
     unwritable outputs); problems met while sending end the run early and come back in
@@ -436,7 +475,7 @@ def run_import(
     """
     sending = _Sending()
     try:
-        return _run_import(cfg, progress or Progress(), stdin, transport, sending)
+        return _run_import(cfg, progress or Progress(), stdin, transport, sending, on_batch)
     except FoxReachImportError as exc:
         # Raised after leads were sent (an output or the journal failing at the end): the
         # CLI must not say "nothing was sent".
@@ -454,6 +493,7 @@ def _run_import(
     stdin: BinaryIO | None,
     transport: httpx.BaseTransport | None,
     sending: _Sending,
+    on_batch: Callable[[Batch, DetailPart], None] | None = None,
 ) -> RunResult:
     started = time.monotonic()
     check_outputs(cfg)
@@ -472,12 +512,14 @@ def _run_import(
         summaries += [FileSummary(file=name, refused=reason) for name, reason in refused.items()]
         fold = ReportFold(summaries, dry_run=cfg.dry_run, sandbox=cfg.sandbox)
         run = _Run(cfg, progress, fold, sending)
+        run.on_batch = on_batch
         if not cfg.replay:  # runs show reproduces what the journal says, not today's rules
             run.hygiene = _hygiene(cfg, stack, progress)
         run.resume = _resume(cfg, files, stack, progress)
         if run.resume is not None:
             for info in run.resume.history:
                 run.fold.add(info)
+        run.open_opt_outs()
         sources = [f.source for f in files]
         if type(progress) is Progress:
             total = cfg.limit  # nobody watches: don't read the files an extra time to count rows
@@ -497,6 +539,7 @@ def _run_import(
             if cfg.dry_run:
                 for _ in parts:
                     pass
+                run.opt_outs.leave(WOULD_CHECK)
             elif cfg.replay:
                 run.not_sent(parts, reasons.UNFINISHED)
             else:
@@ -505,6 +548,8 @@ def _run_import(
             interrupted, complete = True, False
         finally:
             progress.stop()
+        # Updates the run did not get to (it stopped, or `runs show`): the next run does them.
+        run.opt_outs.leave(NOT_DONE, "the run stopped before the lead was updated")
         fatal = fatal or run.storage_failure
         if isinstance(fatal, StorageError) and sending.sent:
             fatal = _after_sending(fatal, run.imported, journal=run.journal_state())
@@ -669,6 +714,9 @@ def _summary(f: PreparedFile) -> FileSummary:
         header_row=info.header_row,
         notes=_header_notes(info) + tuple(info.notes) + f.mapping.notes,
         warnings=f.mapping.warnings,
+        consent_required=any(
+            o.kind == "permission" and o.means is not None for o in f.mapping.opt_outs
+        ),
     )
 
 
@@ -772,10 +820,14 @@ def _send(
     ) as client:
         sender = run.sender = Sender(client, budget, send, on_event=partial(_on_event, run))
         outcome = sender.run(batches, run.on_result, on_idle=run.tick)
-    fatal = outcome.fatal or run.storage_failure
+        fatal = outcome.fatal or run.storage_failure
+        if fatal is None and not outcome.interrupted:
+            # Every batch is answered: opt-outs can now reach the leads already there.
+            updates = run.opt_outs.run(client, budget, send, tick=run.tick)
+            return updates.fatal, updates.interrupted
     if fatal is None and not outcome.interrupted:
         return None, False
-    reason = reasons.CTRL_C if outcome.interrupted else reasons.reason("not_sent_stopped", fatal)
+    reason = reasons.CTRL_C if outcome.interrupted else ReasonCode.NOT_SENT_STOPPED.of(fatal)
     run.not_sent(batcher.drain(), reason)
     return fatal, outcome.interrupted
 

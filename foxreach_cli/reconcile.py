@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from . import reasons
 from .details import DetailPart
-from .reasons import Reason
+from .reasons import ReasonCode, Rejection
 from .stage_data import (
     DUPLICATE,
     ERROR,
@@ -25,7 +25,7 @@ from .stage_data import (
     BatchResult,
     Reply,
     RowFate,
-    ServerCounts,
+    Tally,
 )
 
 
@@ -35,12 +35,7 @@ class Reconciled:
     imported, and the outcome the resume journal keeps."""
 
     file: str
-    created: int
-    restored: int
-    server_duplicates: int
-    server_errors: int
-    not_sent: int
-    retry_duplicates: int
+    counts: Tally  # created, restored, server duplicates and errors, not sent, retry duplicates
     details: DetailPart
     outcome: BatchOutcome
 
@@ -49,17 +44,12 @@ class Reconciled:
 class _Work:
     """The counts and details being gathered for one batch."""
 
-    created: int = 0
-    restored: int = 0
-    server_duplicates: int = 0
-    server_errors: int = 0
-    not_sent: int = 0
-    retry_duplicates: int = 0
+    counts: Tally = field(default_factory=Tally)
     idx: list[int] = field(default_factory=list)  # the batch item of each detail
-    reasons: list[Reason] = field(default_factory=list)
+    reasons: list[Rejection] = field(default_factory=list)
     kinds: list[str] = field(default_factory=list)
 
-    def detail(self, i: int, reason: Reason, kind: str) -> None:
+    def detail(self, i: int, reason: Rejection, kind: str) -> None:
         self.idx.append(i)
         self.reasons.append(reason)
         self.kinds.append(kind)
@@ -78,30 +68,25 @@ def reconcile(
     r = _Work()
     for reply in result.replies:
         _reply(batch, reply, uncertain, r)
-    for i, message in result.rejected:
-        r.detail(i, reasons.reason("server_error", message), ERROR)
-        r.server_errors += 1
-    counts = ServerCounts(r.created, r.restored, r.server_duplicates, r.server_errors)
+    for i, said in result.rejected:
+        r.detail(i, ReasonCode.SERVER_ERROR.of(said), ERROR)
+    r.counts += Tally(server_errors=len(result.rejected))
+    answered = r.counts.answered()
     rows: dict[int, RowFate] = {}
-    for i, why, kind in zip(r.idx, r.reasons, r.kinds, strict=True):
-        rows[batch.rows[i]] = (kind, batch.emails[i], why.code, why.params)
+    for i, reason, kind in zip(r.idx, r.reasons, r.kinds, strict=True):
+        rows[batch.rows[i]] = (kind, batch.emails[i], reason.code, reason.params)
     for reply in result.replies:
         for i in reply.indices:
             rows.setdefault(batch.rows[i], (IMPORTED, batch.emails[i], "", ()))
-    for i, why in result.not_sent.items():
-        r.detail(i, why, NOT_SENT)
-        r.not_sent += 1
+    for i, reason in result.not_sent.items():
+        r.detail(i, reason, NOT_SENT)
         if not result.retries:  # never reached the server: nothing of it can be stored
-            rows[batch.rows[i]] = (NOT_SENT, batch.emails[i], why.code, why.params)
+            rows[batch.rows[i]] = (NOT_SENT, batch.emails[i], reason.code, reason.params)
     file = batch.files[0] if batch.files else ""
+    ours = sum(reason.code is ReasonCode.RETRY_DUPLICATE for reason in r.reasons)
     return Reconciled(
         file=file,
-        created=r.created,
-        restored=r.restored,
-        server_duplicates=r.server_duplicates,
-        server_errors=r.server_errors,
-        not_sent=r.not_sent,
-        retry_duplicates=r.retry_duplicates,
+        counts=r.counts + Tally(not_sent=len(result.not_sent), retry_duplicates=ours),
         details=DetailPart.of_reasons(
             file,
             [batch.rows[i] for i in r.idx],
@@ -109,7 +94,7 @@ def reconcile(
             r.kinds,
             r.reasons,
         ),
-        outcome=BatchOutcome(counts=counts, rows=rows),
+        outcome=BatchOutcome(counts=answered, rows=rows),
     )
 
 
@@ -141,7 +126,7 @@ def _reply(batch: Batch, reply: Reply, uncertain: Container[tuple[str, int]], r:
     # A server whose counts do not add up to the request still leaves every row accounted.
     missing = min(n - (ok + n_dup + n_err), len(rest))
     if missing > 0:
-        r.server_errors += missing
+        r.counts += Tally(server_errors=missing)
         for i in rest[-missing:]:
             r.detail(i, reasons.NOT_MENTIONED, ERROR)
         rest = rest[:-missing]
@@ -149,13 +134,12 @@ def _reply(batch: Batch, reply: Reply, uncertain: Container[tuple[str, int]], r:
     def duplicate(i: int) -> None:
         # A row whose earlier sending got no answer is most likely a duplicate of itself.
         ours = reply.ambiguous or (batch.files[i], batch.rows[i]) in uncertain
-        r.retry_duplicates += ours
         r.detail(i, reasons.RETRY_DUPLICATE if ours else reasons.IN_WORKSPACE, DUPLICATE)
 
     for i in dup_rows:
         duplicate(i)
     for i, why in err_rows:
-        r.detail(i, reasons.reason("server_error", why), ERROR)
+        r.detail(i, ReasonCode.SERVER_ERROR.of(why), ERROR)
 
     # Rows the lists do not name: all imported when the counts say so, all duplicates
     # (or all errors) when nothing else is left; otherwise they cannot be told apart.
@@ -169,7 +153,6 @@ def _reply(batch: Batch, reply: Reply, uncertain: Container[tuple[str, int]], r:
         else:
             for i in rest:
                 r.detail(i, reasons.UNRESOLVED, UNRESOLVED)
-    r.created += created
-    r.restored += restored
-    r.server_duplicates += n_dup
-    r.server_errors += n_err
+    r.counts += Tally(
+        created=created, restored=restored, server_duplicates=n_dup, server_errors=n_err
+    )

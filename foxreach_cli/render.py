@@ -5,6 +5,7 @@ Only the CLI calls these; the library stages never print.
 
 from __future__ import annotations
 
+from collections import Counter
 from itertools import islice
 from typing import TYPE_CHECKING
 
@@ -13,8 +14,10 @@ from rich.markup import escape
 from rich.table import Table
 
 from .details import DISPOSABLE, ROLE
+from .mapping.evidence import Source
 from .optouts import FoundOptOut
 from .readers.base import display_name
+from .reasons import ReasonCode
 from .report import ImportReport
 from .stage_data import DUPLICATE, ERROR, EXCLUDED, INVALID, UNRESOLVED
 
@@ -36,6 +39,9 @@ def one_line(report: ImportReport) -> str:
     )
     if report.unresolved:
         line += f"; {report.unresolved:,} rows unresolved"
+    said = _opt_out_counts(report)
+    if said:
+        line += f"; {said}"
     if report.reproduced:
         line += "; reproduced (imported before, nothing sent)"
     refused = [display_name(f.file) for f in report.files if f.refused]
@@ -44,6 +50,63 @@ def one_line(report: ImportReport) -> str:
     if report.stopped_because:
         line += f"; stopped: {report.stopped_because}"
     return line
+
+
+#: How the summary names each outcome of an opt-out update.
+_UPDATE_OUTCOMES = {
+    "updated": "opted out",
+    "alreadyOptedOut": "opted out already",
+    "notInWorkspace": "not in the workspace",
+    "notDone": "not done",
+    "wouldCheck": "to look up",
+}
+SAMPLE_OPT_OUTS = 5
+
+
+def _opt_out_counts(report: ImportReport) -> str:
+    """The opt-outs carried by dedup and brought to leads already in the workspace, in a few
+    words (empty when there are none)."""
+    parts = []
+    carried = report.tally.opt_outs_carried
+    if carried:
+        parts.append(f"{_count(carried, 'opt-out')} of duplicates carried to the lead kept")
+    if report.opt_out_updates:
+        verb = "would be looked up" if report.dry_run else "opted out in the workspace"
+        n = report.tally.opt_out_updates
+        parts.append(f"{_count(n, 'lead')} {verb}")
+    return ", ".join(parts)
+
+
+def opt_out_lines(report: ImportReport) -> list[str]:
+    """The opt-outs that dedup carried and the updates of leads already in the workspace,
+    counted and named (the rich report and the log)."""
+    lines: list[str] = []
+    carried = [d for d in report.records(DUPLICATE) if d.code is ReasonCode.OPT_OUT_CARRIED]
+    if carried:
+        named = "; ".join(
+            f"row {d.row} ({d.email}, {d.params[0]}) -> row {d.params[1]}"
+            + (f" of {display_name(d.params[2])}" if len(d.params) > 2 and d.params[2] else "")
+            for d in carried[:SAMPLE_OPT_OUTS]
+        )
+        more = ", ..." if len(carried) > SAMPLE_OPT_OUTS else ""
+        lines.append(
+            f"Opt-outs carried from duplicates to the lead kept: {len(carried):,} ({named}{more})."
+        )
+    updates = report.opt_out_updates
+    if updates:
+        counts = Counter(u.outcome for u in updates)
+        said = ", ".join(
+            f"{counts[o]:,} {label}" for o, label in _UPDATE_OUTCOMES.items() if counts[o]
+        )
+        named = "; ".join(
+            f"{u.email} (row {u.row} of {display_name(u.file)}, {u.status}): "
+            f"{_UPDATE_OUTCOMES.get(u.outcome, u.outcome)}" + (f" ({u.reason})" if u.reason else "")
+            for u in updates[:SAMPLE_OPT_OUTS]
+        )
+        more = ", ..." if len(updates) > SAMPLE_OPT_OUTS else ""
+        what = "Opt-outs for leads already in the workspace"
+        lines.append(f"{what}: {len(updates):,} ({said}): {named}{more}.")
+    return lines
 
 
 def _count(n: int, one: str, many: str | None = None) -> str:
@@ -110,13 +173,13 @@ def final_line(report: ImportReport, *, report_path: str | None, rejected_path: 
 
 
 #: How the hygiene section names each reason code.
-_RULES = {
-    "excluded_list": "on an exclusion list",
-    "source_verdict": "the file's verdict",
-    "domain_not_found": "domain does not exist",
-    "domain_no_mail": "domain takes no mail",
-    "disposable_domain": "disposable (--skip-disposable)",
-    "role_address": "role address (--skip-role)",
+_RULES: dict[ReasonCode, str] = {
+    ReasonCode.EXCLUDED_LIST: "on an exclusion list",
+    ReasonCode.SOURCE_VERDICT: "the file's verdict",
+    ReasonCode.DOMAIN_NOT_FOUND: "domain does not exist",
+    ReasonCode.DOMAIN_NO_MAIL: "domain takes no mail",
+    ReasonCode.DISPOSABLE_DOMAIN: "disposable (--skip-disposable)",
+    ReasonCode.ROLE_ADDRESS: "role address (--skip-role)",
 }
 SAMPLE_FLAGGED = 5
 
@@ -136,7 +199,8 @@ def hygiene_lines(report: ImportReport) -> list[str]:
     detail = ", ".join(f"{_RULES.get(code, code)} {n:,}" for code, n in by_rule.items())
     lines.append(f"  excluded: {_count(total, 'row')} {verb}" + (f" ({detail})" if detail else ""))
     if h.check_domains:
-        missing, no_mail = by_rule.get("domain_not_found", 0), by_rule.get("domain_no_mail", 0)
+        missing = by_rule.get(ReasonCode.DOMAIN_NOT_FOUND, 0)
+        no_mail = by_rule.get(ReasonCode.DOMAIN_NO_MAIL, 0)
         lines.append(
             f"  undeliverable domains: {_count(missing + no_mail, 'row')} ({missing:,} "
             f"not found, {no_mail:,} taking no mail); "
@@ -220,7 +284,18 @@ def mapping_notes(report: ImportReport) -> list[str]:
                 f"{name}: {n:,} {rows} with no email in '{email}' took it from '{header}'."
             )
         lines += [f"{name}: {opt_out_found(h, x)}" for h, x in f.opt_outs_found.items()]
+        lines += [
+            f"{name}: {consent_no(h, n, f.consent_required)}" for h, n in f.consent_no.items()
+        ]
     return lines
+
+
+def consent_no(header: str, rows: int, required: bool) -> str:
+    """The rows a marketing-permission column says no on, and what became of them."""
+    said = f"'{header}' says no to marketing email on {rows:,} {'row' if rows == 1 else 'rows'}"
+    if required:
+        return f"{said}: imported as unsubscribed (--consent-required)."
+    return f"{said}: their status is unchanged (--consent-required imports them as unsubscribed)."
 
 
 def mapping_warnings(report: ImportReport) -> list[str]:
@@ -276,7 +351,7 @@ def render_report(console: Console, report: ImportReport, *, show_mapping: bool)
             continue
         # Without the table, still say where a column's values overruled its header.
         for row in f.mapping:
-            if row["how"].startswith("values "):
+            if Source(row["source"]).went_by_values:
                 console.print(
                     f"[dim]{display_name(f.file)}: '{row['column']}' went to "
                     f"{row['field']}: {row['how']}[/]"
@@ -294,6 +369,10 @@ def render_report(console: Console, report: ImportReport, *, show_mapping: bool)
     counts.add_row("  valid and unique", f"{report.tally.valid:,}")
     counts.add_row("  invalid", f"{report.tally.invalid:,}")
     counts.add_row("  duplicates in the input", f"{report.tally.local_duplicates:,}")
+    if report.tally.opt_outs_carried:
+        counts.add_row(
+            "    opt-outs carried to the lead kept", f"{report.tally.opt_outs_carried:,}"
+        )
     if not report.dry_run:
         counts.add_row("[green]Created[/]", f"{report.tally.created:,}")
         counts.add_row("[cyan]Restored[/]", f"{report.tally.restored:,}")
@@ -302,6 +381,11 @@ def render_report(console: Console, report: ImportReport, *, show_mapping: bool)
     if report.tally.excluded or report.hygiene.applied:
         counts.add_row("[magenta]Excluded[/] (hygiene)", f"{report.tally.excluded:,}")
     counts.add_row("Not sent", f"{report.tally.not_sent:,}")
+    if report.opt_out_updates:
+        label = "would be looked up" if report.dry_run else "opted out"
+        counts.add_row(
+            f"Leads in the workspace {label} (PATCH)", f"{report.tally.opt_out_updates:,}"
+        )
     if report.unresolved:
         counts.add_row("  of which unresolved", f"{report.unresolved:,}")
     if not report.dry_run:
@@ -318,6 +402,8 @@ def render_report(console: Console, report: ImportReport, *, show_mapping: bool)
     else:
         for line in flagged_lines(report):
             console.print(line, markup=False)
+    for line in opt_out_lines(report):
+        console.print(line, markup=False)
     problem_kinds = (INVALID, DUPLICATE, ERROR, UNRESOLVED, EXCLUDED)
     problems = report.details.count(*problem_kinds)
     if problems:

@@ -15,15 +15,18 @@ to files is :mod:`foxreach_cli.outputs`.
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
+from itertools import islice
 from typing import Any
+
+import numpy as np
+import orjson
 
 from .details import DISPOSABLE, ROLE, DetailPart, DetailRecord, DetailStore
 from .optouts import FoundOptOut
-from .reasons import named_params
+from .reasons import CODE_IDS, ReasonCode
 from .reconcile import Reconciled
 from .stage_data import (
     DUPLICATE,
@@ -32,7 +35,6 @@ from .stage_data import (
     INVALID,
     NOT_SENT,
     UNRESOLVED,
-    ServerCounts,
     Tally,
 )
 
@@ -64,6 +66,14 @@ class FileSummary:
     # Rows that a column not read for opt-outs made unsubscribed or bounced (a cell that is
     # an opt-out word: optouts.opt_out_cells): that column's header -> those rows.
     opt_outs_found: dict[str, FoundOptOut] = field(default_factory=dict)
+    # Rows whose marketing-permission cell says no: that column's header -> those rows; and
+    # whether --consent-required imported them as unsubscribed.
+    consent_no: dict[str, int] = field(default_factory=dict)
+    consent_required: bool = False
+
+
+#: The one-byte id of ``opt_out_carried`` in a detail part (counted per DedupInfo).
+_CARRIED = CODE_IDS[ReasonCode.OPT_OUT_CARRIED]
 
 
 # -- what each stage returns ---------------------------------------------------------------------
@@ -75,6 +85,11 @@ class ReadInfo:
 
     file: str
     rows: int
+
+    @property
+    def counts(self) -> Tally:
+        """What it adds to the run's counts."""
+        return Tally(rows_read=self.rows)
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,6 +103,13 @@ class ValidateInfo:
     email_from: dict[str, int] = field(default_factory=dict)
     #: Valid rows a column not read for opt-outs made opted out: its header -> those rows.
     opt_outs_found: dict[str, FoundOptOut] = field(default_factory=dict)
+    #: Valid rows whose marketing-permission cell says no: its header -> those rows.
+    consent_no: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def counts(self) -> Tally:
+        """What it adds to the run's counts."""
+        return Tally(invalid=len(self.invalid))
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,6 +121,14 @@ class DedupInfo:
     unique: int
     duplicates: DetailPart
 
+    @property
+    def counts(self) -> Tally:
+        """What it adds to the run's counts (duplicates whose opt-out was carried among them)."""
+        carried = int(np.count_nonzero(self.duplicates.codes == _CARRIED))
+        return Tally(
+            valid=self.unique, local_duplicates=len(self.duplicates), opt_outs_carried=carried
+        )
+
 
 @dataclass(frozen=True, slots=True)
 class HygieneInfo:
@@ -109,6 +139,11 @@ class HygieneInfo:
     excluded: DetailPart
     flagged: DetailPart | None = None
 
+    @property
+    def counts(self) -> Tally:
+        """What it adds to the run's counts."""
+        return Tally(excluded=len(self.excluded))
+
 
 @dataclass(frozen=True, slots=True)
 class UnsentInfo:
@@ -118,6 +153,11 @@ class UnsentInfo:
     file: str
     rows: int
     details: DetailPart | None = None
+
+    @property
+    def counts(self) -> Tally:
+        """What it adds to the run's counts."""
+        return Tally(not_sent=self.rows)
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,6 +170,17 @@ class SendInfo:
     rate_limited: int
     reconciled: Reconciled
 
+    @property
+    def counts(self) -> Tally:
+        """What it adds to the run's counts: the requests, and what the answers mean."""
+        sent = Tally(
+            requests=self.requests,
+            retries=self.retries,
+            rate_limited=self.rate_limited,
+            batches=1,
+        )
+        return sent + self.reconciled.counts
+
 
 @dataclass(frozen=True, slots=True)
 class HistoryInfo:
@@ -139,17 +190,75 @@ class HistoryInfo:
     file: str
     reproduced: bool
     imported_at: str | None
-    counts: ServerCounts  # of the batches answered before
-    retry_duplicates: int
+    #: What it adds to the run's counts: the server's counts of the batches answered before,
+    #: their retry duplicates, the rows excluded before and, when reproduced, the finished
+    #: import's requests, retries, 429 answers and batches.
+    counts: Tally
     details: DetailPart  # their rows not imported
-    requests: int = 0  # the finished import's requests (only when reproduced)
+
+
+@dataclass(frozen=True, slots=True)
+class OptOutUpdateInfo:
+    """OPT-OUT UPDATES (:mod:`foxreach_cli.optout_updates`): what became of the opt-out of
+    ``row`` of ``file`` for the lead with ``email`` already in the workspace. ``outcome`` is
+    one of ``updated``, ``alreadyOptedOut``, ``notInWorkspace``, ``notDone`` (``reason``
+    says why) and, in a dry run, ``wouldCheck``; ``before`` is the lead's status when found;
+    ``earlier``: done by an earlier run of the file (the journal)."""
+
+    file: str
+    row: int
+    email: str
+    status: str
+    outcome: str
+    before: str | None = None
+    reason: str = ""
+    earlier: bool = False
+    requests: int = 0  # this run's requests for it (look-up and update), retries included
     retries: int = 0
     rate_limited: int = 0
-    batches: int = 0
 
+    @property
+    def counts(self) -> Tally:
+        """What it adds to the run's counts: its requests, and one lead updated (or, in a
+        dry run, to check) when it was (the fold takes back a replaced outcome's)."""
+        updated = int(self.outcome in UPDATE_COUNTED)
+        return Tally(
+            requests=self.requests,
+            retries=self.retries,
+            rate_limited=self.rate_limited,
+            opt_out_updates=updated,
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """The entry of the JSON report's ``optOutUpdateDetails``."""
+        entry: dict[str, Any] = {
+            "file": self.file,
+            "row": self.row,
+            "email": self.email,
+            "status": self.status,
+            "outcome": self.outcome,
+        }
+        if self.before is not None:
+            entry["statusBefore"] = self.before
+        if self.reason:
+            entry["reason"] = self.reason
+        if self.earlier:
+            entry["earlierRun"] = True
+        return entry
+
+
+#: The outcomes of opt-out updates that count as a lead updated (a dry run: to be checked).
+UPDATE_COUNTED = ("updated", "wouldCheck")
 
 StageResult = (
-    ReadInfo | ValidateInfo | DedupInfo | HygieneInfo | UnsentInfo | SendInfo | HistoryInfo
+    ReadInfo
+    | ValidateInfo
+    | DedupInfo
+    | HygieneInfo
+    | UnsentInfo
+    | SendInfo
+    | HistoryInfo
+    | OptOutUpdateInfo
 )
 
 
@@ -194,13 +303,22 @@ class ImportReport:
     stopped_because: str | None = None
     complete: bool = True
     sandbox: bool = False
-    previous: ServerCounts = field(default_factory=ServerCounts)  # earlier runs' counts
+    previous: Tally = field(default_factory=Tally)  # what the server said to earlier runs
     hygiene: HygieneSummary = field(default_factory=HygieneSummary)
     #: Role and disposable addresses that were not left out (kinds ``role``, ``disposable``).
     flagged: DetailStore = field(default_factory=DetailStore)
+    #: ``import --campaign``: what the enrollment did (or, for a dry run, would cost).
+    campaign: dict[str, Any] | None = None
+    #: Opt-outs brought to leads already in the workspace, in file and row order.
+    opt_out_updates: tuple[OptOutUpdateInfo, ...] = ()
 
     @property
-    def excluded_by_rule(self) -> dict[str, int]:
+    def opt_out_updates_not_done(self) -> set[str]:
+        """The files whose opt-out updates are not all done (they are not finished)."""
+        return {u.file for u in self.opt_out_updates if u.outcome == "notDone"}
+
+    @property
+    def excluded_by_rule(self) -> dict[ReasonCode, int]:
         """Rows left out per reason code (this run's and, for a resumed or reproduced file,
         those the journal recorded)."""
         return self.details.codes(EXCLUDED)
@@ -239,23 +357,34 @@ class ImportReport:
 
     def _entries(self, *kinds: str) -> Iterator[dict[str, Any]]:
         for d in self.records(*kinds):
-            yield {"file": d.file, "row": d.row, "email": d.email, "code": d.code, "reason": d.text}
-
-    def _excluded_entries(self) -> Iterator[dict[str, Any]]:
-        for d in self.records(EXCLUDED):
             yield {
                 "file": d.file,
                 "row": d.row,
                 "email": d.email,
                 "code": d.code,
                 "reason": d.text,
-                **named_params(d.code, d.params),
+                "params": d.code.named(d.params),
+            }
+
+    def _excluded_entries(self) -> Iterator[dict[str, Any]]:
+        # The parameters are also at the entry's top level, as they were before every
+        # entry had ``params`` (docs/hygiene.md).
+        for d in self.records(EXCLUDED):
+            named = d.code.named(d.params)
+            yield {
+                "file": d.file,
+                "row": d.row,
+                "email": d.email,
+                "code": d.code,
+                "reason": d.text,
+                "params": named,
+                **named,
             }
 
     def _flagged_entries(self, kind: str) -> Iterator[dict[str, Any]]:
         order = [f.file for f in self.files]
         for d in self.flagged.records([kind], order=order):
-            yield {"file": d.file, "row": d.row, "email": d.email, **named_params(d.code, d.params)}
+            yield {"file": d.file, "row": d.row, "email": d.email, **d.code.named(d.params)}
 
     def _fields(self) -> Iterator[tuple[str, Any]]:
         """The report's keys in order; the long lists as iterators."""
@@ -277,6 +406,8 @@ class ImportReport:
             ("notSent", t.not_sent),
             ("unresolved", self.unresolved),
             ("duplicatesFromRetries", t.retry_duplicates),
+            ("optOutsCarried", t.opt_outs_carried),
+            ("optOutUpdates", t.opt_out_updates),
             ("duplicateEmails", (d.email for d in self.records(DUPLICATE) if d.email)),
             ("duplicateDetails", self._entries(DUPLICATE)),
             ("errorDetails", self._entries(INVALID, ERROR)),
@@ -286,6 +417,7 @@ class ImportReport:
             ("roleAddresses", self._flagged_entries(ROLE)),
             ("disposableAddresses", self._flagged_entries(DISPOSABLE)),
             ("notSentReasons", dict(Counter(d.text for d in self.records(NOT_SENT)))),
+            ("optOutUpdateDetails", [u.to_dict() for u in self.opt_out_updates]),
         )
         p = self.previous
         yield from (
@@ -294,8 +426,8 @@ class ImportReport:
                 {
                     "created": p.created,
                     "restored": p.restored,
-                    "duplicates": p.duplicates,
-                    "errors": p.errors,
+                    "duplicates": p.server_duplicates,
+                    "errors": p.server_errors,
                 },
             ),
             ("reproduced", self.reproduced),
@@ -305,6 +437,8 @@ class ImportReport:
             ("elapsedSeconds", round(self.elapsed_seconds, 3)),
             ("files", [_file_entry(f) for f in self.files]),
         )
+        if self.campaign is not None:
+            yield "campaign", self.campaign
 
     def to_dict(self) -> dict[str, Any]:
         """The report as the documented camelCase JSON object."""
@@ -315,7 +449,8 @@ class ImportReport:
 
     def iter_json(self) -> Iterator[str]:
         """The report as indented JSON text (``to_json``), piece by piece: the lists of rows
-        are written one row at a time from the detail store."""
+        are written a slice of rows at a time from the detail store (one orjson call each),
+        so only a slice is held at once."""
         yield "{"
         for n, (key, value) in enumerate(self._fields()):
             yield ("\n  " if n == 0 else ",\n  ") + _dumps(key) + ": "
@@ -330,17 +465,30 @@ class ImportReport:
         return "".join(self.iter_json())
 
 
+#: orjson's options for the report: two-space indentation as ``json.dumps(indent=2)`` writes
+#: it; non-string keys (reason codes are a ``str`` enum) written as their value.
+_JSON_OPTIONS = orjson.OPT_INDENT_2 | orjson.OPT_NON_STR_KEYS
+#: Rows of a list encoded per orjson call: one C call per slice instead of one per row,
+#: while only a slice of rows is held at once.
+_SLICE = 512
+
+
 def _dumps(value: Any) -> str:
-    return json.dumps(value, indent=2, ensure_ascii=False)
+    return orjson.dumps(value, option=_JSON_OPTIONS).decode()
 
 
 def _json_list(items: Iterable[Any]) -> Iterator[str]:
-    """A list inside the top-level object, as ``json.dumps(..., indent=2)`` writes it."""
-    empty = True
-    for item in items:
-        yield ("[\n    " if empty else ",\n    ") + _dumps(item).replace("\n", "\n    ")
-        empty = False
-    yield "[]" if empty else "\n  ]"
+    """A list inside the top-level object, as ``json.dumps(..., indent=2)`` writes it,
+    encoded a slice of rows at a time."""
+    it = iter(items)
+    head = "[\n"
+    while part := list(islice(it, _SLICE)):
+        text = orjson.dumps(part, option=_JSON_OPTIONS)
+        # b'[\n  {...},\n  {...}\n]': drop the brackets, indent every line two more spaces
+        # (a newline inside a string is escaped, so every raw one is the layout's).
+        yield head + "  " + text[2:-2].replace(b"\n", b"\n  ").decode()
+        head = ",\n"
+    yield "[]" if head == "[\n" else "\n  ]"
 
 
 def _file_entry(f: FileSummary) -> dict[str, Any]:
@@ -358,6 +506,7 @@ def _file_entry(f: FileSummary) -> dict[str, Any]:
         "mappingNotes": list(f.notes),
         "emailFallbacks": f.email_fallbacks,
         "optOutsFound": {header: found.rows for header, found in f.opt_outs_found.items()},
+        "consentNo": f.consent_no,
     }
 
 
@@ -374,83 +523,65 @@ class ReportFold:
         self.files = tuple(files)
         self.tally = Tally()  # the progress display reads it as the run goes
         self.by_file: dict[str, Tally] = {f.file: Tally() for f in self.files}
-        self.previous = ServerCounts()
+        self.previous = Tally()
         self.details = DetailStore()
         self.flagged = DetailStore()
         self.hygiene = HygieneSummary()  # set by the pipeline once the rules have run
         self._imported_at: dict[str, str] = {}
         self._email_from: dict[str, Counter[str]] = {}
         self._opt_outs_found: dict[str, dict[str, FoundOptOut]] = {}
-
-    def _count(self, file: str, **counts: int) -> None:
-        self.tally = self.tally.plus(**counts)
-        self.by_file[file] = self.by_file.get(file, Tally()).plus(**counts)
+        self._consent_no: dict[str, Counter[str]] = {}
+        self._opt_out_updates: dict[tuple[str, int, str], OptOutUpdateInfo] = {}
 
     def add(self, result: StageResult) -> None:
         """Take one stage's result into the counts and the detail store."""
+        if not isinstance(result, StageResult):
+            raise TypeError(f"not a stage result: {result!r}")
+        self._count(result.file, result.counts)
         match result:
-            case ReadInfo(file, rows):
-                self._count(file, rows_read=rows)
-            case ValidateInfo(file, invalid, email_from, opt_outs_found):
-                self._count(file, invalid=len(invalid))
+            case ReadInfo():
+                pass
+            case ValidateInfo(file, invalid, email_from, opt_outs_found, consent_no):
                 self.details.add(invalid)
                 if email_from:
                     self._email_from.setdefault(file, Counter()).update(email_from)
+                if consent_no:
+                    self._consent_no.setdefault(file, Counter()).update(consent_no)
                 if opt_outs_found:
                     so_far = self._opt_outs_found.setdefault(file, {})
                     for header, found in opt_outs_found.items():
                         before = so_far.get(header)
                         so_far[header] = found if before is None else before.plus(found)
-            case DedupInfo(file, unique, duplicates):
-                self._count(file, local_duplicates=len(duplicates), valid=unique)
+            case DedupInfo(_, _, duplicates):
                 self.details.add(duplicates)
-            case HygieneInfo(file, excluded, flagged):
-                self._count(file, excluded=len(excluded))
+            case OptOutUpdateInfo():
+                self._opt_out_update(result)
+            case HygieneInfo(_, excluded, flagged):
                 self.details.add(excluded)
                 self.flagged.add(flagged)
-            case UnsentInfo(file, rows, details):
-                self._count(file, not_sent=rows)
+            case UnsentInfo(_, _, details):
                 self.details.add(details)
-            case SendInfo(file, requests, retries, rate_limited, r):
-                self._count(
-                    file,
-                    requests=requests,
-                    retries=retries,
-                    rate_limited=rate_limited,
-                    batches=1,
-                    created=r.created,
-                    restored=r.restored,
-                    server_duplicates=r.server_duplicates,
-                    server_errors=r.server_errors,
-                    not_sent=r.not_sent,
-                    retry_duplicates=r.retry_duplicates,
-                )
-                self.details.add(r.details)
-            case HistoryInfo():
-                self._history(result)
-            case _:
-                raise TypeError(f"not a stage result: {result!r}")
+            case SendInfo(_, _, _, _, reconciled):
+                self.details.add(reconciled.details)
+            case HistoryInfo(file, reproduced, imported_at, history_counts, details):
+                if imported_at is not None:
+                    self._imported_at[file] = imported_at
+                if not reproduced:
+                    self.previous += history_counts.answered()
+                self.details.add(details)
 
-    def _history(self, h: HistoryInfo) -> None:
-        if h.imported_at is not None:
-            self._imported_at[h.file] = h.imported_at
-        c = h.counts
-        self._count(
-            h.file,
-            requests=h.requests,
-            retries=h.retries,
-            rate_limited=h.rate_limited,
-            batches=h.batches,
-            created=c.created,
-            restored=c.restored,
-            server_duplicates=c.duplicates,
-            server_errors=c.errors,
-            retry_duplicates=h.retry_duplicates,
-            excluded=h.details.count(EXCLUDED),
-        )
-        if not h.reproduced:
-            self.previous += c
-        self.details.add(h.details)
+    def _count(self, file: str, counts: Tally) -> None:
+        self.tally += counts
+        self.by_file[file] = self.by_file.get(file, Tally()) + counts
+
+    def _opt_out_update(self, u: OptOutUpdateInfo) -> None:
+        """One update's outcome; a later outcome of the same update replaces an earlier one
+        (a resumed update), counted once (its ``counts`` are added by :meth:`add`)."""
+        at = (u.file, u.row, u.email.lower())
+        before = self._opt_out_updates.get(at)
+        if before is not None and before.outcome in UPDATE_COUNTED:
+            self._count(before.file, Tally(opt_out_updates=-1))
+        self._opt_out_updates[at] = u
 
     def finish(
         self, *, elapsed: float, stopped_because: str | None = None, complete: bool = True
@@ -465,6 +596,7 @@ class ReportFold:
                 imported_at=self._imported_at.get(f.file),
                 email_fallbacks=dict(self._email_from.get(f.file, {})),
                 opt_outs_found=dict(self._opt_outs_found.get(f.file, {})),
+                consent_no=dict(self._consent_no.get(f.file, {})),
             )
             for f in self.files
         )
@@ -481,4 +613,11 @@ class ReportFold:
             previous=self.previous,
             hygiene=self.hygiene,
             flagged=self.flagged,
+            opt_out_updates=self._updates_in_order(),
+        )
+
+    def _updates_in_order(self) -> tuple[OptOutUpdateInfo, ...]:
+        rank = {f.file: n for n, f in enumerate(self.files)}
+        return tuple(
+            sorted(self._opt_out_updates.values(), key=lambda u: (rank.get(u.file, 0), u.row))
         )

@@ -24,8 +24,9 @@ import numpy as np
 from .credentials import Credentials
 from .details import DetailPart
 from .errors import StorageError, UsageError
-from .reasons import Reason
-from .report import HistoryInfo, ImportReport
+from .optout_updates import NOT_DONE, OptOutUpdate, info
+from .reasons import ReasonCode, Rejection
+from .report import HistoryInfo, ImportReport, OptOutUpdateInfo
 from .stage_data import (
     DUPLICATE,
     ERROR,
@@ -33,7 +34,7 @@ from .stage_data import (
     UNRESOLVED,
     Batch,
     BatchOutcome,
-    ServerCounts,
+    RowFate,
     Tally,
 )
 from .state.journal import (
@@ -135,6 +136,11 @@ class Resume:
     imported_before: set[str] = field(default_factory=set)  # reproduced, nothing sent
     run_ids: dict[str, int] = field(default_factory=dict)  # file -> its run's id
     _batch_ids: dict[int, int] = field(default_factory=dict)  # batch seq -> journal id
+    #: Opt-out updates of earlier runs: those done ((file, email key) -> status, and their
+    #: outcomes for the report), and those still to do (this run does them).
+    opt_outs_done: dict[tuple[str, str], str] = field(default_factory=dict)
+    opt_out_history: list[OptOutUpdateInfo] = field(default_factory=list)
+    opt_outs_pending: list[OptOutUpdate] = field(default_factory=list)
 
     @classmethod
     def open(
@@ -167,7 +173,7 @@ class Resume:
         for name, digest in work.hashes.items():
             if force:
                 journal.forget_file(work.destination, digest)
-            self._merge(name, journal.history(work.destination, digest), note)
+            self._merge(name, journal.history(work.destination, digest), note, journal)
             if name not in self.imported_before:
                 journal.start_file(work.destination, digest, name)
             path = paths.get(name)
@@ -194,14 +200,16 @@ class Resume:
         self = cls(work, None)
         with journal:
             for name, digest in work.hashes.items():
-                self._merge(name, journal.history(destination, digest), note)
+                self._merge(name, journal.history(destination, digest), note, journal)
         return self
 
-    def _merge(self, name: str, history: FileHistory, note: Callable[[str], None]) -> None:
+    def _merge(
+        self, name: str, history: FileHistory, note: Callable[[str], None], journal: Journal
+    ) -> None:
         """Take what earlier runs did to a file: a resume, or, for a file imported fully
         before, a reproduction of its report (nothing of it is sent again)."""
         imported_at = None
-        summary: dict[str, Any] = {}
+        summary = Tally()
         if history.done:
             when = datetime.fromtimestamp(history.finished_at or 0).astimezone()
             imported_at = when.isoformat(timespec="seconds")
@@ -214,6 +222,28 @@ class Resume:
         self.history.append(_history_info(name, history, imported_at, summary))
         self.uncertain.update((name, r) for r in history.uncertain)
         self.settled[name] = history.settled
+        self._merge_opt_outs(name, journal)
+
+    def _merge_opt_outs(self, name: str, journal: Journal) -> None:
+        """Take the opt-out updates earlier runs queued for a file: the done ones are not
+        redone (and are reported as theirs), the pending ones are this run's to do."""
+        digest = self.work.hashes[name]
+        for r in journal.opt_out_updates(self.work.destination, digest):
+            update = OptOutUpdate(r.key, r.email, r.status, name, r.row)
+            if not r.done:
+                self.opt_outs_pending.append(update)
+                continue
+            self.opt_outs_done[(name, r.key)] = r.status
+            out = r.outcome
+            self.opt_out_history.append(
+                info(
+                    update,
+                    str(out.get("outcome", NOT_DONE)),
+                    before=out.get("before"),
+                    reason=str(out.get("reason") or ""),
+                    earlier=True,
+                )
+            )
 
     # -- while sending -----------------------------------------------------------------------
 
@@ -271,12 +301,47 @@ class Resume:
         StorageError (the journal is then dropped for the rest of the run)."""
         if self.journal is None or not len(part):
             return
-        rows = {
+        rows: dict[int, RowFate] = {
             r.row: (r.kind, r.email, r.code, r.params)
             for r in (part.record(i) for i in range(len(part)))
         }
         try:
             self.journal.rows_excluded(self.work.destination, self.work.hashes[file], rows)
+        except StorageError:
+            self.journal = None
+            raise
+
+    def opt_out_queued(self, update: OptOutUpdate) -> None:
+        """Record an opt-out update before anything is sent for it (raises StorageError; the
+        journal is then dropped for the rest of the run)."""
+        if self.journal is None:
+            return
+        try:
+            self.journal.opt_out_queued(
+                self.work.destination,
+                self.work.hashes[update.file],
+                update.key,
+                update.email,
+                update.status,
+                update.row,
+            )
+        except StorageError:
+            self.journal = None
+            raise
+
+    def opt_out_done(self, update: OptOutUpdate, result: OptOutUpdateInfo) -> None:
+        """Record what became of an update (one not done stays pending for the next run)."""
+        if self.journal is None or result.outcome == NOT_DONE:
+            return
+        outcome = {"outcome": result.outcome, "before": result.before, "reason": result.reason}
+        try:
+            self.journal.opt_out_done(
+                self.work.destination,
+                self.work.hashes[update.file],
+                update.key,
+                update.status,
+                outcome,
+            )
         except StorageError:
             self.journal = None
             raise
@@ -289,10 +354,11 @@ class Resume:
         journal = self.journal
         if journal is None:
             return []
-        unfinished = report.details.files_with("notSent")
+        # A file with an opt-out update not done is not finished: the next run does it.
+        unfinished = report.details.files_with("notSent") | report.opt_out_updates_not_done
         done = []
         for name, digest in self.work.hashes.items():
-            summary = file_summary(report.by_file.get(name, Tally()))
+            summary = report.by_file.get(name, Tally())
             if ok and name not in unfinished:
                 if name in self.imported_before:
                     status = REPRODUCED
@@ -307,14 +373,15 @@ class Resume:
 
 
 def _history_info(
-    name: str, history: FileHistory, imported_at: str | None, summary: dict[str, Any]
+    name: str, history: FileHistory, imported_at: str | None, summary: Tally
 ) -> HistoryInfo:
-    """A file's history as a result for the report's fold."""
-    counts = ServerCounts()
+    """A file's history as a result for the report's fold (``summary``: the counts of the
+    run that finished the file, whose requests it adds when the file was imported fully)."""
+    counts = Tally()
     rows: list[int] = []
     emails: list[str] = []
     kinds: list[str] = []
-    reasons: list[Reason] = []
+    reasons: list[Rejection] = []
     for outcome in history.answered:
         counts += outcome.counts
         for row, (kind, email, code, params) in outcome.rows.items():
@@ -322,35 +389,21 @@ def _history_info(
                 rows.append(row)
                 emails.append(email)
                 kinds.append(kind)
-                reasons.append(Reason(code, params))
+                reasons.append(Rejection(ReasonCode.parse(code), params))
+    earlier = Tally(
+        retry_duplicates=sum(r.code is ReasonCode.RETRY_DUPLICATE for r in reasons),
+        excluded=kinds.count(EXCLUDED),
+        requests=summary.requests,
+        retries=summary.retries,
+        rate_limited=summary.rate_limited,
+        batches=summary.batches,
+    )
     return HistoryInfo(
         file=name,
         reproduced=history.done,
         imported_at=imported_at,
-        counts=counts,
-        retry_duplicates=sum(r.code == "retry_duplicate" for r in reasons),
+        counts=counts + earlier,
         # Rows of a resume are marked as from an earlier run; a reproduction shows them as
         # they were.
         details=DetailPart.of_reasons(name, rows, emails, kinds, reasons, earlier=not history.done),
-        requests=summary.get("requests", 0),
-        retries=summary.get("retries", 0),
-        rate_limited=summary.get("rateLimited", 0),
-        batches=summary.get("batches", 0),
     )
-
-
-def file_summary(tally: Tally) -> dict[str, int]:
-    """One file's counts, as the journal keeps them and ``foxreach runs`` shows them."""
-    return {
-        "rowsRead": tally.rows_read,
-        "created": tally.created,
-        "restored": tally.restored,
-        "duplicates": tally.duplicates,
-        "errors": tally.errors,
-        "excluded": tally.excluded,
-        "notSent": tally.not_sent,
-        "requests": tally.requests,
-        "retries": tally.retries,
-        "rateLimited": tally.rate_limited,
-        "batches": tally.batches,
-    }

@@ -18,6 +18,7 @@ from .credentials import Credentials
 from .errors import UsageError
 from .import_config import replay_config
 from .pipeline import RunResult, run_import
+from .stage_data import Tally
 from .state.journal import RUNNING, Journal, RunRecord, file_hash
 from .state.locks import is_held
 
@@ -49,13 +50,20 @@ class RunView:
             "contentHash": r.content_hash[:12],
             "destination": self.destination,
             "status": self.status,
-            **{k: r.summary.get(k) for k in _COUNTS},
-            # A run recorded before foxreach had hygiene rules excluded nothing.
-            **({"excluded": r.summary.get("excluded", 0)} if r.summary else {}),
+            **_counts(r.summary),
         }
 
 
-_COUNTS = ("rowsRead", "created", "restored", "duplicates", "errors", "excluded", "notSent")
+def _counts(c: Tally | None) -> dict[str, int | None]:
+    """The file's counts when the run ended, duplicates and errors merged as the report
+    merges them; all None for a run that has not ended."""
+    if c is None:
+        return dict.fromkeys(_COUNT_KEYS)
+    values = (c.rows_read, c.created, c.restored, c.duplicates, c.errors, c.excluded, c.not_sent)
+    return dict(zip(_COUNT_KEYS, values, strict=True))
+
+
+_COUNT_KEYS = ("rowsRead", "created", "restored", "duplicates", "errors", "excluded", "notSent")
 
 
 def describe_destination(destination: str) -> str:

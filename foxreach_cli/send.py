@@ -33,7 +33,7 @@ from .errors import (
     TransientError,
 )
 from .rate_budget import API_RATE_LIMIT, API_RATE_WINDOW, Budget, RateInfo
-from .reasons import Reason
+from .reasons import ReasonCode, Rejection
 from .stage_data import MAX_BATCH, Batch, BatchResult, Reply
 
 PLAN_LIMIT_REASON = reasons.PLAN_LIMIT
@@ -160,7 +160,7 @@ class Splitting:
 class Stopping:
     """The run stops sending: ``reason`` is what the items not sent will say."""
 
-    reason: Reason
+    reason: Rejection
     error: FoxReachImportError | None
 
     @property
@@ -211,7 +211,7 @@ class Sender:
         self._events: queue.SimpleQueue[SendEvent] = queue.SimpleQueue()
         self._lock = threading.Lock()
         self._stop = threading.Event()
-        self._stop_reason: Reason | None = None
+        self._stop_reason: Rejection | None = None
         self._fatal: FoxReachImportError | None = None
 
     # -- the calling thread ------------------------------------------------------------------
@@ -334,12 +334,12 @@ class Sender:
         if self._on_event is not None:
             self._events.put(event)
 
-    def stop(self, error: FoxReachImportError, reason: Reason) -> None:
+    def stop(self, error: FoxReachImportError, reason: Rejection) -> None:
         """Stop sending from outside (e.g. the journal failed): no new requests; those in
         flight finish; items not sent get ``reason``; ``error`` becomes the run's fatal one."""
         self._halt(error, reason)
 
-    def _halt(self, error: FoxReachImportError | None, reason: Reason) -> None:
+    def _halt(self, error: FoxReachImportError | None, reason: Rejection) -> None:
         """Stop sending; the first reason is what the items not sent will say."""
         with self._lock:
             first = not self._stop.is_set()
@@ -352,7 +352,7 @@ class Sender:
         if first or error is not None:
             self._emit(Stopping(reason=reason, error=error))
 
-    def _stopped_reason(self) -> Reason | None:
+    def _stopped_reason(self) -> Rejection | None:
         with self._lock:
             return self._stop_reason if self._stop.is_set() else None
 
@@ -394,12 +394,16 @@ class Sender:
                     hint="Run the import again later.",
                 )
                 self._halt(fatal, SERVER_FAILED_REASON)
-                code = "not_sent_no_answer" if exc.ambiguous else "not_sent_unreachable"
-                _not_sent(result, idx, reasons.reason(code, exc.attempts, exc.error))
+                code = (
+                    ReasonCode.NOT_SENT_NO_ANSWER
+                    if exc.ambiguous
+                    else ReasonCode.NOT_SENT_UNREACHABLE
+                )
+                _not_sent(result, idx, code.of(exc.attempts, exc.error))
             except (ApiError, StorageError) as exc:
                 # StorageError: the shared budget's file failed before the request went out.
-                self._halt(exc, reasons.reason("not_sent_stopped", exc))
-                _not_sent(result, idx, reasons.reason("not_sent_error", exc))
+                self._halt(exc, ReasonCode.NOT_SENT_STOPPED.of(exc))
+                _not_sent(result, idx, ReasonCode.NOT_SENT_ERROR.of(exc))
         return result
 
     def _observe(self, rate: RateInfo | None, sent_at: float, round_trip: float | None) -> None:
@@ -408,7 +412,7 @@ class Sender:
         try:
             self._budget.observe(rate, sent_at=sent_at, round_trip=round_trip)
         except StorageError as exc:
-            self._halt(exc, reasons.reason("not_sent_stopped", exc))
+            self._halt(exc, ReasonCode.NOT_SENT_STOPPED.of(exc))
 
     def _split(self, batch: Batch, idx: list[int], groups: deque[list[int]], status: int) -> None:
         self._emit(Splitting(seq=batch.seq, size=len(idx), status=status))
@@ -490,6 +494,6 @@ class Sender:
         return self._stop.is_set()
 
 
-def _not_sent(result: BatchResult, idx: list[int], reason: Reason) -> None:
+def _not_sent(result: BatchResult, idx: list[int], reason: Rejection) -> None:
     for i in idx:
         result.not_sent[i] = reason

@@ -7,7 +7,7 @@ Every stage takes and returns these types; none of them prints.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import Field, dataclass, field, fields
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -15,7 +15,7 @@ import orjson
 import pandas as pd
 
 if TYPE_CHECKING:
-    from .reasons import Reason
+    from .reasons import Rejection
 
 #: Lead fields of ``POST /leads/import`` that hold one string each (docs/api.md).
 LEAD_FIELDS: tuple[str, ...] = (
@@ -33,10 +33,6 @@ LEAD_FIELDS: tuple[str, ...] = (
 )
 #: Values the API accepts for ``status``.
 LEAD_STATUSES: tuple[str, ...] = ("active", "bounced", "unsubscribed", "replied")
-#: Values from other tools' exports that mean a lead status (compared lowercased, trimmed):
-#: Mailchimp's list statuses. Mailchimp's "pending" (never confirmed), "archived" and
-#: "transactional" have no lead status and are deliberately absent.
-STATUS_TRANSLATIONS: dict[str, str] = {"subscribed": "active", "cleaned": "bounced"}
 #: The most leads one import request may carry.
 MAX_BATCH = 1000
 #: The API lists at most this many duplicate emails and error details per request, so
@@ -133,6 +129,9 @@ class Batch:
     rows: list[int] = field(default_factory=list)
     emails: list[str] = field(default_factory=list)  # as sent in each lead
     body: bytes = b""  # the leads' JSON objects, comma-joined
+    #: Item -> status of the leads that opt out (unsubscribed, bounced): should the server
+    #: find one in the workspace already, the lead there is updated (optout_updates.py).
+    opted_out: dict[int, str] = field(default_factory=dict)
     _decoded: list[Any] | None = field(default=None, repr=False, compare=False)
 
     def __len__(self) -> int:
@@ -183,7 +182,7 @@ class BatchResult:
     # Items the server refused with 422 once isolated by bisection: (index, server's reason).
     rejected: list[tuple[int, str]] = field(default_factory=list)
     # Items never imported (402 plan limit, 403, retries exhausted, interrupted): index -> reason.
-    not_sent: dict[int, Reason] = field(default_factory=dict)
+    not_sent: dict[int, Rejection] = field(default_factory=dict)
     requests: int = 0  # HTTP requests made for this batch, retries included
     retries: int = 0  # of which retries (429, 5xx, timeouts, dropped connections)
     rate_limited: int = 0  # 429 answers received
@@ -206,53 +205,32 @@ INVALID, DUPLICATE, ERROR, NOT_SENT, UNRESOLVED, EXCLUDED = (
 IMPORTED = "imported"
 
 
-@dataclass(frozen=True, slots=True)
-class ServerCounts:
-    """What the server said of some rows: created, restored, duplicates, errors."""
-
-    created: int = 0
-    restored: int = 0
-    duplicates: int = 0
-    errors: int = 0
-
-    def __add__(self, other: ServerCounts) -> ServerCounts:
-        return ServerCounts(
-            self.created + other.created,
-            self.restored + other.restored,
-            self.duplicates + other.duplicates,
-            self.errors + other.errors,
-        )
-
-    def __bool__(self) -> bool:
-        return any((self.created, self.restored, self.duplicates, self.errors))
-
-    def as_list(self) -> list[int]:
-        """``[created, restored, duplicates, errors]``, as the journal stores them."""
-        return [self.created, self.restored, self.duplicates, self.errors]
-
-
 #: One row's fate in the journal: (kind, email, reason code, reason parameters).
 RowFate = tuple[str, str, str, tuple[str, ...]]
 
 
 @dataclass(frozen=True)
 class BatchOutcome:
-    """What became of one batch: the server's counts and each row's fate; rows with no
-    entry have an unknown fate."""
+    """What became of one batch: the server's counts (:meth:`Tally.answered`) and each row's
+    fate; rows with no entry have an unknown fate."""
 
-    counts: ServerCounts
+    counts: Tally
     rows: dict[int, RowFate] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
 class Tally:
-    """The run's counters. The report's fold adds each stage's result once
-    (:meth:`plus`); the report and the progress display both read it.
+    """The counts, in one schema: every stage result's, a batch outcome's, the run's and each
+    file's, the journal's and ``foxreach runs``'. The report's fold adds each stage's counts
+    once (``+``); the report and the progress display both read the run's.
 
     Local stages: ``rows_read == valid + invalid + local_duplicates`` (``valid`` counts the
     unique valid rows, excluded ones included). The outcome buckets:
     ``rows_read == created + restored + duplicates + errors + excluded + not_sent`` once every
     row is settled; before that, their sum is the rows settled so far (:attr:`settled`).
+
+    A new count is one more field: ``+``, :meth:`to_json` and :meth:`from_json` follow the
+    fields (its JSON key is the field's name in camelCase unless its metadata names one).
     """
 
     rows_read: int = 0
@@ -269,14 +247,18 @@ class Tally:
     retries: int = 0
     rate_limited: int = 0
     batches: int = 0
-    retry_duplicates: int = 0
-
-    def plus(self, **counts: int) -> Tally:
-        """This tally with ``counts`` (field name -> rows) added."""
-        return replace(self, **{name: getattr(self, name) + n for name, n in counts.items()})
+    #: Server duplicates that were probably our own earlier attempt's leads.
+    retry_duplicates: int = field(default=0, metadata={"json": "duplicatesFromRetries"})
+    #: Duplicates whose opt-out was carried to the lead kept (counted among the duplicates).
+    opt_outs_carried: int = 0
+    #: Leads in the workspace updated to an opt-out (PATCH; a dry run: those it would check).
+    opt_out_updates: int = 0
 
     def __add__(self, other: Tally) -> Tally:
-        return Tally(*(getattr(self, f.name) + getattr(other, f.name) for f in fields(Tally)))
+        return Tally(*(getattr(self, name) + getattr(other, name) for name in _TALLY_FIELDS))
+
+    def __bool__(self) -> bool:
+        return any(getattr(self, name) for name in _TALLY_FIELDS)
 
     @property
     def duplicates(self) -> int:
@@ -299,3 +281,49 @@ class Tally:
             + self.excluded
             + self.not_sent
         )
+
+    def answered(self) -> Tally:
+        """Only what the server said: created, restored, its duplicates and its errors (a
+        batch outcome's counts, and earlier runs' in the report's ``previousRuns``)."""
+        return Tally(
+            created=self.created,
+            restored=self.restored,
+            server_duplicates=self.server_duplicates,
+            server_errors=self.server_errors,
+        )
+
+    def to_json(self) -> dict[str, int]:
+        """Every count by its JSON key, as the journal stores it."""
+        return {key: getattr(self, name) for name, key in _TALLY_KEYS}
+
+    @classmethod
+    def from_json(cls, data: object) -> Tally:
+        """The counts :meth:`to_json` wrote, or the previous version's: a batch outcome's
+        ``[created, restored, duplicates, errors]``, or a summary whose ``duplicates`` and
+        ``errors`` are the merged totals (read as the server's, so the totals are kept).
+        Keys it does not know (a later version's counts) are ignored; anything else raises
+        ValueError."""
+        if isinstance(data, list):
+            if len(data) != 4:
+                raise ValueError("a stored list of counts does not hold four")
+            data = dict(zip(("created", "restored", "serverDuplicates", "serverErrors"), data))
+        if not isinstance(data, dict):
+            raise ValueError("stored counts are not a JSON object")
+        if not all(type(v) is int for v in data.values()):
+            raise ValueError("a stored count is not a whole number")
+        counts = {name: data[key] for name, key in _TALLY_KEYS if key in data}
+        for merged, name in _MERGED:
+            if merged in data and name not in counts:
+                counts[name] = data[merged]
+        return cls(**counts)
+
+
+def _json_key(f: Field[int]) -> str:
+    head, *rest = f.name.split("_")
+    return str(f.metadata.get("json", head + "".join(w.title() for w in rest)))
+
+
+_TALLY_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(Tally))
+_TALLY_KEYS: tuple[tuple[str, str], ...] = tuple((f.name, _json_key(f)) for f in fields(Tally))
+#: The merged totals the previous version's summaries stored, and the field each is read as.
+_MERGED = (("duplicates", "server_duplicates"), ("errors", "server_errors"))

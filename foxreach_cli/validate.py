@@ -29,9 +29,9 @@ from foxreach_cli.optouts import (
     row_opt_outs,
     strongest,
 )
-from foxreach_cli.reasons import decode_cell
-from foxreach_cli.sniff import compare_forms
+from foxreach_cli.reasons import ReasonCode, decode_cell
 from foxreach_cli.stage_data import LEAD_FIELDS, ROW_ERROR_COLUMN, Chunk
+from foxreach_cli.text_fold import fold_column
 
 # RFC 5322 atext, exactly as email-validator's DOT_ATOM_TEXT (ASCII).
 _ATEXT = r"A-Za-z0-9_!#$%&'*+\-/=?^`{|}~"
@@ -95,6 +95,8 @@ class ValidatedChunk:
     #: Rows of ``valid`` that a column not read for opt-outs made opted out (a cell that is
     #: an opt-out word): header of that column -> those rows.
     opt_outs_found: dict[str, FoundOptOut] = field(default_factory=dict)
+    #: Rows of ``valid`` whose marketing-permission cell says no: header -> those rows.
+    consent_no: dict[str, int] = field(default_factory=dict)
 
 
 def validate_chunk(
@@ -106,7 +108,7 @@ def validate_chunk(
     rows = np.asarray(chunk.rows, dtype=np.int64)
     if len(rows) != n:
         raise ValueError(f"chunk of {chunk.file} has {n} rows but {len(rows)} row numbers")
-    reason = np.full(n, None, dtype=object)  # the reason code; None while the row is valid
+    reason = np.full(n, None, dtype=object)  # the ReasonCode; None while the row is valid
     params = np.full(n, "", dtype=object)  # the reason's packed parameters (reasons.SEP)
 
     if ROW_ERROR_COLUMN in frame.columns:
@@ -137,28 +139,28 @@ def validate_chunk(
     if blank.any():
         idx = np.flatnonzero(blank & _is_none(reason))
         empty = _all_blank(frame, idx)
-        reason[idx[empty]] = "empty_row"
-        reason[idx[~empty]] = "missing_email"
+        reason[idx[empty]] = ReasonCode.EMPTY_ROW
+        reason[idx[~empty]] = ReasonCode.MISSING_EMAIL
 
     fast = _fast_mask(email, joined)
     for i in np.flatnonzero(~fast & ~blank & _is_none(reason)):
         verdict = _slow_verdict(email[i])
         if verdict is not None:
-            reason[i], params[i] = "invalid_email", verdict
+            reason[i], params[i] = ReasonCode.INVALID_EMAIL, verdict
 
     fields = mapping.field_columns()
     status = _constant(defaults.status, n)
     bad = np.empty(0, dtype=np.intp)
     if "status" in fields:
         status_raw = blank_nulls(_trimmed(frame[fields["status"]]))
-        forms = compare_forms(status_raw)  # case, spacing and invisible characters aside
+        forms = fold_column(status_raw)  # case, spacing, invisible characters, look-alikes aside
         given = np.flatnonzero(forms != "")
         meant = np.fromiter(map(STATUS_OF.get, forms[given]), dtype=object, count=len(given))
         ok = ~_is_none(meant)
         status[given[ok]] = meant[ok]
         bad = given[~ok]
         bad = bad[_is_none(reason[bad])]
-        reason[bad] = "bad_status"
+        reason[bad] = ReasonCode.BAD_STATUS
         params[bad] = status_raw[bad]
     said = row_opt_outs(frame, mapping.opt_outs) if mapping.opt_outs else None
     found = opt_out_cells(frame, _unread_columns(mapping, fields))
@@ -173,10 +175,14 @@ def validate_chunk(
         params[cleared] = ""
         if said is not None:
             doubt = np.flatnonzero(~_is_none(said.doubt) & ~opted & _is_none(reason))
-            reason[doubt] = "bad_opt_out"
+            reason[doubt] = ReasonCode.BAD_OPT_OUT
             params[doubt] = said.doubt[doubt]
 
     ok_rows = _is_none(reason)
+    consent_no = {
+        _header_of(mapping, key): int(np.count_nonzero(no & ok_rows))
+        for key, no in (said.said_no.items() if said is not None else ())
+    }
     opt_outs_found: dict[str, FoundOptOut] = {}
     for key, means in found.items():
         hit = np.flatnonzero(~_is_none(means) & ok_rows)
@@ -226,6 +232,7 @@ def validate_chunk(
         cells=src,
         email_from=email_from,
         opt_outs_found=opt_outs_found,
+        consent_no={h: n for h, n in consent_no.items() if n},
     )
 
 
@@ -235,8 +242,10 @@ def _header_of(mapping: Mapping, key: str) -> str:
 
 def _unread_columns(mapping: Mapping, fields: dict[str, str]) -> list[str]:
     """Frame keys of the columns not already read as an email, the status or an opt-out
-    column (ignored ones included: an opt-out is never lost)."""
+    column, that can carry an opt-out (those --unmapped ignores included: an opt-out is never
+    lost); never one of who the lead is (``Mapping.not_scanned``: a surname ``Bounce``)."""
     read = {mapping.email_column, *mapping.email_fallbacks, *(o.column for o in mapping.opt_outs)}
+    read.update(mapping.not_scanned)
     if "status" in fields:
         read.add(fields["status"])
     return [cm.column for cm in mapping.columns if cm.column not in read]

@@ -12,7 +12,9 @@ from ..gc_tuning import GC_THRESHOLD, tune_gc
 from . import config_cmd, runs_cmd, sandbox_cmd
 from .errors import exit_help
 from .import_cmd import import_command
+from .lazy_groups import LazyGroups
 from .map_cmd import map_command
+from .official_notice import NOTICE, official_cli_installed, wants_quiet
 
 app = typer.Typer(
     name="foxreach",
@@ -22,6 +24,8 @@ app = typer.Typer(
     # Tracebacks with locals could show the API key: never.
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
+    # The official CLI's groups (leads, campaigns, ...) load when named: see lazy_groups.
+    cls=LazyGroups,
 )
 
 
@@ -52,4 +56,6 @@ def main() -> None:
     """Console-script entry point."""
     # The sandbox server collects less often; the importer must not (see gc_tuning).
     tune_gc(GC_THRESHOLD if sys.argv[1:2] == ["sandbox"] else None)
+    if not wants_quiet(sys.argv[1:]) and official_cli_installed():
+        print(NOTICE, file=sys.stderr)
     app()

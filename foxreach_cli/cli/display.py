@@ -19,6 +19,7 @@ from ..render import (
     mapping_notes,
     mapping_warnings,
     one_line,
+    opt_out_lines,
     render_report,
 )
 from .errors import describe, err_console
@@ -68,7 +69,7 @@ def show_run(
             err_console().print(f"[red]Error:[/] {escape(text)}")
     # The log last: a log file that cannot be written takes nothing else with it.
     if log is not None:
-        for line in (*mapping_notes(rep), *flagged_lines(rep)):
+        for line in (*mapping_notes(rep), *flagged_lines(rep), *opt_out_lines(rep)):
             log_line(log, line)
         log_line(log, one_line(rep))
         for text in errors:

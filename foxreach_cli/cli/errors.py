@@ -64,7 +64,8 @@ EXIT_MEANINGS: dict[int, str] = {
     6: "Another run holds the lock of the same work (the same file to the same workspace) "
     "or the journal.",
     7: "Stopped or refused something after leads were sent: a file or folder entry refused "
-    "while others were imported, or an output, disk or journal failure after sending.",
+    "while others were imported, an output, disk or journal failure after sending, or adding "
+    "the imported leads to the --campaign failed.",
     70: "An internal error (a bug): please report it with the --verbose output.",
     130: "Interrupted (Ctrl-C): in-flight requests finished and the report was printed.",
 }

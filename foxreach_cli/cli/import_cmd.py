@@ -33,6 +33,7 @@ from ..validate import LeadDefaults
 from . import options as opt
 from .display import View, log_line, progress_display, show_run
 from .errors import FailOn, describe, run_exit_code, user_errors
+from .import_campaign import enroll_after, open_stage
 
 if TYPE_CHECKING:
     from ..sandbox.server import RunningSandbox
@@ -46,6 +47,7 @@ def import_command(
     dry_run: opt.DryRun = False,
     sandbox: opt.Sandbox = False,
     sandbox_db: opt.SandboxDb = None,
+    campaign: opt.Campaign = None,
     api_key: opt.ApiKey = None,
     base_url: opt.BaseUrl = None,
     env_file: opt.EnvFile = None,
@@ -57,6 +59,7 @@ def import_command(
     mapping_file: opt.MappingFile = None,
     allow_new_columns: opt.AllowNewColumns = False,
     unmapped: opt.UnmappedColumns = opt.DEFAULT_UNMAPPED,
+    consent_required: opt.ConsentRequired = False,
     tags: opt.Tags = None,
     source: opt.Source = LeadDefaults.source,
     status: opt.Status = None,
@@ -101,6 +104,7 @@ def import_command(
             read=build_read_options(
                 encoding=encoding, delimiter=delimiter, sheet=sheet, header_row=header_row,
                 maps=maps or (), mapping_file=mapping_file, unmapped=unmapped.value,
+                consent_required=consent_required,
             ),
             send=parse_send_policy(
                 batch_size=batch_size, exact_report=exact_report, rate_limit=rate_limit,
@@ -123,7 +127,9 @@ def import_command(
         # fmt: on
         view = View(json_out=json_out, quiet=quiet, verbose=verbose)
         raise typer.Exit(
-            run_and_show(cfg, view, fail_on, sandbox_key=api_key, sandbox_db=sandbox_db)
+            run_and_show(
+                cfg, view, fail_on, sandbox_key=api_key, sandbox_db=sandbox_db, campaign=campaign
+            )
         )
 
 
@@ -134,6 +140,7 @@ def run_and_show(
     *,
     sandbox_key: str | None,
     sandbox_db: str | None = None,
+    campaign: str | None = None,
 ) -> int:
     """Run one import with its log and display (in the embedded sandbox for ``--sandbox``, in
     ``sandbox_db`` or the sandbox's default database), show the result, and return its exit
@@ -149,12 +156,19 @@ def run_and_show(
                 destination=f"sandbox:{running.config.db}",
             )
             cfg = replace(cfg, credentials=creds)
+        stage = None
+        if campaign is not None:  # checked before anything is sent
+            cfg, stage = open_stage(cfg, campaign)
+            if stage is not None:
+                stack.callback(stage.close)
+        enroll = stage.enrollment.batch_answered if stage is not None else None
         try:
-            result = run_import(cfg, progress=progress, stdin=sys.stdin.buffer)
+            result = run_import(cfg, progress=progress, stdin=sys.stdin.buffer, on_batch=enroll)
         except FoxReachImportError as exc:
             if log is not None:
                 log_line(log, f"error: {describe(exc)}")
             raise
+        told = enroll_after(stage, campaign, cfg, result) if campaign is not None else None
         paths = cfg.outputs
         try:
             show_run(
@@ -167,7 +181,8 @@ def run_and_show(
         except FoxReachImportError as exc:  # the log file, at the very end
             exc.sent = exc.sent or result.sent
             raise
-        return run_exit_code(result, fail_on)
+        code = run_exit_code(result, fail_on)
+        return told.show(view, code, log) if told is not None else code
 
 
 @contextmanager

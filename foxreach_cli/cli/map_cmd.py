@@ -27,6 +27,7 @@ def map_command(
     maps: opt.Maps = None,
     mapping_file: opt.MappingFile = None,
     unmapped: opt.UnmappedColumns = opt.DEFAULT_UNMAPPED,
+    consent_required: opt.ConsentRequired = False,
     verbose: Annotated[
         bool, typer.Option("--verbose", "-v", help="More detail on failures.")
     ] = False,
@@ -48,6 +49,7 @@ def map_command(
             maps=maps or [],
             mapping_file=mapping_file,
             unmapped=unmapped.value,
+            consent_required=consent_required,
         )
         saved = load_mapping_file(opts.mapping_file) if opts.mapping_file else None
         out = Console(highlight=False, soft_wrap=True)
@@ -65,7 +67,11 @@ def map_command(
             for opened in sources:
                 src, used = adopt_rejected_file(opened, saved)
                 mapping = build_mapping(
-                    src.info, overrides=opts.maps, mapping_file=used, unmapped=opts.unmapped
+                    src.info,
+                    overrides=opts.maps,
+                    mapping_file=used,
+                    unmapped=opts.unmapped,
+                    consent_required=opts.consent_required,
                 )
                 first = next(iter(src.chunks()), None)
                 samples = [_sample(first.frame[c.column]) if first else "" for c in mapping.columns]

@@ -52,6 +52,15 @@ SandboxDb = Annotated[
     ),
 ]
 Limit = Annotated[int | None, typer.Option("--limit", help="Process only the first N data rows.")]
+Campaign = Annotated[
+    str | None,
+    typer.Option(
+        "--campaign",
+        metavar="ID",
+        help="Then add the file's active leads to this campaign (checked before sending).",
+        show_default=False,
+    ),
+]
 AllowNewColumns = Annotated[
     bool,
     typer.Option(
@@ -124,6 +133,14 @@ MappingFile = Annotated[
 UnmappedColumns = Annotated[
     Unmapped,
     typer.Option("--unmapped", help="Unrecognised columns become customFields, or are ignored."),
+]
+ConsentRequired = Annotated[
+    bool,
+    typer.Option(
+        "--consent-required",
+        help="A no in a marketing-permission column (Permission to email, GDPR consent) "
+        "imports the lead as unsubscribed.",
+    ),
 ]
 
 # -- lead defaults ----------------------------------------------------------------------------

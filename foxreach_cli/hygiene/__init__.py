@@ -5,7 +5,9 @@
     roles         role local parts (info@, noreply@...) and disposable-mail domains
     verdicts      verification services' verdict columns (ZeroBounce, NeverBounce, Apollo...)
     check         Hygiene: all of them applied per chunk, with counts
-    reasons       Exclusion: a reason code with its parameters
+
+A rule's reason to leave a row out is a ``foxreach_cli.reasons.Rejection`` (the run's one
+vocabulary of reason codes).
 
 The rules, the default paths and the reason codes: docs/hygiene.md.
 """
@@ -16,7 +18,6 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from .check import ChunkHygiene, Hygiene, HygieneCounts, HygieneRules
     from .domains import DomainCache, DomainChecker, DomainResult, DomainStatus, parse_resolver
-    from .reasons import Exclusion, Reason, describe
     from .suppression import (
         DefaultListStatus,
         Suppression,
@@ -33,7 +34,6 @@ if TYPE_CHECKING:
 _WHERE = {
     "check": ("ChunkHygiene", "Hygiene", "HygieneCounts", "HygieneRules"),
     "domains": ("DomainCache", "DomainChecker", "DomainResult", "DomainStatus", "parse_resolver"),
-    "reasons": ("Exclusion", "Reason", "describe"),
     "suppression": (
         "DefaultListStatus",
         "Suppression",
@@ -62,18 +62,15 @@ __all__ = [
     "DomainChecker",
     "DomainResult",
     "DomainStatus",
-    "Exclusion",
     "Hygiene",
     "HygieneCounts",
     "HygieneRules",
-    "Reason",
     "Suppression",
     "SuppressionList",
     "VerdictClass",
     "VerdictColumn",
     "default_list_path",
     "default_list_status",
-    "describe",
     "find_verdict_columns",
     "load_default_list",
     "load_list",

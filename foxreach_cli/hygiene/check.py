@@ -2,7 +2,7 @@
 
     hygiene = Hygiene(suppression=..., domains=..., options=HygieneRules(...))
     result = hygiene.check(emails, verdicts=[(column, values), ...])   # per chunk
-        result.exclusions[i]   None, or the Exclusion (reason code + params) of row i
+        result.exclusions[i]   None, or the Rejection (reason code + params) of row i
         result.role[i]         the role local part of row i, or ""
         result.disposable[i]   the listed disposable domain of row i, or ""
         result.unchecked[i]    True when row i's domain could not be checked
@@ -22,9 +22,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..reasons import ReasonCode, Rejection
 from .addresses import domains_of, split_addresses
 from .domains import DomainChecker, DomainResult, DomainStatus
-from .reasons import Exclusion, Reason
 from .roles import disposable_domains, role_locals
 from .suppression import Suppression
 from .verdicts import EXCLUDED_CLASSES, VerdictClass, VerdictColumn
@@ -57,7 +57,7 @@ class HygieneCounts:
 class ChunkHygiene:
     """The rules' findings for one chunk, row by row (see the module docstring)."""
 
-    exclusions: list[Exclusion | None]
+    exclusions: list[Rejection | None]
     role: np.ndarray
     disposable: np.ndarray
     unchecked: np.ndarray
@@ -108,7 +108,7 @@ class Hygiene:
             addresses, domains = emails, domains_of(emails)
         else:
             addresses, domains = split_addresses(emails)
-        out: list[Exclusion | None] = (
+        out: list[Rejection | None] = (
             self.suppression.match(addresses, domains) if self.suppression else [None] * n
         )
         said_disposable = self._apply_verdicts(out, verdicts, n)
@@ -124,20 +124,20 @@ class Hygiene:
         opts = self.options
         for i in np.flatnonzero(is_disposable if opts.skip_disposable else []):
             if out[i] is None:
-                out[i] = Exclusion(Reason.DISPOSABLE_DOMAIN, {"domain": disposable[i]})
+                out[i] = ReasonCode.DISPOSABLE_DOMAIN.of(domain=disposable[i])
         for i in np.flatnonzero(is_role if opts.skip_role else []):
             if out[i] is None:
-                out[i] = Exclusion(Reason.ROLE_ADDRESS, {"local": role[i]})
+                out[i] = ReasonCode.ROLE_ADDRESS.of(local=role[i])
         tally = self._tally
         tally.role_seen += int(is_role.sum())
         tally.disposable_seen += int(is_disposable.sum())
         tally.rows_unchecked += int(unchecked.sum())
-        tally.excluded.update(e.code.value for e in out if e is not None)
+        tally.excluded.update(e.code for e in out if e is not None)
         return ChunkHygiene(out, role, disposable, unchecked)
 
     def _apply_verdicts(
         self,
-        out: list[Exclusion | None],
+        out: list[Rejection | None],
         verdicts: Iterable[tuple[VerdictColumn, Sequence[object] | np.ndarray]],
         n: int,
     ) -> np.ndarray:
@@ -155,18 +155,13 @@ class Hygiene:
                 if verdict in EXCLUDED_CLASSES:
                     self._tally.verdicts_seen[(column.header, str(values[i]))] += 1
                     if out[i] is None and not self.options.ignore_verdicts:
-                        out[i] = Exclusion(
-                            Reason.SOURCE_VERDICT,
-                            {
-                                "column": column.header,
-                                "value": str(values[i]),
-                                "service": column.service,
-                            },
+                        out[i] = ReasonCode.SOURCE_VERDICT.of(
+                            column=column.header, value=values[i], service=column.service
                         )
         return said_disposable
 
     def _apply_domains(
-        self, out: list[Exclusion | None], domains: np.ndarray, unchecked: np.ndarray
+        self, out: list[Rejection | None], domains: np.ndarray, unchecked: np.ndarray
     ) -> None:
         assert self.domains is not None
         wanted = {d for d, e in zip(domains, out) if d and e is None}
@@ -180,11 +175,9 @@ class Hygiene:
             if result is None:
                 continue
             if result.status is DomainStatus.NOT_FOUND:
-                out[i] = Exclusion(Reason.DOMAIN_NOT_FOUND, {"domain": domain})
+                out[i] = ReasonCode.DOMAIN_NOT_FOUND.of(domain=domain)
             elif result.status in (DomainStatus.NULL_MX, DomainStatus.NO_RECORDS):
-                out[i] = Exclusion(
-                    Reason.DOMAIN_NO_MAIL, {"domain": domain, "why": result.status.value}
-                )
+                out[i] = ReasonCode.DOMAIN_NO_MAIL.of(domain=domain, why=result.status.value)
             elif result.status is DomainStatus.UNCHECKED:
                 unchecked[i] = True
 

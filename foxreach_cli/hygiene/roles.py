@@ -22,85 +22,13 @@ import numpy as np
 import pandas as pd
 from disposable_email_domains import blocklist
 
+from foxreach_cli.mapping.lexicon import lexicon
+
 from .addresses import parent_domains
 
-#: Local parts that name a role, compared without separators (see the module docstring).
-#: Sources: RFC 2142 (mailbox names for common services: postmaster, hostmaster, webmaster,
-#: abuse, noc, security, info, marketing, sales, support), and the role lists of verification
-#: services' documentation (admin, billing, contact, hello, office, team, jobs, careers, hr...).
-ROLE_LOCALS: frozenset[str] = frozenset(
-    {
-        # RFC 2142 and the mail system's own
-        "postmaster",
-        "hostmaster",
-        "webmaster",
-        "abuse",
-        "noc",
-        "security",
-        "mailerdaemon",
-        "root",
-        # machines
-        "noreply",
-        "donotreply",
-        "notifications",
-        "notification",
-        "bounce",
-        "bounces",
-        # teams and functions
-        "info",
-        "information",
-        "sales",
-        "support",
-        "help",
-        "helpdesk",
-        "admin",
-        "administrator",
-        "billing",
-        "accounts",
-        "accounting",
-        "finance",
-        "invoices",
-        "contact",
-        "contactus",
-        "hello",
-        "hi",
-        "enquiries",
-        "enquiry",
-        "inquiries",
-        "inquiry",
-        "marketing",
-        "media",
-        "press",
-        "pr",
-        "news",
-        "newsletter",
-        "office",
-        "team",
-        "staff",
-        "all",
-        "everyone",
-        "jobs",
-        "careers",
-        "recruiting",
-        "recruitment",
-        "hr",
-        "legal",
-        "compliance",
-        "privacy",
-        "gdpr",
-        "dpo",
-        "feedback",
-        "service",
-        "customerservice",
-        "orders",
-        "reception",
-        "it",
-        "dev",
-        "webmasters",
-        "partners",
-        "events",
-    }
-)
+#: Local parts that name a role, compared without separators (see the module docstring): the
+#: lexicon's ``[roles]`` (RFC 2142 and verification services' role lists).
+ROLE_LOCALS: frozenset[str] = lexicon().role_locals
 
 _SEPARATORS = str.maketrans("", "", ".-_")
 

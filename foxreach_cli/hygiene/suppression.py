@@ -4,7 +4,7 @@
     default_list_path()          ~/.foxreach/exclude.txt, beside the settings file
     default_list_status()        -> DefaultListStatus(path, exists, size) for ``config show``
     load_default_list()          -> SuppressionList | None; InputError when it cannot be read
-    Suppression(lists).match(addresses, domains) -> per row None or an Exclusion
+    Suppression(lists).match(addresses, domains) -> per row None or a Rejection
 
 Entries: ``ann@acme.com`` (and its plus-addressed forms, ``ann+news@acme.com``),
 ``@acme.com`` or ``acme.com`` (not its subdomains), ``*.acme.com`` (and its subdomains);
@@ -30,6 +30,7 @@ from foxreach_cli.credentials import config_file_path
 from foxreach_cli.errors import InputError, os_reason
 from foxreach_cli.readers.base import SAMPLE_BYTES, display_name
 
+from ..reasons import ReasonCode, Rejection
 from .addresses import (
     ZERO_WIDTH,
     ZERO_WIDTH_TABLE,
@@ -37,7 +38,6 @@ from .addresses import (
     parent_domains,
     split_addresses,
 )
-from .reasons import Exclusion, Reason
 
 #: Header words a one-column text list may start with (skipped, not counted unusable).
 HEADER_WORDS = frozenset(
@@ -539,12 +539,12 @@ class Suppression:
 
     def match(
         self, addresses: Sequence[object] | np.ndarray, domains: Sequence[object] | np.ndarray
-    ) -> list[Exclusion | None]:
+    ) -> list[Rejection | None]:
         """Per row (addresses and domains in normal form, "" for none): None, or the
         ``excluded_list`` reason with the list and the entry that matched. An address entry
         wins over a domain entry, which wins over a ``*.`` entry."""
         n = len(addresses)
-        out: list[Exclusion | None] = [None] * n
+        out: list[Rejection | None] = [None] * n
         if not self.lists or not n:
             return out
         addr = np.asarray(addresses, dtype=object)
@@ -578,9 +578,7 @@ class Suppression:
                 owner, entry = by_domain[i], dom[i]
             else:
                 owner, entry = by_wildcard[i], f"*.{wildcard_entry[i]}"
-            out[i] = Exclusion(
-                Reason.EXCLUDED_LIST, {"list": self.lists[owner].path, "entry": entry}
-            )
+            out[i] = ReasonCode.EXCLUDED_LIST.of(list=self.lists[owner].path, entry=entry)
         return out
 
     def _wildcard_hits(self, domains: np.ndarray) -> tuple[np.ndarray, list[str]]:

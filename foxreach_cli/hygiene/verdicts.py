@@ -11,9 +11,10 @@ are one word.
 
 By default a row is left out when a verdict says the address is invalid or must not be mailed
 (:data:`EXCLUDED_CLASSES`); catch-all, risky and unknown are imported; a ``disposable`` verdict
-counts as a disposable address (left out with ``skip_disposable``). Where each service's
-header and words come from is said beside it; headers marked "generic" are the ones several
-services use, so their service is named by the words.
+counts as a disposable address (left out with ``skip_disposable``). The services' headers
+and words are data in the lexicon (``mapping/lexicon/en.toml``, ``[verdicts]``, where each
+one's source is said); headers marked "generic" are the ones several services use, so their
+service is named by the words.
 """
 
 from __future__ import annotations
@@ -24,6 +25,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 import numpy as np
+
+from foxreach_cli.mapping.lexicon import lexicon
 
 
 class VerdictClass(StrEnum):
@@ -42,10 +45,6 @@ class VerdictClass(StrEnum):
 EXCLUDED_CLASSES = frozenset({VerdictClass.INVALID, VerdictClass.DO_NOT_MAIL})
 #: The share of a column's sampled non-empty values that must be one service's words.
 SHARE = 0.8
-
-_OK, _RISKY, _UNKNOWN = VerdictClass.OK, VerdictClass.RISKY, VerdictClass.UNKNOWN
-_INVALID, _DNM, _DISP = VerdictClass.INVALID, VerdictClass.DO_NOT_MAIL, VerdictClass.DISPOSABLE
-_DETAIL = VerdictClass.DETAIL
 
 
 @dataclass(frozen=True)
@@ -75,180 +74,26 @@ def fold(value: str) -> str:
     return re.sub(r"[\s_\-]+", "", value.strip().lower())
 
 
-#: Headers that several services use for their verdict (so the words decide the service).
-_GENERIC = ("result", "status", "state", "verdict", "verification result",
-            "verification status", "validation status", "validation result", "email verification",
-            "email validation", "email verification status", "deliverability")  # fmt: skip
+def _services() -> tuple[Service, ...]:
+    """The services of the lexicon (``[verdicts]``), the neutral one last."""
+    lex = lexicon()
+    generic = lex.verdict_generic_headers
+    services = [
+        _service(
+            s.name,
+            [*s.headers, *(generic if s.generic else ())],
+            {word: VerdictClass(c) for word, c in s.words.items()},
+        )
+        for s in sorted(lex.verdict_services, key=lambda s: s.neutral)
+    ]
+    return tuple(services)
 
-_GENERIC_NAMES = frozenset(normalise_header(h) for h in _GENERIC)
 
-SERVICES: tuple[Service, ...] = (
-    # ZeroBounce file results: "Email Address","ZB Status","ZB Sub Status",... with status one
-    # of valid, invalid, catch-all, unknown, spamtrap, abuse, do_not_mail (ZeroBounce SDK
-    # READMEs: zero-bounce-python-sdk, the Go SDK's example export file).
-    _service(
-        "ZeroBounce",
-        ["ZB Status", "ZeroBounce Status", *_GENERIC],
-        {
-            "valid": _OK,
-            "invalid": _INVALID,
-            "catch-all": _RISKY,
-            "unknown": _UNKNOWN,
-            "spamtrap": _DNM,
-            "abuse": _DNM,
-            "do_not_mail": _DNM,
-        },
-    ),
-    # ZeroBounce's sub-status (mailbox_not_found, role_based, disposable...: the API usage
-    # fields sub_status_* in the SDKs). Detected so it never becomes the lead status; the main
-    # "ZB Status" decides.
-    _service(
-        "ZeroBounce sub-status",
-        ["ZB Sub Status", "ZB Sub-Status", "ZeroBounce Sub Status"],
-        dict.fromkeys(
-            [
-                "alias_address",
-                "antispam_system",
-                "greylisted",
-                "mail_server_temporary_error",
-                "forcible_disconnect",
-                "mail_server_did_not_respond",
-                "timeout_exceeded",
-                "failed_smtp_connection",
-                "mailbox_quota_exceeded",
-                "exception_occurred",
-                "possible_trap",
-                "role_based",
-                "global_suppression",
-                "mailbox_not_found",
-                "no_dns_entries",
-                "failed_syntax_check",
-                "possible_typo",
-                "unroutable_ip_address",
-                "leading_period_removed",
-                "does_not_accept_mail",
-                "role_based_catch_all",
-                "role_based_accept_all",
-                "disposable",
-                "toxic",
-                "alternate",
-                "mx_forward",
-                "allowed",
-                "blocked",
-                "gold",
-                "accept_all",
-            ],
-            _DETAIL,
-        ),
-    ),
-    # NeverBounce result codes: valid, invalid, disposable, catchall, unknown
-    # (developers.neverbounce.com, "Result Codes"); the CSV column is "result" unless renamed.
-    _service(
-        "NeverBounce",
-        ["NeverBounce Result", "NeverBounce", "NB Result", *_GENERIC],
-        {
-            "valid": _OK,
-            "invalid": _INVALID,
-            "disposable": _DISP,
-            "catchall": _RISKY,
-            "unknown": _UNKNOWN,
-        },
-    ),
-    # Apollo people export "Email Status": Verified, Unverified, Likely to engage, Update
-    # required, Unavailable; older and newer labels Guessed, Pending Manual Verification,
-    # Bounced, No Email, User Managed, Needs Verification (Apollo knowledge base, "Email Status
-    # Overview"; the export fixture tests/data/exports/apollo_people.csv). Bounced and Invalid
-    # (older exports and CRM syncs write it) say the address is dead; "Update required" and the
-    # rest leave it in doubt, so they are imported.
-    _service(
-        "Apollo",
-        ["Email Status", "Primary Email Status"],
-        {
-            "verified": _OK,
-            "likely to engage": _OK,
-            "unverified": _UNKNOWN,
-            "update required": _UNKNOWN,
-            "unavailable": _UNKNOWN,
-            "guessed": _RISKY,
-            "extrapolated": _RISKY,
-            "pending manual verification": _UNKNOWN,
-            "bounced": _INVALID,
-            "invalid": _INVALID,
-            "no email": _UNKNOWN,
-            "user managed": _UNKNOWN,
-            "needs verification": _UNKNOWN,
-        },
-    ),
-    # MillionVerifier bulk results "email,quality,result,free,role": result ok, catch_all,
-    # unknown, invalid, disposable (and error); quality good, risky, bad (public parsers of
-    # its download, e.g. in lead-pipeline repositories).
-    _service(
-        "MillionVerifier",
-        ["result", "MillionVerifier Result", "MV Result"],
-        {
-            "ok": _OK,
-            "catch_all": _RISKY,
-            "unknown": _UNKNOWN,
-            "error": _UNKNOWN,
-            "invalid": _INVALID,
-            "disposable": _DISP,
-        },
-    ),
-    _service(
-        "MillionVerifier quality",
-        ["quality", "MillionVerifier Quality"],
-        {"good": _OK, "risky": _RISKY, "bad": _INVALID},
-    ),
-    # Hunter verification statuses: valid, invalid, accept_all, webmail, disposable, unknown
-    # (and blocked) (help.hunter.io, "What are the possible verification statuses").
-    _service(
-        "Hunter",
-        ["Verification status", "Hunter Status", "Email verification status", *_GENERIC],
-        {
-            "valid": _OK,
-            "invalid": _INVALID,
-            "accept_all": _RISKY,
-            "accept all": _RISKY,
-            "webmail": _OK,
-            "disposable": _DISP,
-            "unknown": _UNKNOWN,
-            "blocked": _UNKNOWN,
-        },
-    ),
-    # deliverable, undeliverable, risky, unknown: Kickbox's "result" (docs.kickbox.com,
-    # "Understanding Results"), Bouncer's "status" (Bouncer API docs), Emailable's "State"
-    # (help.emailable.com, "All possible states and reasons", which adds duplicate).
-    _service(
-        "Kickbox/Bouncer/Emailable",
-        ["Kickbox Result", "Bouncer Status", "Emailable State", *_GENERIC],
-        {
-            "deliverable": _OK,
-            "undeliverable": _INVALID,
-            "risky": _RISKY,
-            "unknown": _UNKNOWN,
-            "duplicate": _UNKNOWN,
-        },
-    ),
-    # Clearout and most other verifiers: valid, invalid, catch_all, unknown (plus the words of
-    # the services above); under a generic header only. Last: the neutral name of a tie.
-    _service(
-        "email verification",
-        _GENERIC,
-        {
-            "valid": _OK,
-            "invalid": _INVALID,
-            "catch_all": _RISKY,
-            "accept_all": _RISKY,
-            "unknown": _UNKNOWN,
-            "risky": _RISKY,
-            "disposable": _DISP,
-            "spamtrap": _DNM,
-            "do_not_mail": _DNM,
-            "deliverable": _OK,
-            "undeliverable": _INVALID,
-        },
-    ),
-)
+_GENERIC_NAMES = frozenset(normalise_header(h) for h in lexicon().verdict_generic_headers)
+
+#: Every service's verdict column (the lexicon's ``[verdicts]``); the last is the neutral
+#: vocabulary, named when the words fit several services equally.
+SERVICES: tuple[Service, ...] = _services()
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from foxreach_cli.readers.header import (
     is_header_repeat,
     repeat_reason,
 )
-from foxreach_cli.reasons import Reason, encode_cell
+from foxreach_cli.reasons import ReasonCode, encode_cell
 from foxreach_cli.stage_data import ROW_ERROR_COLUMN, Chunk, SourceInfo
 
 SAMPLE_BYTES = 64 * 1024  # what delimiter and header detection look at
@@ -150,7 +150,7 @@ def add_record(
     if repeat is not None and repeat(values):
         reason = repeat.reason
     elif len(values) > width and any(value.strip() for value in values[width:]):
-        reason = encode_cell(Reason("long_row", (str(len(values)), str(width))))
+        reason = encode_cell(ReasonCode.LONG_ROW.of(len(values), width))
     if len(values) > width:
         values = values[:width]
     elif len(values) < width:

@@ -19,7 +19,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from foxreach_cli.errors import InputError
-from foxreach_cli.reasons import Reason, encode_cell
+from foxreach_cli.reasons import ReasonCode, encode_cell
 from foxreach_cli.stage_data import HeaderChoice, SkippedRow
 
 #: How many rows from the top are looked at for the header.
@@ -76,7 +76,7 @@ def is_blank_cell(cell: str) -> bool:
 def repeat_reason(header_row: int) -> str:
     """The reason a data row that repeats the column names is rejected with, packed for a
     reader's row-error column."""
-    return encode_cell(Reason("header_repeat", (str(header_row),)))
+    return encode_cell(ReasonCode.HEADER_REPEAT.of(header_row))
 
 
 def find_header(

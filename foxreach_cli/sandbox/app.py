@@ -1,9 +1,10 @@
 """The FoxReach-compatible API as a FastAPI app: ``create_app(config)`` builds one, no globals.
 
 Routes under ``/api/v1`` (auth, rate limit and faults are the gateway's, see gateway.py):
-``POST /leads/import``, ``POST /leads``, ``GET /leads``, ``GET /leads/{id}`` and
-``DELETE /leads/{id}``, as docs/sandbox.md describes them. Bodies are parsed by hand
-(payload.py); parsing and database work run on the event loop (why: docs/sandbox.md).
+``POST /leads/import``, ``POST /leads``, ``GET /leads``, ``GET /leads/{id}``,
+``PATCH /leads/{id}`` and ``DELETE /leads/{id}``, as docs/sandbox.md describes them. Bodies
+are parsed by hand (payload.py); parsing and database work run on the event loop (why:
+docs/sandbox.md).
 """
 
 from __future__ import annotations
@@ -17,11 +18,14 @@ from typing import Any
 from fastapi import FastAPI, Request, Response
 
 from .. import __version__
+from .campaign_routes import add_campaign_routes
 from .config import SandboxConfig
 from .faults import FaultInjector
 from .gateway import API_PREFIX, Gateway
 from .importing import run_import
-from .payload import PayloadError, parse_import, parse_single_lead
+from .outreach_routes import add_outreach_routes
+from .outreach_store import OutreachStore
+from .payload import PayloadError, parse_import, parse_lead_update, parse_single_lead
 from .ratelimit import RateLimiter
 from .state import SandboxState
 from .store import ContactLimitExceeded, LeadExists, Store
@@ -67,6 +71,10 @@ def create_app(
     app.state.sandbox = state
     app.add_middleware(Gateway, state=state)
     _add_routes(app, state)
+    # The campaign side (campaigns, sequences, templates, ...) in its own tables and modules.
+    outreach = state.outreach = OutreachStore(state.store.path)
+    add_campaign_routes(app, state.store, outreach)
+    add_outreach_routes(app, state.store, outreach)
     return app
 
 
@@ -130,6 +138,19 @@ def _add_routes(app: FastAPI, state: SandboxState) -> None:
     @app.get(API_PREFIX + "/leads/{lead_id}")
     async def get_lead(lead_id: str, request: Request) -> Response:
         lead = store.get_lead(request.state.workspace, lead_id)
+        if lead is None:
+            return _detail(404, "Lead not found.")
+        return json_response(200, {"data": lead})
+
+    @app.patch(API_PREFIX + "/leads/{lead_id}")
+    async def update_lead(lead_id: str, request: Request) -> Response:
+        body = await request.body()
+        try:
+            lead = store.update_lead(request.state.workspace, lead_id, parse_lead_update(body))
+        except PayloadError as exc:
+            return _detail(exc.status, exc.detail)
+        except LeadExists:
+            return _detail(409, "A lead with this email already exists in the workspace.")
         if lead is None:
             return _detail(404, "Lead not found.")
         return json_response(200, {"data": lead})

@@ -115,6 +115,22 @@ _NONE = type(None)
 _STR_OR_NONE = frozenset({str, _NONE})
 
 
+def parse_lead_update(body: bytes) -> dict[str, Any]:
+    """Parse a ``PATCH /leads/{id}`` body: the create fields, all optional. Any problem is 422.
+
+    Returns the fields given (``null`` means absent, unknown fields are ignored); a given
+    email is trimmed and must pass the sandbox's check."""
+    fields = parse_json(body)
+    check_lead_types(fields, "body")
+    update = {k: v for k, v in fields.items() if k in _FIELD_KINDS and v is not None}
+    if "email" in update:
+        email = update["email"].strip()
+        if not email or email_problem(email):
+            raise PayloadError(422, f"Field 'email' is not a valid email address: {email!r}.")
+        update["email"] = email
+    return update
+
+
 def check_leads_types(leads: list[Any]) -> None:
     """Raise 422 naming the first lead with a bad field type (see :func:`check_lead_types`).
 

@@ -181,6 +181,8 @@ def run_in_thread(
         thread.join(SHUTDOWN_TIMEOUT)
         sock.close()
         state.store.close()
+        if state.outreach is not None:
+            state.outreach.close()
 
 
 def serve(
@@ -206,3 +208,5 @@ def serve(
         server.run(sockets=[sock])
     finally:
         state.store.close()
+        if state.outreach is not None:
+            state.outreach.close()

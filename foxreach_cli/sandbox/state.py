@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .config import SandboxConfig
 from .faults import FaultInjector
 from .ratelimit import RateLimiter
 from .store import Store, workspace_of
+
+if TYPE_CHECKING:
+    from .outreach_store import OutreachStore
 
 
 @dataclass
@@ -50,6 +53,8 @@ class SandboxState:
     faults: FaultInjector
     stats: SandboxStats = field(default_factory=SandboxStats)
     revoked: set[str] = field(default_factory=set)  # workspace ids whose key was revoked
+    # Campaigns, sequences, templates, webhooks and campaign members (set by create_app).
+    outreach: OutreachStore | None = None
 
     def revoke(self, api_key: str) -> None:
         """Make later requests with ``api_key`` fail with 403."""

@@ -312,6 +312,48 @@ class Store:
             created = _rows_by_key(conn, wid, [cand.email_key])[cand.email_key]
         return _lead_json(created)
 
+    def update_lead(
+        self, workspace: str, lead_id: str, fields: dict[str, Any]
+    ) -> dict[str, Any] | None:
+        """Set the given fields of an active lead (``PATCH /leads/{id}``); return it, or None
+        when the workspace has no such active lead.
+
+        ``fields`` are create fields already type-checked: given text fields are replaced,
+        ``customFields`` and ``tags`` replaced whole. Raises :class:`LeadExists` when a new
+        email belongs to another lead of the workspace (deleted ones included: the email
+        index covers them).
+        """
+        now = now_iso()
+        seq = _seq_of(lead_id)
+        with self._transaction(workspace) as (conn, wid):
+            row = conn.execute(
+                f"SELECT {_SELECT_COLS} FROM leads "
+                "WHERE seq = ? AND id = ? AND workspace = ? AND deleted_at IS NULL",
+                (seq, lead_id, wid),
+            ).fetchone()
+            if row is None:
+                return None
+            sets: dict[str, Any] = {
+                column: fields[name] for name, column in TEXT_COLUMNS if name in fields
+            }
+            if "email" in fields:
+                key = email_key(fields["email"])
+                other = _rows_by_key(conn, wid, [key]).get(key)
+                if other is not None and other["seq"] != seq:
+                    raise LeadExists(fields["email"])
+                sets["email"], sets["email_key"] = fields["email"], key
+            if "customFields" in fields:
+                sets["custom_fields"] = json.dumps(fields["customFields"])
+            if "tags" in fields:
+                sets["tags"] = json.dumps(_unique(fields["tags"]))
+            sets["updated_at"] = now
+            assignments = ", ".join(f"{column} = ?" for column in sets)
+            conn.execute(f"UPDATE leads SET {assignments} WHERE seq = ?", (*sets.values(), seq))
+            updated = conn.execute(
+                f"SELECT {_SELECT_COLS} FROM leads WHERE seq = ?", (seq,)
+            ).fetchone()
+        return _lead_json(updated)
+
     def delete_lead(self, workspace: str, lead_id: str) -> bool:
         """Soft-delete an active lead; False when the workspace has no such active lead."""
         now = now_iso()

@@ -37,8 +37,8 @@ from ..errors import (
     storage_error,
     storage_errors,
 )
-from ..reasons import recorded_reason
-from ..stage_data import IMPORTED, NOT_SENT, BatchOutcome, RowFate, ServerCounts
+from ..reasons import ReasonCode, recorded_reason
+from ..stage_data import IMPORTED, NOT_SENT, BatchOutcome, RowFate, Tally
 from . import ensure_private_dir
 
 #: Row kinds whose per-row detail a rerun does not need (imported rows are only counted).
@@ -64,6 +64,18 @@ CREATE TABLE IF NOT EXISTS batches (
     updated_at REAL NOT NULL
 );
 CREATE INDEX IF NOT EXISTS batches_by_file ON batches (destination, content_hash);
+CREATE TABLE IF NOT EXISTS opt_out_updates (
+    destination TEXT NOT NULL,
+    content_hash TEXT NOT NULL,       -- the file whose row opted out
+    email_key TEXT NOT NULL,          -- trimmed, lowercased
+    email TEXT NOT NULL,
+    status TEXT NOT NULL,             -- unsubscribed or bounced
+    row INTEGER NOT NULL,             -- the spreadsheet row that opted out
+    state TEXT NOT NULL,              -- 'pending' or 'done'
+    outcome TEXT,                     -- JSON {outcome, before, reason} once done
+    updated_at REAL NOT NULL,
+    PRIMARY KEY (destination, content_hash, email_key)
+);
 CREATE TABLE IF NOT EXISTS runs (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     destination TEXT NOT NULL,
@@ -88,6 +100,22 @@ RUNNING, FINISHED, REPRODUCED, STOPPED, INTERRUPTED = (
 )
 
 
+# An opt-out status as a number in SQL: unsubscribed wins over bounced.
+_RANK = "(CASE {} WHEN 'unsubscribed' THEN 2 WHEN 'bounced' THEN 1 ELSE 0 END)"
+
+
+@dataclass(frozen=True)
+class OptOutRecord:
+    """One opt-out update as the journal keeps it."""
+
+    key: str
+    email: str
+    status: str
+    row: int
+    done: bool
+    outcome: dict[str, Any]  # {outcome, before, reason} once done
+
+
 @dataclass(frozen=True)
 class RunRecord:
     """One run of one file, as ``foxreach runs`` lists it."""
@@ -100,7 +128,7 @@ class RunRecord:
     started_at: float
     ended_at: float | None
     status: str
-    summary: dict[str, Any]
+    summary: Tally | None  # the file's counts when the run ended (None: it has not)
     options: dict[str, Any]
 
 
@@ -129,7 +157,7 @@ class FileHistory:
 
     done: bool = False
     finished_at: float | None = None
-    summary: dict[str, Any] = field(default_factory=dict)  # of the run that finished it
+    summary: Tally = field(default_factory=Tally)  # of the run that finished it
     # Batches the server answered: their counts, and the rows it did not import (duplicates,
     # errors, unresolved); imported rows are only counted, so a large file costs little.
     answered: list[BatchOutcome] = field(default_factory=list)
@@ -144,7 +172,7 @@ def _fate(value: list[Any]) -> RowFate:
     if len(value) == 3:
         why = recorded_reason(value[2])
         return value[0], value[1], why.code, why.params
-    return value[0], value[1], value[2], tuple(value[3])
+    return value[0], value[1], ReasonCode.parse(value[2]), tuple(value[3])
 
 
 _P = ParamSpec("_P")
@@ -279,21 +307,18 @@ def _record(row: tuple[Any, ...]) -> RunRecord:
         started_at=row[5],
         ended_at=row[6],
         status=row[7],
-        summary=_json_object(row[8], counts=True),
+        summary=Tally.from_json(json.loads(row[8])) if row[8] else None,
         options=_json_object(row[9]),
     )
 
 
-def _json_object(text: str | None, *, counts: bool = False) -> dict[str, Any]:
-    """A stored JSON object (``{}`` for none), of whole numbers when ``counts``; anything
-    else is a damaged record."""
+def _json_object(text: str | None) -> dict[str, Any]:
+    """A stored JSON object (``{}`` for none); anything else is a damaged record."""
     if not text:
         return {}
     data = json.loads(text)
     if not isinstance(data, dict):
         raise ValueError("a stored record is not a JSON object")
-    if counts and not all(type(v) is int for v in data.values()):
-        raise ValueError("a stored count is not a whole number")
     return data
 
 
@@ -395,7 +420,8 @@ class Journal:
         if row is not None:
             hist.done = row[0] == "done"
             hist.finished_at = row[1] if hist.done else None
-            hist.summary = _json_object(row[2], counts=True) if hist.done else {}
+            if hist.done and row[2]:
+                hist.summary = Tally.from_json(json.loads(row[2]))
         settled: list[np.ndarray] = []
         for rows, outcome in self.db.execute(
             "SELECT rows, outcome FROM batches WHERE destination=? AND content_hash=?",
@@ -410,7 +436,8 @@ class Journal:
             answered = [int(r) for r, v in known.items() if v[0] != NOT_SENT]
             settled.append(np.asarray(answered, dtype=np.int64))
             details = {int(r): _fate(v) for r, v in known.items() if v[0] not in _NOT_DETAILS}
-            hist.answered.append(BatchOutcome(counts=ServerCounts(*data["counts"]), rows=details))
+            counts = Tally.from_json(data["counts"])  # named keys, or the previous version's list
+            hist.answered.append(BatchOutcome(counts=counts, rows=details))
             if len(known) < len(sent):
                 hist.uncertain.update(r for r in sent if str(r) not in known)
         if settled:
@@ -454,11 +481,11 @@ class Journal:
         return int(cur.lastrowid or 0)
 
     @_guarded
-    def run_ended(self, run_id: int, status: str, summary: dict[str, Any]) -> None:
+    def run_ended(self, run_id: int, status: str, summary: Tally) -> None:
         """Record how a run of a file ended, with the file's counts."""
         self.db.execute(
             "UPDATE runs SET ended_at=?, status=?, summary=? WHERE id=?",
-            (time.time(), status, json.dumps(summary), run_id),
+            (time.time(), status, json.dumps(summary.to_json()), run_id),
         )
 
     @_guarded
@@ -476,7 +503,7 @@ class Journal:
         """Drop everything known of a file (``--force``)."""
         with self.db:
             self.db.execute("BEGIN")
-            for table in ("files", "batches"):
+            for table in ("files", "batches", "opt_out_updates"):
                 self.db.execute(
                     f"DELETE FROM {table} WHERE destination=? AND content_hash=?",
                     (destination, content_hash),
@@ -500,7 +527,7 @@ class Journal:
         # orjson: row numbers become string keys and tuples arrays, as json.loads reads them
         # back; ~10x cheaper than json.dumps on a 1000-row outcome, once per batch.
         data = orjson.dumps(
-            {"counts": outcome.counts.as_list(), "rows": outcome.rows},
+            {"counts": outcome.counts.to_json(), "rows": outcome.rows},
             option=orjson.OPT_NON_STR_KEYS,
         ).decode()
         self.db.execute(
@@ -515,7 +542,7 @@ class Journal:
         all of kind ``excluded``, so that :meth:`history` settles them and brings their
         reasons back like any answered row's."""
         outcome = orjson.dumps(
-            {"counts": ServerCounts().as_list(), "rows": rows}, option=orjson.OPT_NON_STR_KEYS
+            {"counts": Tally().to_json(), "rows": rows}, option=orjson.OPT_NON_STR_KEYS
         ).decode()
         self.db.execute(
             "INSERT INTO batches (destination, content_hash, rows, state, outcome, updated_at) "
@@ -524,10 +551,58 @@ class Journal:
         )
 
     @_guarded
-    def finish_file(self, destination: str, content_hash: str, summary: dict[str, int]) -> None:
-        """Mark a file fully accounted for at this destination."""
+    def opt_out_queued(
+        self, destination: str, content_hash: str, key: str, email: str, status: str, row: int
+    ) -> None:
+        """Record, before anything is sent for it, that the lead with ``key`` must be opted
+        out (``status``). A stronger status replaces a weaker one, pending or done (it is
+        then pending again); a weaker or equal one changes nothing."""
+        self.db.execute(
+            "INSERT INTO opt_out_updates VALUES (?, ?, ?, ?, ?, ?, 'pending', NULL, ?) "
+            "ON CONFLICT(destination, content_hash, email_key) DO UPDATE SET "
+            "email=excluded.email, status=excluded.status, row=excluded.row, "
+            "state='pending', outcome=NULL, updated_at=excluded.updated_at "
+            f"WHERE {_RANK.format('excluded.status')} > {_RANK.format('opt_out_updates.status')}",
+            (destination, content_hash, key, email, status, row, time.time()),
+        )
+
+    @_guarded
+    def opt_out_done(
+        self, destination: str, content_hash: str, key: str, status: str, outcome: dict[str, Any]
+    ) -> None:
+        """Record what became of the update of ``key`` to ``status`` (unless a stronger
+        status was queued meanwhile)."""
+        self.db.execute(
+            "UPDATE opt_out_updates SET state='done', outcome=?, updated_at=? "
+            "WHERE destination=? AND content_hash=? AND email_key=? AND status=?",
+            (json.dumps(outcome), time.time(), destination, content_hash, key, status),
+        )
+
+    @_guarded
+    def opt_out_updates(self, destination: str, content_hash: str) -> list[OptOutRecord]:
+        """The opt-out updates recorded for a file, pending and done, in row order."""
+        try:
+            rows = self.db.execute(
+                "SELECT email_key, email, status, row, state, outcome FROM opt_out_updates "
+                "WHERE destination=? AND content_hash=? ORDER BY row",
+                (destination, content_hash),
+            ).fetchall()
+        except sqlite3.OperationalError:
+            if self.db.execute(  # a journal written before opt-out updates, read only
+                "SELECT 1 FROM sqlite_master WHERE name='opt_out_updates'"
+            ).fetchone():
+                raise
+            return []
+        return [
+            OptOutRecord(key, email, status, row, state == "done", _json_object(outcome))
+            for key, email, status, row, state, outcome in rows
+        ]
+
+    @_guarded
+    def finish_file(self, destination: str, content_hash: str, summary: Tally) -> None:
+        """Mark a file fully accounted for at this destination, with its counts."""
         self.db.execute(
             "UPDATE files SET status='done', updated_at=?, summary=? "
             "WHERE destination=? AND content_hash=?",
-            (time.time(), json.dumps(summary), destination, content_hash),
+            (time.time(), json.dumps(summary.to_json()), destination, content_hash),
         )

@@ -143,12 +143,13 @@ def test_reading_a_config_file_that_is_a_symlink_loop_is_one_sentence() -> None:
 def test_runs_on_a_journal_with_a_damaged_record_is_one_sentence(
     tmp_path: Path, column: str, value: str
 ) -> None:
+    from foxreach_cli.stage_data import Tally
     from foxreach_cli.state.journal import Journal
 
     state = tmp_path / "state"
     with Journal(state) as journal:
         run_id = journal.run_started("dest", "hash", "leads.csv", None, {})
-        journal.run_ended(run_id, "finished", {"created": 1})
+        journal.run_ended(run_id, "finished", Tally(created=1))
     db = sqlite3.connect(state / "journal.sqlite")
     db.execute(f"UPDATE runs SET {column}=?", (value,))
     db.commit()

@@ -45,7 +45,7 @@ def run(tmp_path: Path, options: HygieneRules) -> tuple[list[object], Hygiene]:
     assert list(result.role) == ["", "", "", "", "info", "", "", "", "info"]
     assert list(result.disposable) == ["", "", "", "", "", "mailinator.com", "", "", ""]
     assert list(result.unchecked) == [False] * 7 + [True, False]
-    return [{"code": e.code.value, **e.params} if e else None for e in result.exclusions], hygiene
+    return [{"code": e.code.value, **e.named()} if e else None for e in result.exclusions], hygiene
 
 
 def test_one_reason_per_row_and_role_and_disposable_only_counted_by_default(

@@ -295,6 +295,7 @@ def test_rows_with_more_cells_are_rejected_and_the_rest_imported(tmp_path: Path)
             "email": "bob@example.com",
             "code": "long_row",
             "reason": "row has 5 cells but the header has 3",
+            "params": {"cells": "5", "width": "3"},
         }
     }
     assert outcome.report["valid"] == 4

@@ -78,13 +78,22 @@ def test_blank_and_missing_cells_are_omitted_never_sent_empty():
 def test_default_status_and_tags_apply_where_the_row_has_none():
     vc = validated(
         {"Email": ["a@x.com", "b@x.com"], "Status": ["bounced", ""]},
-        LeadDefaults(status="active", tags=("batch-7",)),
+        LeadDefaults(status="replied", tags=("batch-7",)),
     )
     leads = to_leads(vc.cells, vc.valid)
     assert [(lead["status"], lead["tags"]) for lead in leads] == [
         ("bounced", ["batch-7"]),
-        ("active", ["batch-7"]),
+        ("replied", ["batch-7"]),
     ]
+
+
+def test_active_is_never_sent_so_a_restore_never_makes_an_opted_out_lead_active():
+    vc = validated(
+        {"Email": ["a@x.com", "b@x.com"], "Status": ["active", "unsubscribed"]},
+        LeadDefaults(status="active"),
+    )
+    leads = to_leads(vc.cells, vc.valid)
+    assert [lead.get("status") for lead in leads] == [None, "unsubscribed"]
 
 
 def test_several_tag_columns_merge_in_column_order_without_repeats():

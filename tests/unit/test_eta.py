@@ -127,7 +127,7 @@ def simulate(
             collected.append((done_at, seq, sent_at, size))
         for done_at, seq, sent_at, size in collected:
             eta.answered(done_at - sent_at)
-            tally = tally.plus(created=size)
+            tally += Tally(created=size)
             eta.merged(seq)
             share = tally.created / rows
             run.predictions.append((clock.now, share, eta.live(tally, rows, budget.snapshot())))

@@ -223,7 +223,8 @@ EXPORTS_TABLE = [
             "STATUS": "field name; 4 of 4 values looked at are lead statuses; values translated: "
             "cleaned -> bounced, subscribed -> active"
         },
-        every_lead={"status": ["active", "unsubscribed", "bounced", "active"]},
+        # "active" is the API's default and never sent (a restore keeps an opt-out).
+        every_lead={"status": [ABSENT, "unsubscribed", "bounced", ABSENT]},
     ),
     Export(
         "mailchimp_pending.csv",

@@ -18,7 +18,7 @@ from typer.testing import CliRunner
 from foxreach_cli.cli import app
 from foxreach_cli.errors import InputError
 from foxreach_cli.read import open_source
-from foxreach_cli.reasons import decode_cell
+from foxreach_cli.reasons import SEP, ReasonCode
 from foxreach_cli.stage_data import ROW_ERROR_COLUMN
 
 runner = CliRunner()
@@ -61,6 +61,12 @@ def make(request: pytest.FixtureRequest, tmp_path: Path) -> Maker:
     return _make
 
 
+def _reason_text(cell: str) -> str:
+    """The sentence of a reason a reader packed in its row-error column."""
+    code, _, params = cell.partition(SEP)
+    return ReasonCode.parse(code).text(ReasonCode.parse(code).unpack(params))
+
+
 def leads(path: str, **options: object) -> tuple[int, list[tuple[int, str, str]]]:
     """(header row, [(row, first cell, reader's reason)]) of every data row read."""
     with open_source(path, **options) as source:
@@ -68,7 +74,7 @@ def leads(path: str, **options: object) -> tuple[int, list[tuple[int, str, str]]
         for chunk in source.chunks():
             frame = chunk.frame
             reasons = (
-                [decode_cell(c).text if c else "" for c in frame[ROW_ERROR_COLUMN]]
+                [_reason_text(c) if c else "" for c in frame[ROW_ERROR_COLUMN]]
                 if ROW_ERROR_COLUMN in frame.columns
                 else [""] * len(frame)
             )

@@ -6,13 +6,11 @@ from __future__ import annotations
 import pytest
 
 from foxreach_cli.hygiene import (
-    Exclusion,
-    Reason,
     VerdictClass,
-    describe,
     find_verdict_columns,
 )
 from foxreach_cli.hygiene.roles import disposable_domains, role_local, role_locals
+from foxreach_cli.reasons import ReasonCode
 
 
 def test_role_local_parts_are_found_after_tags_and_separators() -> None:
@@ -106,22 +104,21 @@ def test_a_header_alone_or_words_alone_are_not_a_verdict_column() -> None:
 
 def test_each_reason_reads_as_a_sentence() -> None:
     cases = {
-        Exclusion(Reason.EXCLUDED_LIST, {"list": "dnc.csv", "entry": "*.acme.com"}):
+        ReasonCode.EXCLUDED_LIST.of(list="dnc.csv", entry="*.acme.com"):
             "on the exclusion list dnc.csv (*.acme.com)",
-        Exclusion(Reason.DOMAIN_NOT_FOUND, {"domain": "acme.test"}):
+        ReasonCode.DOMAIN_NOT_FOUND.of(domain="acme.test"):
             "the domain acme.test does not exist",
-        Exclusion(Reason.DOMAIN_NO_MAIL, {"domain": "acme.test", "why": "null_mx"}):
+        ReasonCode.DOMAIN_NO_MAIL.of(domain="acme.test", why="null_mx"):
             "the domain acme.test says it receives no mail (null MX)",
-        Exclusion(Reason.DOMAIN_NO_MAIL, {"domain": "acme.test", "why": "no_records"}):
+        ReasonCode.DOMAIN_NO_MAIL.of(domain="acme.test", why="no_records"):
             "the domain acme.test cannot receive mail (no MX, A or AAAA record)",
-        Exclusion(Reason.ROLE_ADDRESS, {"local": "info"}): "a role address (info@)",
-        Exclusion(Reason.DISPOSABLE_DOMAIN, {"domain": "mailinator.com"}):
+        ReasonCode.ROLE_ADDRESS.of(local="info"): "a role address (info@)",
+        ReasonCode.DISPOSABLE_DOMAIN.of(domain="mailinator.com"):
             "a disposable-mail domain (mailinator.com)",
-        Exclusion(Reason.SOURCE_VERDICT, {"column": "ZB Status", "value": "spamtrap",
-                                          "service": "ZeroBounce"}):
+        ReasonCode.SOURCE_VERDICT.of(column="ZB Status", value="spamtrap", service="ZeroBounce"):
             "the file's ZB Status says spamtrap",
     }  # fmt: skip
-    assert {e: describe(e) for e in cases} == cases
+    assert {e: e.text for e in cases} == cases
 
 
 def test_role_locals_of_a_chunk_agree_with_role_local_one_by_one() -> None:

@@ -84,6 +84,7 @@ def test_a_text_list_matches_the_address_the_domain_and_subdomains_only_with_a_s
         "email": "cy@wild.com",
         "code": "excluded_list",
         "reason": f"on the exclusion list {lst} (*.wild.com)",
+        "params": {"list": lst, "entry": "*.wild.com"},
         "list": lst,
         "entry": "*.wild.com",
     }

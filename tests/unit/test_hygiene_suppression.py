@@ -39,7 +39,7 @@ ROWS = [
 def matched(lists: list[SuppressionList], rows: list[str] = ROWS) -> list[tuple[str, str] | None]:
     addresses, domains = split_addresses(np.array(rows, dtype=object))
     out = Suppression(lists).match(addresses, domains)
-    return [(e.params["list"], e.params["entry"]) if e else None for e in out]
+    return [(e.named()["list"], e.named()["entry"]) if e else None for e in out]
 
 
 def write(tmp_path: Path, name: str, text: str, encoding: str = "utf-8") -> str:

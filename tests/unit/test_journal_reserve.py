@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from foxreach_cli.errors import SQLITE_FULL, StorageError, is_disk_full, os_reason
-from foxreach_cli.stage_data import BatchOutcome, ServerCounts
+from foxreach_cli.stage_data import BatchOutcome, Tally
 from foxreach_cli.state.journal import MAX_RESERVE, MIN_RESERVE, Journal, Reserve, reserve_bytes
 
 
@@ -54,7 +54,7 @@ def test_a_full_disk_gives_the_reserve_back_and_the_answer_is_recorded(tmp_path:
     assert reserve.path.stat().st_size == MIN_RESERVE  # allocated when the journal opened
     batch = journal.batch_sent("dest", "hash", [2, 3])
     journal.db = FullUntilReleased(journal.db, reserve.path)  # type: ignore[assignment]
-    journal.batch_done(batch, BatchOutcome(ServerCounts(created=2)))
+    journal.batch_done(batch, BatchOutcome(Tally(created=2)))
     assert not reserve.path.exists()
     assert journal.short_of_room is not None
     assert journal.short_of_room.describe("--state-dir") == (

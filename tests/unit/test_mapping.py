@@ -6,7 +6,6 @@ import pytest
 
 from foxreach_cli.errors import MappingDriftError, NoEmailColumnError, UsageError
 from foxreach_cli.mapping import (
-    SYNONYMS,
     Mapping,
     MappingFile,
     Target,
@@ -14,6 +13,8 @@ from foxreach_cli.mapping import (
     normalise_header,
     parse_map_options,
 )
+from foxreach_cli.mapping.lexicon import lexicon
+from foxreach_cli.mapping.words import header_key
 from foxreach_cli.mapping_file import check_drift, load_mapping_file, write_mapping_file
 from foxreach_cli.stage_data import LEAD_FIELDS, ROW_ERROR_COLUMN, SourceInfo
 
@@ -169,6 +170,9 @@ def test_hubspot_export_keeps_crm_status_and_source_as_custom_fields():
     )
 
 
+SYNONYMS = lexicon().field_headers
+
+
 @pytest.mark.parametrize(("field", "spelling"), [(f, s) for f, ss in SYNONYMS.items() for s in ss])
 def test_every_listed_synonym_maps_to_its_field(field, spelling):
     headers = (spelling,) if field == "email" else (spelling, "Email")
@@ -180,7 +184,7 @@ def test_synonyms_never_name_two_fields():
     seen: dict[str, str] = {}
     for field, spellings in SYNONYMS.items():
         for s in spellings:
-            assert seen.setdefault(normalise_header(s), field) == field, s
+            assert seen.setdefault(header_key(s), field) == field, s
 
 
 def test_better_synonym_wins_wherever_it_stands_and_the_loser_keeps_its_data():

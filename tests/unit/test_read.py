@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 from foxreach_cli.errors import EmptyFileError, InputError, UsageError
 from foxreach_cli.import_config import parse_delimiter, parse_encoding
 from foxreach_cli.read import Source, expand_inputs, open_source, read_rows
-from foxreach_cli.reasons import decode_cell, encode_cell, reason
+from foxreach_cli.reasons import ReasonCode, encode_cell
 from foxreach_cli.stage_data import ROW_ERROR_COLUMN, SourceInfo
 
 DATA = Path(__file__).parents[1] / "data" / "read"
@@ -282,7 +282,8 @@ def test_rows_with_more_cells_are_kept_and_flagged(tmp_path: Path) -> None:
     by_email = {r["email"]: (row, r) for row, r in records}
     assert [row for row, _ in by_email.values()] == [2, 3, 4, 5]
     _row, cyber = by_email["c@example.com"]
-    assert decode_cell(cyber[ROW_ERROR_COLUMN]).text == "row has 5 cells but the header has 3"
+    assert cyber[ROW_ERROR_COLUMN] == encode_cell(ReasonCode.LONG_ROW.of(5, 3))
+    assert ReasonCode.LONG_ROW.of(5, 3).text == "row has 5 cells but the header has 3"
     assert cyber["company"] == "Cyberdyne"
     # Surplus cells that are empty lose nothing: not an error.
     assert by_email["d@example.com"][1][ROW_ERROR_COLUMN] == ""
@@ -304,7 +305,7 @@ def test_first_data_row_with_more_cells_is_not_truncated(tmp_path: Path) -> None
     path = write(tmp_path, "first.csv", "email,name\na@x.com,Ann,EXTRA\nb@x.com,Bob\n")
     _, records = read_all(path)
     assert [(row, r[ROW_ERROR_COLUMN]) for row, r in records] == [
-        (2, encode_cell(reason("long_row", 3, 2))),
+        (2, encode_cell(ReasonCode.LONG_ROW.of(3, 2))),
         (3, ""),
     ]
 

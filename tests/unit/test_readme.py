@@ -178,11 +178,12 @@ def test_the_readme_verdict_table_matches_the_code_word_by_word():
     round: a user reading that Apollo's Invalid is left out can rely on it."""
     from foxreach_cli.hygiene import verdicts
     from foxreach_cli.hygiene.verdicts import VerdictClass as V
+    from foxreach_cli.mapping.lexicon import lexicon
 
     table = _verdict_table()
     services = {s.name: s for s in verdicts.SERVICES}
     assert set(table) == set(services)
-    generic = {verdicts.normalise_header(h) for h in verdicts._GENERIC}
+    generic = {verdicts.normalise_header(h) for h in lexicon().verdict_generic_headers}
     for name, (header, invalid, dnm, disposable, imported) in table.items():
         service = services[name]
         own = {h for h in service.headers if h not in generic}

@@ -12,7 +12,7 @@ import pytest
 from foxreach_cli.details import DetailPart, DetailStore
 from foxreach_cli.outputs import neutralise_formula, write_rejected_csv
 from foxreach_cli.read import open_source, read_rows
-from foxreach_cli.reasons import RETRY_DUPLICATE, reason
+from foxreach_cli.reasons import RETRY_DUPLICATE, ReasonCode
 from foxreach_cli.reconcile import reconcile
 from foxreach_cli.report import (
     DedupInfo,
@@ -96,6 +96,7 @@ def test_listed_duplicates_and_errors_map_back_to_rows_case_insensitively():
             "email": "Lead3@Example.com",
             "code": "server_error",
             "reason": "refused by the server: bad",
+            "params": {"why": "bad"},
         }
     ]
     assert report.to_dict()["duplicateEmails"] == ["Lead1@Example.com"]
@@ -142,7 +143,7 @@ def test_rejected_and_not_sent_items_are_accounted():
     result = BatchResult(
         replies=[Reply([0, 1], answer(created=2))],
         rejected=[(2, "customFields must be an object")],
-        not_sent={3: reason("not_sent_plan_limit")},
+        not_sent={3: ReasonCode.NOT_SENT_PLAN_LIMIT.of()},
         requests=5,
     )
     report = builder_with(batch, result).finish(elapsed=1)
@@ -176,9 +177,23 @@ def test_local_rejections_count_into_merged_totals():
     assert [d.row for d in r.records()] == [2, 3, 4, 5, 6, 7]  # sorted by row for people
     assert r.to_dict()["duplicateDetails"] == [
         {"file": "a.csv", "row": 4, "email": "A@x.io", "code": "duplicate_of",
-         "reason": "duplicate of row 3"}
+         "reason": "duplicate of row 3", "params": {"row": "3"}}
     ]  # fmt: skip
     assert r.to_json() == json.dumps(r.to_dict(), indent=2, ensure_ascii=False)
+
+
+def test_the_streamed_json_is_the_indented_json_of_the_report_across_slices():
+    # More rows than one orjson call encodes (report._SLICE), with text that needs escaping.
+    b = ReportFold([FileSummary("a.csv", "csv", "utf-8", ",", None, [])], dry_run=True)
+    n = 1300
+    b.add(ReadInfo("a.csv", n + 1))
+    emails = [f'é{i}"\t\u2028@x.io' for i in range(n)]
+    b.add(DedupInfo("a.csv", 1, local("a.csv", list(range(3, n + 3)), emails, "duplicate_of",
+                                      DUPLICATE, "2")))  # fmt: skip
+    r = b.finish(elapsed=1.23456)
+    assert r.to_json() == json.dumps(r.to_dict(), indent=2, ensure_ascii=False)
+    assert len(r.to_dict()["duplicateDetails"]) == n
+    assert r.to_dict()["duplicateDetails"][0]["params"] == {"row": "2"}
 
 
 @pytest.mark.parametrize(
@@ -296,3 +311,20 @@ def test_rejected_csv_streams_each_files_rows_in_order_with_the_last_reason_of_a
         ["bad@", "A", "2", "missing email"],
         ["again@", "D", "5", "invalid email: x"],
     ]
+
+
+def test_records_come_in_file_and_row_order_across_parts_and_slices():
+    # Three parts whose rows interleave, more rows than one slice of records (1024).
+    store = DetailStore()
+    for k, (kind, code) in enumerate([(INVALID, "missing_email"), (DUPLICATE, "duplicate_of"),
+                                      (ERROR, "server_error")]):  # fmt: skip
+        rows = list(range(2 + k, 4500, 3))
+        params = [str(r) for r in rows] if code != "missing_email" else ""
+        store.add(DetailPart.of("a.csv", rows, [f"r{r}@x.io" for r in rows], kind, code, params))
+    store.add(DetailPart.of("b.csv", [5, 2], ["b5@x.io", "b2@x.io"], ERROR, "not_mentioned"))
+    one_by_one = sorted(
+        (p.record(i) for p in store.parts for i in range(len(p))),
+        key=lambda d: (d.file != "b.csv", d.row),
+    )
+    assert list(store.records(order=["b.csv"])) == one_by_one
+    assert [d.row for d in store.records([DUPLICATE])] == list(range(3, 4500, 3))

@@ -13,7 +13,7 @@ from foxreach_cli import validate
 from foxreach_cli.errors import UsageError
 from foxreach_cli.import_config import parse_lead_defaults
 from foxreach_cli.mapping import Target, build_mapping
-from foxreach_cli.reasons import encode_cell, reason, render
+from foxreach_cli.reasons import ReasonCode, encode_cell
 from foxreach_cli.stage_data import ROW_ERROR_COLUMN, Chunk, SourceInfo
 from foxreach_cli.validate import LeadDefaults, validate_chunk
 
@@ -38,12 +38,12 @@ def reasons(vc) -> dict[int, str]:
 
 
 #: A reader's mark on a row with more cells than the header.
-LONG = encode_cell(reason("long_row", 5, 3))
+LONG = encode_cell(ReasonCode.LONG_ROW.of(5, 3))
 
 
 def worded(invalid) -> list[str]:
     """The rejected rows' reasons as people read them."""
-    return [render(c, p) for c, p in zip(invalid["code"], invalid["params"], strict=True)]
+    return [c.text(c.unpack(p)) for c, p in zip(invalid["code"], invalid["params"], strict=True)]
 
 
 def validator_reason(email: str) -> str | None:
@@ -69,7 +69,7 @@ def test_each_rejected_row_gets_one_reason_in_rule_order():
                 None,
                 None,
                 None,
-                encode_cell(reason("long_row", 5, 3)),
+                encode_cell(ReasonCode.LONG_ROW.of(5, 3)),
                 None,
             ],
         }

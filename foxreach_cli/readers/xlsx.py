@@ -1,9 +1,12 @@
-"""XLSX/XLSM streamed out of the archive with expat: bounded memory, cells as displayed.
+"""XLSX/XLSM streamed out of the archive: bounded memory, cells as displayed.
 
 Only what a lead list needs is read: the sheet names and their parts (``xl/workbook.xml``
 and its relationships), the date system, the number format of each cell style
-(``xl/styles.xml``: numFmts and cellXfs), the shared strings, and one sheet's XML, parsed
-block by block so that memory does not grow with the sheet. Every part is capped (its
+(``xl/styles.xml``: numFmts and cellXfs), the shared strings (all with expat), and one
+sheet's XML, inflated block by block so that memory does not grow with the sheet. Its rows
+are matched by a regular expression where they are written as spreadsheets write them (the
+fast path), and parsed by expat where they are not; both give the same rows
+(docs/reading.md, "Speed"). Every part is capped (its
 expanded size, counted while it is inflated since a ZIP header may lie; the shared strings'
 count and characters; the length of one cell), and a workbook beyond a cap is refused with a
 sentence (docs/reading.md, "Limits").

@@ -125,8 +125,14 @@ def cached(path: Path, make: Callable[[Path], object]) -> Path:
 
 
 def quiet_env(home: Path) -> dict[str, str]:
-    """An environment with its own HOME and state, no key, and no terminal colours."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("FOXREACH_")}
+    """An environment with its own HOME and state, no key, and no terminal colours. Bytecode
+    is written as on a user's machine: with PYTHONDONTWRITEBYTECODE (some sandboxes set it)
+    every start-up would compile foxreach's modules again."""
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith("FOXREACH_") and k != "PYTHONDONTWRITEBYTECODE"
+    }
     env.update(HOME=str(home), XDG_STATE_HOME=str(home / "state"), NO_COLOR="1")
     env.update(XDG_CONFIG_HOME=str(home / "config"), XDG_DATA_HOME=str(home / "data"))
     env.update(XDG_CACHE_HOME=str(home / "cache"))

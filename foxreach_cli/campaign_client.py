@@ -11,8 +11,8 @@ from typing import Any
 
 import httpx
 
-from .client import FoxReachClient, rate_of
-from .errors import ApiError, FoxReachImportError
+from .client import FoxReachClient
+from .errors import ApiError, FoxReachImportError, rate_of
 from .rate_budget import RateInfo
 
 #: Leads per page when listing (the API's maximum, docs/api.md) and ids per enrollment call.

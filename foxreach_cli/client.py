@@ -7,10 +7,10 @@ Besides the import, two lead calls serve opt-out updates (:mod:`foxreach_cli.opt
 Every outcome of a request becomes either an :class:`ImportResponse` or one of the errors of
 :mod:`foxreach_cli.errors` (which status or network error becomes which, and whether the
 request may have been stored: the table in docs/api.md), with the response's
-``X-RateLimit-*`` headers (:func:`rate_of`) and the round trip on the wire
-(:func:`round_trip_of`) attached, so the rate budget learns from failures too. The API key is
-only ever shown as :func:`mask_key` gives it, and is scrubbed from any text the server sends
-back.
+``X-RateLimit-*`` headers (:func:`errors.rate_of`) and the round trip on the wire
+(:func:`errors.round_trip_of`) attached, so the rate budget learns from failures too. The API
+key is only ever shown as :func:`credentials.mask_key` gives it, and is scrubbed from any text
+the server sends back.
 """
 
 from __future__ import annotations
@@ -30,6 +30,8 @@ import httpx
 import orjson
 
 from . import __version__
+from .credentials import mask_key
+from .defaults import TIMEOUT as ANSWER_TIMEOUT
 from .errors import (
     ApiError,
     AuthError,
@@ -48,8 +50,6 @@ LEADS_PATH = "/leads"
 #: The largest page the list endpoint is trusted to give (docs/api.md).
 MAX_PAGE_SIZE = 100
 CONNECT_TIMEOUT = 10.0
-#: Seconds to wait for an answer (and to write a request) before it counts as failed.
-ANSWER_TIMEOUT = 30.0
 _DETAIL_MAX = 300  # characters of a server's error text kept in a message
 _COUNTS = ("created", "restored", "duplicates", "errors")
 _JSON_BOOL = {True: b"true}", False: b"false}"}
@@ -147,31 +147,6 @@ def _is_loopback(host: str) -> bool:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
-
-
-def mask_key(key: str) -> str:
-    """The only form of an API key that may be shown, e.g. ``otr_…3f9a``.
-
-    Keys too short to hide are shown as their prefix alone.
-    """
-    key = key.strip()
-    if not key:
-        return "(no key)"
-    prefix = "otr_" if key.startswith("otr_") else ""
-    secret = key[len(prefix) :]
-    # Show 4 characters only when at least 12 others stay hidden.
-    tail = secret[-4:] if len(secret) >= 16 else ""
-    return f"{prefix}…{tail}"
-
-
-def rate_of(exc: BaseException) -> RateInfo | None:
-    """The ``X-RateLimit-*`` headers attached to an error raised by the client, if any."""
-    return getattr(exc, "rate", None)
-
-
-def round_trip_of(exc: BaseException) -> float | None:
-    """The round trip of the answer behind an error raised by the client (``None``: no answer)."""
-    return getattr(exc, "round_trip", None)
 
 
 class _WireClock:

@@ -13,15 +13,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from dotenv import dotenv_values
-
+from .defaults import ENV_FILE
 from .errors import UsageError, storage_error, storage_errors
 
 DEFAULT_BASE_URL = "https://api.foxreach.io/api/v1"
 API_KEY_ENV = "FOXREACH_API_KEY"
 BASE_URL_ENV = "FOXREACH_BASE_URL"
 #: The settings file read when no --env-file is given (in the working directory).
-DEFAULT_ENV_FILE = ".env"
 #: The names the official foxreach-cli gives the settings in ~/.foxreach/config.json.
 CONFIG_FIELDS = {API_KEY_ENV: "api_key", BASE_URL_ENV: "base_url"}
 
@@ -39,7 +37,7 @@ class Credentials:
 
 def load_env_file(env_file: str | None) -> dict[str, str]:
     """Values of the ``.env`` file; the default file may be absent, a named one may not."""
-    path = Path(env_file or DEFAULT_ENV_FILE)
+    path = Path(env_file or ENV_FILE)
     if not path.exists():
         _refuse_a_loop(path, option="env_file")
         if env_file:
@@ -49,6 +47,8 @@ def load_env_file(env_file: str | None) -> dict[str, str]:
         if env_file:  # the default .env may be a virtualenv's folder: not a settings file
             raise UsageError(f"{env_file} is a folder, not a file.", option="env_file")
         return {}
+    from dotenv import dotenv_values  # only when there is a .env to read
+
     try:
         values = dotenv_values(path)
     except UnicodeDecodeError:
@@ -233,3 +233,18 @@ def write_config_value(env_name: str, value: str, path: Path | None = None) -> P
                 os.unlink(tmp)
             raise
     return target
+
+
+def mask_key(key: str) -> str:
+    """The only form of an API key that may be shown, e.g. ``otr_…3f9a``.
+
+    Keys too short to hide are shown as their prefix alone.
+    """
+    key = key.strip()
+    if not key:
+        return "(no key)"
+    prefix = "otr_" if key.startswith("otr_") else ""
+    secret = key[len(prefix) :]
+    # Show 4 characters only when at least 12 others stay hidden.
+    tail = secret[-4:] if len(secret) >= 16 else ""
+    return f"{prefix}…{tail}"

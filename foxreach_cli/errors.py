@@ -30,6 +30,10 @@ import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .rate_budget import RateInfo
 
 
 class FoxReachImportError(Exception):
@@ -83,6 +87,28 @@ class StorageError(FoxReachImportError):
 
     #: Set when the cause was a full disk (or quota): room must be made before a rerun.
     disk_full: bool = False
+
+    def after_sending(self, imported: int, *, journal: str) -> StorageError:
+        """This error once leads were sent: with what the run had already done, and what a
+        rerun will do. ``journal``: 'kept' when the journal recorded every answer (a rerun
+        sends nothing twice), 'lost' when a write of it failed, 'none' without one."""
+        leads = "1 lead was" if imported == 1 else f"{imported:,} leads were"
+        when = "once there is room" if self.disk_full else "once it can be written"
+        if journal == "kept":
+            then = f"run the same command again {when}: nothing is sent twice."
+        elif journal == "lost":
+            then = (
+                "the journal could not record every answer, so a rerun may send some again "
+                "and report them as duplicates."
+            )
+        else:
+            then = "this run kept no journal, so a rerun sends them again as duplicates."
+        hint = f"{leads} already imported; {then}"
+        late = StorageError(
+            self.message, hint=f"{self.hint} {hint}" if self.hint else hint, option=self.option
+        )
+        late.disk_full, late.sent = self.disk_full, True
+        return late
 
 
 class LockedError(FoxReachImportError):
@@ -147,6 +173,16 @@ _OS_REASONS = {
 
 #: SQLite's primary result code for "database or disk is full" (its ``write`` met ENOSPC).
 SQLITE_FULL = 13
+
+
+def rate_of(exc: BaseException) -> RateInfo | None:
+    """The ``X-RateLimit-*`` headers that ``client.py`` attached to an error, if any."""
+    return getattr(exc, "rate", None)
+
+
+def round_trip_of(exc: BaseException) -> float | None:
+    """The round trip of the answer behind an error raised by the client (``None``: no answer)."""
+    return getattr(exc, "round_trip", None)
 
 
 def is_disk_full(exc: BaseException) -> bool:

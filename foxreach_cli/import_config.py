@@ -3,7 +3,7 @@
 (:func:`parse_send_policy`), outputs (:class:`Outputs`, checked for writing when the run
 starts), state (:func:`parse_state`) and list hygiene (:func:`parse_hygiene`);
 :func:`build_config` joins them into a frozen :class:`ImportConfig` that every stage trusts.
-Each part's dataclass holds its defaults.
+Each part's defaults come from :mod:`.defaults`.
 
 Errors name the config field in ``option`` (``batch_size``), never a command-line flag; the
 CLI puts the flag in their place.
@@ -16,22 +16,22 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, BinaryIO, Literal
+from typing import TYPE_CHECKING, Any, BinaryIO
 
-from .client import check_api_key, check_base_url
+from . import defaults
 from .credentials import Credentials, resolve_credentials
+from .defaults import Unmapped
 from .errors import UsageError
 from .mapping import Target, parse_map_options
 from .read import Source, open_source, open_sources
-from .send import SendPolicy, default_concurrency
+from .send import SendPolicy
 from .stage_data import LEAD_STATUSES, MAX_BATCH, SERVER_LIST_CAP
 from .state import default_state_dir
 from .validate import LeadDefaults
 
 if TYPE_CHECKING:
-    from .hygiene.check import HygieneRules
+    from .hygiene.stage import HygieneRules
 
-Unmapped = Literal["custom", "ignore"]
 _NAMED_DELIMITERS = {"tab": "\t", "\\t": "\t", "comma": ",", "semicolon": ";", "pipe": "|"}
 
 
@@ -45,11 +45,13 @@ class ReadOptions:
     header_row: int | None = None  # the row of the column names (None: found)
     maps: Mapping[str, Target] = field(default_factory=dict)  # --map overrides
     mapping_file: str | None = None
-    unmapped: Unmapped = "custom"
+    unmapped: Unmapped = defaults.UNMAPPED
     #: --consent-required: a no in a marketing-permission column unsubscribes.
     consent_required: bool = False
 
-    def open(self, path: str, *, stdin: BinaryIO | None, chunk_rows: int = 50_000) -> Source:
+    def open(
+        self, path: str, *, stdin: BinaryIO | None, chunk_rows: int = defaults.DRY_RUN_CHUNK_ROWS
+    ) -> Source:
         """Open one input with these options (see :func:`read.open_source`)."""
         return open_source(
             path,
@@ -62,7 +64,7 @@ class ReadOptions:
         )
 
     def open_all(
-        self, path: str, *, stdin: BinaryIO | None, chunk_rows: int = 50_000
+        self, path: str, *, stdin: BinaryIO | None, chunk_rows: int = defaults.DRY_RUN_CHUNK_ROWS
     ) -> list[Source]:
         """The inputs of one file: one, or one per sheet with ``sheet = "all"`` (see
         :func:`read.open_sources`)."""
@@ -92,7 +94,7 @@ class StateOptions:
 
     resume: bool | None = None  # read and write the journal (None: on, off for --sandbox)
     state_dir: Path = field(default_factory=default_state_dir)
-    lock_timeout: float = 0.0  # seconds to wait for another run on the same file
+    lock_timeout: float = defaults.LOCK_TIMEOUT  # seconds to wait for another run on the file
     move_done: str | None = None  # the folder a fully accounted-for file moves to
     force: bool = False  # import a file already imported before again
 
@@ -105,17 +107,15 @@ class HygieneOptions:
     exclude: tuple[str, ...] = ()  # --exclude FILE, in the order given
     check_domains: bool = False  # ask DNS whether each distinct domain takes mail
     resolver: str | None = None  # HOST[:PORT] (None: the system's first name server)
-    # How long a checked domain is trusted: hygiene.domains.DEFAULT_MAX_AGE in days (not
-    # imported: dnspython is loaded only by runs that check domains).
-    domain_cache_days: float = 7.0
+    domain_cache_days: float = defaults.DOMAIN_CACHE_DAYS  # how long a checked domain is trusted
     skip_role: bool = False  # leave role addresses out (default: count and name them)
     skip_disposable: bool = False  # leave disposable-domain addresses out
     ignore_verdicts: bool = False  # import rows whose source verdict says invalid/do-not-mail
 
     @property
     def rules(self) -> HygieneRules:
-        """The options the rules themselves take."""
-        from .hygiene.check import HygieneRules
+        """The options the rules themselves take (``hygiene.stage.HygieneRules``)."""
+        from .hygiene.stage import HygieneRules
 
         return HygieneRules(
             skip_role=self.skip_role,
@@ -213,14 +213,15 @@ def build_read_options(
     header_row: int | None = None,
     maps: Sequence[str] = (),
     mapping_file: str | None = None,
-    unmapped: str = ReadOptions.unmapped,
+    unmapped: str = defaults.UNMAPPED,
     consent_required: bool = ReadOptions.consent_required,
 ) -> ReadOptions:
     """Parse and check the reading and mapping options."""
     if header_row is not None and header_row < 1:
         raise UsageError(f"must be a row number from 1 up, not {header_row}.", option="header_row")
-    if unmapped not in ("custom", "ignore"):
-        raise UsageError(f"'{unmapped}' is not valid; use custom or ignore.", option="unmapped")
+    if unmapped not in Unmapped.__members__:
+        choices = " or ".join(Unmapped)
+        raise UsageError(f"'{unmapped}' is not valid; use {choices}.", option="unmapped")
     return ReadOptions(
         encoding=parse_encoding(encoding),
         delimiter=parse_delimiter(delimiter),
@@ -228,7 +229,7 @@ def build_read_options(
         header_row=header_row,
         maps=parse_map_options(maps),
         mapping_file=mapping_file,
-        unmapped=unmapped,  # type: ignore[arg-type]
+        unmapped=Unmapped(unmapped),
         consent_required=consent_required,
     )
 
@@ -261,7 +262,8 @@ def parse_send_policy(
     restore: bool = SendPolicy.restore,
 ) -> SendPolicy:
     """Check the sending options; ``--exact-report`` lowers the batch size to what the API
-    names in full, and no ``concurrency`` means :func:`default_concurrency` of the rate."""
+    names in full, and no ``concurrency`` means :func:`defaults.default_concurrency` of the
+    rate."""
     if not 1 <= batch_size <= MAX_BATCH:
         raise UsageError(f"must be between 1 and {MAX_BATCH}.", option="batch_size")
     if rate_limit < 1:
@@ -276,7 +278,9 @@ def parse_send_policy(
         batch_size=min(batch_size, SERVER_LIST_CAP) if exact_report else batch_size,
         rate_limit=rate_limit,
         rate_window=rate_window,
-        concurrency=concurrency if concurrency is not None else default_concurrency(rate_limit),
+        concurrency=(
+            concurrency if concurrency is not None else defaults.default_concurrency(rate_limit)
+        ),
         timeout=timeout,
         restore=restore,
     )
@@ -338,6 +342,8 @@ def parse_hygiene(
 def live_credentials(flags: CredentialOptions) -> Credentials:
     """The key and base URL of a run against a real workspace, resolved (flags, environment,
     .env, config.json) and checked."""
+    from .client import check_api_key, check_base_url  # httpx: a dry run does not load it
+
     credentials = resolve_credentials(
         api_key=flags.api_key, base_url=flags.base_url, env_file=flags.env_file
     )
@@ -425,9 +431,9 @@ def replay_config(
         header_row=record.get("headerRow"),
         maps={c: Target.parse(t) for c, t in (record.get("maps") or {}).items()},
         mapping_file=record.get("mappingFile"),
-        unmapped=record.get("unmapped") or "custom",
+        unmapped=Unmapped(record.get("unmapped") or defaults.UNMAPPED),
     )
-    defaults = LeadDefaults(
+    lead = LeadDefaults(
         source=record.get("source") or LeadDefaults.source,
         status=record.get("status"),
         tags=tuple(record.get("tags") or ()),
@@ -436,7 +442,7 @@ def replay_config(
         files=(path,),
         read=read,
         credentials=credentials,
-        defaults=defaults,
+        defaults=lead,
         limit=record.get("limit"),
         state=StateOptions(state_dir=state_dir),
         outputs=Outputs(report_path=report_path, rejected_path=rejected_path),

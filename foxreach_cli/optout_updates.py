@@ -25,11 +25,10 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
-from typing import Any, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 import pandas as pd
 
-from .client import FoxReachClient, LeadLookup, LeadUpdate, rate_of, round_trip_of
 from .dedup import OPT_OUT_RANK
 from .errors import (
     ApiError,
@@ -37,11 +36,17 @@ from .errors import (
     RequestRejectedError,
     StorageError,
     TransientError,
+    rate_of,
+    round_trip_of,
 )
 from .rate_budget import Budget
 from .report import OptOutUpdateInfo
 from .send import SendPolicy
 from .stage_data import DUPLICATE, UNRESOLVED, Batch, BatchOutcome
+
+if TYPE_CHECKING:
+    # httpx: loaded by the runs that send (a dry run only counts what it would check).
+    from .client import FoxReachClient, LeadLookup, LeadUpdate
 
 T = TypeVar("T")
 

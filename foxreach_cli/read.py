@@ -33,6 +33,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import BinaryIO
 
+from foxreach_cli.defaults import DRY_RUN_CHUNK_ROWS
 from foxreach_cli.errors import (
     EmptyFileError,
     InputError,
@@ -165,7 +166,7 @@ def open_source(
     encoding: str | None = None,
     delimiter: str | None = None,
     sheet: str | None = None,
-    chunk_rows: int = 50_000,
+    chunk_rows: int = DRY_RUN_CHUNK_ROWS,
     stdin: BinaryIO | None = None,
     header_row: int | None = None,
 ) -> Source:
@@ -256,7 +257,7 @@ def open_sources(
     encoding: str | None = None,
     delimiter: str | None = None,
     sheet: str | None = None,
-    chunk_rows: int = 50_000,
+    chunk_rows: int = DRY_RUN_CHUNK_ROWS,
     stdin: BinaryIO | None = None,
     header_row: int | None = None,
 ) -> list[Source]:

@@ -279,7 +279,8 @@ class HygieneSummary:
 
     @property
     def applied(self) -> bool:
-        """Whether any rule was in use (else the run skipped the hygiene step)."""
+        """Whether a list, the domain check or a verdict column was in use (the step runs on
+        every run; role and disposable addresses are always counted)."""
         return bool(self.lists or self.check_domains or self.verdict_columns)
 
 

@@ -11,16 +11,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from .credentials import Credentials
 from .errors import UsageError
-from .import_config import replay_config
-from .pipeline import RunResult, run_import
 from .stage_data import Tally
 from .state.journal import RUNNING, Journal, RunRecord, file_hash
 from .state.locks import is_held
+
+if TYPE_CHECKING:
+    from .pipeline import RunResult
 
 #: How ``foxreach runs`` calls a run whose process died without recording its end.
 DIED = "interrupted"
@@ -106,6 +107,10 @@ def replay_run(
     rejected_path: str | None = None,
 ) -> RunResult:
     """Rebuild the report of run ``run_id`` from the journal and the file it read."""
+    # Imported here: listing the runs must not load the pipeline (and pandas with it).
+    from .import_config import replay_config
+    from .pipeline import run_import
+
     journal = Journal.read_only(state_dir)
     if journal is None:
         raise UsageError(f"{state_dir} holds no import history.", option="state_dir")

@@ -20,9 +20,9 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from . import reasons
-from .client import ANSWER_TIMEOUT, FoxReachClient, rate_of, round_trip_of
+from . import defaults, reasons
 from .errors import (
     ApiError,
     AuthError,
@@ -31,10 +31,16 @@ from .errors import (
     RequestRejectedError,
     StorageError,
     TransientError,
+    rate_of,
+    round_trip_of,
 )
-from .rate_budget import API_RATE_LIMIT, API_RATE_WINDOW, Budget, RateInfo
+from .rate_budget import Budget, RateInfo
 from .reasons import ReasonCode, Rejection
-from .stage_data import MAX_BATCH, Batch, BatchResult, Reply
+from .stage_data import Batch, BatchResult, Reply
+
+if TYPE_CHECKING:
+    # httpx is loaded by the runs that send (the config reads SendPolicy in a dry run too).
+    from .client import FoxReachClient
 
 PLAN_LIMIT_REASON = reasons.PLAN_LIMIT
 AUTH_REASON = reasons.AUTH_REFUSED
@@ -44,30 +50,19 @@ UNANSWERED_REASON = reasons.UNANSWERED
 _POLL = 0.1  # seconds between deliveries of events while the calling thread waits
 
 
-#: The most requests in flight by default, whatever the rate limit: each holds a thread, a
-#: connection and a batch of up to 1000 leads, and the API's own budget is 100 a minute.
-MAX_DEFAULT_CONCURRENCY = 100
-
-
-def default_concurrency(limit: int) -> int:
-    """Requests in flight when ``--concurrency`` is not given: enough to send a whole window's
-    ``limit`` at once (docs/rate-budget.md), at most :data:`MAX_DEFAULT_CONCURRENCY`."""
-    return max(1, min(limit, MAX_DEFAULT_CONCURRENCY))
-
-
 @dataclass(frozen=True)
 class SendPolicy:
-    """How a run sends: the config's send part. Its defaults are the CLI's, in this one place
+    """How a run sends: the config's send part, with the defaults of :mod:`.defaults`
     (``concurrency`` without ``--concurrency`` is sized by the rate limit instead:
-    :func:`default_concurrency`). The pipeline reads the batch size, rate and timeout; the
-    :class:`Sender` the rest."""
+    :func:`defaults.default_concurrency`). The pipeline reads the batch size, rate and
+    timeout; the :class:`Sender` the rest."""
 
-    batch_size: int = MAX_BATCH  # leads per request (already lowered for --exact-report)
-    rate_limit: int = API_RATE_LIMIT  # requests per window this run may use
-    rate_window: float = API_RATE_WINDOW  # seconds
-    timeout: float = ANSWER_TIMEOUT  # seconds to wait for an answer before retrying
-    restore: bool = True  # restoreSoftDeleted
-    concurrency: int = default_concurrency(API_RATE_LIMIT)  # requests in flight
+    batch_size: int = defaults.BATCH_SIZE  # leads per request (lowered for --exact-report)
+    rate_limit: int = defaults.RATE_LIMIT  # requests per window this run may use
+    rate_window: float = defaults.RATE_WINDOW  # seconds
+    timeout: float = defaults.TIMEOUT  # seconds to wait for an answer before retrying
+    restore: bool = defaults.RESTORE  # restoreSoftDeleted
+    concurrency: int = defaults.default_concurrency(defaults.RATE_LIMIT)  # requests in flight
     max_retries: int = 5  # per request, for transient failures
     backoff_base: float = 0.5  # seconds; the n-th retry waits up to base * 2**(n-1)
     backoff_cap: float = 30.0  # seconds

@@ -10,11 +10,13 @@ from __future__ import annotations
 from dataclasses import Field, dataclass, field, fields
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
 import orjson
-import pandas as pd
 
 if TYPE_CHECKING:
+    # Types only: the commands that read no file (--help, config, runs) never load pandas.
+    import numpy as np
+    import pandas as pd
+
     from .reasons import Rejection
 
 #: Lead fields of ``POST /leads/import`` that hold one string each (docs/api.md).

@@ -19,6 +19,7 @@ import email_validator
 import numpy as np
 import pandas as pd
 
+from foxreach_cli import defaults
 from foxreach_cli.cell_rules import blank_nulls, has_null_line
 from foxreach_cli.mapping import Mapping
 from foxreach_cli.optouts import (
@@ -60,7 +61,7 @@ class LeadDefaults:
     """Values applied to every lead of a run (``--source``, ``--status``, ``--tag``), already
     normalised by the run's config: source trimmed, status lowercased, tags unique."""
 
-    source: str = "csv_import"
+    source: str = defaults.SOURCE
     status: str | None = None  # applied where the row has none
     tags: tuple[str, ...] = ()  # added to every lead (after the row's own tags)
 

@@ -1,4 +1,10 @@
-"""The ``foxreach`` command: its groups, each in its own module, mounted on one Typer app."""
+"""The ``foxreach`` command: its groups, each in its own module, mounted on one Typer app.
+
+Every command must answer ``--help`` at once, so a command module imports at its top only
+typer, rich and the light modules the options need (:mod:`.options`, :mod:`.option_groups`,
+:mod:`foxreach_cli.defaults`); whatever a command needs to run (pandas, httpx, the pipeline,
+the sandbox server) it imports in its body. tests/e2e/test_startup.py holds them to it.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +14,7 @@ from typing import Annotated
 import typer
 
 from .. import __version__
-from ..gc_tuning import GC_THRESHOLD, tune_gc
+from ..gc_tuning import GC_THRESHOLD, arm, tune_gc
 from . import config_cmd, runs_cmd, sandbox_cmd
 from .errors import exit_help
 from .import_cmd import import_command
@@ -54,8 +60,12 @@ sandbox_cmd.mount(app)
 
 def main() -> None:
     """Console-script entry point."""
-    # The sandbox server collects less often; the importer must not (see gc_tuning).
-    tune_gc(GC_THRESHOLD if sys.argv[1:2] == ["sandbox"] else None)
+    # The sandbox server collects less often (see gc_tuning); an import tunes the collector
+    # once it has loaded the pipeline (cli.import_run).
+    if sys.argv[1:2] == ["sandbox"]:
+        tune_gc(GC_THRESHOLD)
+    else:
+        arm()
     if not wants_quiet(sys.argv[1:]) and official_cli_installed():
         print(NOTICE, file=sys.stderr)
     app()

@@ -4,24 +4,26 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.console import Console
 
-from ..client import check_api_key, check_base_url, mask_key
 from ..credentials import (
     API_KEY_ENV,
     BASE_URL_ENV,
-    DEFAULT_ENV_FILE,
+    mask_key,
     resolve_credentials_explained,
     write_config_value,
     write_env_value,
 )
+from ..defaults import ENV_FILE
 from ..errors import FoxReachImportError, UsageError
-from ..hygiene.suppression import default_list_status
+from ..hygiene.default_list import default_list_status
 from ..state import default_state_dir
-from .errors import user_errors
+from .errors import out_console, user_errors
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 app = typer.Typer(
     help="Show and save the API key and base URL foxreach uses.", no_args_is_help=True
@@ -49,7 +51,7 @@ def config_show(
         creds, origins = resolve_credentials_explained(
             api_key=api_key, base_url=base_url, env_file=env_file
         )
-        out = Console(highlight=False, soft_wrap=True)
+        out = out_console()
         key = mask_key(creds.api_key) if creds.api_key else "(none)"
         out.print(f"base URL:  {creds.base_url}  [dim]({origins['base_url']})[/]")
         out.print(f"API key:   {key}  [dim]({origins['api_key']})[/]")
@@ -76,7 +78,7 @@ def config_show(
 def config_init(
     env_file: Annotated[
         str, typer.Option("--env-file", help="The file to write the key to.")
-    ] = DEFAULT_ENV_FILE,
+    ] = ENV_FILE,
 ) -> None:
     """Ask for the API key (hidden) and save it to .env, readable by you only."""
     with user_errors(False):
@@ -87,7 +89,7 @@ def config_init(
             )
         )
         write_env_value(Path(env_file), API_KEY_ENV, key)
-        Console(highlight=False).print(
+        out_console().print(
             f"Saved {mask_key(key)} to {env_file} (owner-only). "
             "foxreach reads it from there when run in this directory."
         )
@@ -116,7 +118,7 @@ def config_set_key(
             key_arg or key_opt or _ask_key("API key", "pass it as an argument or with --key.")
         )
         path = write_config_value(API_KEY_ENV, key)
-        out = Console(highlight=False, soft_wrap=True)
+        out = out_console()
         out.print(f"API key saved: {mask_key(key)} in {path} (owner-only).", markup=False)
         _note_override("api_key", out)
 
@@ -142,6 +144,8 @@ def _ask_key(prompt: str, otherwise: str) -> str:
 def _key_to_save(typed: str) -> str:
     """A key given to ``config init`` or ``set-key``, trimmed, refused unless it looks like a
     FoxReach key that can be sent in a header."""
+    from ..client import check_api_key  # httpx: only for the commands that save a key
+
     key = typed.strip()
     if not key.startswith("otr_"):
         raise UsageError("FoxReach API keys start with otr_; nothing was written.")
@@ -155,10 +159,12 @@ def config_set_url(
     ],
 ) -> None:
     """Save the API base URL to ~/.foxreach/config.json, as the official CLI does."""
+    from ..client import check_base_url  # httpx parses the URL
+
     with user_errors(False):
         url = check_base_url(url)
         path = write_config_value(BASE_URL_ENV, url)
-        out = Console(highlight=False, soft_wrap=True)
+        out = out_console()
         out.print(f"Base URL set to {url} in {path}.", markup=False)
         _note_override("base_url", out)
 

@@ -5,13 +5,12 @@ from __future__ import annotations
 
 import sys
 import time
-from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from rich.console import Console
 from rich.markup import escape
 
 from ..outputs import LogFile
-from ..pipeline import RunResult
 from ..progress import FanOut, LogProgress, Progress, RichProgress
 from ..render import (
     final_line,
@@ -23,15 +22,10 @@ from ..render import (
     render_report,
 )
 from .errors import describe, err_console
+from .option_groups import View
 
-
-@dataclass(frozen=True)
-class View:
-    """How much a command prints: ``--json``, ``--quiet``, ``--verbose``."""
-
-    json_out: bool = False
-    quiet: bool = False
-    verbose: bool = False
+if TYPE_CHECKING:
+    from ..pipeline import RunResult
 
 
 def show_run(

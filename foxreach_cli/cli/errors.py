@@ -16,8 +16,6 @@ from enum import StrEnum
 from typing import TYPE_CHECKING
 
 import typer
-from rich.console import Console
-from rich.markup import escape
 
 from ..errors import (
     STORAGE_EXCEPTIONS,
@@ -34,6 +32,8 @@ from ..errors import (
 )
 
 if TYPE_CHECKING:
+    from rich.console import Console
+
     from ..pipeline import RunResult
 
 #: Exit code per error class; the first matching class (in order) wins.
@@ -162,12 +162,23 @@ def describe(exc: FoxReachImportError) -> str:
 
 def err_console() -> Console:
     """Where errors and the progress display go."""
+    from rich.console import Console  # rich's import costs --help a tenth of its budget
+
     return Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+def out_console() -> Console:
+    """Where a command prints its answer (standard output)."""
+    from rich.console import Console
+
+    return Console(highlight=False, soft_wrap=True)
 
 
 @contextmanager
 def user_errors(verbose: bool) -> Iterator[None]:
     """Turn every failure into one sentence on stderr and its exit code; never a traceback."""
+    from rich.markup import escape
+
     try:
         yield
     except FoxReachImportError as exc:

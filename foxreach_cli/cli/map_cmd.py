@@ -4,33 +4,26 @@ from __future__ import annotations
 
 import sys
 from contextlib import ExitStack
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
-import pandas as pd
 import typer
-from rich.console import Console
 
-from ..import_config import build_read_options
 from . import options as opt
-from .errors import user_errors
+from .errors import out_console, user_errors
+from .option_groups import ReadArgs, grouped
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
+@grouped
 def map_command(
     file: Annotated[str, typer.Argument(help="CSV/TSV/TXT/XLSX file ('-' for stdin).")],
+    read: ReadArgs,
     write: Annotated[
         str | None, typer.Option("--write", help="Save the mapping to this TOML file.")
     ] = None,
-    sheet: opt.Sheet = None,
-    encoding: opt.Encoding = None,
-    delimiter: opt.Delimiter = None,
-    header_row: opt.HeaderRow = None,
-    maps: opt.Maps = None,
-    mapping_file: opt.MappingFile = None,
-    unmapped: opt.UnmappedColumns = opt.DEFAULT_UNMAPPED,
-    consent_required: opt.ConsentRequired = False,
-    verbose: Annotated[
-        bool, typer.Option("--verbose", "-v", help="More detail on failures.")
-    ] = False,
+    verbose: opt.Verbose = False,
 ) -> None:
     """Show how FILE's columns map to lead fields, and optionally save the mapping."""
     from ..errors import UsageError
@@ -41,18 +34,9 @@ def map_command(
     from ..render import mapping_table
 
     with user_errors(verbose):
-        opts = build_read_options(
-            encoding=encoding,
-            delimiter=delimiter,
-            sheet=sheet,
-            header_row=header_row,
-            maps=maps or [],
-            mapping_file=mapping_file,
-            unmapped=unmapped.value,
-            consent_required=consent_required,
-        )
+        opts = read.parse()
         saved = load_mapping_file(opts.mapping_file) if opts.mapping_file else None
-        out = Console(highlight=False, soft_wrap=True)
+        out = out_console()
         with ExitStack() as stack:
             # --sheet all: one mapping per sheet of leads (the first closes last: it owns
             # the temporary copy of stdin).

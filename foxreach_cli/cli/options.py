@@ -1,33 +1,19 @@
-"""The command-line options, declared once as ``Annotated`` aliases and shared between commands
-(``import`` and ``map`` read and map a file alike), grouped as the config's parts.
+"""The command-line options, declared once as ``Annotated`` aliases and shared between commands,
+in the order of the config's parts; :mod:`.option_groups` gathers them into those parts.
 
-The defaults are not here: a command's signature takes each from its config part
-(``SendPolicy.batch_size``, ``LeadDefaults.source``, ...), the one place it is set.
+The defaults are not here: they are :mod:`foxreach_cli.defaults`'s, the one place each is set.
+This module is read before any option is parsed (``--help`` too), so it imports nothing heavy.
 """
 
 from __future__ import annotations
 
-from enum import StrEnum
 from typing import Annotated
 
 import typer
 
-from ..import_config import ReadOptions
-from ..send import MAX_DEFAULT_CONCURRENCY
+from ..defaults import DOMAIN_CACHE_DAYS, MAX_DEFAULT_CONCURRENCY, Unmapped
 from ..stage_data import LEAD_STATUSES, MAX_BATCH
 from .errors import FailOn
-
-
-class Unmapped(StrEnum):
-    """What becomes of a column no rule recognises (``--unmapped``)."""
-
-    custom = "custom"
-    ignore = "ignore"
-
-
-#: ``--unmapped`` when not given: the read options' default.
-DEFAULT_UNMAPPED = Unmapped(ReadOptions.unmapped)
-
 
 # -- the run ----------------------------------------------------------------------------------
 Files = Annotated[
@@ -208,7 +194,8 @@ CheckDomains = Annotated[
     typer.Option(
         "--check-domains",
         help="Ask DNS whether each domain takes mail (MX, then A/AAAA); leave out rows whose "
-        "domain does not exist or takes none. Answers are cached for 7 days.",
+        "domain does not exist or takes none. "
+        f"Answers are cached for {DOMAIN_CACHE_DAYS} days.",
     ),
 ]
 Resolver = Annotated[

@@ -8,11 +8,10 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 
 from ..state import default_state_dir
-from .display import View, show_run
-from .errors import user_errors
+from .errors import out_console, user_errors
+from .option_groups import View
 
 app = typer.Typer(
     help="The imports recorded in the state directory, newest first.",
@@ -40,17 +39,17 @@ def runs_list(
     """List the imports recorded in the state directory, newest first."""
     if ctx.invoked_subcommand is not None:
         return
-    from ..render import runs_table
     from ..runs import list_runs
+    from ..runs_table import runs_table
 
     with user_errors(False):
         runs = list_runs(Path(state_dir) if state_dir else default_state_dir(), limit=limit)
         if json_out:
             sys.stdout.write(json.dumps([r.to_dict() for r in runs], indent=2) + "\n")
         elif not runs:
-            Console(highlight=False).print("No imports recorded yet.")
+            out_console().print("No imports recorded yet.")
         else:
-            Console(highlight=False, soft_wrap=True).print(runs_table(runs))
+            out_console().print(runs_table(runs))
 
 
 @app.command("show")
@@ -79,6 +78,7 @@ def runs_show(
 ) -> None:
     """Print one past import's report, rebuilt from the journal and the file."""
     from ..runs import replay_run
+    from .display import show_run
 
     with user_errors(verbose):
         result = replay_run(

@@ -45,12 +45,13 @@ import dns.rdata
 import dns.renderer
 import dns.wire
 
+from foxreach_cli.defaults import DOMAIN_CACHE_DAYS
 from foxreach_cli.errors import UsageError, storage_errors
 
 #: How long a cached answer is used before the domain is asked again. DNS TTLs (minutes to a
 #: day) are too short for a daily cron job; a domain that stops taking mail within a week is
 #: caught by the bounce that follows anyway.
-DEFAULT_MAX_AGE = 7 * 24 * 3600.0
+DEFAULT_MAX_AGE = DOMAIN_CACHE_DAYS * 24 * 3600.0
 DEFAULT_TIMEOUT = 2.0
 DEFAULT_ATTEMPTS = 2
 DEFAULT_CONCURRENCY = 64

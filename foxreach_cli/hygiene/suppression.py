@@ -1,8 +1,6 @@
 """Suppression lists: addresses and domains that must never be imported.
 
     load_list(path)              -> SuppressionList (plain text, CSV/TSV, XLSX/XLS/ODS)
-    default_list_path()          ~/.foxreach/exclude.txt, beside the settings file
-    default_list_status()        -> DefaultListStatus(path, exists, size) for ``config show``
     load_default_list()          -> SuppressionList | None; InputError when it cannot be read
     Suppression(lists).match(addresses, domains) -> per row None or a Rejection
 
@@ -26,7 +24,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from foxreach_cli.credentials import config_file_path
 from foxreach_cli.errors import InputError, os_reason
 from foxreach_cli.readers.base import SAMPLE_BYTES, display_name
 
@@ -38,6 +35,7 @@ from .addresses import (
     parent_domains,
     split_addresses,
 )
+from .default_list import default_list_path
 
 #: Header words a one-column text list may start with (skipped, not counted unusable).
 HEADER_WORDS = frozenset(
@@ -92,31 +90,6 @@ class SuppressionList:
             f"{display_name(self.path)}: skipped {lines} neither an address nor a domain: "
             f"{shown}{more}"
         )
-
-
-@dataclass(frozen=True)
-class DefaultListStatus:
-    """The default list for ``config show``: where it is and how big."""
-
-    path: Path
-    exists: bool
-    size: int | None  # bytes
-
-
-def default_list_path() -> Path:
-    """``~/.foxreach/exclude.txt``: the folder of the settings file foxreach already reads
-    (``credentials.config_file_path``), not the state directory (which ``--state-dir`` moves),
-    so a cron job finds the same list as the person who wrote it."""
-    return config_file_path().parent / "exclude.txt"
-
-
-def default_list_status() -> DefaultListStatus:
-    """Where the default list is, and its size in bytes when it exists."""
-    path = default_list_path()
-    try:
-        return DefaultListStatus(path, True, path.stat().st_size)
-    except OSError:
-        return DefaultListStatus(path, False, None)
 
 
 def load_default_list() -> SuppressionList | None:

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping as AbcMapping
 from collections.abc import Sequence
-from typing import Literal
 
+from foxreach_cli.defaults import UNMAPPED, Unmapped
 from foxreach_cli.errors import InputError, NoEmailColumnError, UsageError
 from foxreach_cli.hygiene.verdicts import VerdictColumn
 from foxreach_cli.stage_data import ROW_ERROR_COLUMN, SourceInfo
@@ -36,7 +36,7 @@ def build_mapping(
     *,
     overrides: AbcMapping[str, Target] | None = None,
     mapping_file: MappingFile | None = None,
-    unmapped: Literal["custom", "ignore"] = "custom",
+    unmapped: Unmapped = UNMAPPED,
     samples: Samples | None = None,
     consent_required: bool = False,
 ) -> Mapping:

@@ -12,8 +12,8 @@ from collections.abc import Callable
 from collections.abc import Mapping as AbcMapping
 from dataclasses import dataclass, field
 from enum import IntEnum
-from typing import Literal
 
+from foxreach_cli.defaults import Unmapped
 from foxreach_cli.errors import UsageError
 from foxreach_cli.stage_data import SourceInfo
 
@@ -119,9 +119,7 @@ def explicit_claims(
             claims[i] = Claim(i, info.headers[i], info.columns[i], target, source, level)
 
 
-def header_claims(
-    claims: Claims, info: SourceInfo, indices: list[int], unmapped: Literal["custom", "ignore"]
-) -> None:
+def header_claims(claims: Claims, info: SourceInfo, indices: list[int], unmapped: Unmapped) -> None:
     """A claim for every column not named explicitly: by what its header names, else by the
     ``--unmapped`` policy."""
     for i in indices:

@@ -24,9 +24,8 @@ from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Concatenate, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar
 
-import numpy as np
 import orjson
 
 from ..errors import (
@@ -40,6 +39,10 @@ from ..errors import (
 from ..reasons import ReasonCode, recorded_reason
 from ..stage_data import IMPORTED, NOT_SENT, BatchOutcome, RowFate, Tally
 from . import ensure_private_dir
+
+if TYPE_CHECKING:
+    # numpy is imported where rows are settled: `foxreach runs` lists runs without it.
+    import numpy as np
 
 #: Row kinds whose per-row detail a rerun does not need (imported rows are only counted).
 _NOT_DETAILS = (IMPORTED, NOT_SENT)
@@ -151,6 +154,12 @@ def destination_id(base_url: str, api_key: str) -> str:
     return f"{base_url.rstrip('/')}#{key_fingerprint(api_key)}"
 
 
+def _no_rows() -> np.ndarray:
+    import numpy as np
+
+    return np.empty(0, dtype=np.int64)
+
+
 @dataclass
 class FileHistory:
     """What the journal knows of one file at one destination."""
@@ -162,7 +171,7 @@ class FileHistory:
     # errors, unresolved); imported rows are only counted, so a large file costs little.
     answered: list[BatchOutcome] = field(default_factory=list)
     # Rows whose fate is known, never to be sent again (sorted int64: 8 bytes a row).
-    settled: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64))
+    settled: np.ndarray = field(default_factory=_no_rows)
     uncertain: set[int] = field(default_factory=set)  # sent, answer unknown: resend, flagged
 
 
@@ -412,6 +421,8 @@ class Journal:
     @_guarded
     def history(self, destination: str, content_hash: str) -> FileHistory:
         """Everything recorded of a file at a destination."""
+        import numpy as np
+
         hist = FileHistory()
         row = self.db.execute(
             "SELECT status, updated_at, summary FROM files WHERE destination=? AND content_hash=?",

@@ -104,13 +104,13 @@ def test_a_report_that_cannot_be_written_after_sending_is_7(
     leads = tmp_path / "leads.csv"
     leads.write_text("email\na@example.com\n", encoding="utf-8")
     report = tmp_path / "r.json"
-    import foxreach_cli.pipeline as pipeline
+    import foxreach_cli.run_outputs as run_outputs
 
     def disk_full(path: object, _report: object) -> None:
         with storage_errors(path, option="report_path"):
             raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr(pipeline, "write_report", disk_full)
+    monkeypatch.setattr(run_outputs, "write_report", disk_full)
     outcome = runner.invoke(
         app, live(sandbox, api_key, tmp_path, str(leads), "--report", str(report))
     )

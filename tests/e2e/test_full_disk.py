@@ -22,8 +22,9 @@ import pytest
 from typer.testing import CliRunner
 
 import foxreach_cli.cli.display as display
-import foxreach_cli.pipeline as pipeline
+import foxreach_cli.defaults as defaults
 import foxreach_cli.read as read_module
+import foxreach_cli.run_outputs as run_outputs
 import foxreach_cli.state.journal as journal_module
 from foxreach_cli.cli import app
 from foxreach_cli.dedup import Deduper
@@ -118,7 +119,7 @@ def check_first(outcome: Any, tmp_path: Path, sandbox: Any, api_key: str, subjec
 def test_a_full_tmpdir_under_the_dedup_spill_stops_sending(
     leads: Path, tmp_path: Path, sandbox: Any, api_key: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(pipeline, "LIVE_CHUNK_ROWS", BATCH)  # a spill write per batch
+    monkeypatch.setattr(defaults, "LIVE_CHUNK_ROWS", BATCH)  # a spill write per batch
     real = Deduper._append
     calls = []
 
@@ -234,7 +235,7 @@ def test_a_full_disk_under_the_rejected_file_still_writes_the_report(
         with storage_errors(path, option="rejected_path"):
             raise full()
 
-    monkeypatch.setattr(pipeline, "write_rejected_csv", write_rejected)
+    monkeypatch.setattr(run_outputs, "write_rejected_csv", write_rejected)
     first = runner.invoke(
         app, [*args(leads, tmp_path, sandbox, api_key, "first"), "--rejected", str(rejected)]
     )
@@ -349,7 +350,7 @@ def test_a_real_tmpdir_that_fills_up_mid_run(
     # 64 KiB of spill holds about 1,200 of these emails: the disk fills after a few chunks.
     monkeypatch.setenv("TMPDIR", str(small_disk("tmp", "64k")))
     monkeypatch.setattr(read_module.tempfile, "tempdir", None)  # read TMPDIR again
-    monkeypatch.setattr(pipeline, "LIVE_CHUNK_ROWS", 250)
+    monkeypatch.setattr(defaults, "LIVE_CHUNK_ROWS", 250)
     base = ["import", str(path), "--base-url", sandbox.base_url, "--api-key", api_key,
             "--state-dir", str(tmp_path / "state"), "--batch-size", "250", "--concurrency", "1",
             "--rate-window", "2", "--rate-limit", "1000", "--fail-on", "never",

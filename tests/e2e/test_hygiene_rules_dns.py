@@ -7,8 +7,8 @@ from pathlib import Path
 
 import numpy as np
 
-from foxreach_cli.hygiene.check import Hygiene, HygieneRules
 from foxreach_cli.hygiene.domains import DomainChecker
+from foxreach_cli.hygiene.stage import Hygiene, HygieneRules
 from foxreach_cli.hygiene.suppression import Suppression, load_list
 from foxreach_cli.hygiene.verdicts import find_verdict_columns
 from tests.dns_server import Answer, LocalDns

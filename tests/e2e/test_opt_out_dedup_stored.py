@@ -18,7 +18,7 @@ from typing import Any
 import httpx
 from typer.testing import CliRunner
 
-from foxreach_cli import pipeline
+from foxreach_cli import defaults
 from foxreach_cli.cli import app
 from tests.signals import ForkedCli
 
@@ -125,7 +125,7 @@ def test_an_opting_out_copy_read_after_the_first_was_sent_updates_the_stored_lea
     sandbox, api_key, tmp_path, monkeypatch
 ):
     # Chunks of 2 rows and batches of 2: the first copy is sent long before the last is read.
-    monkeypatch.setattr(pipeline, "LIVE_CHUNK_ROWS", 2)
+    monkeypatch.setattr(defaults, "LIVE_CHUNK_ROWS", 2)
     rows = [["dup@x.example.com", "Ann", "Lead"]]
     rows += [[f"p{i}@x.example.com", "P", "Lead"] for i in range(5)]
     rows += [["DUP@x.example.com", "Ann", "Bounced"], ["dup@X.example.com", "Ann", "Unsubscribed"]]
@@ -221,7 +221,7 @@ def test_a_rejected_file_imported_back_finds_the_opt_out_already_on_the_lead(
 def test_a_dry_run_counts_the_updates_it_would_make_and_sends_nothing(
     sandbox, api_key, tmp_path, monkeypatch
 ):
-    monkeypatch.setattr(pipeline, "DRY_RUN_CHUNK_ROWS", 2)
+    monkeypatch.setattr(defaults, "DRY_RUN_CHUNK_ROWS", 2)
     rows = [["dup@x.example.com", "Ann", "Lead"], ["p@x.example.com", "P", "Lead"]]
     rows += [["dup@x.example.com", "Ann", "Unsubscribed"]]
     path = write_csv(tmp_path / "leads.csv", rows)

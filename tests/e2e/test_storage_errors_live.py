@@ -30,13 +30,13 @@ def test_a_report_that_fails_to_write_leaves_the_file_unfinished_for_a_rerun(
     base = ["import", str(leads), "--base-url", sandbox.base_url, "--api-key", api_key,
             "--state-dir", str(state), "--report", str(report), *FAST]  # fmt: skip
 
-    import foxreach_cli.pipeline as pipeline
+    import foxreach_cli.run_outputs as run_outputs
 
     def disk_full(path: object, _report: object) -> None:
         with storage_errors(path, option="report_path"):
             raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr(pipeline, "write_report", disk_full)
+    monkeypatch.setattr(run_outputs, "write_report", disk_full)
     first = runner.invoke(app, base)
     assert first.exit_code == 7, first.output  # leads were sent: not "nothing was sent"
     assert error_line(first.output) == (

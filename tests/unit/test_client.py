@@ -17,10 +17,8 @@ from foxreach_cli.client import (
     FoxReachClient,
     ImportResponse,
     check_base_url,
-    mask_key,
-    rate_of,
-    round_trip_of,
 )
+from foxreach_cli.credentials import mask_key
 from foxreach_cli.errors import (
     ApiError,
     AuthError,
@@ -29,6 +27,8 @@ from foxreach_cli.errors import (
     RequestRejectedError,
     TransientError,
     UsageError,
+    rate_of,
+    round_trip_of,
 )
 from foxreach_cli.rate_budget import RateInfo
 

@@ -12,8 +12,8 @@ import pytest
 from typer.testing import CliRunner
 
 from foxreach_cli.cli import app
+from foxreach_cli.hygiene.default_list import default_list_path
 from foxreach_cli.hygiene.domains import DEFAULT_MAX_AGE
-from foxreach_cli.hygiene.suppression import default_list_path
 from foxreach_cli.import_config import HygieneOptions
 from tests.accounting import assert_accounted, assert_split_locally
 

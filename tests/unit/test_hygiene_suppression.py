@@ -12,11 +12,10 @@ import pytest
 
 from foxreach_cli.errors import InputError
 from foxreach_cli.hygiene.addresses import split_addresses
+from foxreach_cli.hygiene.default_list import default_list_path, default_list_status
 from foxreach_cli.hygiene.suppression import (
     Suppression,
     SuppressionList,
-    default_list_path,
-    default_list_status,
     load_default_list,
     load_list,
 )

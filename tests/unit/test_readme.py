@@ -10,7 +10,7 @@ import typer.main
 from typer.testing import CliRunner
 
 from foxreach_cli.cli import app
-from foxreach_cli.credentials import DEFAULT_ENV_FILE
+from foxreach_cli.defaults import ENV_FILE
 from foxreach_cli.import_config import ImportConfig
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -78,7 +78,7 @@ def _same(stated: str, default: object) -> bool:
 
 def test_readme_states_the_defaults_that_import_help_shows():
     # Where the code leaves an option unset and derives its value, README states the result.
-    derived = {"--env-file": DEFAULT_ENV_FILE, "--resume": ImportConfig(files=("a.csv",)).resume}
+    derived = {"--env-file": ENV_FILE, "--resume": ImportConfig(files=("a.csv",)).resume}
     code: dict[str, object] = {}
     for param in _command(["import"]).params:
         if _is_option(param) and (not param.is_flag or param.secondary_opts):

@@ -13,6 +13,7 @@ import httpx
 import pytest
 
 from foxreach_cli.client import FoxReachClient
+from foxreach_cli.defaults import default_concurrency
 from foxreach_cli.errors import AuthError, PlanLimitError, TransientError
 from foxreach_cli.rate_budget import RateBudget
 from foxreach_cli.send import (
@@ -25,7 +26,6 @@ from foxreach_cli.send import (
     SendOutcome,
     SendPolicy,
     Splitting,
-    default_concurrency,
 )
 from foxreach_cli.stage_data import Batch, BatchResult
 

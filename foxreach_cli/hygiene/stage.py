@@ -1,7 +1,17 @@
-"""The hygiene stage: every rule applied to one chunk of addresses at a time.
+"""The HYGIENE stage: every rule applied to one chunk of a run's unique valid rows at a time.
 
-    hygiene = Hygiene(suppression=..., domains=..., options=HygieneRules(...))
-    result = hygiene.check(emails, verdicts=[(column, values), ...])   # per chunk
+    hygiene = load_rules(cfg.hygiene, state_dir=..., stack=..., note=...)   # once per run
+    split = hygiene.split(file, unique, verdicts=[(column, values), ...])   # per chunk
+        split.kept        the rows to send
+        split.excluded    DetailPart of the rows a rule left out (kind ``excluded``)
+        split.flagged     DetailPart of the role and disposable addresses kept, or None
+    hygiene.summary(verdict_columns)   HygieneSummary for the report
+
+Like dedup (:meth:`Deduper.split`) it runs after validation and returns a frozen result; it
+runs on every run, since role and disposable addresses are always counted and named. Under
+:meth:`Hygiene.split`, :meth:`Hygiene.check` finds per address (as read or as validated)::
+
+    result = hygiene.check(emails, verdicts=[(column, values), ...])
         result.exclusions[i]   None, or the Rejection (reason code + params) of row i
         result.role[i]         the role local part of row i, or ""
         result.disposable[i]   the listed disposable domain of row i, or ""
@@ -17,17 +27,32 @@ asked only for the domains of rows no earlier rule left out, each domain once pe
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from contextlib import ExitStack
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
+from ..details import DISPOSABLE, ROLE, DetailPart
 from ..reasons import ReasonCode, Rejection
+from ..report import HygieneSummary
+from ..stage_data import EXCLUDED
 from .addresses import domains_of, split_addresses
-from .domains import DomainChecker, DomainResult, DomainStatus
 from .roles import disposable_domains, role_locals
-from .suppression import Suppression
+from .suppression import Suppression, load_default_list, load_list
 from .verdicts import EXCLUDED_CLASSES, VerdictClass, VerdictColumn
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    # dnspython is loaded only by runs that check domains (see load_rules).
+    from ..import_config import HygieneOptions
+    from .domains import DomainChecker, DomainResult
+
+#: One verdict column of a file with its values for the rows of a chunk.
+Verdicts = Iterable[tuple[VerdictColumn, Sequence[object] | np.ndarray]]
 
 
 @dataclass(frozen=True)
@@ -51,6 +76,15 @@ class HygieneCounts:
     domains_checked: int  # distinct domains DNS answered (or the cache knew)
     domains_unchecked: int  # distinct domains DNS could not answer (timeout, SERVFAIL...)
     rows_unchecked: int  # rows whose domain could not be checked (they are imported)
+
+
+@dataclass(frozen=True)
+class HygieneSplit:
+    """The stage's result for one chunk: the rows to send, and the details of the others."""
+
+    kept: pd.DataFrame  # the unique valid rows no rule left out, in input order
+    excluded: DetailPart  # the rows left out, each with its reason (kind ``excluded``)
+    flagged: DetailPart | None  # the role and disposable addresses kept, named
 
 
 @dataclass(frozen=True)
@@ -93,21 +127,58 @@ class Hygiene:
         self._tally = _Tally()
         self._known: dict[str, DomainResult] = {}  # every domain asked this run
 
+    def split(self, file: str, unique: pd.DataFrame, *, verdicts: Verdicts = ()) -> HygieneSplit:
+        """Apply the rules to a chunk's unique valid rows (columns ``row``, ``email``): the
+        rows to send, the rows left out with their reasons, the role and disposable addresses
+        kept. ``verdicts``: the file's verdict columns with their values for these rows.
+
+        After dedup on purpose: an excluded address still counts as seen, so a second copy of
+        it is a duplicate of the first (not imported either) and each row has one reason."""
+        emails = unique["email"].to_numpy(dtype=object)
+        rows = unique["row"].to_numpy()
+        found = self.check(emails, verdicts=verdicts)
+        out = found.excluded
+        hit = np.flatnonzero(out)
+        why = [e for e in found.exclusions if e]
+        excluded = DetailPart.of_reasons(
+            file, rows[hit], emails[hit].tolist(), [EXCLUDED] * len(hit), why
+        )
+        kept = unique[~out] if len(hit) else unique
+        return HygieneSplit(kept, excluded, _flagged(file, rows, emails, found, ~out))
+
+    def summary(self, verdict_columns: Sequence[str]) -> HygieneSummary:
+        """What the rules saw, for the report (``verdict_columns``: "file: header (service)"
+        of every file's verdict columns)."""
+        counts = self.counts
+        lists = self.suppression.lists if self.suppression is not None else ()
+        return HygieneSummary(
+            lists=tuple((lst.path, lst.entries) for lst in lists),
+            check_domains=self.domains is not None,
+            verdict_columns=tuple(verdict_columns),
+            role_seen=counts.role_seen,
+            disposable_seen=counts.disposable_seen,
+            verdicts_seen=tuple((c, v, n) for (c, v), n in sorted(counts.verdicts_seen.items())),
+            domains_checked=counts.domains_checked,
+            domains_unchecked=counts.domains_unchecked,
+            rows_unchecked=counts.rows_unchecked,
+        )
+
     def check(
         self,
         emails: Sequence[object] | np.ndarray,
         *,
-        verdicts: Iterable[tuple[VerdictColumn, Sequence[object] | np.ndarray]] = (),
+        verdicts: Verdicts = (),
     ) -> ChunkHygiene:
         """Apply every rule to a chunk's emails (as read or as validated; anything that is
         not an address is left alone) and, per verdict column of the file, its values."""
         n = len(emails)
+        values = np.asarray(emails, dtype=object)  # no copy for the pipeline's arrays
         if self.suppression is None and self.domains is None:
             # Only role and disposable addresses are looked for (every run does): the local
             # part's base and the domain of each address, cut in C over one joined text.
-            addresses, domains = emails, domains_of(emails)
+            addresses, domains = values, domains_of(values)
         else:
-            addresses, domains = split_addresses(emails)
+            addresses, domains = split_addresses(values)
         out: list[Rejection | None] = (
             self.suppression.match(addresses, domains) if self.suppression else [None] * n
         )
@@ -138,7 +209,7 @@ class Hygiene:
     def _apply_verdicts(
         self,
         out: list[Rejection | None],
-        verdicts: Iterable[tuple[VerdictColumn, Sequence[object] | np.ndarray]],
+        verdicts: Verdicts,
         n: int,
     ) -> np.ndarray:
         said_disposable = np.zeros(n, dtype=bool)
@@ -163,6 +234,8 @@ class Hygiene:
     def _apply_domains(
         self, out: list[Rejection | None], domains: np.ndarray, unchecked: np.ndarray
     ) -> None:
+        from .domains import DomainStatus
+
         assert self.domains is not None
         wanted = {d for d, e in zip(domains, out) if d and e is None}
         new = [d for d in wanted if d not in self._known]
@@ -185,13 +258,68 @@ class Hygiene:
     def counts(self) -> HygieneCounts:
         """A snapshot of what the rules saw and did so far."""
         t = self._tally
-        statuses = Counter(r.status for r in self._known.values())
+        unchecked = 0
+        if self._known:  # some domain was checked: dnspython is loaded already
+            from .domains import DomainStatus
+
+            unchecked = sum(r.status is DomainStatus.UNCHECKED for r in self._known.values())
         return HygieneCounts(
             excluded=dict(t.excluded),
             role_seen=t.role_seen,
             disposable_seen=t.disposable_seen,
             verdicts_seen=dict(t.verdicts_seen),
-            domains_checked=sum(statuses.values()) - statuses[DomainStatus.UNCHECKED],
-            domains_unchecked=statuses[DomainStatus.UNCHECKED],
+            domains_checked=len(self._known) - unchecked,
+            domains_unchecked=unchecked,
             rows_unchecked=t.rows_unchecked,
         )
+
+
+def _flagged(
+    file: str, rows: np.ndarray, emails: np.ndarray, found: ChunkHygiene, kept: np.ndarray
+) -> DetailPart | None:
+    """The role and disposable addresses among the rows kept, named (imported all the same)."""
+    role = np.flatnonzero((found.role != "") & kept)
+    disposable = np.flatnonzero((found.disposable != "") & kept)
+    if not len(role) and not len(disposable):
+        return None
+    flags = [(i, ROLE, ReasonCode.ROLE_ADDRESS, found.role[i]) for i in role]
+    flags += [
+        (i, DISPOSABLE, ReasonCode.DISPOSABLE_DOMAIN, found.disposable[i]) for i in disposable
+    ]
+    at = [f[0] for f in flags]
+    return DetailPart.of(
+        file,
+        rows[at],
+        emails[at].tolist(),
+        [f[1] for f in flags],
+        [f[2] for f in flags],
+        [str(f[3]) for f in flags],
+    )
+
+
+def load_rules(
+    options: HygieneOptions, *, state_dir: Path, stack: ExitStack, note: Callable[[str], None]
+) -> Hygiene:
+    """The run's rules. Role and disposable addresses are always counted and named (left out
+    only with --skip-role / --skip-disposable); lists, domain checks and verdict columns apply
+    when given. Lists are read here, before anything is sent; the default list that cannot be
+    read stops the run (InputError, exit 2). ``note`` hears of list lines that were skipped;
+    the domain cache (in ``state_dir``) is closed by ``stack``."""
+    default = load_default_list()
+    lists = [default] if default is not None else []
+    lists += [load_list(path) for path in options.exclude]
+    for lst in lists:
+        skipped = lst.skipped_note()
+        if skipped is not None:
+            note(skipped)
+    checker = None
+    if options.check_domains:
+        # Imported only now: dnspython costs a run that checks no domain.
+        from .domains import DomainCache, DomainChecker
+
+        cache = DomainCache(state_dir / "domains.sqlite", max_age=options.domain_cache_days * 86400)
+        stack.callback(cache.close)
+        checker = DomainChecker(resolver=options.resolver, cache=cache)
+    return Hygiene(
+        suppression=Suppression(lists) if lists else None, domains=checker, options=options.rules
+    )

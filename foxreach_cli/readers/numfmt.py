@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import math
 import re
 from collections.abc import Callable
 from decimal import ROUND_HALF_UP, Decimal
@@ -74,6 +75,8 @@ _MONTHS = [
 _DAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
 
 _MAX_INT = 2**53
+#: Below it a double holds any number of up to 4 decimals to within 1e-6 of its last place.
+EXACT_BELOW = 2**33
 _DAY_MS = 86_400_000
 
 
@@ -151,6 +154,8 @@ def compile_format(code: str, date1904: bool = False) -> Formatter | None:
         return general
     negative = sections[1] if len(sections) > 1 else None
     zero = sections[2] if len(sections) > 2 else None
+    if negative is None and zero is None and isinstance(positive, PlainNumber):
+        return positive.signed()
 
     dated = is_date_format(code)
 
@@ -475,7 +480,72 @@ def _compile_number(tokens: list[tuple[str, str]]) -> Callable[[float], str]:
             out += "." + _fill_fraction(frac_tokens, fraction)
         return out
 
+    if _plain_number(int_tokens, frac_tokens, percent, scale) and decimals <= 4:
+        return PlainNumber(grouping, decimals, fmt)
     return fmt
+
+
+class PlainNumber:
+    """A format of '#'s, one '0' and '0' decimals ('0.00', '#,##0.00'): what Python's own
+    formatting writes. ``spec`` writes, with ``format``, a number from 0 up to
+    :data:`EXACT_BELOW` that has no more than ``decimals`` decimals (nothing to round)."""
+
+    __slots__ = ("_decimal_spec", "_general", "_signed", "_step", "decimals", "spec")
+
+    def __init__(
+        self, grouping: bool, decimals: int, general: Formatter, signed: bool = False
+    ) -> None:
+        self.spec = f",.{decimals}f" if grouping else f".{decimals}f"
+        self.decimals = decimals
+        self._decimal_spec = ",f" if grouping else "f"
+        self._step = Decimal(1).scaleb(-decimals)
+        self._general = general  # the renderer of any format, for what is not finite
+        self._signed = signed
+
+    def signed(self) -> PlainNumber:
+        """The format as a whole code: a negative number shows with its minus sign."""
+        return PlainNumber(self._decimal_spec == ",f", self.decimals, self._general, True)
+
+    def __call__(self, value: float) -> str:
+        if self._signed and value < 0:
+            text = self._unsigned(-value)
+            return "-" + text if any(c.isdigit() and c != "0" for c in text) else text
+        return self._unsigned(value)
+
+    def _unsigned(self, value: float) -> str:
+        if not math.isfinite(value):
+            return self._general(value)
+        shortest = repr(abs(value))
+        # A number written with no more decimals than shown, and small enough that its
+        # binary value is that decimal to far better than half the last place shown, needs
+        # no rounding: float formatting writes it, without Decimal's cost.
+        if (
+            abs(value) < EXACT_BELOW
+            and len(shortest.partition(".")[2]) <= self.decimals
+            and "e" not in shortest
+        ):
+            return format(abs(value), self.spec)
+        number = Decimal(shortest).quantize(self._step, rounding=ROUND_HALF_UP)
+        return format(number, self._decimal_spec)
+
+
+def _plain_number(
+    int_tokens: list[tuple[str, str]],
+    frac_tokens: list[tuple[str, str]],
+    percent: int,
+    scale: int,
+) -> bool:
+    """Is a number format only '#' placeholders then one '0', thousands grouped or not,
+    and '0' decimals: a code whose text Python's own formatting writes?"""
+    if percent or scale or any(token != ("ph", "0") for token in frac_tokens):
+        return False
+    phs = [text for kind, text in int_tokens if kind == "ph"]
+    return (
+        len(phs) == len(int_tokens)
+        and bool(phs)
+        and phs[-1] == "0"
+        and all(text == "#" for text in phs[:-1])
+    )
 
 
 def _fill_integer(tokens: list[tuple[str, str]], digits: str, grouping: bool) -> str:

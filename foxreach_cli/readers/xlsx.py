@@ -1,9 +1,12 @@
-"""XLSX/XLSM streamed out of the archive with expat: bounded memory, cells as displayed.
+"""XLSX/XLSM streamed out of the archive: bounded memory, cells as displayed.
 
 Only what a lead list needs is read: the sheet names and their parts (``xl/workbook.xml``
 and its relationships), the date system, the number format of each cell style
-(``xl/styles.xml``: numFmts and cellXfs), the shared strings, and one sheet's XML, parsed
-block by block so that memory does not grow with the sheet. Every part is capped (its
+(``xl/styles.xml``: numFmts and cellXfs), the shared strings (all with expat), and one
+sheet's XML, inflated block by block so that memory does not grow with the sheet. Its rows
+are matched by a regular expression where they are written as spreadsheets write them (the
+fast path), and parsed by expat where they are not; both give the same rows
+(docs/reading.md, "Speed"). Every part is capped (its
 expanded size, counted while it is inflated since a ZIP header may lie; the shared strings'
 count and characters; the length of one cell), and a workbook beyond a cap is refused with a
 sentence (docs/reading.md, "Limits").
@@ -12,6 +15,7 @@ sentence (docs/reading.md, "Limits").
 from __future__ import annotations
 
 import contextlib
+import itertools
 import posixpath
 import re
 import zipfile
@@ -25,6 +29,7 @@ from foxreach_cli.errors import InputError
 from foxreach_cli.readers.numfmt import (
     BUILTIN_FORMATS,
     Formatter,
+    PlainNumber,
     TextFormatter,
     compile_format,
     compile_text_format,
@@ -105,7 +110,9 @@ def column_name(number: int) -> str:
     return letters
 
 
-def read_capped(archive: zipfile.ZipFile, member: str, cap: int, name: str) -> Iterator[bytes]:
+def read_capped(
+    archive: zipfile.ZipFile, member: str, cap: int, name: str
+) -> Generator[bytes, None, None]:
     """The expanded bytes of one member in blocks; refused past ``cap`` bytes, whatever its
     header says."""
     info = archive.getinfo(member)
@@ -264,6 +271,8 @@ class XlsxBook:
             self._present = {info.filename for info in self._archive.infolist()}
             self.sheet_names, self._members, self.date1904 = self._read_workbook()
             self._formats = self._read_styles()
+            self._memos: list[dict[str, str]] = [{} for _ in self._formats]
+            self._memo_room = _MEMO_SIZE
             self._shared = self._read_shared()
             self.unknown_formats.update(f for f in self._formats if isinstance(f, str))
         except (*ZIP_ERRORS, KeyError) as exc:
@@ -287,7 +296,7 @@ class XlsxBook:
 
     # --- the workbook part ------------------------------------------------------------------
 
-    def _part(self, member: str, cap: int = MAX_PART_BYTES) -> Iterator[bytes]:
+    def _part(self, member: str, cap: int = MAX_PART_BYTES) -> Generator[bytes, None, None]:
         return read_capped(self._archive, member, cap, self._name)
 
     def _read_workbook(self) -> tuple[list[str], list[str | None], bool]:
@@ -478,6 +487,97 @@ class XlsxBook:
         member = self._members[index]
         if member is None:
             return
+        yielded = 0
+        try:
+            for row in self._rows_fast(member, keep):
+                yield row
+                yielded += 1
+            return
+        except _Unusual:
+            pass
+        # Something the patterns do not cover: the sheet again with expat, from the start,
+        # past the rows already given (both ways give the same rows in the same order).
+        rows = self._rows_expat(member, keep)
+        try:
+            for _ in itertools.islice(rows, yielded):
+                pass
+            yield from rows
+        finally:
+            rows.close()
+
+    def _rows_fast(self, member: str, keep: int) -> Generator[Row, None, None]:
+        """The rows of a sheet written as spreadsheets write it, read with patterns.
+
+        The cells (``<c r="B2" s="1" t="s"><v>7</v></c>`` and its variants: inline strings,
+        formulas, no value) are matched by one regular expression per row, far cheaper than
+        an XML parser's call per tag; a row holding anything else (rich text, attributes in
+        another order, comments) is parsed alone with expat, and a sheet that does not look
+        as expected (namespace prefixes, another encoding, a row larger than
+        :data:`MAX_FAST_ROW_BYTES`) raises :class:`_Unusual` for the expat path. expat still
+        checks everything around the rows (a DTD is refused, the document must be whole).
+        """
+        name = self._name
+        blocks = self._part(member, MAX_SHEET_BYTES)
+        checker = new_parser(None, None, None, name, member)
+        try:
+            head = b""
+            for block in blocks:
+                head += block
+                at = head.find(b"<sheetData")
+                if at >= 0 and head.find(b">", at) >= 0:
+                    break
+                if len(head) > MAX_FAST_ROW_BYTES:
+                    raise _Unusual
+            else:
+                raise _Unusual  # no sheetData as such (a prefix?): expat finds the rows
+            close = head.find(b">", at)
+            if not _plain_head(head, at) or head[close - 1 : close] == b"/":
+                raise _Unusual
+            fed = feed(checker, head[: close + 1], 0, name, member)
+            state = _FastState()
+            carry = head[close + 1 :]
+            del head
+            tail: bytes | None = None
+            for block in itertools.chain((b"",), blocks):
+                data = carry + block if carry else block
+                end = data.rfind(b"</row>")
+                # The rows end before </sheetData>: only what follows the last row is searched.
+                stop = data.find(b"</sheetData>", max(end, 0))
+                if stop >= 0:
+                    yield from self._fast_region(data[:stop], keep, state)
+                    tail = data[stop:]
+                    break
+                if end < 0:
+                    carry = data
+                    if len(carry) > MAX_FAST_ROW_BYTES:
+                        raise _Unusual
+                    continue
+                end += 6
+                carry = data[end:]
+                yield from self._fast_region(data[:end], keep, state)
+            if tail is None:
+                raise _Unusual  # cut short: expat says where
+            fed = feed(checker, tail, fed, name, member)
+            for block in blocks:
+                fed = feed(checker, block, fed, name, member)
+            feed(checker, b"", fed, name, member)
+        except ZIP_ERRORS as exc:
+            raise self._invalid(str(exc) or type(exc).__name__) from exc
+        finally:
+            blocks.close()
+
+    def _fast_region(
+        self, region: bytes, keep: int, state: _FastState
+    ) -> Generator[Row, None, None]:
+        """The rows of whole ``<row>`` elements (and what lies between them)."""
+        if region.translate(None, _XML_BYTES):
+            # A control character XML does not allow: expat refuses it. (U+FFFE and U+FFFF,
+            # refused too, are let through: looking for them costs more than they matter.)
+            raise _Unusual
+        try:
+            text = region.decode("utf-8")
+        except UnicodeDecodeError:
+            raise _Unusual from None
         name = self._name
         shared = self._shared
         plain = shared.plain
@@ -486,12 +586,221 @@ class XlsxBook:
         display = self._display
         unknown = self.unknown_formats
         text_formats = self._text_formats if any(self._text_formats) else None
+        columns = state.columns
+        memos = state.memos
+        quick = state.quick
+        row_number = state.row_number
+        cell_pattern = _CELL.findall
+        cell_split = _CELL.split
+        letters = _LETTERS
+        plans = state.plans
         done: list[Row] = []
+        pieces = text.split("</row>")
+        for piece in pieces[:-1]:
+            before = row_number
+            opened = _ROW_TAG.match(piece)
+            if opened is None:
+                row_number = self._fragment(piece + "</row>", keep, row_number, done)
+                continue
+            r = opened.group(1)
+            row_number = int(r) if r else row_number + 1
+            if row_number > MAX_ROWS:
+                raise _too_many_rows(name, row_number)
+            # What no cell of most rows holds is looked for once per row, not per cell.
+            escaped = "&" in piece or "\r" in piece
+            long = len(piece) > MAX_CELL_CHARS
+            if not (long or text_formats):
+                # Most rows: cells A, B, C... in order, each matched. split() gives each
+                # group of every cell as one list, so such a row is checked and built with
+                # list operations; only cells that are not text are converted one by one.
+                parts = cell_split(piece[opened.end() :])
+                letters_of = parts[1::7]
+                width = len(letters_of)
+                if (
+                    width <= keep
+                    and not any(parts[6::7])
+                    and not any(parts[0::7])
+                    and letters_of == letters[:width]
+                ):
+                    cells = parts[5::7]
+                    if escaped and not _unescape_all(cells):
+                        row_number = self._fragment(piece + "</row>", keep, before, done)
+                        continue
+                    shape = (tuple(parts[2::7]), tuple(parts[3::7]))
+                    plan = plans.get(shape)
+                    if plan is None:
+                        if len(plans) > 1000:
+                            plans.clear()
+                        plan = plans[shape] = _plan(shape)
+                    for i, kind, s in plan:
+                        value = cells[i]
+                        if value is None:
+                            continue
+                        if kind == "s":
+                            try:
+                                cells[i] = (
+                                    plain[int(value)] if plain is not None else shared[int(value)]
+                                )
+                            except (ValueError, IndexError):
+                                cells[i] = ""
+                        elif kind is None or kind == "n":
+                            memo = memos.get(s, _UNSEEN)
+                            if memo is _UNSEEN:
+                                memo = memos[s] = self._memo_of(s)
+                                quick[s] = self._plain_of(s)
+                            if memo is None:  # General
+                                if not (value.isdigit() and len(value) < 16):
+                                    cells[i] = display(value, "n", int(s) if s else 0, unknown)
+                            else:
+                                cells[i] = (
+                                    memo.get(value)
+                                    or _quick_number(value, quick[s])
+                                    or display(value, "n", int(s or 0), unknown)
+                                )
+                        else:
+                            cells[i] = display(value, kind, int(s) if s else 0, unknown)
+                    while cells and not cells[-1]:
+                        cells.pop()
+                    if cells:
+                        if None in cells:
+                            cells = [cell or "" for cell in cells]
+                        done.append((row_number, cells, [], len(cells)))
+                    continue
+            cells = []
+            far: list[str] = []
+            last = 0
+            n = 0  # len(cells)
+            for letters_, s, kind, _v, value, other in cell_pattern(piece, opened.end()):
+                if other:
+                    break
+                if not value:
+                    continue
+                if escaped and ("&" in value or "\r" in value):
+                    value = _unescape(value)
+                    if value is None:
+                        break
+                if long and len(value) > MAX_CELL_CHARS:
+                    raise _cell_too_long(name)
+                if kind == "s":
+                    try:
+                        text = plain[int(value)] if plain is not None else shared[int(value)]
+                    except (ValueError, IndexError):
+                        continue
+                elif kind == "inlineStr" or kind == "str":
+                    text = value
+                elif not kind or kind == "n":
+                    memo = memos.get(s, _UNSEEN)
+                    if memo is _UNSEEN:
+                        memo = memos[s] = self._memo_of(s)
+                        quick[s] = self._plain_of(s)
+                    if memo is None:  # General
+                        if value.isdigit() and len(value) < 16:
+                            text = value  # an integer: as written
+                        else:
+                            text = display(value, "n", int(s) if s else 0, unknown)
+                    else:
+                        text = (
+                            memo.get(value)
+                            or _quick_number(value, quick[s])
+                            or display(value, "n", int(s or 0), unknown)
+                        )
+                else:
+                    text = display(value, kind, int(s) if s else 0, unknown)
+                if text_formats is not None and kind in _TEXT_KINDS:
+                    style = int(s) if s else 0
+                    if style < styles:
+                        shown = text_formats[style]
+                        if shown is not None:
+                            text = shown(text)
+                if not text:
+                    continue
+                col = columns.get(letters_)
+                if col is None:
+                    col = column_index(letters_)
+                    columns[letters_] = col
+                if col < keep:
+                    last = col + 1
+                    if col == n:
+                        cells.append(text)
+                        n += 1
+                    elif col > n:
+                        cells.extend([""] * (col - n))
+                        cells.append(text)
+                        n = col + 1
+                    else:
+                        cells[col] = text
+                elif col < MAX_COLUMNS:
+                    last = col + 1
+                    if len(far) < 16:
+                        far.append(text)
+            else:
+                if last:
+                    done.append((row_number, cells, far, last))
+                continue
+            # A cell the pattern does not cover: this row alone through expat.
+            row_number = self._fragment(piece + "</row>", keep, before, done)
+        rest = pieces[-1]
+        if rest.strip():
+            row_number = self._fragment(rest, keep, row_number, done)
+        state.row_number = row_number
+        yield from done
+
+    def _fragment(self, xml: str, keep: int, row_number: int, done: list[Row]) -> int:
+        """Parse some rows' XML alone with expat (the rows go to ``done``); the number of the
+        last row read."""
+        member = "a row of the sheet"
+        start, end, text, last_row = self._handlers(keep, done, row_number)
+        parser = new_parser(start, end, text, self._name, member)
+        try:
+            feed(parser, b"<w>" + xml.encode("utf-8") + b"</w>", 0, self._name, member)
+        except WorkbookLimit:
+            raise
+        except InputError:
+            raise _Unusual from None  # broken XML: the expat path says where
+        return last_row()
+
+    def _rows_expat(self, member: str, keep: int) -> Generator[Row, None, None]:
+        """The sheet's rows through expat, one Python call per tag: any sheet XML."""
+        name = self._name
+        done: list[Row] = []
+        start, end, text, _last_row = self._handlers(keep, done, 0)
+        parser = new_parser(start, end, text, name, member)
+        fed = 0
+        try:
+            for block in self._part(member, MAX_SHEET_BYTES):
+                fed = feed(parser, block, fed, name, member)
+                if done:
+                    yield from done
+                    done.clear()
+            feed(parser, b"", fed, name, member)
+        except ZIP_ERRORS as exc:
+            raise self._invalid(str(exc) or type(exc).__name__) from exc
+        yield from done
+        done.clear()
+
+    def _handlers(
+        self, keep: int, done: list[Row], first_row: int
+    ) -> tuple[
+        Callable[[str, dict[str, str]], None],
+        Callable[[str], None],
+        Callable[[str], None],
+        Callable[[], int],
+    ]:
+        """expat's handlers for a sheet's rows, which append each row read to ``done``, and
+        a function that gives the number of the last row begun."""
+        name = self._name
+        shared = self._shared
+        plain = shared.plain
+        formats = self._formats
+        styles = len(formats)
+        display = self._display
+        unknown = self.unknown_formats
+        text_formats = self._text_formats if any(self._text_formats) else None
         codes = dict(_TAG_CODES)
         columns: dict[str, int] = {}
         # The parser's state lives in locals of the closures below: expat calls them a few
         # million times for a large sheet, so every attribute lookup saved counts.
-        row_number = 0
+        row_number = first_row
         cells: list[str] = []
         far: list[str] = []
         last = 0
@@ -531,10 +840,7 @@ class XlsxBook:
                 r = attrs.get("r")
                 row_number = int(r) if r else row_number + 1
                 if row_number > MAX_ROWS:
-                    raise WorkbookLimit(
-                        f"{name}: row {row_number:,} is beyond the {MAX_ROWS:,} rows a sheet "
-                        "can hold; open it in Excel, save it again or export CSV."
-                    )
+                    raise _too_many_rows(name, row_number)
                 cells = []
                 far = []
                 last = 0
@@ -603,19 +909,10 @@ class XlsxBook:
                     if len(value) > MAX_CELL_CHARS:
                         raise _cell_too_long(name)
 
-        parser = new_parser(start, end, text, name, member)
-        fed = 0
-        try:
-            for block in self._part(member, MAX_SHEET_BYTES):
-                fed = feed(parser, block, fed, name, member)
-                if done:
-                    yield from done
-                    done.clear()
-            feed(parser, b"", fed, name, member)
-        except ZIP_ERRORS as exc:
-            raise self._invalid(str(exc) or type(exc).__name__) from exc
-        yield from done
-        done.clear()
+        def last_row() -> int:
+            return row_number
+
+        return start, end, text, last_row
 
     def _display(self, raw: str, kind: str, style: int, unknown: set[str]) -> str:
         """One cell's stored value as the text the spreadsheet shows."""
@@ -625,30 +922,193 @@ class XlsxBook:
             except (ValueError, IndexError):
                 return ""
         if kind == "n":
-            try:
-                number = float(raw)
-            except ValueError:
-                return raw
-            fmt = self._formats[style] if style < len(self._formats) else general
-            if fmt is general:
-                return general(number)
-            if isinstance(fmt, str):
-                unknown.add(fmt)
-                return general(number)
-            try:
-                return fmt(number)
-            except (ValueError, OverflowError, ArithmeticError):
-                unknown.add(f"{number!r} under its date format")
-                return general(number)
+            # A column of dates or amounts repeats its values: each is formatted once.
+            memo = self._memos[style] if style < len(self._memos) else None
+            if memo is not None:
+                shown = memo.get(raw)
+                if shown is not None:
+                    return shown
+            shown = self._number(raw, style, unknown)
+            if memo is not None and self._memo_room:
+                memo[raw] = shown
+                self._memo_room -= 1
+            return shown
         if kind == "b":
             return "TRUE" if raw.strip() in ("1", "true") else "FALSE"
         if kind == "e":
             return ""  # #N/A, #DIV/0!: no value a lead can carry
         return raw  # str (a formula's text), inlineStr, d (an ISO date as written)
 
+    def _memo_of(self, s: str | None) -> dict[str, str] | None:
+        """The memo of number texts of the style an ``s`` attribute names; None when its
+        numbers show as General (or the style does not exist)."""
+        style = int(s) if s else 0
+        if style >= len(self._formats) or self._formats[style] is general:
+            return None
+        return self._memos[style]
+
+    def _plain_of(self, s: str | None) -> PlainNumber | None:
+        """The format of the style an ``s`` attribute names when it is a plain number
+        format (``#,##0.00``), else None."""
+        style = int(s) if s else 0
+        fmt = self._formats[style] if style < len(self._formats) else None
+        return fmt if isinstance(fmt, PlainNumber) else None
+
+    def _number(self, raw: str, style: int, unknown: set[str]) -> str:
+        """A number cell's text under its style's format."""
+        try:
+            number = float(raw)
+        except ValueError:
+            return raw
+        fmt = self._formats[style] if style < len(self._formats) else general
+        if fmt is general:
+            return general(number)
+        if isinstance(fmt, str):
+            unknown.add(fmt)
+            return general(number)
+        try:
+            return fmt(number)
+        except (ValueError, OverflowError, ArithmeticError):
+            unknown.add(f"{number!r} under its date format")
+            return general(number)
+
 
 #: Cell types holding text (a shared string, an inline string, a formula's text).
 _TEXT_KINDS = frozenset({"s", "inlineStr", "str"})
+
+#: A row the fast path holds whole before it gives the sheet to expat: far more than any
+#: lead list's row, and a bound on what a row without an end may cost.
+MAX_FAST_ROW_BYTES = 8 << 20
+
+
+class _Unusual(Exception):
+    """The sheet holds what the fast path does not read: the expat path reads it."""
+
+
+class _FastState:
+    """What the fast path carries from one block of rows to the next."""
+
+    def __init__(self) -> None:
+        self.row_number = 0
+        self.columns: dict[str, int] = {}
+        #: Per ``s`` attribute: the memo of its style's number texts, None for General.
+        self.memos: dict[str | None, dict[str, str] | None] = {}
+        #: Per ``s`` attribute met: its style's format when it is a :class:`PlainNumber`.
+        self.quick: dict[str | None, PlainNumber | None] = {}
+        #: Per row shape (each cell's style and type): the cells to convert (:func:`_plan`).
+        self.plans: dict[tuple[tuple[str | None, ...], tuple[str | None, ...]], _Plan] = {}
+
+
+#: One cell as spreadsheets write it, groups: column letters, style, type, whether the value
+#: is a <v>, the value (<v> or an inline string's text); or (last group) any other character
+#: outside a cell, which sends the row to expat.
+_CELL = re.compile(
+    r'<c r="([A-Z]{1,3})[0-9]*"(?: s="([0-9]+)")?(?: t="([a-zA-Z]+)")?'
+    r"(?: ?/>|>(?:<f\b[^>]*?(?:/>|>[^<]*</f>))?"
+    r'(?:(?:<is><t(?: xml:space="preserve")?>|(<v>))([^<]*)(?(4)</v>|</t></is>)|<v ?/>)?</c>)'
+    r"|(\S)"
+)
+#: Column letters in order, for telling a row whose cells are A, B, C... at once.
+_LETTERS = [column_name(n) for n in range(1, 1 + 2048)]
+#: The cells of a row shape to convert: (position, type, style) of each that is not text.
+_Plan = list[tuple[int, str | None, str | None]]
+
+
+def _plan(shape: tuple[tuple[str | None, ...], tuple[str | None, ...]]) -> _Plan:
+    styles, kinds = shape
+    return [
+        (i, kind, style)
+        for i, (style, kind) in enumerate(zip(styles, kinds, strict=True))
+        if kind != "inlineStr" and kind != "str"
+    ]
+
+
+#: A row's start tag, its number the first attribute (as every writer puts it) or none.
+_ROW_TAG = re.compile(r'\s*<row(?: r="([0-9]+)")?(?: (?!r=)[a-zA-Z][\w:.-]*="[^"<]*")*\s*>')
+#: Characters XML 1.0 does not allow (expat refuses them).
+_NOT_XML_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+#: The bytes XML 1.0 allows (all but the C0 controls other than tab and line ends).
+_XML_BYTES = bytes(b for b in range(256) if b >= 0x20 or b in (0x09, 0x0A, 0x0D))
+_ENTITY = re.compile(r"&(?:(amp|lt|gt|quot|apos)|#([0-9]{1,7})|#x([0-9a-fA-F]{1,6}));")
+_NAMED = {"amp": "&", "lt": "<", "gt": ">", "quot": '"', "apos": "'"}
+_ENCODING = re.compile(rb"""^(?:\xef\xbb\xbf)?<\?xml[^>]*?encoding=["']([^"']*)["']""")
+
+
+def _plain_head(head: bytes, at: int) -> bool:
+    """Does a sheet's XML up to its ``<sheetData`` (at ``at``) suit the fast path: UTF-8,
+    no comment or DTD before it, ``sheetData`` itself and not a longer name?"""
+    if head[at + 10 : at + 11] not in (b">", b" ", b"/", b"\t", b"\n", b"\r"):
+        return False
+    if b"<!" in head[:at] or head[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        return False
+    declared = _ENCODING.match(head)
+    return declared is None or declared.group(1).lower() in (b"utf-8", b"utf8")
+
+
+def _unescape(value: str) -> str | None:
+    """A cell's raw text as XML reads it (line ends, the five entities, character
+    references); None for what expat would refuse."""
+    value = value.replace("\r\n", "\n").replace("\r", "\n")
+    if "&" not in value:
+        return value
+    bad = False
+
+    def one(match: re.Match[str]) -> str:
+        nonlocal bad
+        named, decimal, hexa = match.groups()
+        if named:
+            return _NAMED[named]
+        code = int(decimal) if decimal else int(hexa, 16)
+        char = chr(code) if code <= 0x10FFFF else ""
+        if not char or _NOT_XML_CHARS.match(char) or 0xD800 <= code <= 0xDFFF:
+            bad = True
+        return char
+
+    out = _ENTITY.sub(one, value)
+    if bad or "&" in _ENTITY.sub("", value):
+        return None
+    return out
+
+
+def _quick_number(raw: str, fmt: PlainNumber | None) -> str | None:
+    """A number cell's text under a plain number format, straight from the text written when
+    it is digits with no more decimals than the format shows (nothing to round: the text
+    :class:`PlainNumber` gives); None when the format is not plain or the text needs more."""
+    if fmt is None or not raw.isascii():
+        return None
+    whole, dot, decimals = raw.partition(".")
+    if not whole.isdigit() or len(whole) > 9:
+        return None
+    if not dot:
+        return format(int(whole), fmt.spec)
+    if decimals.isdigit() and len(decimals) <= fmt.decimals:
+        return format(float(raw), fmt.spec)
+    return None
+
+
+def _unescape_all(values: list[str | None]) -> bool:
+    """Unescape the values holding an entity or a carriage return, in place; False when one
+    holds what expat would refuse."""
+    for i, value in enumerate(values):
+        if value and ("&" in value or "\r" in value):
+            plain = _unescape(value)
+            if plain is None:
+                return False
+            values[i] = plain
+    return True
+
+
+def _too_many_rows(name: str, row_number: int) -> WorkbookLimit:
+    return WorkbookLimit(
+        f"{name}: row {row_number:,} is beyond the {MAX_ROWS:,} rows a sheet can hold; open "
+        "it in Excel, save it again or export CSV."
+    )
+
+
+#: Marks an ``s`` attribute not met yet.
+_UNSEEN: dict[str, str] = {}
+#: Number texts remembered (per cell style) with what they show, in all: a few MB at most.
+_MEMO_SIZE = 50_000
 
 _TAG_CODES = {"c": 1, "v": 2, "t": 3, "is": 4, "row": 5, "rPh": 6}
 

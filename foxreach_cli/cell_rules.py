@@ -12,11 +12,12 @@ from typing import Any
 
 import numpy as np
 
+from .mapping.lexicon import lexicon
 from .names import split_full_name
 
 #: Cells that mean "no value" (HubSpot's export): blank, like an empty cell. Compared with
-#: the trimmed cell, case-sensitively.
-NULL_CELLS = frozenset({"null", "NULL"})
+#: the trimmed cell, case-sensitively. The words are the lexicon's (``[values] null_cells``).
+NULL_CELLS = lexicon().null_cells
 
 # The null cells as lines of a "\n"-joined column: one C-speed substring search per chunk.
 _NULL_LINES = tuple(f"\n{cell}\n" for cell in NULL_CELLS)

@@ -25,7 +25,7 @@ SECTIONS: dict[str, frozenset[str] | None] = {
         | {"bare_name", "bare_given_name"}
     ),
     "names": frozenset({"prefixes", "prefix_headers", "company_words"}),
-    "values": frozenset({"phone_extensions"}),
+    "values": frozenset({"phone_extensions", "null_cells"}),
     "status": frozenset({"header_words", "translations"}),
     "opt_out": frozenset({"unsubscribed", "bounced", "yes", "no", "headers"}),
     "consent": frozenset(
@@ -107,6 +107,7 @@ class Lexicon:
     prefix_headers: tuple[str, ...]  # found in a casefolded header: a column of name prefixes
     company_words: frozenset[str]  # a "name" cell ending so is a company (legal forms)
     phone_extensions: tuple[str, ...]  # what may introduce a phone number's extension
+    null_cells: frozenset[str]  # a cell that says "no value" (compared exactly, case and all)
     status_header_words: frozenset[str]
     status_translations: dict[str, str]
     opt_out_values: dict[str, OptOutWord]  # cell (compare form) -> what it says
@@ -199,6 +200,7 @@ def build_lexicon(languages: dict[str, dict[str, Any]]) -> Lexicon:
         prefix_headers=tuple(m.get("names", {}).get("prefix_headers", ())),
         company_words=frozenset(m.get("names", {}).get("company_words", ())),
         phone_extensions=tuple(m.get("values", {}).get("phone_extensions", ())),
+        null_cells=frozenset(m.get("values", {}).get("null_cells", ())),
         status_header_words=frozenset(m.get("status", {}).get("header_words", ())),
         status_translations=dict(m.get("status", {}).get("translations", {})),
         opt_out_values=_opt_out_values(opt_out),

@@ -41,7 +41,7 @@ from .errors import (
 )
 from .rate_budget import Budget
 from .report import OptOutUpdateInfo
-from .send import SendPolicy
+from .send import Retries, SendPolicy
 from .stage_data import DUPLICATE, UNRESOLVED, Batch, BatchOutcome
 
 if TYPE_CHECKING:
@@ -302,9 +302,7 @@ class OptOutUpdater:
 
     def _call(self, request: Callable[[], T]) -> T:
         """``request`` under the budget, retried as the sender retries an import."""
-        policy = self._policy
-        failures = 0
-        limited_in_a_row = 0
+        retries = Retries(self._policy, self._rng)
         while True:
             sent_at = self._budget.acquire(cancel=self._cancel)
             if sent_at is None:  # pragma: no cover - nothing cancels it but a stop
@@ -328,36 +326,21 @@ class OptOutUpdater:
             self.outcome.retries += 1
             if error.status == 429:
                 self.outcome.rate_limited += 1
-                limited_in_a_row += 1
-                if limited_in_a_row > policy.free_rate_limited:
-                    failures += 1
-                if failures > policy.max_retries:
-                    raise _Stop(f"the server kept failing ({error.message})", error)
-                delay = error.retry_after
-                if delay is None:
-                    delay = self._backoff(limited_in_a_row)
-                delay = min(delay, policy.max_retry_after)
+            delay = retries.delay_after(error)
+            if delay is None:
+                raise _Stop(f"the server kept failing ({error.message})", error)
+            if error.status == 429:
                 if self._note is not None:
                     self._note(f"opt-out updates: rate limited (429); waiting {delay:.1f}s")
                 self._budget.penalise(delay)
                 continue
-            limited_in_a_row = 0
-            failures += 1
-            if failures > policy.max_retries:
-                raise _Stop(f"the server kept failing ({error.message})", error)
-            self._sleep(self._backoff(failures))
+            self._sleep(delay)
 
     def _observe(self, rate: Any, sent_at: float, round_trip: float | None) -> None:
         try:
             self._budget.observe(rate, sent_at=sent_at, round_trip=round_trip)
         except StorageError as exc:
             raise _Stop(f"the run stopped ({exc})", exc) from None
-
-    def _backoff(self, n: int) -> float:
-        """Full jitter: uniform in [0, min(cap, base * 2**(n-1))]."""
-        policy = self._policy
-        ceiling = min(policy.backoff_cap, policy.backoff_base * 2 ** min(n - 1, 62))
-        return self._rng.uniform(0.0, ceiling)
 
 
 class UpdateJournal(Protocol):

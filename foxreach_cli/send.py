@@ -184,6 +184,43 @@ class _Exhausted(Exception):
         self.ambiguous = ambiguous
 
 
+class Retries:
+    """One request's transient failures and the wait before its next attempt, as the sender
+    and every other budgeted request stage retry: a 429 waits its ``Retry-After`` (else
+    backoff) and costs a retry only past ``policy.free_rate_limited`` in a row; any other
+    transient failure waits full-jitter backoff; ``policy.max_retries`` failures end it."""
+
+    def __init__(self, policy: SendPolicy, rng: random.Random) -> None:
+        self._policy = policy
+        self._rng = rng
+        self._failures = 0  # transient failures that cost a retry
+        self._limited_in_a_row = 0
+
+    def delay_after(self, error: TransientError) -> float | None:
+        """Seconds to wait before the next attempt after ``error``; None when none is left."""
+        policy = self._policy
+        if error.status == 429:
+            self._limited_in_a_row += 1
+            if self._limited_in_a_row > policy.free_rate_limited:
+                self._failures += 1
+            if self._failures > policy.max_retries:
+                return None
+            delay = error.retry_after
+            if delay is None:
+                delay = self._backoff(self._limited_in_a_row)
+            return min(delay, policy.max_retry_after)
+        self._limited_in_a_row = 0
+        self._failures += 1
+        if self._failures > policy.max_retries:
+            return None
+        return self._backoff(self._failures)
+
+    def _backoff(self, n: int) -> float:
+        """Full jitter: uniform in [0, min(cap, base * 2**(n-1))]."""
+        ceiling = min(self._policy.backoff_cap, self._policy.backoff_base * 2 ** min(n - 1, 62))
+        return self._rng.uniform(0.0, ceiling)
+
+
 class Sender:
     """Sends batches concurrently under a rate budget; see the module docstring."""
 
@@ -421,8 +458,7 @@ class Sender:
         payload = batch.payload(idx)
         policy = self.policy
         attempts = 0
-        failures = 0  # transient failures that cost a retry
-        limited_in_a_row = 0
+        retries = Retries(policy, self._rng)
         ambiguous = False
         while True:
             sent_at = self._budget.acquire(cancel=self._stop)
@@ -452,34 +488,18 @@ class Sender:
             ambiguous = ambiguous or error.ambiguous
             if error.status == 429:
                 result.rate_limited += 1
-                limited_in_a_row += 1
-                if limited_in_a_row > policy.free_rate_limited:
-                    failures += 1
-                if failures > policy.max_retries:
-                    raise _Exhausted(error, attempts, ambiguous)
-                delay = error.retry_after
-                if delay is None:
-                    delay = self._backoff(limited_in_a_row)
-                delay = min(delay, policy.max_retry_after)
-                result.retries += 1
+            delay = retries.delay_after(error)
+            if delay is None:
+                raise _Exhausted(error, attempts, ambiguous)
+            result.retries += 1
+            if error.status == 429:
                 self._emit(RateLimited(seq=batch.seq, delay=delay))
                 # Everyone waits: acquire() blocks until the penalty is over.
                 self._budget.penalise(delay)
                 continue
-            limited_in_a_row = 0
-            failures += 1
-            if failures > policy.max_retries:
-                raise _Exhausted(error, attempts, ambiguous)
-            delay = self._backoff(failures)
-            result.retries += 1
             self._emit(RetryScheduled(batch.seq, len(idx), delay, str(error)))
             if self._pause(delay):
                 raise _Stopped(ambiguous)
-
-    def _backoff(self, n: int) -> float:
-        """Full jitter: uniform in [0, min(cap, base * 2**(n-1))]."""
-        ceiling = min(self.policy.backoff_cap, self.policy.backoff_base * 2 ** min(n - 1, 62))
-        return self._rng.uniform(0.0, ceiling)
 
     def _pause(self, delay: float) -> bool:
         """Wait ``delay`` seconds; True when the run was stopped meanwhile."""

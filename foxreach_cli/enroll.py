@@ -23,6 +23,7 @@ import hashlib
 import json
 import math
 import os
+import random
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
@@ -41,6 +42,7 @@ from .errors import (
     storage_errors,
 )
 from .rate_budget import Budget, RateBudget
+from .send import Retries, SendPolicy
 from .stage_data import ERROR, NOT_SENT, Batch
 from .state.journal import key_fingerprint
 from .state.shared_rate_budget import SharedBudget
@@ -52,8 +54,6 @@ if TYPE_CHECKING:
 
 #: The tag prefix of the leads an import into a campaign created or restored.
 RUN_TAG_PREFIX = "foxreach-run-"
-#: Attempts per request for 429s, 5xx and network failures (a 429 waits its Retry-After).
-MAX_ATTEMPTS = 4
 #: How many unenrolled leads an error message names.
 NAMED = 10
 
@@ -117,17 +117,27 @@ class EnrollResult:
 
 
 class Requests:
-    """Requests under the run's rate budget, retried after 429 (its Retry-After), 5xx and
-    network failures."""
+    """Requests under the run's rate budget, retried as the sender retries an import
+    (:class:`foxreach_cli.send.Retries`: a 429 waits its Retry-After in the shared budget,
+    5xx and network failures back off)."""
 
-    def __init__(self, budget: Budget, sleep: Callable[[float], None] = time.sleep) -> None:
+    def __init__(
+        self,
+        budget: Budget,
+        policy: SendPolicy,
+        sleep: Callable[[float], None] = time.sleep,
+        rng: random.Random | None = None,
+    ) -> None:
         self.budget = budget
+        self.policy = policy
         self.sleep = sleep
+        self.rng = rng or random.Random()
         self.count = 0
 
     def __call__(self, send: Callable[[], Answer]) -> Answer:
         """``send()``'s answer, or its last error."""
-        for attempt in range(MAX_ATTEMPTS):
+        retries = Retries(self.policy, self.rng)
+        while True:
             sent_at = self.budget.acquire()
             assert sent_at is not None  # no cancel event: acquire waits until allowed
             self.count += 1
@@ -135,19 +145,19 @@ class Requests:
                 answer = send()
             except TransientError as exc:
                 self.budget.observe(getattr(exc, "rate", None), sent_at=sent_at)
-                if attempt == MAX_ATTEMPTS - 1:
+                delay = retries.delay_after(exc)
+                if delay is None:
                     raise
-                if exc.retry_after is not None:
-                    self.budget.penalise(exc.retry_after)
+                if exc.status == 429:  # everyone on the key waits it out
+                    self.budget.penalise(delay)
                 else:
-                    self.sleep(min(2.0**attempt, 10.0))
+                    self.sleep(delay)
                 continue
             except FoxReachImportError as exc:
                 self.budget.observe(getattr(exc, "rate", None), sent_at=sent_at)
                 raise
             self.budget.observe(answer.rate, sent_at=sent_at)
             return answer
-        raise AssertionError("unreachable")
 
 
 def check_campaign(
@@ -401,7 +411,7 @@ class CampaignStage:
             limit=send.rate_limit,
             window=send.rate_window,
         )
-        self.requests = Requests(budget)
+        self.requests = Requests(budget, send)
         self.tag = run_tag(campaign_id, cfg.files)
         try:
             self.campaign = check_campaign(

@@ -24,6 +24,7 @@ from foxreach_cli.enroll import (
     run_tag,
 )
 from foxreach_cli.errors import AuthError, UsageError
+from foxreach_cli.send import SendPolicy
 
 BASE = "https://api.foxreach.test/api/v1"
 KEY = "otr_unit_enroll_0123456789"
@@ -67,7 +68,7 @@ def budget() -> FakeBudget:
 
 @pytest.fixture
 def requests(budget: FakeBudget) -> Requests:
-    return Requests(budget, sleep=lambda s: None)  # type: ignore[arg-type]
+    return Requests(budget, SendPolicy(), sleep=lambda s: None)  # type: ignore[arg-type]
 
 
 def lead(n: int, email: str | None = None, status: str = "active") -> dict[str, Any]:

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import functools
+import ssl
+from typing import Any
+
 import pytest
 
 pytest_plugins = ["tests.sandbox_fixture"]
@@ -19,3 +23,19 @@ def _private_user_dirs(
     monkeypatch.setenv("XDG_DATA_HOME", str(base / "data"))
     monkeypatch.delenv("FOXREACH_API_KEY", raising=False)
     monkeypatch.delenv("FOXREACH_BASE_URL", raising=False)
+
+
+_create_default_context = ssl.create_default_context
+
+
+@functools.cache
+def _trust_store(*args: Any, **kwargs: Any) -> ssl.SSLContext:
+    return _create_default_context(*args, **kwargs)
+
+
+@pytest.fixture(autouse=True)
+def _one_trust_store(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No test shakes hands over TLS (pytest-httpx answers, the sandbox is plain http on
+    loopback), yet every httpx client built in a test loads the CA bundle again (about
+    20 ms): build each kind of context once for the whole run."""
+    monkeypatch.setattr(ssl, "create_default_context", _trust_store)

@@ -3,11 +3,8 @@ starts a process fails here; it belongs in tests/e2e."""
 
 from __future__ import annotations
 
-import functools
-import ssl
 import sys
 from collections.abc import Iterator
-from typing import Any
 
 import pytest
 
@@ -37,18 +34,3 @@ def _no_process() -> Iterator[None]:
     finally:
         _started = None
     assert not started, f"a unit test started a process: {started}"
-
-
-_create_default_context = ssl.create_default_context
-
-
-@functools.cache
-def _trust_store(*args: Any, **kwargs: Any) -> ssl.SSLContext:
-    return _create_default_context(*args, **kwargs)
-
-
-@pytest.fixture(autouse=True)
-def _one_trust_store(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Unit tests answer with pytest-httpx and never shake hands, yet every httpx client they
-    build loads the CA bundle again (about 20 ms): build each kind of context once."""
-    monkeypatch.setattr(ssl, "create_default_context", _trust_store)

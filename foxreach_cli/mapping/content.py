@@ -126,8 +126,9 @@ def find_verdicts(
 
 def claim_verdicts(claims: Claims, info: SourceInfo, verdicts: tuple[VerdictColumn, ...]) -> None:
     """A verdict column stays a custom field (unless mapped explicitly), read by hygiene."""
+    position = {key: i for i, key in enumerate(info.columns)} if verdicts else {}
     for v in verdicts:
-        claim = claims[info.columns.index(v.key)]
+        claim = claims[position[v.key]]
         target, level = claim.target, claim.level
         if claim.level > Level.MAPPING_FILE:
             target = Target("custom", claim.header if claim.header.strip() else v.key)

@@ -173,7 +173,7 @@ def consent_header(header: str) -> ConsentKind | None:
     said = lexicon().consent
 
     def names(phrases: tuple[tuple[str, ...], ...]) -> bool:
-        return any(has_phrase(words, p) for p in phrases)
+        return _holds_any(words, phrases)
 
     if names(said.other_channel) or lexicon().opt_out_headers.not_email.intersection(words):
         return "other_channel" if _names_consent(words) else None
@@ -195,8 +195,27 @@ def _names_consent(words: tuple[str, ...]) -> bool:
     said = lexicon().consent
     every = said.subscription + said.do_not_email + said.permission + said.other_channel
     opt_out = lexicon().opt_out_headers
+    consent = tuple(p for p in every if len(p) > 1 or p[0] not in said.channels)
     return (
-        any(has_phrase(words, p) for p in every if len(p) > 1 or p[0] not in said.channels)
+        _holds_any(words, consent)
         or bool(opt_out.unsubscribed.intersection(words))
         or any(has_phrase(words, p) for p in opt_out.unsubscribed_phrases)
     )
+
+
+def _holds_any(words: tuple[str, ...], phrases: tuple[tuple[str, ...], ...]) -> bool:
+    """Do ``words`` hold any of ``phrases``? Only the phrases that start with one of the
+    words are tried (the lexicon holds hundreds, a header a few words)."""
+    index = _by_first_word(phrases)
+    return any(has_phrase(words, p) for w in set(words) for p in index.get(w, ()))
+
+
+@cache
+def _by_first_word(
+    phrases: tuple[tuple[str, ...], ...],
+) -> dict[str, tuple[tuple[str, ...], ...]]:
+    index: dict[str, list[tuple[str, ...]]] = {}
+    for phrase in phrases:
+        if phrase:
+            index.setdefault(phrase[0], []).append(phrase)
+    return {first: tuple(group) for first, group in index.items()}

@@ -10,12 +10,8 @@ from . import options as opt
 from .session import session
 from .views import (
     confirm,
-    line,
-    page_json,
-    print_detail,
-    print_json,
-    print_meta,
-    print_table,
+    show_one,
+    show_page,
     success,
 )
 
@@ -50,14 +46,7 @@ def accounts_list(
     """List email accounts."""
     with session(sandbox, sandbox_db) as api:
         result = api.call(lambda c: c.email_accounts.list(page=page, page_size=limit))
-        if as_json:
-            page_json(result)
-            return
-        if not result.data:
-            line("No email accounts found.")
-            return
-        print_table(result.data, _TABLE)
-        print_meta(result.meta)
+        show_page(result, _TABLE, as_json=as_json, nothing="No email accounts found.")
 
 
 @app.command("get")
@@ -70,10 +59,7 @@ def accounts_get(
     """Get an email account by ID."""
     with session(sandbox, sandbox_db) as api:
         account = api.call(lambda c: c.email_accounts.get(account_id))
-        if as_json:
-            print_json(account)
-        else:
-            print_detail(account, _DETAIL)
+        show_one(account, _DETAIL, as_json=as_json)
 
 
 @app.command("delete")

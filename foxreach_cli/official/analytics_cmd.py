@@ -8,7 +8,7 @@ import typer
 
 from . import options as opt
 from .session import session
-from .views import line, print_detail, print_json, print_table
+from .views import line, print_detail, print_json, print_table, show_one
 
 app = opt.group("View analytics and stats.")
 
@@ -34,10 +34,7 @@ def analytics_overview(
     """Show dashboard overview stats."""
     with session(sandbox, sandbox_db) as api:
         stats = api.call(lambda c: c.analytics.overview())
-        if as_json:
-            print_json(stats)
-        else:
-            print_detail(stats, _OVERVIEW)
+        show_one(stats, _OVERVIEW, as_json=as_json)
 
 
 @app.command("campaign")

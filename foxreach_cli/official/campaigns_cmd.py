@@ -11,12 +11,9 @@ from . import options as opt
 from .session import session
 from .views import (
     confirm,
-    line,
-    page_json,
-    print_detail,
     print_json,
-    print_meta,
-    print_table,
+    show_one,
+    show_page,
     split_ids,
     success,
 )
@@ -72,14 +69,7 @@ def campaigns_list(
     wanted = status.value if status else None
     with session(sandbox, sandbox_db) as api:
         result = api.call(lambda c: c.campaigns.list(page=page, page_size=limit, status=wanted))
-        if as_json:
-            page_json(result)
-            return
-        if not result.data:
-            line("No campaigns found.")
-            return
-        print_table(result.data, _TABLE)
-        print_meta(result.meta)
+        show_page(result, _TABLE, as_json=as_json, nothing="No campaigns found.")
 
 
 @app.command("get")
@@ -92,10 +82,7 @@ def campaigns_get(
     """Get a campaign by ID."""
     with session(sandbox, sandbox_db) as api:
         campaign = api.call(lambda c: c.campaigns.get(campaign_id))
-        if as_json:
-            print_json(campaign)
-        else:
-            print_detail(campaign, _DETAIL)
+        show_one(campaign, _DETAIL, as_json=as_json)
 
 
 @app.command("create")

@@ -8,7 +8,13 @@ import typer
 
 from . import options as opt
 from .session import session
-from .views import line, page_json, print_detail, print_json, print_meta, print_table, success
+from .views import (
+    line,
+    print_json,
+    show_one,
+    show_page,
+    success,
+)
 
 app = opt.group("Manage inbox threads.")
 
@@ -77,14 +83,7 @@ def inbox_list(
                 search=search,
             )
         )
-        if as_json:
-            page_json(result)
-            return
-        if not result.data:
-            line("No threads found.")
-            return
-        print_table(result.data, _TABLE)
-        print_meta(result.meta)
+        show_page(result, _TABLE, as_json=as_json, nothing="No threads found.")
 
 
 @app.command("get")
@@ -97,10 +96,7 @@ def inbox_get(
     """Get a thread by ID."""
     with session(sandbox, sandbox_db) as api:
         thread = api.call(lambda c: c.inbox.get(reply_id))
-        if as_json:
-            print_json(thread)
-        else:
-            print_detail(thread, _DETAIL)
+        show_one(thread, _DETAIL, as_json=as_json)
 
 
 @app.command("update")

@@ -11,11 +11,9 @@ from .session import session
 from .views import (
     confirm,
     line,
-    page_json,
-    print_detail,
     print_json,
-    print_meta,
-    print_table,
+    show_one,
+    show_page,
     success,
 )
 
@@ -71,14 +69,7 @@ def leads_list(
             )
         else:
             result = api.call(lambda c: _by_email(c, email, page, limit, search, wanted))
-        if as_json:
-            page_json(result)
-            return
-        if not result.data:
-            line("No leads found.")
-            return
-        print_table(result.data, _TABLE)
-        print_meta(result.meta)
+        show_page(result, _TABLE, as_json=as_json, nothing="No leads found.")
 
 
 def _by_email(
@@ -107,10 +98,7 @@ def leads_get(
     """Get a lead by ID."""
     with session(sandbox, sandbox_db) as api:
         lead = api.call(lambda c: c.leads.get(lead_id))
-        if as_json:
-            print_json(lead)
-        else:
-            print_detail(lead, _DETAIL)
+        show_one(lead, _DETAIL, as_json=as_json)
 
 
 @app.command("create")

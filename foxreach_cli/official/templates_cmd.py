@@ -10,12 +10,9 @@ from . import options as opt
 from .session import session
 from .views import (
     confirm,
-    line,
-    page_json,
-    print_detail,
     print_json,
-    print_meta,
-    print_table,
+    show_one,
+    show_page,
     success,
 )
 
@@ -47,14 +44,7 @@ def templates_list(
     """List templates."""
     with session(sandbox, sandbox_db) as api:
         result = api.call(lambda c: c.templates.list(page=page, page_size=limit))
-        if as_json:
-            page_json(result)
-            return
-        if not result.data:
-            line("No templates found.")
-            return
-        print_table(result.data, _TABLE)
-        print_meta(result.meta)
+        show_page(result, _TABLE, as_json=as_json, nothing="No templates found.")
 
 
 @app.command("get")
@@ -67,10 +57,7 @@ def templates_get(
     """Get a template by ID."""
     with session(sandbox, sandbox_db) as api:
         template = api.call(lambda c: c.templates.get(template_id))
-        if as_json:
-            print_json(template)
-        else:
-            print_detail(template, _DETAIL)
+        show_one(template, _DETAIL, as_json=as_json)
 
 
 @app.command("create")

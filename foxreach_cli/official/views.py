@@ -114,3 +114,23 @@ def confirm(question: str, yes: bool) -> None:
     if not agreed:
         Console(stderr=True, highlight=False).print("Not confirmed; nothing was changed.")
         raise typer.Exit(2)
+
+
+def show_page(result: Any, columns: Columns, *, as_json: bool, nothing: str) -> None:
+    """A list command's answer: the page as JSON, or its rows as a table with the paging
+    line, or ``nothing`` when the page holds no row."""
+    if as_json:
+        page_json(result)
+    elif not result.data:
+        line(nothing)
+    else:
+        print_table(result.data, columns)
+        print_meta(result.meta)
+
+
+def show_one(obj: Any, fields: Sequence[str], *, as_json: bool) -> None:
+    """A get command's answer: the object as JSON, or its ``fields`` one per line."""
+    if as_json:
+        print_json(obj)
+    else:
+        print_detail(obj, fields)

@@ -12,10 +12,8 @@ from .views import (
     Columns,
     confirm,
     line,
-    page_json,
     print_json,
-    print_meta,
-    print_table,
+    show_page,
     split_ids,
     success,
 )
@@ -50,14 +48,7 @@ def webhooks_list(
     """List webhooks."""
     with session(sandbox, sandbox_db) as api:
         result = api.call(lambda c: c.webhooks.list(page=page, page_size=limit))
-        if as_json:
-            page_json(result)
-            return
-        if not result.data:
-            line("No webhooks found.")
-            return
-        print_table(result.data, _TABLE)
-        print_meta(result.meta)
+        show_page(result, _TABLE, as_json=as_json, nothing="No webhooks found.")
 
 
 @app.command("create")

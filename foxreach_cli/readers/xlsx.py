@@ -18,12 +18,15 @@ import contextlib
 import itertools
 import posixpath
 import re
+import struct
 import zipfile
 import zlib
 from array import array
 from collections.abc import Callable, Generator, Iterator
 from pathlib import Path
 from xml.parsers import expat
+
+from isal import isal_zlib
 
 from foxreach_cli.errors import InputError
 from foxreach_cli.readers.numfmt import (
@@ -118,6 +121,13 @@ def read_capped(
     info = archive.getinfo(member)
     if info.file_size > cap:
         raise _too_big(name, member, cap)
+    if (
+        info.compress_type == zipfile.ZIP_DEFLATED
+        and not info.flag_bits & 0x1  # encrypted: zipfile says so
+        and isinstance(archive.filename, str)
+    ):
+        yield from _inflate(archive.filename, info)
+        return
     seen = 0
     with archive.open(info) as fh:
         while block := fh.read(_BLOCK):
@@ -125,6 +135,57 @@ def read_capped(
             if seen > cap:
                 raise _too_big(name, member, cap)
             yield block
+
+
+def _inflate(path: str, info: zipfile.ZipInfo) -> Generator[bytes, None, None]:
+    """A deflated member's bytes as zipfile gives them (no more than its header's size, the
+    CRC checked at the end), inflated by ISA-L: several times faster than zlib, and a sheet
+    is the bulk of a workbook's reading. The member is read through a file handle of its
+    own, so two readers of one archive (the row counter's thread) do not share a position."""
+    member = info.filename
+    with open(path, "rb") as fh:
+        fh.seek(info.header_offset)
+        head = fh.read(_LOCAL_HEADER.size)
+        if len(head) != _LOCAL_HEADER.size or head[:4] != b"PK\x03\x04":
+            raise zipfile.BadZipFile("Bad magic number for file header")
+        name_size, extra_size = _LOCAL_HEADER.unpack(head)[-2:]
+        fh.seek(name_size + extra_size, 1)
+        left = info.compress_size  # compressed bytes not read yet
+        wanted = info.file_size  # zipfile gives no more than the header says either
+        inflater = isal_zlib.decompressobj(-15)
+        crc = 0
+        seen = 0
+        data = b""
+        while seen < wanted:
+            if left > 0 and len(data) < _RAW_BLOCK:
+                more = fh.read(min(left, _RAW_BLOCK))
+                if not more:
+                    raise EOFError("the archive ends inside one of its parts")
+                left -= len(more)
+                data += more
+            try:
+                block = inflater.decompress(data, _BLOCK)
+                data = inflater.unconsumed_tail
+                done = inflater.eof or (left <= 0 and not data)
+                if done:
+                    block += inflater.flush()
+            except isal_zlib.error as exc:
+                raise zipfile.BadZipFile(f"its part {member} is damaged: {exc}") from exc
+            block = block[: wanted - seen]
+            seen += len(block)
+            if block:
+                crc = isal_zlib.crc32(block, crc)
+                yield block
+            if done:
+                break
+    if crc != info.CRC:
+        raise zipfile.BadZipFile(f"Bad CRC-32 for file {member!r}")
+
+
+#: A ZIP local file header: signature ... file name length, extra field length.
+_LOCAL_HEADER = struct.Struct("<4s2B4HL2L2H")
+#: Compressed bytes read at a time (a sheet deflates about ten to one).
+_RAW_BLOCK = 64 << 10
 
 
 def _too_big(name: str, member: str, cap: int) -> WorkbookLimit:

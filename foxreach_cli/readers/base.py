@@ -103,6 +103,42 @@ class Source:
         if rows:
             yield self._make_chunk(rows, cells, reasons if flagged else None)
 
+    def _chunks_from_rows(self, records: Iterator[tuple[int, list[str]]]) -> Iterator[Chunk]:
+        """The chunks of :meth:`_chunks_from_records` for a reader whose last record needs no
+        look-ahead (a workbook's). Most rows are plainly data (no wider than the header, a
+        first cell that is not blank-looking, a first named cell unlike the header's): those
+        are added here inline, a few operations each; any other goes through
+        :func:`add_record`, the one place the rules are written."""
+        columns = self.info.columns
+        width = len(columns)
+        size = self._chunk_rows
+        repeat = _RepeatTest(self.info.headers, self.info.header_row)
+        position, text = repeat.first if repeat.first is not None else (width, "")
+        pads = [[""] * n for n in range(width + 1)]
+        rows: list[int] = []
+        cells: list[list[str]] = []
+        reasons: list[str] = []
+        flagged = False
+        for record in records:
+            values = record[1]
+            n = len(values)
+            if (
+                n <= width
+                and values
+                and values[0] >= "!"
+                and (n <= position or values[position].strip().casefold() != text)
+            ):
+                rows.append(record[0])
+                cells.append(values + pads[width - n] if n < width else values)
+                reasons.append("")
+            else:
+                flagged |= add_record(record, width, rows, cells, reasons, repeat)
+            if len(rows) >= size:
+                yield self._make_chunk(rows, cells, reasons if flagged else None)
+                rows, cells, reasons, flagged = [], [], [], False
+        if rows:
+            yield self._make_chunk(rows, cells, reasons if flagged else None)
+
     def _unclosed_quote_at_end(self, last: tuple[int, list[str]]) -> bool:
         return False
 
@@ -168,12 +204,13 @@ class _RepeatTest:
         self._headers = headers
         self.reason = repeat_reason(header_row)
         named = [(p, h.strip().casefold()) for p, h in enumerate(headers) if h.strip()]
-        self._first = named[0] if named else None
+        #: The first named column: (position, its header trimmed and casefolded).
+        self.first = named[0] if named else None
 
     def __call__(self, values: list[str]) -> bool:
-        if self._first is None:
+        if self.first is None:
             return False
-        position, text = self._first
+        position, text = self.first
         if position >= len(values) or values[position].strip().casefold() != text:
             return False
         return is_header_repeat(values, self._headers)

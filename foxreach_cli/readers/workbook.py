@@ -241,12 +241,12 @@ class XlsxSource(Source):
             yield number, cells
 
     def chunks(self) -> Iterator[Chunk]:
-        yield from self._chunks_from_records(self._records())
+        yield from self._chunks_from_rows(self._records())
         self._note_formats()
 
     def count_chunks(self) -> Generator[Chunk, None, None]:
         # The same rows, without noting the number formats (the run's own read does).
-        yield from self._chunks_from_records(self._records())
+        yield from self._chunks_from_rows(self._records())
 
     def _note_formats(self) -> None:
         """Record, once each, the number formats shown as General for want of understanding."""

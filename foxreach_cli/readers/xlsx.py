@@ -655,6 +655,9 @@ class XlsxBook:
         cell_split = _CELL.split
         letters = _LETTERS
         plans = state.plans
+        last_styles: list[str | None] = []
+        last_kinds: list[str | None] = []
+        last_plan: _Plan = []
         done: list[Row] = []
         pieces = text.split("</row>")
         for piece in pieces[:-1]:
@@ -687,12 +690,20 @@ class XlsxBook:
                     if escaped and not _unescape_all(cells):
                         row_number = self._fragment(piece + "</row>", keep, before, done)
                         continue
-                    shape = (tuple(parts[2::7]), tuple(parts[3::7]))
-                    plan = plans.get(shape)
-                    if plan is None:
-                        if len(plans) > 1000:
-                            plans.clear()
-                        plan = plans[shape] = _plan(shape)
+                    styles_of = parts[2::7]
+                    kinds_of = parts[3::7]
+                    # Rows mostly have the shape of the row before: two list comparisons
+                    # instead of building and hashing the shape.
+                    if styles_of == last_styles and kinds_of == last_kinds:
+                        plan = last_plan
+                    else:
+                        shape = (tuple(styles_of), tuple(kinds_of))
+                        plan = plans.get(shape)
+                        if plan is None:
+                            if len(plans) > 1000:
+                                plans.clear()
+                            plan = plans[shape] = _plan(shape)
+                        last_styles, last_kinds, last_plan = styles_of, kinds_of, plan
                     for i, kind, s in plan:
                         value = cells[i]
                         if value is None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Generator, Iterator
+from collections.abc import Generator, Iterator, Sequence
 from pathlib import Path
 from typing import BinaryIO
 
@@ -80,7 +80,7 @@ class Source:
         width = len(columns)
         repeat = _RepeatTest(self.info.headers, self.info.header_row)
         rows: list[int] = []
-        cells: list[list[str]] = []
+        cells: list[Sequence[str]] = []
         reasons: list[str] = []
         flagged = False
         last: tuple[int, list[str]] | None = None
@@ -146,7 +146,7 @@ class Source:
         return False
 
     def _make_chunk(
-        self, rows: list[int], cells: list[list[str]], reasons: list[str] | None
+        self, rows: list[int], cells: Sequence[Sequence[str]], reasons: list[str] | None
     ) -> Chunk:
         frame = pd.DataFrame(cells, columns=self.info.columns, dtype=object)
         if reasons is not None:
@@ -177,7 +177,7 @@ def add_record(
     record: tuple[int, list[str]],
     width: int,
     rows: list[int],
-    cells: list[list[str]],
+    cells: list[Sequence[str]],
     reasons: list[str],
     repeat: _RepeatTest | None = None,
 ) -> bool:

@@ -14,6 +14,7 @@ sentence (docs/reading.md, "Limits").
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import itertools
 import posixpath
@@ -24,6 +25,7 @@ import zlib
 from array import array
 from collections.abc import Callable, Generator, Iterator
 from pathlib import Path
+from typing import cast
 from xml.parsers import expat
 
 from isal import isal_zlib
@@ -76,6 +78,12 @@ MAX_MERGES = 100_000
 _MERGE_REF = re.compile(
     rb'<(?:\w+:)?mergeCell\b[^>]*?\bref="([A-Za-z]{1,3})(\d{1,7}):([A-Za-z]{1,3})(\d{1,7})"'
 )
+
+#: The end of a sheet's rows, with any namespace prefix.
+_SHEET_DATA_END = re.compile(rb"</(?:\w+:)?sheetData\s*>")
+#: Blocks of a sheet kept while it is inflated for its merged ranges (1 MB: some 30,000
+#: ranges after the rows).
+_MERGE_TAIL_BLOCKS = 4
 
 #: Number formats ids whose code Excel takes from the reader's locale: written as ISO.
 _LOCALE_IDS = {14: "yyyy-mm-dd", 22: "yyyy-mm-dd h:mm"}
@@ -169,7 +177,7 @@ def _inflate(path: str, info: zipfile.ZipInfo) -> Generator[bytes, None, None]:
                 done = inflater.eof or (left <= 0 and not data)
                 if done:
                     block += inflater.flush()
-            except isal_zlib.error as exc:
+            except _INFLATE_ERROR as exc:
                 raise zipfile.BadZipFile(f"its part {member} is damaged: {exc}") from exc
             block = block[: wanted - seen]
             seen += len(block)
@@ -182,6 +190,8 @@ def _inflate(path: str, info: zipfile.ZipInfo) -> Generator[bytes, None, None]:
         raise zipfile.BadZipFile(f"Bad CRC-32 for file {member!r}")
 
 
+#: What ISA-L raises on damaged data (its stub declares the class as an instance).
+_INFLATE_ERROR = cast("type[Exception]", isal_zlib.error)
 #: A ZIP local file header: signature ... file name length, extra field length.
 _LOCAL_HEADER = struct.Struct("<4s2B4HL2L2H")
 #: Compressed bytes read at a time (a sheet deflates about ten to one).
@@ -512,36 +522,57 @@ class XlsxBook:
         """The sheet's merged ranges as (first row, first column, last row, last column),
         rows 1-based and columns 0-based, in row order; at most :data:`MAX_MERGES`.
 
-        ``mergeCells`` follows the cells in the sheet's XML, so the part is inflated once
-        and searched as bytes (no XML parsing), before its rows are streamed."""
+        ``mergeCells`` follows the cells in the sheet's XML, so the part is inflated once,
+        before its rows are streamed, keeping only its last blocks: what follows
+        ``</sheetData>`` is searched as bytes (no XML parsing). When that is longer than the
+        blocks kept (tens of thousands of ranges), the part is searched again as it is
+        inflated."""
         if index in self._merges:
             return self._merges[index]
         member = self._members[index]
         found: list[Merge] = []
         if member is not None:
-            tail = b""
-            inside = False
             try:
+                kept: collections.deque[bytes] = collections.deque(maxlen=_MERGE_TAIL_BLOCKS)
+                whole = True
                 for block in self._part(member, MAX_SHEET_BYTES):
-                    data = tail + block
-                    if not inside:
-                        at = data.find(b"mergeCells")
-                        if at < 0:
-                            tail = data[-16:]
-                            continue
-                        inside, data = True, data[at:]
-                    for match in _MERGE_REF.finditer(data):
-                        found.append(_merge(match))
-                        if len(found) >= MAX_MERGES:
-                            break
-                    if len(found) >= MAX_MERGES or b"/mergeCells" in data:
-                        break
-                    cut = data.rfind(b"<")
-                    tail = data[cut:] if cut >= 0 else b""
+                    whole = whole and len(kept) < _MERGE_TAIL_BLOCKS
+                    kept.append(block)
+                tail = b"".join(kept)
+                ends = [match.end() for match in _SHEET_DATA_END.finditer(tail)]
+                if ends:
+                    found = _merges_in(tail, ends[-1])
+                elif whole:
+                    found = _merges_in(tail, 0)
+                else:
+                    found = self._merges_searched(member)
             except ZIP_ERRORS as exc:
                 raise self._invalid(str(exc) or type(exc).__name__) from exc
         found = sorted(set(found))
         self._merges[index] = found
+        return found
+
+    def _merges_searched(self, member: str) -> list[Merge]:
+        """The merged ranges of a sheet, its whole part searched as it is inflated."""
+        found: list[Merge] = []
+        tail = b""
+        inside = False
+        for block in self._part(member, MAX_SHEET_BYTES):
+            data = tail + block
+            if not inside:
+                at = data.find(b"mergeCells")
+                if at < 0:
+                    tail = data[-16:]
+                    continue
+                inside, data = True, data[at:]
+            for match in _MERGE_REF.finditer(data):
+                found.append(_merge(match))
+                if len(found) >= MAX_MERGES:
+                    break
+            if len(found) >= MAX_MERGES or b"/mergeCells" in data:
+                break
+            cut = data.rfind(b"<")
+            tail = data[cut:] if cut >= 0 else b""
         return found
 
     def _rows(self, index: int, keep: int) -> Generator[Row, None, None]:
@@ -698,11 +729,12 @@ class XlsxBook:
                         plan = last_plan
                     else:
                         shape = (tuple(styles_of), tuple(kinds_of))
-                        plan = plans.get(shape)
-                        if plan is None:
+                        known = plans.get(shape)
+                        if known is None:
                             if len(plans) > 1000:
                                 plans.clear()
-                            plan = plans[shape] = _plan(shape)
+                            known = plans[shape] = _plan(shape)
+                        plan = known
                         last_styles, last_kinds, last_plan = styles_of, kinds_of, plan
                     for i, kind, s in plan:
                         value = cells[i]
@@ -1195,6 +1227,14 @@ def _tag_code(codes: dict[str, int], tag: str) -> int:
     if len(codes) < 1000:
         codes[tag] = code
     return code
+
+
+def _merges_in(data: bytes, start: int) -> list[Merge]:
+    """The merged ranges listed in ``data`` from ``start`` on (at most :data:`MAX_MERGES`)."""
+    at = data.find(b"mergeCells", start)
+    if at < 0:
+        return []
+    return [_merge(m) for m in itertools.islice(_MERGE_REF.finditer(data, at), MAX_MERGES)]
 
 
 def _merge(match: re.Match[bytes]) -> Merge:

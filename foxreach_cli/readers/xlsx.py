@@ -174,7 +174,9 @@ def _inflate(path: str, info: zipfile.ZipInfo) -> Generator[bytes, None, None]:
             try:
                 block = inflater.decompress(data, _BLOCK)
                 data = inflater.unconsumed_tail
-                done = inflater.eof or (left <= 0 and not data)
+                # ISA-L takes in more than it gives out at once: with all the data read, it
+                # is asked again (for at most a block) until it gives nothing more.
+                done = inflater.eof or (left <= 0 and not data and not block)
                 if done:
                     block += inflater.flush()
             except _INFLATE_ERROR as exc:
@@ -579,11 +581,9 @@ class XlsxBook:
         member = self._members[index]
         if member is None:
             return
-        yielded = 0
+        state = _FastState()
         try:
-            for row in self._rows_fast(member, keep):
-                yield row
-                yielded += 1
+            yield from self._rows_fast(member, keep, state)
             return
         except _Unusual:
             pass
@@ -591,13 +591,13 @@ class XlsxBook:
         # past the rows already given (both ways give the same rows in the same order).
         rows = self._rows_expat(member, keep)
         try:
-            for _ in itertools.islice(rows, yielded):
+            for _ in itertools.islice(rows, state.yielded):
                 pass
             yield from rows
         finally:
             rows.close()
 
-    def _rows_fast(self, member: str, keep: int) -> Generator[Row, None, None]:
+    def _rows_fast(self, member: str, keep: int, state: _FastState) -> Generator[Row, None, None]:
         """The rows of a sheet written as spreadsheets write it, read with patterns.
 
         The cells (``<c r="B2" s="1" t="s"><v>7</v></c>`` and its variants: inline strings,
@@ -626,7 +626,6 @@ class XlsxBook:
             if not _plain_head(head, at) or head[close - 1 : close] == b"/":
                 raise _Unusual
             fed = feed(checker, head[: close + 1], 0, name, member)
-            state = _FastState()
             carry = head[close + 1 :]
             del head
             tail: bytes | None = None
@@ -847,6 +846,8 @@ class XlsxBook:
         if rest.strip():
             row_number = self._fragment(rest, keep, row_number, done)
         state.row_number = row_number
+        # Counted before they are given: a sheet found unusual further on has had them all.
+        state.yielded += len(done)
         yield from done
 
     def _fragment(self, xml: str, keep: int, row_number: int, done: list[Row]) -> int:
@@ -1094,6 +1095,8 @@ class _FastState:
 
     def __init__(self) -> None:
         self.row_number = 0
+        #: Rows handed out: the expat path, when it takes over, starts after them.
+        self.yielded = 0
         self.columns: dict[str, int] = {}
         #: Per ``s`` attribute: the memo of its style's number texts, None for General.
         self.memos: dict[str | None, dict[str, str] | None] = {}
@@ -1131,8 +1134,11 @@ def _plan(shape: tuple[tuple[str | None, ...], tuple[str | None, ...]]) -> _Plan
     ]
 
 
-#: A row's start tag, its number the first attribute (as every writer puts it) or none.
-_ROW_TAG = re.compile(r'\s*<row(?: r="([0-9]+)")?(?: (?!r=)[a-zA-Z][\w:.-]*="[^"<]*")*\s*>')
+#: A row's start tag, its number the first attribute (as every writer puts it) or none;
+#: written for speed as :data:`_CELL` is, and a tag with only its number ends at once.
+_ROW_TAG = re.compile(
+    r'\s*+<row(?: r="([0-9]++)"|)(?:>|(?: (?!r=)[a-zA-Z][\w:.-]*+="[^"<]*+")*+\s*+>)'
+)
 #: Characters XML 1.0 does not allow (expat refuses them).
 _NOT_XML_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 #: The bytes XML 1.0 allows (all but the C0 controls other than tab and line ends).

@@ -275,3 +275,28 @@ def test_a_plain_number_read_from_its_text_is_what_its_format_shows(raw: str, co
     quick = xlsx._quick_number(raw, fmt)
     if quick is not None:
         assert quick == fmt(float(raw))
+
+
+def test_a_sheet_found_unusual_late_is_read_on_by_expat_past_the_rows_given(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(xlsx, "_BLOCK", 64)
+    monkeypatch.setattr(xlsx, "MAX_FAST_ROW_BYTES", 300)  # the last row is longer
+    rows = HEADER + "".join(
+        f'<row r="{n}"><c r="A{n}" t="inlineStr"><is><t>lead{n}@example.com</t></is></c></row>'
+        for n in range(2, 40)
+    )
+    rows += '<row r="40"><c r="A40" t="inlineStr"><is><t>' + "x" * 400 + "</t></is></c></row>"
+    path = book_with(tmp_path, rows)
+    book = XlsxBook(path, "book.xlsx")
+    try:
+        state = xlsx._FastState()
+        fast = book._rows_fast("xl/worksheets/sheet1.xml", 3, state)
+        with pytest.raises(xlsx._Unusual):
+            list(fast)
+        assert 1 < state.yielded < 40  # the fast path gave rows before it gave up
+    finally:
+        book.close()
+    read, expat = both_ways(path)
+    assert read == expat
+    assert [n for n, *_ in read] == list(range(1, 41))

@@ -39,8 +39,19 @@ def test_a_part_reads_as_zipfile_reads_it(
         archive.writestr("before.xml", b"x" * 100)
         archive.writestr(SHEET, data)
     with zipfile.ZipFile(path) as archive:
-        read = b"".join(xlsx.read_capped(archive, SHEET, len(data), "parts.zip"))
-        assert read == archive.read(SHEET)
+        blocks = list(xlsx.read_capped(archive, SHEET, len(data), "parts.zip"))
+        assert b"".join(blocks) == archive.read(SHEET)
+    assert all(len(block) <= xlsx._BLOCK for block in blocks)
+
+
+def test_a_part_that_deflates_a_thousand_to_one_comes_in_blocks(tmp_path: Path) -> None:
+    path = tmp_path / "bomb.zip"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
+        archive.writestr(SHEET, b" " * (64 << 20))
+    with zipfile.ZipFile(path) as archive:
+        sizes = [len(block) for block in xlsx.read_capped(archive, SHEET, 1 << 30, "bomb.zip")]
+    assert sum(sizes) == 64 << 20
+    assert max(sizes) == xlsx._BLOCK
 
 
 def test_two_readers_of_one_archive_keep_their_own_place(tmp_path: Path) -> None:

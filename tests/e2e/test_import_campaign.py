@@ -177,8 +177,13 @@ def test_campaign_import_works_with_the_embedded_sandbox(tmp_path: Path) -> None
         cmd = [sys.executable, "-m", "foxreach_cli.cli", *args, "--sandbox", "--sandbox-db", db]
         return subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=tmp_path)
 
-    made = foxreach_cli("campaigns", "create", "--name", "Try", "--json")
-    campaign = json.loads(made.stdout)["id"]
+    def in_process(*args: str) -> str:
+        """The campaign's setup and check, without a process each: stdout."""
+        result = CliRunner().invoke(app, [*args, "--sandbox", "--sandbox-db", db])
+        assert result.exit_code == 0, result.output
+        return result.stdout
+
+    campaign = json.loads(in_process("campaigns", "create", "--name", "Try", "--json"))["id"]
     path = tmp_path / "leads.csv"
     make_csv(path, ["try1@example.com", "try2@example.com"])
     report_file = tmp_path / "report.json"
@@ -189,5 +194,5 @@ def test_campaign_import_works_with_the_embedded_sandbox(tmp_path: Path) -> None
     for report in (json.loads(run.stdout), json.loads(report_file.read_text())):
         assert report["campaign"]["id"] == campaign
         assert (report["campaign"]["added"], report["campaign"]["alreadyInCampaign"]) == (2, 0)
-    shown = json.loads(foxreach_cli("campaigns", "get", campaign, "--json").stdout)
+    shown = json.loads(in_process("campaigns", "get", campaign, "--json"))
     assert shown["total_leads"] == 2

@@ -232,13 +232,14 @@ def _may_hold_opt_out_word(cells: np.ndarray) -> bool:
     A cell whose compare form is an opt-out word holds that word's ASCII characters (either
     case) with nothing between them but whitespace, characters that compare forms drop and
     the word's own non-ASCII letters; so stripped of those (:func:`_stripped`) it is the
-    word stripped the same way. The cells are joined between ``|``, folded at once when not
-    ASCII (full-width letters, look-alikes) and stripped; numpy then finds the stripped cells
-    of a word's length whose first four bytes begin a word.
+    word stripped the same way. The cells are joined between ``|``, those that are not
+    ASCII folded first (full-width letters, look-alikes; :func:`_foldable`), and stripped;
+    numpy then finds the stripped cells of a word's length whose first four bytes begin a
+    word.
     """
     joined = "|".join(cells)
     if not joined.isascii():
-        joined = fold_text(joined)
+        joined = _foldable(cells)
     data = b"|" + _stripped(joined) + b"|"
     arr = np.frombuffer(data, dtype=np.uint8)
     bars = np.flatnonzero(arr == ord("|"))
@@ -248,6 +249,32 @@ def _may_hold_opt_out_word(cells: np.ndarray) -> bool:
         return False
     heads = arr[starts[:, None] + _FOUR].view("<u4").ravel()
     return bool(np.isin(heads, _WORD_HEADS).any())
+
+
+def _foldable(cells: np.ndarray) -> str:
+    """The cells of a column that is not all ASCII, joined between ``|``, as the prefilter
+    must see them: the ASCII ones as they are (their fold is their lowercase, which stripping
+    does), the others folded, but for those with more ASCII characters (whitespace and
+    sentence punctuation aside) than the longest opt-out word has characters. Folding never
+    makes a cell shorter than that count: each such character stays one (perhaps composed
+    with a mark after it). So a column of long notes in several scripts is not folded.
+    """
+    n = len(cells)
+    text = _UNIT.join(cells)
+    if text.count(_UNIT) != n - 1:  # a cell holds the separator: fold them all
+        return fold_text("|".join(cells))
+    data = np.frombuffer(_stripped(text), dtype=np.uint8)
+    ends = np.flatnonzero(data == ord(_UNIT))
+    ascii_length = np.diff(ends, prepend=-1, append=len(data)) - 1
+    plain = np.fromiter(map(str.isascii, cells), dtype=bool, count=n)
+    short = ~plain & (ascii_length <= _LONGEST_WORD)
+    return "|".join(cells[plain]) + "|" + fold_text("|".join(cells[short]))
+
+
+#: The separator of :func:`_foldable` (kept by :func:`_stripped`; cells hold it very rarely).
+_UNIT = "\x1f"
+#: The longest opt-out word's compare form, in characters.
+_LONGEST_WORD = max(map(len, OPT_OUT_WORDS))
 
 
 def strongest(said: Iterable[np.ndarray], n: int) -> np.ndarray:

@@ -3,7 +3,8 @@
 Only what a lead list needs is read: the sheet names and their parts (``xl/workbook.xml``
 and its relationships), the date system, the number format of each cell style
 (``xl/styles.xml``: numFmts and cellXfs), the shared strings (all with expat), and one
-sheet's XML, inflated block by block so that memory does not grow with the sheet. Its rows
+sheet's XML, inflated block by block (by ISA-L, :func:`read_capped`) so that memory does not
+grow with the sheet. Its rows
 are matched by a regular expression where they are written as spreadsheets write them (the
 fast path), and parsed by expat where they are not; both give the same rows
 (docs/reading.md, "Speed"). Every part is capped (its

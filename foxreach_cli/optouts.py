@@ -31,7 +31,7 @@ from foxreach_cli.mapping.lexicon import lexicon
 from foxreach_cli.mapping.result import OptOutColumn, OptOutStatus
 from foxreach_cli.reasons import SEP
 from foxreach_cli.stage_data import LEAD_STATUSES
-from foxreach_cli.text_fold import fold, fold_column, fold_text
+from foxreach_cli.text_fold import fold, fold_column, fold_text, may_shift_ascii
 
 _V = TypeVar("_V")
 
@@ -232,13 +232,19 @@ def _may_hold_opt_out_word(cells: np.ndarray) -> bool:
     A cell whose compare form is an opt-out word holds that word's ASCII characters (either
     case) with nothing between them but whitespace, characters that compare forms drop and
     the word's own non-ASCII letters; so stripped of those (:func:`_stripped`) it is the
-    word stripped the same way. The cells are joined between ``|``, folded at once when not
-    ASCII (full-width letters, look-alikes) and stripped; numpy then finds the stripped cells
-    of a word's length whose first four bytes begin a word.
+    word stripped the same way. The cells are joined between ``|``; those whose fold may
+    change their ASCII letters (full-width letters, look-alikes, combining marks:
+    :func:`~foxreach_cli.text_fold.may_shift_ascii`) are folded first, and all are stripped;
+    numpy then finds the stripped cells of a word's length whose first four bytes begin a
+    word.
     """
     joined = "|".join(cells)
     if not joined.isascii():
-        joined = fold_text(joined)
+        # Only cells whose compare form may hold other ASCII letters than they do are folded
+        # (a column of long notes in several scripts holds few or none).
+        shifting = may_shift_ascii(cells)
+        if shifting.any():
+            joined = "|".join(cells[~shifting]) + "|" + fold_text("|".join(cells[shifting]))
     data = b"|" + _stripped(joined) + b"|"
     arr = np.frombuffer(data, dtype=np.uint8)
     bars = np.flatnonzero(arr == ord("|"))

@@ -57,9 +57,7 @@ def serve_command(
             show_default="unlimited",
         ),
     ] = None,
-    latency: Annotated[
-        float, typer.Option(help="Seconds from a request's arrival to its answer.")
-    ] = 0.0,
+    latency: Annotated[float, typer.Option(help="Seconds to wait before each answer.")] = 0.0,
     fail_rate: Annotated[
         float, typer.Option(help="Share (0..1) of imports answered 500 without storing.")
     ] = 0.0,

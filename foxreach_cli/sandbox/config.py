@@ -36,10 +36,9 @@ class SandboxConfig:
       ``"fixed"`` (windows aligned to multiples of ``window`` since the epoch, as the lead pages
       describe) or ``"sliding"`` (at most ``rate_limit`` requests in any ``window``-second span).
     - ``contact_limit``: plan limit of active leads per workspace; ``None`` means unlimited.
-    - ``latency`` seconds from a request's arrival to its answer (its work is done within
-      them); ``fail_rate`` share of import requests answered 500 without storing;
-      ``drop_rate`` share of import requests stored and then answered by closing the
-      connection. ``seed`` makes the fault sequence reproducible.
+    - ``latency`` seconds added before every answer; ``fail_rate`` share of import requests
+      answered 500 without storing; ``drop_rate`` share of import requests stored and then
+      answered by closing the connection. ``seed`` makes the fault sequence reproducible.
     - ``host``/``port``: where to listen; port 0 picks a free port.
     """
 

@@ -1,14 +1,9 @@
 """ASGI middleware in front of the routes: auth, rate limit, latency, faults, headers, counters.
 
 Order for each request: count it; if the key starts with ``otr_``, ask the rate limiter (at
-arrival); then answer 403 (no or malformed key, no rate headers), 429 (budget spent, not
-counted), 403 (revoked key), or pass to the routes. Import requests then draw a fault. Every
-response to a request with a well-formed key carries the ``X-RateLimit-*`` headers.
-
-No answer leaves before ``latency`` seconds after the request's arrival, and the routes do their
-work within that time: a real API answers concurrent requests in parallel, so one request's
-work does not add to the time of the others; answering only after the latency would make every
-import queued behind a burst wait for the work of all those before it.
+arrival); sleep ``latency``; then answer 403 (no or malformed key, no rate headers), 429 (budget
+spent, not counted), 403 (revoked key), or pass to the routes. Import requests then draw a fault.
+Every response to a request with a well-formed key carries the ``X-RateLimit-*`` headers.
 """
 
 from __future__ import annotations
@@ -51,11 +46,11 @@ class Gateway:
         state = self.state
         stats = state.stats
         stats.requests += 1
-        answer_at = _loop_time() + state.config.latency
         key = _api_key(scope)
         workspace = workspace_of(key) if key and key.startswith(KEY_PREFIX) else None
         decision = state.limiter.hit(workspace) if workspace else None
-        send = _not_before(answer_at, send)
+        if state.config.latency > 0:
+            await asyncio.sleep(state.config.latency)
 
         if workspace is None or decision is None:
             await self._reply(send, 403, {"detail": "Missing or invalid API key (X-API-Key)."})
@@ -84,7 +79,7 @@ class Gateway:
             await self._reply(send, 500, {"detail": "injected fault"}, headers)
             return
         if fault is Fault.DROP:
-            await self._serve_then_drop(scope, receive, answer_at)
+            await self._serve_then_drop(scope, receive)
             return
         await self._serve(scope, receive, send, headers)
 
@@ -109,12 +104,11 @@ class Gateway:
                 raise
             await self._reply(send, 500, {"detail": "Internal server error."}, headers)
 
-    async def _serve_then_drop(self, scope: Scope, receive: Receive, answer_at: float) -> None:
+    async def _serve_then_drop(self, scope: Scope, receive: Receive) -> None:
         async def swallow(message: Message) -> None:
             return None
 
         await self.app(scope, receive, swallow)  # processed and committed, answer discarded
-        await _until(answer_at)
         self.state.stats.injected_drops += 1
         transport = scope.get("state", {}).get(TRANSPORT_KEY)
         if transport is not None:
@@ -143,28 +137,3 @@ class Gateway:
             }
         )
         await send({"type": "http.response.body", "body": payload})
-
-
-def _loop_time() -> float:
-    return asyncio.get_running_loop().time()
-
-
-_sleep = asyncio.sleep  # tests replace it and _loop_time with a fake clock
-
-
-async def _until(moment: float) -> None:
-    """Sleep until ``moment`` on the event loop's clock (at once if it has passed)."""
-    delay = moment - _loop_time()
-    if delay > 0:
-        await _sleep(delay)
-
-
-def _not_before(moment: float, send: Send) -> Send:
-    """``send`` that holds a response's first message until ``moment``."""
-
-    async def held(message: Message) -> None:
-        if message["type"] == "http.response.start":
-            await _until(moment)
-        await send(message)
-
-    return held

@@ -39,6 +39,9 @@ BATCH_SIZE = MAX_BATCH  # leads per request: the most the API takes
 RATE_LIMIT = API_RATE_LIMIT  # requests per window
 RATE_WINDOW = API_RATE_WINDOW  # seconds
 TIMEOUT = 30.0  # seconds to wait for an answer (and to write a request) before retrying
+#: Seconds: the first retry of a failed request waits a random time up to this, each later one
+#: up to twice the one before (at most 30 s).
+RETRY_BACKOFF = 0.5
 RESTORE = True  # restore soft-deleted matches (--no-restore: count them as duplicates)
 #: The most requests in flight without ``--concurrency``, whatever the rate limit: each holds a
 #: thread, a connection and a batch of up to 1000 leads, and the API's own budget is 100 a minute.

@@ -259,6 +259,7 @@ def parse_send_policy(
     rate_window: float = SendPolicy.rate_window,
     concurrency: int | None = None,
     timeout: float = SendPolicy.timeout,
+    retry_backoff: float = SendPolicy.backoff_base,
     restore: bool = SendPolicy.restore,
 ) -> SendPolicy:
     """Check the sending options; ``--exact-report`` lowers the batch size to what the API
@@ -272,6 +273,8 @@ def parse_send_policy(
         raise UsageError("must be a positive number of seconds.", option="rate_window")
     if not (math.isfinite(timeout) and timeout > 0):
         raise UsageError("must be a positive number of seconds.", option="timeout")
+    if not (math.isfinite(retry_backoff) and retry_backoff > 0):
+        raise UsageError("must be a positive number of seconds.", option="retry_backoff")
     if concurrency is not None and concurrency < 1:
         raise UsageError("must be at least 1.", option="concurrency")
     return SendPolicy(
@@ -282,6 +285,7 @@ def parse_send_policy(
             concurrency if concurrency is not None else defaults.default_concurrency(rate_limit)
         ),
         timeout=timeout,
+        backoff_base=retry_backoff,
         restore=restore,
     )
 

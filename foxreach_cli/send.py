@@ -64,7 +64,7 @@ class SendPolicy:
     restore: bool = defaults.RESTORE  # restoreSoftDeleted
     concurrency: int = defaults.default_concurrency(defaults.RATE_LIMIT)  # requests in flight
     max_retries: int = 5  # per request, for transient failures
-    backoff_base: float = 0.5  # seconds; the n-th retry waits up to base * 2**(n-1)
+    backoff_base: float = defaults.RETRY_BACKOFF  # s; the n-th retry waits up to base * 2**(n-1)
     backoff_cap: float = 30.0  # seconds
     fill_plan_capacity: bool = True  # on 402, split to import what still fits
     free_rate_limited: int = 10  # consecutive 429s per request that cost no retry

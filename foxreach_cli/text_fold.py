@@ -138,66 +138,6 @@ _TABLE_CODES = np.array(sorted(c for c in _TABLE if c > 127), dtype=np.uint32)
 _ASCII_SPACES = "".join(chr(c) for c in _TABLE if c < 128)
 
 
-#: Per code point: 0 not yet known, 1 its compare form keeps a cell's ASCII letters as written,
-#: 2 it may not (see :func:`may_shift_ascii`). Filled as characters are met.
-_SHIFT = np.zeros(0x110000, dtype=np.uint8)
-_SHIFT[:128] = 1
-#: Cells whose characters are looked up at once (four bytes each in UTF-32).
-_SHIFT_BLOCK = 1 << 22
-
-
-def may_shift_ascii(values: np.ndarray) -> np.ndarray:
-    """Per cell of an object array of ``str``: False where the cell's compare form surely holds
-    the same ASCII letters and digits, in the same order, as the cell lowercased; True where
-    it may not: the cell holds a character whose own fold holds ASCII (a full-width or
-    look-alike letter, a ligature, ``ß``), a combining mark (NFKC may merge it with the letter
-    before it) or a character whose decomposition starts with one.
-
-    A few C-level passes over the cells' code points, so a caller can fold only the cells that
-    need it.
-    """
-    n = len(values)
-    out = np.zeros(n, dtype=bool)
-    ends = np.cumsum(np.fromiter(map(len, values), dtype=np.int64, count=n))
-    start, done = 0, 0
-    while start < n:
-        # Blocks of cells bound the UTF-32 copy, however long the cells.
-        stop = max(start + 1, int(np.searchsorted(ends, done + _SHIFT_BLOCK, side="right")))
-        out[start:stop] = _shifting_cells(values[start:stop], ends[start:stop] - done)
-        start, done = stop, int(ends[stop - 1])
-    return out
-
-
-def _shifting_cells(values: np.ndarray, ends: np.ndarray) -> np.ndarray:
-    """:func:`may_shift_ascii` of a block; ``ends`` are where its cells end in it joined."""
-    text = "".join(values)
-    codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-    kinds = _SHIFT[codes]
-    unknown = kinds == 0
-    if unknown.any():
-        for code in np.unique(codes[unknown]).tolist():
-            _SHIFT[code] = 2 if _shifts_ascii(chr(code)) else 1
-        kinds = _SHIFT[codes]
-    where = np.flatnonzero(kinds == 2)
-    out = np.zeros(len(values), dtype=bool)
-    if len(where):
-        out[np.searchsorted(ends, where, side="right")] = True
-    return out
-
-
-def _shifts_ascii(char: str) -> bool:
-    if 0xD800 <= ord(char) <= 0xDFFF:  # a lone surrogate (a byte a decoder escaped)
-        return True
-    if unicodedata.category(char).startswith("M"):
-        return True
-    folded = fold_text(char)
-    # A form that starts with a combining mark may merge with the character before it.
-    starts = (unicodedata.normalize("NFKD", char), char.casefold(), folded)
-    if any(form and unicodedata.combining(form[0]) for form in starts):
-        return True
-    return any(c.isascii() for c in folded)
-
-
 def _drop_after_text(match: re.Match[str]) -> str:
     """Trailing punctuation goes when it follows text; a cell of punctuation only keeps it."""
     return match.group() if match.string[match.start() - 1] == "\n" else ""

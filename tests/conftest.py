@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import functools
 import ssl
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
+import typer
+import typer.testing
 
 pytest_plugins = ["tests.sandbox_fixture"]
 
@@ -39,3 +42,21 @@ def _one_trust_store(monkeypatch: pytest.MonkeyPatch) -> None:
     loopback), yet every httpx client built in a test loads the CA bundle again (about
     20 ms): build each kind of context once for the whole run."""
     monkeypatch.setattr(ssl, "create_default_context", _trust_store)
+
+
+_build_command = typer.testing._get_command
+
+
+@functools.cache
+def _command_of(app: typer.Typer) -> Any:
+    return _build_command(app)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _one_command_per_app() -> Iterator[None]:
+    """``CliRunner.invoke(app)`` builds the app's click command again on every call (about
+    10 ms: typer reads the signature of every command and option); build it once per app. A
+    command keeps nothing of one invocation for the next, as in a process that runs it twice."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(typer.testing, "_get_command", _command_of)
+        yield

@@ -18,6 +18,10 @@ it. A test gets a server of its own (stopped at its end) when sharing would chan
 sees: ``on_disk``/``db``, an injected ``clock``, injected faults (the fault draws are one
 sequence per server), ``fresh=True``, or a second request for the same settings in one test.
 
+Stopping a server takes uvicorn 0.2 s (a 0.1 s tick, then 0.1 s for connections to close), so
+servers stop in the background: a test's own one while the next test runs, the shared ones
+all at once at the end of the session, which waits for every one and fails if one did not stop.
+
 The running sandbox has ``.base_url`` (ends in ``/api/v1``), ``.stats``, ``.store``
 (``leads(key)``, ``count_active(key)``) and ``.revoke(key)``.
 """
@@ -25,10 +29,11 @@ The running sandbox has ``.base_url`` (ends in ``/api/v1``), ``.stats``, ``.stor
 from __future__ import annotations
 
 import dataclasses
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from contextlib import ExitStack
+from contextlib import AbstractContextManager, ExitStack
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -45,11 +50,38 @@ if TYPE_CHECKING:
 SandboxFactory = Callable[..., "RunningSandbox"]
 
 
+class _Stopper:
+    """Leaves running servers' contexts in background threads; :meth:`join` waits for all."""
+
+    def __init__(self) -> None:
+        self._threads: list[threading.Thread] = []
+        self._failures: list[BaseException] = []
+
+    def stop_later(self, running: AbstractContextManager[RunningSandbox]) -> None:
+        def stop() -> None:
+            try:
+                running.__exit__(None, None, None)
+            except BaseException as exc:  # reported by join()
+                self._failures.append(exc)
+
+        thread = threading.Thread(target=stop, name="sandbox-stop", daemon=True)
+        thread.start()
+        self._threads.append(thread)
+
+    def join(self) -> None:
+        for thread in self._threads:
+            thread.join(30)
+        assert not any(t.is_alive() for t in self._threads), "a sandbox did not stop in 30 s"
+        if self._failures:
+            raise self._failures[0]
+
+
 class SharedSandboxes:
     """The session's servers, one per distinct configuration, started on first use."""
 
-    def __init__(self, stack: ExitStack) -> None:
-        self._stack = stack
+    def __init__(self, stopper: _Stopper) -> None:
+        self.stopper = stopper
+        self._contexts: list[AbstractContextManager[RunningSandbox]] = []
         self._running: dict[tuple[tuple[str, Any], ...], RunningSandbox] = {}
 
     def get(self, overrides: dict[str, Any]) -> RunningSandbox:
@@ -57,11 +89,19 @@ class SharedSandboxes:
         if key not in self._running:
             from foxreach_cli.sandbox.server import run_in_thread
 
-            config = SandboxConfig(db=MEMORY_DB, **overrides)
-            self._running[key] = self._stack.enter_context(run_in_thread(config))
+            running = run_in_thread(SandboxConfig(db=MEMORY_DB, **overrides))
+            self._running[key] = running.__enter__()
+            self._contexts.append(running)
         sandbox = self._running[key]
         _forget_earlier_tests(sandbox)
         return sandbox
+
+    def stop_all(self) -> None:
+        """Stop the shared servers all at once, and wait for them and for the tests' own."""
+        for running in self._contexts:
+            self.stopper.stop_later(running)
+        self._contexts.clear()
+        self.stopper.join()
 
 
 def _forget_earlier_tests(sandbox: RunningSandbox) -> None:
@@ -88,8 +128,11 @@ def _needs_its_own(on_disk: bool, clock: Callable[[], float], overrides: dict[st
 
 @pytest.fixture(scope="session")
 def _shared_sandboxes() -> Iterator[SharedSandboxes]:
-    with ExitStack() as stack:
-        yield SharedSandboxes(stack)
+    shared = SharedSandboxes(_Stopper())
+    try:
+        yield shared
+    finally:
+        shared.stop_all()
 
 
 @pytest.fixture
@@ -116,7 +159,10 @@ def sandbox_factory(tmp_path: Path, _shared_sandboxes: SharedSandboxes) -> Itera
             count += 1
             if "db" not in overrides:
                 overrides["db"] = str(tmp_path / f"sandbox{count}.db") if on_disk else MEMORY_DB
-            return stack.enter_context(run_in_thread(SandboxConfig(**overrides), clock=clock))
+            running = run_in_thread(SandboxConfig(**overrides), clock=clock)
+            own = running.__enter__()
+            stack.callback(_shared_sandboxes.stopper.stop_later, running)
+            return own
 
         yield start
 

@@ -96,6 +96,7 @@ FLAGS = {
     "rate_window": "--rate-window",
     "rejected_path": "--rejected",
     "report_path": "--report",
+    "retry_backoff": "--retry-backoff",
     "source": "--source",
     "state_dir": "--state-dir",
     "status": "--status",

@@ -172,6 +172,7 @@ class SendArgs:
     rate_window: opt.RateWindow = defaults.RATE_WINDOW
     concurrency: opt.Concurrency = None
     timeout: opt.Timeout = defaults.TIMEOUT
+    retry_backoff: opt.RetryBackoff = defaults.RETRY_BACKOFF
     exact_report: opt.ExactReport = False
 
     def parse(self) -> SendPolicy:
@@ -185,6 +186,7 @@ class SendArgs:
             rate_window=self.rate_window,
             concurrency=self.concurrency,
             timeout=self.timeout,
+            retry_backoff=self.retry_backoff,
             restore=not self.no_restore,
         )
 

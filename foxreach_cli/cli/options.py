@@ -170,6 +170,14 @@ Concurrency = Annotated[
 Timeout = Annotated[
     float, typer.Option("--timeout", help="Seconds to wait for each answer before retrying.")
 ]
+RetryBackoff = Annotated[
+    float,
+    typer.Option(
+        "--retry-backoff",
+        help="Longest wait in seconds before the first retry of a failed request; it doubles "
+        "with each retry, up to 30 (smaller only for sandboxes and tests).",
+    ),
+]
 ExactReport = Annotated[
     bool,
     typer.Option(

@@ -195,10 +195,13 @@ def test_an_empty_journal_file_is_an_empty_history(tmp_path: Path) -> None:
 
 
 def test_a_journal_held_by_another_process_honours_lock_timeout_and_exits_6(
-    tmp_path: Path,
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from foxreach_cli.state.journal import BUSY_WAIT, Journal
+    from foxreach_cli.state import journal
+    from foxreach_cli.state.journal import Journal
 
+    # The wait is BUSY_WAIT (3 s) plus --lock-timeout; a shorter BUSY_WAIT shows the same sum.
+    monkeypatch.setattr(journal, "BUSY_WAIT", 0.5)
     state = tmp_path / "state"
     Journal(state).close()
     holder = sqlite3.connect(state / "journal.sqlite", isolation_level=None)
@@ -221,7 +224,7 @@ def test_a_journal_held_by_another_process_honours_lock_timeout_and_exits_6(
         f"Error: The import journal {state / 'journal.sqlite'} is held by another process; "
         "wait for it to finish, or give --lock-timeout more seconds.\n"
     )
-    assert BUSY_WAIT + 0.5 <= elapsed < BUSY_WAIT + 0.5 + 5
+    assert journal.BUSY_WAIT + 0.5 <= elapsed < journal.BUSY_WAIT + 0.5 + 5
 
 
 @pytest.mark.parametrize(

@@ -172,7 +172,9 @@ def test_server_faults_and_dropped_connections_lose_nothing_and_store_nothing_tw
 ):
     sandbox = sandbox_factory(fail_rate=0.2, drop_rate=0.15, seed=11)
     path, valid = make_csv(tmp_path / "leads.csv", 3000, bad=(10,), dups=(20,))
-    code, r = import_json(sandbox.base_url, api_key, str(path), "--batch-size", "250")
+    code, r = import_json(
+        sandbox.base_url, api_key, str(path), "--batch-size", "250", "--retry-backoff", "0.05"
+    )
     assert code == 0, r
     leads = stored(sandbox, api_key)
     assert sorted(x["email"].lower() for x in leads) == sorted(valid)

@@ -3,12 +3,15 @@ Each test checks what the sandbox stored (excluded leads never are) and the acco
 
 from __future__ import annotations
 
+import functools
 import json
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from foxreach_cli.cli import app
+from foxreach_cli.hygiene import domains
 from tests.accounting import assert_accounted
 from tests.dns_server import Answer, LocalDns
 
@@ -34,9 +37,20 @@ TABLE = {
     "a-only-x.com": Answer("a_only"),
     "empty-x.com": Answer("empty"),
     "broken-x.com": Answer("servfail"),
-    "slow-x.com": Answer("mx", delay=5.0),  # later than both attempts (2 s each)
+    "slow-x.com": Answer("mx", delay=5.0),  # later than both attempts (DNS_TIMEOUT each)
     "listed-x.com": Answer("mx"),
 }
+
+#: Seconds each DNS attempt waits here (2 by default): slow-x.com's answer is still later than
+#: both attempts, and the local server answers the others within milliseconds.
+DNS_TIMEOUT = 0.5
+
+
+@pytest.fixture
+def short_dns_timeout(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The runs in this process give up on a DNS attempt after DNS_TIMEOUT, not 2 s."""
+    short = functools.partial(domains.DomainChecker, timeout=DNS_TIMEOUT)
+    monkeypatch.setattr(domains, "DomainChecker", short)
 
 
 def run(sandbox, key: str, state: Path, *args: str) -> tuple[int, dict]:
@@ -54,7 +68,7 @@ def stored(sandbox, key: str) -> list[str]:
 
 
 def test_domain_checks_and_a_list_leave_rows_out_and_the_sandbox_never_gets_them(
-    sandbox, api_key, tmp_path
+    sandbox, api_key, tmp_path, short_dns_timeout
 ):
     path = tmp_path / "leads.csv"
     path.write_text(LEADS, encoding="utf-8")

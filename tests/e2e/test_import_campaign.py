@@ -15,8 +15,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import httpx
+from typer.testing import CliRunner
 
+from foxreach_cli.cli import app
 from foxreach_cli.sandbox.store import workspace_of
+from tests.signals import ForkedCli
 
 if TYPE_CHECKING:
     from foxreach_cli.sandbox.server import RunningSandbox
@@ -139,10 +142,9 @@ def test_killed_while_enrolling_then_run_again(
     make_csv(path, emails)
     campaign = new_campaign(sandbox, api_key)
     state = tmp_path / "state"
-    proc = subprocess.Popen(
-        command(sandbox, api_key, state, str(path), "--campaign", campaign),
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-    )  # fmt: skip
+    args = command(sandbox, api_key, state, str(path), "--campaign", campaign)[3:]
+    # A fork of this process, without a new interpreter's start-up; killed like any process.
+    proc = ForkedCli(args)
     deadline = time.monotonic() + 60
     journal = state / "campaigns"
     while time.monotonic() < deadline:
@@ -151,12 +153,12 @@ def test_killed_while_enrolling_then_run_again(
             break
         time.sleep(0.02)
     proc.send_signal(signal.SIGKILL)
-    proc.wait()
+    proc.wait(10)
     enrolled_first = members(sandbox, api_key, campaign)
     assert 300 <= len(enrolled_first) < 1000
 
-    run = foxreach(sandbox, api_key, state, str(path), "--campaign", campaign)
-    assert run.returncode == 0, run.stderr
+    run = CliRunner().invoke(app, args)  # in-process: the same code, run again
+    assert run.exit_code == 0, run.output
     assert members(sandbox, api_key, campaign) == set(emails)
     # Nothing added twice: the rerun sent only the ids the killed run had not (a request in
     # flight at the kill may come back as "already in it").
@@ -175,8 +177,13 @@ def test_campaign_import_works_with_the_embedded_sandbox(tmp_path: Path) -> None
         cmd = [sys.executable, "-m", "foxreach_cli.cli", *args, "--sandbox", "--sandbox-db", db]
         return subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=tmp_path)
 
-    made = foxreach_cli("campaigns", "create", "--name", "Try", "--json")
-    campaign = json.loads(made.stdout)["id"]
+    def in_process(*args: str) -> str:
+        """The campaign's setup and check, without a process each: stdout."""
+        result = CliRunner().invoke(app, [*args, "--sandbox", "--sandbox-db", db])
+        assert result.exit_code == 0, result.output
+        return result.stdout
+
+    campaign = json.loads(in_process("campaigns", "create", "--name", "Try", "--json"))["id"]
     path = tmp_path / "leads.csv"
     make_csv(path, ["try1@example.com", "try2@example.com"])
     report_file = tmp_path / "report.json"
@@ -187,5 +194,5 @@ def test_campaign_import_works_with_the_embedded_sandbox(tmp_path: Path) -> None
     for report in (json.loads(run.stdout), json.loads(report_file.read_text())):
         assert report["campaign"]["id"] == campaign
         assert (report["campaign"]["added"], report["campaign"]["alreadyInCampaign"]) == (2, 0)
-    shown = json.loads(foxreach_cli("campaigns", "get", campaign, "--json").stdout)
+    shown = json.loads(in_process("campaigns", "get", campaign, "--json"))
     assert shown["total_leads"] == 2

@@ -162,7 +162,9 @@ def test_the_journal_is_per_workspace(sandbox, api_key, tmp_path):
 
 
 def test_two_concurrent_runs_on_the_same_file_never_both_import(sandbox_factory, api_key, tmp_path):
-    sandbox = sandbox_factory(latency=0.5)
+    # 10 requests one at a time, 0.3 s each: after the first, the second run has 2.7 s to ask
+    # for the lock (it asks within half a second).
+    sandbox = sandbox_factory(latency=0.3)
     path = tmp_path / "leads.csv"
     valid = make_csv(path, 1000)
     state = tmp_path / "state"

@@ -13,6 +13,9 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 import pytest
+from typer.testing import CliRunner, Result
+
+from foxreach_cli.cli import app
 
 if TYPE_CHECKING:
     from foxreach import FoxReach
@@ -207,16 +210,24 @@ def test_mailless_endpoints_answer_as_the_sdk_expects(
         fox.analytics.campaign("cmp_nope")
 
 
-def test_official_commands_run_on_the_embedded_sandbox(tmp_path: Path) -> None:
+def test_official_commands_run_on_the_embedded_sandbox(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     db = str(tmp_path / "sandbox.db")
     env = {**os.environ, "HOME": str(tmp_path)}
     env.pop("FOXREACH_API_KEY", None)
+    monkeypatch.chdir(tmp_path)
+    runner = CliRunner()
 
-    def foxreach(*args: str) -> subprocess.CompletedProcess[str]:
-        cmd = [sys.executable, "-m", "foxreach_cli.cli", *args, "--sandbox", "--sandbox-db", db]
-        return subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=tmp_path)
+    def foxreach(*args: str) -> Result:
+        """In-process (the first command runs as a process of its own, below)."""
+        return runner.invoke(app, [*args, "--sandbox", "--sandbox-db", db])
 
-    made = foxreach("campaigns", "create", "--name", "Try it", "--json")
+    made = subprocess.run(
+        [sys.executable, "-m", "foxreach_cli.cli", "campaigns", "create", "--name", "Try it",
+         "--json", "--sandbox", "--sandbox-db", db],
+        capture_output=True, text=True, env=env, cwd=tmp_path,
+    )  # fmt: skip
     assert made.returncode == 0, made.stderr
     campaign = json.loads(made.stdout)
     assert campaign["status"] == "draft" and campaign["total_leads"] == 0
@@ -228,7 +239,7 @@ def test_official_commands_run_on_the_embedded_sandbox(tmp_path: Path) -> None:
     found = json.loads(foxreach("leads", "list", "--email", "TRY@example.com", "--json").stdout)
     assert [row["id"] for row in found["data"]] == [lead["id"]]
     missing = foxreach("campaigns", "get", "cmp_nope")
-    assert missing.returncode == 2 and "Not found (404)" in missing.stderr
+    assert missing.exit_code == 2 and "Not found (404)" in missing.stderr
 
 
 def test_the_cli_starts_without_the_sdk_or_the_campaign_stage() -> None:

@@ -100,7 +100,8 @@ def test_a_key_the_api_does_not_know_is_refused_without_showing_it(sandbox, tmp_
 def test_server_failures_and_refused_connections_exhaust_retries_without_showing_the_key(
     sandbox_factory, tmp_path: Path
 ) -> None:
-    """The two slow paths (6 attempts with backoff each) run as parallel subprocesses."""
+    """The two paths that retry 6 times run as parallel subprocesses, with a short backoff (the
+    waits are not what is checked here)."""
     leads = write_leads(tmp_path / "leads.csv", 20)
     failing = sandbox_factory(fail_rate=1.0, seed=1)
     closed = f"http://127.0.0.1:{free_loopback_port()}/api/v1"
@@ -111,7 +112,7 @@ def test_server_failures_and_refused_connections_exhaust_retries_without_showing
             sys.executable, "-m", "foxreach_cli.cli", "import", str(leads), "--base-url", url,
             "--state-dir", str(tmp_path / name), "--log-file", str(tmp_path / f"{name}.log"),
             "--report", str(tmp_path / f"{name}.json"), "--rejected",
-            str(tmp_path / f"{name}.csv"), "--verbose", *FAST,
+            str(tmp_path / f"{name}.csv"), "--verbose", "--retry-backoff", "0.05", *FAST,
         ]  # fmt: skip
         return subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
 

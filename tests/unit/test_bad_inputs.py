@@ -176,7 +176,11 @@ def test_every_case_is_imported_or_refused_in_one_sentence(tmp_path: Path, name:
 
 def check_case(tmp_path: Path, name: str) -> None:
     """The case is imported and accounted for, or refused in one sentence, as EXPECTED says."""
-    outcome = run_case(tmp_path, name)
+    check_outcome(run_case(tmp_path, name), name)
+
+
+def check_outcome(outcome: Outcome, name: str) -> None:
+    """:func:`check_case` on a run of the case already made."""
     expected = EXPECTED[name]
     assert "Traceback" not in outcome.stdout + outcome.stderr
     assert "Unexpected error" not in outcome.stderr  # exit 70: a bug, not a documented answer

@@ -44,7 +44,9 @@ def send_rows(
     run.display.budget = budget
     batches: Iterator[Batch] = iter(batcher)
     if run.resume is not None:
-        batches = run.resume.journaled(batches, partial(_journal_failed, run))
+        batches = run.resume.journaled(
+            batches, partial(_journal_failed, run), partial(_interrupted, run)
+        )
     with FoxReachClient(
         creds.base_url,
         creds.api_key,
@@ -95,6 +97,13 @@ def _journal_failed(run: RunState, batch: Batch, exc: StorageError) -> None:
     run.stop.failed(exc)
     why = ReasonCode.NOT_SENT_ERROR.of(exc)
     _on_result(run, batch, BatchResult(not_sent=dict.fromkeys(range(len(batch)), why)))
+
+
+def _interrupted(run: RunState, batch: Batch) -> None:
+    """Ctrl-C came before the batch was handed to the sender: it is not sent."""
+    _on_result(
+        run, batch, BatchResult(not_sent=dict.fromkeys(range(len(batch)), reasons.INTERRUPTED))
+    )
 
 
 def _on_event(run: RunState, event: object) -> None:

@@ -160,7 +160,9 @@ _SKIPPED = b" \t\n\r\f\v.,;:!?" + bytes(range(128, 256))
 def _stripped(text: str) -> bytes:
     """``text`` lowercased, without whitespace, the punctuation compare forms drop at a cell's
     end, and non-ASCII characters."""
-    return text.encode("latin-1", "ignore").translate(_LOWER, _SKIPPED)
+    # Every byte of a character beyond ASCII is 128 or more in UTF-8, so deleting those
+    # deletes the character: no error handler runs per character, as "ignore" would.
+    return text.encode("utf-8", "surrogatepass").translate(_LOWER, _SKIPPED)
 
 
 #: The opt-out words stripped so: by length (a lookup table) and by their first four bytes
@@ -232,17 +234,17 @@ def _may_hold_opt_out_word(cells: np.ndarray) -> bool:
     A cell whose compare form is an opt-out word holds that word's ASCII characters (either
     case) with nothing between them but whitespace, characters that compare forms drop and
     the word's own non-ASCII letters; so stripped of those (:func:`_stripped`) it is the
-    word stripped the same way. The cells are joined between ``|``, those that are not
-    ASCII folded first (full-width letters, look-alikes; :func:`_foldable`), and stripped;
-    numpy then finds the stripped cells of a word's length whose first four bytes begin a
-    word.
+    word stripped the same way. The cells are joined between a separator and stripped, with
+    the folded forms of those whose fold may differ after them (:func:`_folded_forms`);
+    numpy then finds the stripped pieces of a word's length whose first four bytes begin a
+    word. A cell holding the separator only adds pieces, none of which is a word's.
     """
-    joined = "|".join(cells)
-    if not joined.isascii():
-        joined = _foldable(cells)
-    data = b"|" + _stripped(joined) + b"|"
-    arr = np.frombuffer(data, dtype=np.uint8)
-    bars = np.flatnonzero(arr == ord("|"))
+    text = _UNIT.join(cells)
+    data = _stripped(text)
+    if not text.isascii():
+        data += _UNIT_BYTE + _folded_forms(cells, text, data)
+    arr = np.frombuffer(_UNIT_BYTE + data + _UNIT_BYTE, dtype=np.uint8)
+    bars = np.flatnonzero(arr == _UNIT_BYTE[0])
     lengths = np.diff(bars) - 1
     starts = bars[:-1][_WORD_LENGTH[np.minimum(lengths, len(_WORD_LENGTH) - 1)]] + 1
     if not len(starts):
@@ -251,28 +253,29 @@ def _may_hold_opt_out_word(cells: np.ndarray) -> bool:
     return bool(np.isin(heads, _WORD_HEADS).any())
 
 
-def _foldable(cells: np.ndarray) -> str:
-    """The cells of a column that is not all ASCII, joined between ``|``, as the prefilter
-    must see them: the ASCII ones as they are (their fold is their lowercase, which stripping
-    does), the others folded, but for those with more ASCII characters (whitespace and
-    sentence punctuation aside) than the longest opt-out word has characters. Folding never
-    makes a cell shorter than that count: each such character stays one (perhaps composed
-    with a mark after it). So a column of long notes in several scripts is not folded.
+def _folded_forms(cells: np.ndarray, text: str, data: bytes) -> bytes:
+    """The stripped compare forms of the cells of a column that is not all ASCII whose fold
+    may differ from their lowercase (``text``: the cells joined, ``data``: it stripped).
+
+    Those are the cells beyond ASCII, but for the ones with more ASCII characters (whitespace
+    and sentence punctuation aside) than the longest opt-out word has characters: folding
+    never makes a cell shorter than that count, as each such character stays one (perhaps
+    composed with a mark after it). So a column of long notes in several scripts is not
+    folded.
     """
     n = len(cells)
-    text = _UNIT.join(cells)
-    if text.count(_UNIT) != n - 1:  # a cell holds the separator: fold them all
-        return fold_text("|".join(cells))
-    data = np.frombuffer(_stripped(text), dtype=np.uint8)
-    ends = np.flatnonzero(data == ord(_UNIT))
+    ends = np.flatnonzero(np.frombuffer(data, dtype=np.uint8) == _UNIT_BYTE[0])
+    if len(ends) != n - 1:  # a cell holds the separator: fold them all
+        return _stripped(fold_text(text))
     ascii_length = np.diff(ends, prepend=-1, append=len(data)) - 1
     plain = np.fromiter(map(str.isascii, cells), dtype=bool, count=n)
-    short = ~plain & (ascii_length <= _LONGEST_WORD)
-    return "|".join(cells[plain]) + "|" + fold_text("|".join(cells[short]))
+    return _stripped(fold_text(_UNIT.join(cells[~plain & (ascii_length <= _LONGEST_WORD)])))
 
 
-#: The separator of :func:`_foldable` (kept by :func:`_stripped`; cells hold it very rarely).
+#: The separator of the joined cells (kept by :func:`_stripped` and by folding; cells hold it
+#: very rarely).
 _UNIT = "\x1f"
+_UNIT_BYTE = _UNIT.encode()
 #: The longest opt-out word's compare form, in characters.
 _LONGEST_WORD = max(map(len, OPT_OUT_WORDS))
 

@@ -248,14 +248,18 @@ class Resume:
     # -- while sending -----------------------------------------------------------------------
 
     def journaled(
-        self, batches: Iterator[Batch], on_failure: Callable[[Batch, StorageError], None]
+        self,
+        batches: Iterator[Batch],
+        on_failure: Callable[[Batch, StorageError], None],
+        on_interrupt: Callable[[Batch], None],
     ) -> Iterator[Batch]:
         """Record each batch in the journal before it is handed to the sender.
 
         When the journal cannot be written, nothing more may be sent that it does not know
         of: ``on_failure`` gets the batch and the error, and the iteration ends. So it does
         once the journal had to use its reserve (the disk is full): the batch is not sent,
-        and the reserve's room records the answers of the requests in flight.
+        and the reserve's room records the answers of the requests in flight. A Ctrl-C while
+        the batch is being recorded hands it to ``on_interrupt`` (it is not sent) first.
         """
         for batch in batches:
             journal = self.journal
@@ -271,6 +275,11 @@ class Resume:
                     self.journal = None
                     on_failure(batch, exc)
                     return
+                except KeyboardInterrupt:
+                    # The batch left the batcher and would leave the report with it: the
+                    # journal write is slow enough for a Ctrl-C to land in it.
+                    on_interrupt(batch)
+                    raise
                 if journal.short_of_room is not None:
                     on_failure(batch, journal.short_of_room)
                     return

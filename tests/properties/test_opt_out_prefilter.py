@@ -48,6 +48,7 @@ _CELLS = st.lists(
             "met at the Köln fair, 東京オフィス, reunión en Málaga " * 3,
             "Straße " * 20,
             "unsubscribed " + "\u200b" * 40,
+            "a\x1fb",  # the prefilter's own separator in a cell
         ]
     ).flatmap(
         lambda w: st.tuples(

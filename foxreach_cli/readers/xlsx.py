@@ -4,12 +4,11 @@ Only what a lead list needs is read: the sheet names and their parts (``xl/workb
 and its relationships), the date system, the number format of each cell style
 (``xl/styles.xml``: numFmts and cellXfs), the shared strings (all with expat), and one
 sheet's XML, inflated block by block (by ISA-L, :func:`read_capped`) so that memory does not
-grow with the sheet. Its rows
-are matched by a regular expression where they are written as spreadsheets write them (the
-fast path), and parsed by expat where they are not; both give the same rows
-(docs/reading.md, "Speed"). Every part is capped (its
-expanded size, counted while it is inflated since a ZIP header may lie; the shared strings'
-count and characters; the length of one cell), and a workbook beyond a cap is refused with a
+grow with the sheet. Its rows are matched by a regular expression where they are written as
+spreadsheets write them (the fast path), and parsed by expat where they are not; both give
+the same rows (docs/reading.md, "Speed"). Every part is capped (its expanded size, counted
+while it is inflated since a ZIP header may lie; the shared strings' count and characters;
+the length of one cell), and a workbook beyond a cap is refused with a
 sentence (docs/reading.md, "Limits").
 """
 

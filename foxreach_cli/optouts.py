@@ -29,6 +29,7 @@ import pandas as pd
 from foxreach_cli.cell_rules import NULL_CELLS
 from foxreach_cli.mapping.lexicon import lexicon
 from foxreach_cli.mapping.result import OptOutColumn, OptOutStatus
+from foxreach_cli.object_arrays import is_none
 from foxreach_cli.reasons import SEP
 from foxreach_cli.stage_data import LEAD_STATUSES
 from foxreach_cli.text_fold import fold, fold_column, fold_text
@@ -141,7 +142,7 @@ def row_opt_outs(frame: pd.DataFrame, columns: Sequence[OptOutColumn]) -> RowOpt
 def _doubt(doubt: np.ndarray, odd: np.ndarray, header: str, raw: np.ndarray) -> None:
     """Rows whose cell in an opt-out column says neither yes nor no: the parameters of reason
     "bad_opt_out", packed (reasons.SEP); the first such column of a row is the one named."""
-    odd = odd[np.equal(doubt[odd], _NONE)]
+    odd = odd[is_none(doubt[odd])]
     if len(odd):
         doubt[odd] = [f"{header}{SEP}{v.strip()}" for v in raw[odd]]
 
@@ -223,7 +224,7 @@ def opt_out_cells(frame: pd.DataFrame, columns: Iterable[str]) -> dict[str, np.n
             continue
         forms = fold_column(cells)
         means = np.fromiter(map(OPT_OUT_WORDS.get, forms), dtype=object, count=len(forms))
-        if not np.equal(means, _NONE).all():
+        if not is_none(means).all():
             found[key] = means
     return found
 
@@ -310,8 +311,3 @@ def _text(col: pd.Series) -> np.ndarray:
 
 def _member(cells: np.ndarray, words: frozenset[str]) -> np.ndarray:
     return np.fromiter(map(words.__contains__, cells), dtype=bool, count=len(cells))
-
-
-#: None as the 0-d object array numpy makes of it in ``np.equal(arr, None)``; spelled out
-#: because numpy's stubs type a ufunc's operands as arrays or scalars, never None.
-_NONE = np.array(None, dtype=object)

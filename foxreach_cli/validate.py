@@ -22,6 +22,7 @@ import pandas as pd
 from foxreach_cli import defaults
 from foxreach_cli.cell_rules import blank_nulls, has_null_line
 from foxreach_cli.mapping import Mapping
+from foxreach_cli.object_arrays import is_none
 from foxreach_cli.optouts import (
     STATUS_OF,
     UNSUBSCRIBED,
@@ -141,13 +142,13 @@ def validate_chunk(
                 email_from[_header_of(mapping, key)] = int(filled.sum())
         joined = _join_lines(email)
     if blank.any():
-        idx = np.flatnonzero(blank & _is_none(reason))
+        idx = np.flatnonzero(blank & is_none(reason))
         empty = _all_blank(frame, idx)
         reason[idx[empty]] = ReasonCode.EMPTY_ROW
         reason[idx[~empty]] = ReasonCode.MISSING_EMAIL
 
     fast = _fast_mask(email, joined)
-    for i in np.flatnonzero(~fast & ~blank & _is_none(reason)):
+    for i in np.flatnonzero(~fast & ~blank & is_none(reason)):
         verdict = _slow_verdict(email[i])
         if verdict is not None:
             reason[i], params[i] = ReasonCode.INVALID_EMAIL, verdict
@@ -160,10 +161,10 @@ def validate_chunk(
         forms = fold_column(status_raw)  # case, spacing, invisible characters, look-alikes aside
         given = np.flatnonzero(forms != "")
         meant = np.fromiter(map(STATUS_OF.get, forms[given]), dtype=object, count=len(given))
-        ok = ~_is_none(meant)
+        ok = ~is_none(meant)
         status[given[ok]] = meant[ok]
         bad = given[~ok]
-        bad = bad[_is_none(reason[bad])]
+        bad = bad[is_none(reason[bad])]
         reason[bad] = ReasonCode.BAD_STATUS
         params[bad] = status_raw[bad]
     said = row_opt_outs(frame, mapping.opt_outs) if mapping.opt_outs else None
@@ -172,24 +173,24 @@ def validate_chunk(
         opt_status = strongest(
             ([said.status] if said is not None else []) + list(found.values()), n
         )
-        opted = ~_is_none(opt_status)
+        opted = ~is_none(opt_status)
         status[opted] = opt_status[opted]  # an opt-out beats the status cell and --status
         cleared = bad[opted[bad]]
         reason[cleared] = None  # whatever the status cell said, the lead is opted out
         params[cleared] = ""
         if said is not None:
-            doubt = np.flatnonzero(~_is_none(said.doubt) & ~opted & _is_none(reason))
+            doubt = np.flatnonzero(~is_none(said.doubt) & ~opted & is_none(reason))
             reason[doubt] = ReasonCode.BAD_OPT_OUT
             params[doubt] = said.doubt[doubt]
 
-    ok_rows = _is_none(reason)
+    ok_rows = is_none(reason)
     consent_no = {
         _header_of(mapping, key): int(np.count_nonzero(no & ok_rows))
         for key, no in (said.said_no.items() if said is not None else ())
     }
     opt_outs_found: dict[str, FoundOptOut] = {}
     for key, means in found.items():
-        hit = np.flatnonzero(~_is_none(means) & ok_rows)
+        hit = np.flatnonzero(~is_none(means) & ok_rows)
         if len(hit):
             unsub = int(np.count_nonzero(status[hit] == UNSUBSCRIBED))
             first = str(frame[key].iat[hit[0]]).strip()
@@ -373,15 +374,6 @@ def _trimmed(col: pd.Series) -> np.ndarray:
     except TypeError:
         # Readers give text only; be forgiving if a number slips through.
         return np.fromiter((str(v).strip() for v in arr), dtype=object, count=len(arr))
-
-
-def _is_none(arr: np.ndarray) -> np.ndarray:
-    return np.equal(arr, _NONE)
-
-
-#: None as the 0-d object array numpy makes of it in ``np.equal(arr, None)``; spelled out
-#: because numpy's stubs type a ufunc's operands as arrays or scalars, never None.
-_NONE = np.array(None, dtype=object)
 
 
 def _all_blank(frame: pd.DataFrame, idx: np.ndarray) -> np.ndarray:

@@ -36,6 +36,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ..details import DISPOSABLE, ROLE, DetailPart
+from ..object_arrays import is_none
 from ..reasons import ReasonCode, Rejection
 from ..report import HygieneSummary
 from ..stage_data import EXCLUDED
@@ -203,7 +204,7 @@ class Hygiene:
         # a large part of the stage.
         given = np.empty(n, dtype=object)
         given[:] = out
-        excluded = np.not_equal(given, _NONE)
+        excluded = ~is_none(given)
         tally.excluded.update(e.code for e in _picked(out, np.flatnonzero(excluded)))
         return ChunkHygiene(out, role, disposable, unchecked, excluded)
 
@@ -329,8 +330,3 @@ def load_rules(
 def _picked(exclusions: list[Rejection | None], idx: np.ndarray) -> list[Rejection]:
     """The exclusions at ``idx`` (rows left out, so none is None)."""
     return [e for i in idx.tolist() if (e := exclusions[i]) is not None]
-
-
-#: None as the 0-d object array numpy makes of it in ``np.not_equal(arr, None)`` (numpy's
-#: stubs type a ufunc's operands as arrays or scalars, never None).
-_NONE = np.array(None, dtype=object)

@@ -9,14 +9,7 @@ import typer
 
 from . import options as opt
 from .session import session
-from .views import (
-    confirm,
-    print_json,
-    show_one,
-    show_page,
-    split_ids,
-    success,
-)
+from .views import confirm, show_done, show_one, show_page, split_ids, success
 
 app = opt.group("Manage campaigns.")
 
@@ -108,10 +101,7 @@ def campaigns_create(
             sending_end_hour=end_hour,
         )
         campaign = api.call(lambda c: c.campaigns.create(data))
-        if as_json:
-            print_json(campaign)
-        else:
-            success(f"Campaign created: {campaign.id}")
+        show_done(campaign, f"Campaign created: {campaign.id}", as_json=as_json)
 
 
 @app.command("update")
@@ -144,10 +134,7 @@ def campaigns_update(
             sending_end_hour=end_hour,
         )
         campaign = api.call(lambda c: c.campaigns.update(campaign_id, data))
-        if as_json:
-            print_json(campaign)
-        else:
-            success(f"Campaign updated: {campaign.id}")
+        show_done(campaign, f"Campaign updated: {campaign.id}", as_json=as_json)
 
 
 @app.command("delete")

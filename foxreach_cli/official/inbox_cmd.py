@@ -8,13 +8,7 @@ import typer
 
 from . import options as opt
 from .session import session
-from .views import (
-    line,
-    print_json,
-    show_one,
-    show_page,
-    success,
-)
+from .views import line, print_json, show_done, show_one, show_page
 
 app = opt.group("Manage inbox threads.")
 
@@ -123,10 +117,7 @@ def inbox_update(
 
         data = ThreadUpdate(is_read=read, is_starred=starred, category=category)
         thread = api.call(lambda c: c.inbox.update(reply_id, data))
-        if as_json:
-            print_json(thread)
-        else:
-            success(f"Thread updated: {reply_id}")
+        show_done(thread, f"Thread updated: {reply_id}", as_json=as_json)
 
 
 @app.command("conversation")
@@ -168,10 +159,11 @@ def inbox_reply(
     """Send a reply to an inbox thread."""
     with session(sandbox, sandbox_db) as api:
         result = api.call(lambda c: c.inbox.send_reply(reply_id, body, subject=subject))
-        if as_json:
-            print_json(result)
-        else:
-            success(f"Reply sent (message ID: {result.get('message_id', 'unknown')})")
+        show_done(
+            result,
+            f"Reply sent (message ID: {result.get('message_id', 'unknown')})",
+            as_json=as_json,
+        )
 
 
 @app.command("stats")

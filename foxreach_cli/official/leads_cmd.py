@@ -8,14 +8,7 @@ import typer
 
 from . import options as opt
 from .session import session
-from .views import (
-    confirm,
-    line,
-    print_json,
-    show_one,
-    show_page,
-    success,
-)
+from .views import confirm, line, print_json, show_done, show_one, show_page, success
 
 if TYPE_CHECKING:
     from foxreach import FoxReach
@@ -125,10 +118,7 @@ def leads_create(
             title=title, phone=phone, linkedin_url=linkedin, website=website, notes=notes,
         )  # fmt: skip
         lead = api.call(lambda c: c.leads.create(data))
-        if as_json:
-            print_json(lead)
-        else:
-            success(f"Lead created: {lead.id}")
+        show_done(lead, f"Lead created: {lead.id}", as_json=as_json)
 
 
 @app.command("update")
@@ -155,10 +145,7 @@ def leads_update(
             phone=phone, linkedin_url=linkedin, website=website, notes=notes,
         )  # fmt: skip
         lead = api.call(lambda c: c.leads.update(lead_id, data))
-        if as_json:
-            print_json(lead)
-        else:
-            success(f"Lead updated: {lead.id}")
+        show_done(lead, f"Lead updated: {lead.id}", as_json=as_json)
 
 
 @app.command("delete")

@@ -8,7 +8,7 @@ import typer
 
 from . import options as opt
 from .session import session
-from .views import confirm, line, print_json, print_table, success
+from .views import confirm, line, print_json, print_table, show_done, success
 
 app = opt.group("Manage campaign sequences (email steps).")
 
@@ -66,10 +66,7 @@ def sequences_create(
 
         data = SequenceCreate(body=body, subject=subject, delay_days=delay_days, step_number=step)
         seq = api.call(lambda c: c.campaigns.sequences.create(campaign, data))
-        if as_json:
-            print_json(seq)
-        else:
-            success(f"Sequence created: {seq.id} (step {seq.step_number})")
+        show_done(seq, f"Sequence created: {seq.id} (step {seq.step_number})", as_json=as_json)
 
 
 @app.command("update")
@@ -96,10 +93,7 @@ def sequences_update(
 
         data = SequenceUpdate(body=body, subject=subject, delay_days=delay_days)
         seq = api.call(lambda c: c.campaigns.sequences.update(campaign, sequence_id, data))
-        if as_json:
-            print_json(seq)
-        else:
-            success(f"Sequence updated: {seq.id}")
+        show_done(seq, f"Sequence updated: {seq.id}", as_json=as_json)
 
 
 @app.command("delete")

@@ -8,13 +8,7 @@ import typer
 
 from . import options as opt
 from .session import session
-from .views import (
-    confirm,
-    print_json,
-    show_one,
-    show_page,
-    success,
-)
+from .views import confirm, show_done, show_one, show_page, success
 
 app = opt.group("Manage email templates.")
 
@@ -76,10 +70,7 @@ def templates_create(
 
         data = TemplateCreate(name=name, body=body, subject=subject, send_as_html=html)
         template = api.call(lambda c: c.templates.create(data))
-        if as_json:
-            print_json(template)
-        else:
-            success(f"Template created: {template.id}")
+        show_done(template, f"Template created: {template.id}", as_json=as_json)
 
 
 @app.command("update")
@@ -102,10 +93,7 @@ def templates_update(
 
         data = TemplateUpdate(name=name, body=body, subject=subject)
         template = api.call(lambda c: c.templates.update(template_id, data))
-        if as_json:
-            print_json(template)
-        else:
-            success(f"Template updated: {template.id}")
+        show_done(template, f"Template updated: {template.id}", as_json=as_json)
 
 
 @app.command("delete")

@@ -128,6 +128,15 @@ def show_page(result: Any, columns: Columns, *, as_json: bool, nothing: str) -> 
         print_meta(result.meta)
 
 
+def show_done(obj: Any, message: str, *, as_json: bool) -> None:
+    """A create or update command's answer: the object as JSON, or one line saying what was
+    done."""
+    if as_json:
+        print_json(obj)
+    else:
+        success(message)
+
+
 def show_one(obj: Any, fields: Sequence[str], *, as_json: bool) -> None:
     """A get command's answer: the object as JSON, or its ``fields`` one per line."""
     if as_json:

@@ -8,15 +8,7 @@ import typer
 
 from . import options as opt
 from .session import session
-from .views import (
-    Columns,
-    confirm,
-    line,
-    print_json,
-    show_page,
-    split_ids,
-    success,
-)
+from .views import Columns, confirm, line, print_json, show_done, show_page, split_ids, success
 
 app = opt.group("Manage webhooks.")
 
@@ -100,10 +92,7 @@ def webhooks_update(
             url=url, events=split_ids(events) if events else None, is_active=active
         )
         webhook = api.call(lambda c: c.webhooks.update(webhook_id, data))
-        if as_json:
-            print_json(webhook)
-        else:
-            success(f"Webhook updated: {webhook.id}")
+        show_done(webhook, f"Webhook updated: {webhook.id}", as_json=as_json)
 
 
 @app.command("delete")

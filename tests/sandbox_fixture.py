@@ -19,8 +19,9 @@ sees: ``on_disk``/``db``, an injected ``clock``, injected faults (the fault draw
 sequence per server), ``fresh=True``, or a second request for the same settings in one test.
 
 Stopping a server takes uvicorn 0.2 s (a 0.1 s tick, then 0.1 s for connections to close), so
-servers stop in the background: a test's own one while the next test runs, the shared ones
-all at once at the end of the session, which waits for every one and fails if one did not stop.
+servers stop in the background: a test's own one while the next test runs (a test that asks for
+a sandbox first waits for those stops to end), the shared ones all at once at the end of the
+session, which waits for every one and fails if one did not stop.
 
 The running sandbox has ``.base_url`` (ends in ``/api/v1``), ``.stats``, ``.store``
 (``leads(key)``, ``count_active(key)``) and ``.revoke(key)``.
@@ -72,8 +73,10 @@ class _Stopper:
         for thread in self._threads:
             thread.join(30)
         assert not any(t.is_alive() for t in self._threads), "a sandbox did not stop in 30 s"
+        self._threads.clear()
         if self._failures:
-            raise self._failures[0]
+            failures, self._failures = self._failures, []  # reported once, by one test
+            raise failures[0]
 
 
 class SharedSandboxes:
@@ -150,6 +153,9 @@ def sandbox_factory(tmp_path: Path, _shared_sandboxes: SharedSandboxes) -> Itera
             **overrides: Any,
         ) -> RunningSandbox:
             nonlocal count
+            # An earlier test's server may still be stopping in this process: let it finish
+            # first, so that a test that times its import shares the machine with nothing.
+            _shared_sandboxes.stopper.join()
             key = tuple(sorted(overrides.items()))
             if not (fresh or key in taken or _needs_its_own(on_disk, clock, overrides)):
                 taken.add(key)

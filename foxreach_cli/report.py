@@ -356,6 +356,10 @@ class ImportReport:
         """The rows not imported (of ``kinds``, or all), in file and row order."""
         return self.details.records(kinds or None, order=[f.file for f in self.files])
 
+    def _emails(self, *kinds: str) -> Iterator[str]:
+        """The emails of :meth:`records`, without making the records."""
+        return self.details.emails(kinds or None, order=[f.file for f in self.files])
+
     def _entries(self, *kinds: str) -> Iterator[dict[str, Any]]:
         for d in self.records(*kinds):
             yield {
@@ -409,7 +413,7 @@ class ImportReport:
             ("duplicatesFromRetries", t.retry_duplicates),
             ("optOutsCarried", t.opt_outs_carried),
             ("optOutUpdates", t.opt_out_updates),
-            ("duplicateEmails", (d.email for d in self.records(DUPLICATE) if d.email)),
+            ("duplicateEmails", (e for e in self._emails(DUPLICATE) if e)),
             ("duplicateDetails", self._entries(DUPLICATE)),
             ("errorDetails", self._entries(INVALID, ERROR)),
             ("unresolvedRows", self._entries(UNRESOLVED)),

@@ -328,3 +328,8 @@ def test_records_come_in_file_and_row_order_across_parts_and_slices():
     )
     assert list(store.records(order=["b.csv"])) == one_by_one
     assert [d.row for d in store.records([DUPLICATE])] == list(range(3, 4500, 3))
+    # The emails alone (the report's duplicateEmails) come in the records' order.
+    assert list(store.emails(order=["b.csv"])) == [d.email for d in one_by_one]
+    assert list(store.emails([DUPLICATE, ERROR])) == [
+        d.email for d in store.records([DUPLICATE, ERROR])
+    ]

@@ -4,16 +4,20 @@ any ``window``, under both readings of the API's limit (fixed or sliding window)
 :class:`RateBudget` keeps a sliding log of this process's requests, each counting until one
 window after the server counted it (its answer less the fastest round trip seen), and a view
 per answer's ``X-RateLimit-Remaining``/``-Reset`` headers, since other clients may spend the
-same key; a 429 pauses every caller. :class:`Budget` is the protocol the sender relies on;
+same key; a view whose count our own requests can make up gives a slot back a window after
+each of their answers, until an answer or a 429 shows another client; a 429 pauses every
+caller. :class:`Budget` is the protocol the sender relies on;
 :mod:`foxreach_cli.state.shared_rate_budget` is its cross-process twin. The safety argument and
 the measurements behind each rule are in docs/rate-budget.md.
 """
 
 from __future__ import annotations
 
+import bisect
 import math
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Protocol
@@ -143,20 +147,46 @@ class _ServerView:
 
     ``remaining`` less the requests the server may not have counted when it answered: those
     in flight now and those that failed without headers after ``start`` (see the module
-    docstring).
+    docstring). An *explained* view's count could be ours alone; while no other client has
+    shown itself it also gives back one slot for each of ours it counted, one window after
+    that request ended (``frees``, ascending), the first ``slack`` of them excepted: those
+    may be requests of ours the server no longer counted.
     """
 
     remaining: int
     start: float  # when the answered request started
     until: float
+    explained: bool = False
+    frees: tuple[float, ...] = ()
+    slack: int = 0
 
-    def allowance(self, in_flight: int, blind_ends: list[float]) -> int:
-        return self.remaining - in_flight - sum(1 for end in blind_ends if end > self.start)
+    def allowance(self, in_flight: int, blind_ends: list[float], now: float, *, alone: bool) -> int:
+        """How many more may start now by this view (``alone``: nobody else on the key)."""
+        left = self.remaining - in_flight - sum(1 for end in blind_ends if end > self.start)
+        if alone and self.explained:
+            left += max(0, bisect.bisect_right(self.frees, now) - self.slack)
+        return left
+
+    def lifts(
+        self, in_flight: int, blind_ends: list[float], now: float, alone_from: float
+    ) -> float:
+        """When this view lets one more request start (``now`` or earlier: at once), if
+        nobody else is seen on the key from ``alone_from`` on."""
+        if self.allowance(in_flight, blind_ends, now, alone=False) > 0:
+            return now
+        if not self.explained:
+            return self.until
+        # Each of ``frees`` past the slack gives one slot back: the one that makes it one.
+        needed = self.slack + 1 - self.allowance(in_flight, blind_ends, now, alone=False)
+        freed = self.frees[needed - 1] if needed <= len(self.frees) else math.inf
+        return min(self.until, max(alone_from, freed))
 
     def covers(self, other: _ServerView) -> bool:
-        """True if this view is at least as strict as ``other`` at every moment ``other`` lives."""
+        """True if this view is at least as strict as ``other`` at every moment ``other`` lives
+        (an explained view, which may give slots back, never stands in for another)."""
         return (
-            self.remaining <= other.remaining
+            not self.explained
+            and self.remaining <= other.remaining
             and self.until >= other.until
             and self.start <= other.start
         )
@@ -202,6 +232,11 @@ class RateBudget:
         self._blind_ends: list[float] = []
         self._penalty_until = -math.inf
         self._floor = math.inf  # the fastest round trip that got an answer
+        # When each of our requests that ended did (answer or failure), while the server may
+        # still count it: how many of ours an answer's Remaining can be made of.
+        self._ends: deque[float] = deque()
+        # Until then every view binds: an answer showed more requests than ours, or a 429 came.
+        self._shared_until = -math.inf
 
     @property
     def limit(self) -> int:
@@ -270,6 +305,7 @@ class RateBudget:
                     entry.end = now
                     entry.answered = round_trip is not None
                     self._in_flight -= 1
+                    self._ends.append(now)
                     break
             if round_trip is not None:
                 self._floor = min(self._floor, max(0.0, round_trip))
@@ -279,6 +315,7 @@ class RateBudget:
                 self._learn(info.remaining, info.reset, sent_at, now)
             else:
                 self._blind_ends.append(now)
+            self._prune_ends(now)
             self._cond.notify_all()
 
     def lead(self, round_trip: float) -> float:
@@ -292,6 +329,8 @@ class RateBudget:
         with self._cond:
             until = self._clock() + max(0.0, retry_after)
             self._penalty_until = max(self._penalty_until, until)
+            # Something spends the key beside us (or counts differently): heed every view.
+            self._shared_until = max(self._shared_until, until + self.window)
             self._cond.notify_all()
 
     def wake(self) -> None:
@@ -309,7 +348,7 @@ class RateBudget:
         with self._cond:
             now = self._clock()
             wait = self._wait_time(now)  # prunes the log
-            allowance = self._server_allowance()
+            allowance = self._server_allowance(now)
             floor = 0.0 if math.isinf(self._floor) else self._floor
             frees = sorted(
                 self._expiry(e, floor, self.window) - now for e in self._log if e.end is not None
@@ -335,11 +374,40 @@ class RateBudget:
         else:
             # Anything the server counted leaves its window (either reading) within one window.
             ahead = self.window
-        view = _ServerView(remaining=remaining, start=sent_at, until=now + ahead + self.margin)
+        view = self._view(remaining, sent_at, until=now + ahead + self.margin)
+        if not view.explained:
+            self._shared_until = max(self._shared_until, now + self.window)
         if any(v.covers(view) for v in self._views):
             return  # an earlier answer already says as much, for as long
         self._views = [v for v in self._views if not view.covers(v)]
         self._views.append(view)
+
+    def _view(self, remaining: int, sent_at: float, *, until: float) -> _ServerView:
+        """The view of an answer to the request started at ``sent_at``.
+
+        The server counted that request after ``sent_at``, and each of ours by its end: so
+        the count behind ``remaining`` can hold, of ours, only those in flight and those that
+        ended less than a window before ``sent_at``. If it holds no more than that, it may be
+        ours alone (explained). Without the server's ``Limit`` the count is unknown.
+        """
+        ends = [end for end in self._ends if end + self.window > sent_at]
+        ours = self._in_flight + len(ends)
+        if self._server_limit is None or self._server_limit - remaining > ours:
+            return _ServerView(remaining=remaining, start=sent_at, until=until)
+        return _ServerView(
+            remaining=remaining,
+            start=sent_at,
+            until=until,
+            explained=True,
+            frees=tuple(sorted(end + self.window for end in ends)),
+            slack=ours - (self._server_limit - remaining),
+        )
+
+    def _prune_ends(self, now: float) -> None:
+        """Drop the ends no answer still to come can be counted with."""
+        oldest = min((e.start for e in self._log if e.end is None), default=now)
+        while self._ends and self._ends[0] + self.window <= oldest:
+            self._ends.popleft()
 
     @staticmethod
     def _expiry(entry: _Entry, floor: float, window: float) -> float:
@@ -348,11 +416,14 @@ class RateBudget:
         counted_by = entry.end - floor if entry.answered else entry.end
         return max(entry.start, counted_by) + window
 
-    def _server_allowance(self) -> int | None:
+    def _server_allowance(self, now: float) -> int | None:
         """How many more may start by the server's live views (``None``: no view)."""
         if not self._views:
             return None
-        return min(v.allowance(self._in_flight, self._blind_ends) for v in self._views)
+        alone = now >= self._shared_until
+        return min(
+            v.allowance(self._in_flight, self._blind_ends, now, alone=alone) for v in self._views
+        )
 
     def _wait_time(self, now: float) -> float:
         """Seconds until one more request may start (<= 0: now; inf: when a response comes)."""
@@ -384,11 +455,12 @@ class RateBudget:
                 default=math.inf,
             )
             self._blind_ends = [end for end in self._blind_ends if end > oldest]
-        # Blocked until every view that says no has expired (an answer that changes the
+        # Blocked until every view that says no lets one more go (an answer that changes the
         # picture sooner wakes the waiters).
-        blocking = [
-            v.until for v in self._views if v.allowance(self._in_flight, self._blind_ends) <= 0
-        ]
-        if blocking:
-            waits.append(max(blocking) - now)
+        if self._views:
+            lifts = max(
+                v.lifts(self._in_flight, self._blind_ends, now, self._shared_until)
+                for v in self._views
+            )
+            waits.append(lifts - now)
         return max(waits)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from tests.unit.test_rate_budget import (
@@ -116,3 +116,35 @@ def test_floor_keyed_slots_are_safe_when_the_fastest_exchange_met_no_queue(
     arrivals = sorted(sim.arrivals)
     for i in range(len(arrivals) - limit):
         assert arrivals[i + limit] - arrivals[i] >= window - 1e-9
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    others=st.lists(st.floats(0.0, 19.9), min_size=1, max_size=12),
+    requests=requests_strategy,
+    mode=st.sampled_from(["fixed", "sliding"]),
+    limit=st.integers(1, 12),
+    offset=st.floats(0.0, 100.0),
+)
+def test_another_clients_requests_in_the_window_are_heeded(
+    others: list[float],
+    requests: list[tuple[float, float, float]],
+    mode: str,
+    limit: int,
+    offset: float,
+) -> None:
+    """Another client spent part of the key's window just before the import: the first
+    answer shows more than our requests, and every view binds. One request at a time (each
+    waits for the previous answer), so none is sent blind; the first finds a slot."""
+    assume(len(others) < limit)
+    window = 20.0
+    server = SimServer(mode, limit, window, "ceil")
+    sim = Simulation(limit, server, window, EPOCH + offset + window, report_round_trip=True)
+    for ago in sorted(others, reverse=True):
+        server.hit(EPOCH + offset + window - ago)  # counted before we start
+    for gap, latency, share in requests:
+        sim.run_until(sim.now + gap)
+        sim.send(latency, share)
+        while sim.events:  # its answer, before the next request
+            sim.run_until(sim.events[0][0])
+    assert server.refused == 0

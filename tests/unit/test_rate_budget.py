@@ -237,6 +237,59 @@ def test_reset_far_away_is_clamped_to_a_window() -> None:
     assert budget.acquire() == pytest.approx(61.0)
 
 
+def full_window_alone(t: FakeTime, limit_header: int | None = 2) -> RateBudget:
+    """Two requests fill a 10 s window, sent at 0 and 1 s, each answered 0.3 s later; the
+    server counted the first at 0.1 s and says it leaves at the whole second after 10.1 s."""
+    budget = budget_for(t, limit=2, window=10.0)
+    a = budget.acquire()
+    t.now = 0.3
+    budget.observe(RateInfo(limit_header, 1, EPOCH + 11), sent_at=a, round_trip=0.3)
+    t.now = 1.0
+    b = budget.acquire()
+    t.now = 1.3
+    budget.observe(RateInfo(limit_header, 0, EPOCH + 11), sent_at=b, round_trip=0.3)
+    return budget
+
+
+def test_alone_a_full_window_gives_a_slot_back_a_window_after_our_answer() -> None:
+    # The count is ours alone: the oldest left one window after it was counted, so by one
+    # window after its answer at the latest, not at Reset rounded up (plus the margin).
+    t = FakeTime()
+    budget = full_window_alone(t)
+    assert budget.acquire() == pytest.approx(10.3)
+
+
+def test_after_a_429_every_view_binds_for_a_window() -> None:
+    # Something else spends the key: the server's Reset is heeded again, in full.
+    t = FakeTime()
+    budget = full_window_alone(t)
+    budget.penalise(1.0)
+    assert budget.acquire() == pytest.approx(11.25)
+
+
+def test_without_the_servers_limit_no_count_is_known_and_every_view_binds() -> None:
+    t = FakeTime()
+    budget = full_window_alone(t, limit_header=None)
+    assert budget.acquire() == pytest.approx(11.25)
+
+
+def test_a_count_beyond_our_requests_binds_every_view_for_a_window() -> None:
+    # b's answer counts three, of which ours are two: another client. Later views that our
+    # requests explain still bind in full until one window after that answer.
+    t = FakeTime()
+    budget = budget_for(t, limit=3, window=10.0)
+    a, b = budget.acquire(), budget.acquire()
+    t.now = 0.3
+    budget.observe(RateInfo(3, 1, EPOCH + 11), sent_at=a, round_trip=0.3)
+    t.now = 1.0
+    budget.observe(RateInfo(3, 0, EPOCH + 5), sent_at=b, round_trip=1.0)
+    c = budget.acquire()
+    assert c == pytest.approx(5.25)  # the other request left at 5 s
+    t.now = 5.55
+    budget.observe(RateInfo(3, 0, EPOCH + 11), sent_at=c, round_trip=0.3)
+    assert budget.acquire() == pytest.approx(11.0)  # alone it would be a's answer + 10 s
+
+
 def test_429_penalty_holds_everyone() -> None:
     t = FakeTime()
     budget = budget_for(t, limit=100)

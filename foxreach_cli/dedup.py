@@ -387,12 +387,13 @@ class Deduper:
             and len(self._runs[-1][0]) + len(hashes) <= MAX_RUN
         ):
             old_hashes, old_offsets = self._runs.pop()
-            # Two sorted runs, new first: a stable sort finds the runs and merges them in one
-            # linear pass (an equal hash goes before the old), faster than placing each entry.
-            order = np.argsort(np.concatenate((hashes, old_hashes)), kind="stable")
-            hashes = _merged(hashes, old_hashes, order)
-            offsets = _merged(offsets, old_offsets, order)
-            del old_hashes, old_offsets, order
+            # Where the new entries go (an equal hash goes before the old: still sorted).
+            new_at = np.searchsorted(old_hashes, hashes)
+            new_at += np.arange(len(hashes))
+            old_at = np.ones(len(old_hashes) + len(hashes), dtype=bool)
+            old_at[new_at] = False
+            hashes = _place(old_hashes, old_at, hashes, new_at)
+            offsets = _place(old_offsets, old_at, offsets, new_at)
         self._runs.append((hashes, offsets))
 
 
@@ -415,9 +416,12 @@ def _firsts(codes: np.ndarray) -> np.ndarray:
     return np.flatnonzero(is_first)
 
 
-def _merged(new: np.ndarray, old: np.ndarray, order: np.ndarray) -> np.ndarray:
-    """``new`` and ``old`` one after the other, taken in ``order``."""
-    return np.concatenate((new, old))[order]
+def _place(old: np.ndarray, old_at: np.ndarray, new: np.ndarray, new_at: np.ndarray) -> np.ndarray:
+    """Merge two sorted arrays given where each entry goes (linear time, no re-sort)."""
+    out = np.empty(len(old_at), dtype=old.dtype)
+    out[new_at] = new
+    out[old_at] = old
+    return out
 
 
 def no_duplicates() -> pd.DataFrame:

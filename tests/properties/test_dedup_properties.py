@@ -90,9 +90,9 @@ def test_hypothesis_matches_a_plain_first_seen_set_across_many_chunks(chunks, rn
     st.lists(st.integers(0, 12), min_size=30, max_size=60),
     st.sampled_from([0, 2**63, 2**64 - 13]),
 )
-def test_hypothesis_a_merge_is_the_new_entries_placed_before_equal_old_ones(old, new, base):
-    # Deduper._remember merges two sorted runs with one stable sort; the rule it replaced
-    # placed each new entry before the old entries of an equal hash (searchsorted, left).
+def test_hypothesis_a_merge_places_the_new_entries_before_equal_old_ones(old, new, base):
+    # Deduper._remember merges two sorted runs into one: sorted, every entry kept, each new
+    # entry before the old entries of an equal hash (any faster merge must keep this).
     # A small range of hashes makes many equal ones; ``base`` puts them near 0 or 2**64.
     import numpy as np
 

@@ -378,13 +378,11 @@ def _plain_lines(joined: str, n: int) -> np.ndarray:
     # One @ a line: the text's @ and newlines alone read "\n@\n@\n...".
     marks = np.frombuffer(data.translate(None, _NOT_AT_OR_NEWLINE), dtype=np.uint8)
     plain &= np.diff(np.flatnonzero(marks == _NL_BYTE)) == 2
-    # Characters and neighbours a plain line never has, each found in one pass.
-    left, right = kind[:-1], kind[1:]
-    dot_right = right == _DOT
-    bad = np.zeros(len(kind), dtype=bool)
-    bad[kind == _OTHER] = True
-    bad[1:] |= dot_right & ((left == _DOT) | (left == _AT) | (left == _NL))  # .. @. \n.
-    bad[1:] |= (right == _AT) & ((left == _DOT) | (left == _NL))  # .@ \n@
+    # Characters and neighbours a plain line never has, each found in a pass or two. The
+    # kinds are numbered so that one comparison picks each set: a dot or @ after a dot, an @
+    # or a line's start (.. @. \n. .@ \n@, and @@, which one @ a line rules out anyway).
+    bad = kind == _OTHER
+    bad[1:] |= ((kind[1:] - _AT) < 2) & (kind[:-1] >= _AT)
     hyphen = np.flatnonzero(kind[1:-1] == _HYPHEN) + 1
     around = (kind[hyphen - 1] > _DIGIT) | (kind[hyphen + 1] > _DIGIT)  # not letter or digit
     bad[hyphen[around]] = True
@@ -414,7 +412,7 @@ def _plain_lines(joined: str, n: int) -> np.ndarray:
 
 
 # The character kinds :func:`_plain_lines` reads (one byte each, by bytes.translate).
-_OTHER, _LETTER, _DIGIT, _HYPHEN, _DOT, _AT, _NL = range(7)
+_OTHER, _LETTER, _DIGIT, _HYPHEN, _AT, _DOT, _NL = range(7)
 _PLAIN_KINDS = bytes(
     _LETTER
     if chr(b).isascii() and chr(b).isalpha()

@@ -61,6 +61,23 @@ class DetailRecord(NamedTuple):
         return EARLIER_PREFIX + text if self.earlier else text
 
 
+class DetailColumns(NamedTuple):
+    """Some rows of one part, column by column (:meth:`DetailPart.columns_at`)."""
+
+    file: str
+    earlier: bool
+    rows: list[int]
+    emails: list[str]
+    kinds: list[str]
+    codes: list[ReasonCode]
+    params: list[tuple[str, ...]]
+
+    def reasons(self) -> list[str]:
+        """Each row's reason in words, as :attr:`DetailRecord.text` says it."""
+        prefix = EARLIER_PREFIX if self.earlier else ""
+        return [prefix + code.text(p) for code, p in zip(self.codes, self.params, strict=True)]
+
+
 @dataclass(frozen=True, eq=False)
 class Joined:
     """Many strings as one joined ``str`` and their end offsets."""
@@ -182,20 +199,28 @@ class DetailPart:
 
     def records_at(self, positions: np.ndarray) -> list[DetailRecord]:
         """The rows at ``positions``, in that order, made in one go (a slice of a report)."""
-        codes = [CODES[c] for c in self.codes[positions].tolist()]
-        kinds = [KINDS[k] for k in self.kinds[positions].tolist()]
+        c = self.columns_at(positions)
         file, earlier = self.file, self.earlier
         return [
-            DetailRecord(file, row, email, kind, code, code.unpack(params), earlier)
+            DetailRecord(file, row, email, kind, code, params, earlier)
             for row, email, kind, code, params in zip(
-                self.rows[positions].tolist(),
-                self.emails.at(positions),
-                kinds,
-                codes,
-                self.params.at(positions),
-                strict=True,
+                c.rows, c.emails, c.kinds, c.codes, c.params, strict=True
             )
         ]
+
+    def columns_at(self, positions: np.ndarray) -> DetailColumns:
+        """The rows at ``positions``, in that order, as columns: what :meth:`records_at`
+        makes records of, for a reader that needs no record per row (the JSON report)."""
+        codes = [CODES[c] for c in self.codes[positions].tolist()]
+        return DetailColumns(
+            self.file,
+            self.earlier,
+            self.rows[positions].tolist(),
+            self.emails.at(positions),
+            [KINDS[k] for k in self.kinds[positions].tolist()],
+            codes,
+            [code.unpack(p) for code, p in zip(codes, self.params.at(positions), strict=True)],
+        )
 
     def record(self, i: int) -> DetailRecord:
         """The ``i``-th row of the part."""
@@ -268,6 +293,28 @@ class DetailStore:
         Rows with equal keys keep the order they were added in. Only the sort keys are held
         at once (about 20 bytes a row); records are made a slice of rows at a time.
         """
+        for part, positions in self._in_order(kinds, order):
+            yield from part.records_at(positions)
+
+    def emails(
+        self, kinds: Iterable[str] | None = None, *, order: Sequence[str] = ()
+    ) -> Iterator[str]:
+        """The emails of :meth:`records`, in the same order, without making the records."""
+        for part, positions in self._in_order(kinds, order):
+            yield from part.emails.at(positions)
+
+    def columns(
+        self, kinds: Iterable[str] | None = None, *, order: Sequence[str] = ()
+    ) -> Iterator[DetailColumns]:
+        """The rows of :meth:`records`, in the same order, a run of one part's rows at a
+        time as columns (no record per row)."""
+        for part, positions in self._in_order(kinds, order):
+            yield part.columns_at(positions)
+
+    def _in_order(
+        self, kinds: Iterable[str] | None, order: Sequence[str]
+    ) -> Iterator[tuple[DetailPart, np.ndarray]]:
+        """:meth:`records`' rows as runs of positions in one part, in the records' order."""
         wanted = None if kinds is None else [KIND_IDS[k] for k in kinds]
         rank = {f: n for n, f in enumerate(order)}
         file_rank, rows, part_ids, positions = [], [], [], []
@@ -298,7 +345,7 @@ class DetailStore:
             at = position[start : start + _RECORD_SLICE]
             bounds = [0, *(np.flatnonzero(np.diff(ids)) + 1).tolist(), len(ids)]
             for a, b in pairwise(bounds):
-                yield from parts[int(ids[a])].records_at(at[a:b])
+                yield parts[int(ids[a])], at[a:b]
 
 
 #: Records made at once while a store's rows are read back in order.

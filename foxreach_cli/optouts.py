@@ -216,7 +216,7 @@ def opt_out_cells(frame: pd.DataFrame, columns: Iterable[str]) -> dict[str, np.n
         col = frame[key]
         cells = col.to_numpy(dtype=object)
         try:
-            maybe = _may_hold_opt_out_word(cells)
+            maybe = _may_hold_opt_out_word(_distinct_cells(cells))
         except TypeError:  # readers give text only; be forgiving all the same
             cells = _text(col)
             maybe = _may_hold_opt_out_word(cells)
@@ -252,6 +252,27 @@ def _may_hold_opt_out_word(cells: np.ndarray) -> bool:
         return False
     heads = arr[starts[:, None] + _FOUR].view("<u4").ravel()
     return bool(np.isin(heads, _WORD_HEADS).any())
+
+
+def _distinct_cells(cells: np.ndarray) -> np.ndarray:
+    """The column's distinct cells when it has few (a status, an industry, a size band),
+    else the column itself: the prefilter's answer is the same on both, as it looks at each
+    cell alone. Readers share one object per value repeated in a chunk (pandas' parser does),
+    so the set costs a pass over pointers with their hashes cached; a sample first keeps a
+    column of mostly different values (notes, phones) from paying for it."""
+    n = len(cells)
+    if n < 4 * _SAMPLE or len(set(cells[:_SAMPLE].tolist())) > _SAMPLE // 8:
+        return cells
+    distinct = set(cells.tolist())
+    if len(distinct) > n // 8:
+        return cells
+    out = np.empty(len(distinct), dtype=object)
+    out[:] = list(distinct)
+    return out
+
+
+#: Cells of a column sampled before its distinct cells are counted.
+_SAMPLE = 1024
 
 
 def _folded_forms(cells: np.ndarray, text: str, data: bytes) -> bytes:

@@ -356,16 +356,25 @@ class ImportReport:
         """The rows not imported (of ``kinds``, or all), in file and row order."""
         return self.details.records(kinds or None, order=[f.file for f in self.files])
 
+    def _emails(self, *kinds: str) -> Iterator[str]:
+        """The emails of :meth:`records`, without making the records."""
+        return self.details.emails(kinds or None, order=[f.file for f in self.files])
+
     def _entries(self, *kinds: str) -> Iterator[dict[str, Any]]:
-        for d in self.records(*kinds):
-            yield {
-                "file": d.file,
-                "row": d.row,
-                "email": d.email,
-                "code": d.code,
-                "reason": d.text,
-                "params": d.code.named(d.params),
-            }
+        # From the store's columns: a record per row cost as much as the entry itself.
+        for c in self.details.columns(kinds or None, order=[f.file for f in self.files]):
+            file = c.file
+            for row, email, code, params, reason in zip(
+                c.rows, c.emails, c.codes, c.params, c.reasons(), strict=True
+            ):
+                yield {
+                    "file": file,
+                    "row": row,
+                    "email": email,
+                    "code": code,
+                    "reason": reason,
+                    "params": code.named(params),
+                }
 
     def _excluded_entries(self) -> Iterator[dict[str, Any]]:
         # The parameters are also at the entry's top level, as they were before every
@@ -409,7 +418,7 @@ class ImportReport:
             ("duplicatesFromRetries", t.retry_duplicates),
             ("optOutsCarried", t.opt_outs_carried),
             ("optOutUpdates", t.opt_out_updates),
-            ("duplicateEmails", (d.email for d in self.records(DUPLICATE) if d.email)),
+            ("duplicateEmails", (e for e in self._emails(DUPLICATE) if e)),
             ("duplicateDetails", self._entries(DUPLICATE)),
             ("errorDetails", self._entries(INVALID, ERROR)),
             ("unresolvedRows", self._entries(UNRESOLVED)),

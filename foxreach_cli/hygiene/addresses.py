@@ -70,7 +70,36 @@ def split_addresses(emails: Iterable[object]) -> tuple[np.ndarray, np.ndarray]:
     return np.array(addresses, dtype=object), np.array(domains, dtype=object)
 
 
-def domains_of(emails: Sequence[object] | np.ndarray) -> np.ndarray:
+class LowerLines:
+    """A chunk's values as one text, a line each and lowercased (``join_lines(values).lower()``),
+    for the domain cut and the role cut of the same chunk: the text is built, checked for one
+    ``@`` a line and split at ``@`` and newline once, not once per rule."""
+
+    def __init__(self, values: Sequence[object] | np.ndarray) -> None:
+        self.n = len(values)
+        self.text = join_lines(values).lower()
+        self._one_at: bool | None = None
+        self._pieces: list[str] | None = None
+
+    @property
+    def one_at_sign(self) -> bool:
+        """Does every line hold exactly one ``@``, not first (:func:`one_at_sign_per_line`)?"""
+        if self._one_at is None:
+            self._one_at = one_at_sign_per_line(self.text, self.n)
+        return self._one_at
+
+    @property
+    def pieces(self) -> list[str]:
+        """The text split at ``@`` and newline: when :attr:`one_at_sign`, local part and
+        domain of each line, alternately."""
+        if self._pieces is None:
+            self._pieces = self.text.replace("\n", "@").split("@")
+        return self._pieces
+
+
+def domains_of(
+    emails: Sequence[object] | np.ndarray, lines: LowerLines | None = None
+) -> np.ndarray:
     """The domain of each address in normal form (as :func:`split_addresses` gives it), in
     one pass: the fast path of a chunk that needs no address form.
 
@@ -78,31 +107,39 @@ def domains_of(emails: Sequence[object] | np.ndarray) -> np.ndarray:
     of the text split at ``@`` and newline: a few C calls, no Python step per row; a
     non-ASCII domain is converted once per distinct domain. Falls back to
     :func:`split_addresses` for zero-width text and for cells with spaces or tabs around them
-    (and, beyond ASCII, for any whitespace or a line without exactly one ``@``).
+    (and, beyond ASCII, for any whitespace or a line without exactly one ``@``). ``lines``:
+    the same emails as :class:`LowerLines`, when the caller has them.
     """
     n = len(emails)
     if not n:
         return np.empty(0, dtype=object)
-    joined = join_lines(emails).lower()
-    spaced = "\n " in joined or " \n" in joined or "\t" in joined or joined[:1] == " "
-    if spaced or joined[-1:] == " " or any(z in joined for z in ZERO_WIDTH):
+    if lines is None:
+        lines = LowerLines(emails)
+    joined = lines.text
+    # A single-character search is a memchr: the two-character ones run only on text that
+    # has a space at all (validated emails seldom do).
+    spaced = "\t" in joined or (
+        " " in joined
+        and ("\n " in joined or " \n" in joined or joined[:1] == " " or joined[-1:] == " ")
+    )
+    if spaced or any(z in joined for z in ZERO_WIDTH):
         return split_addresses(emails)[1]
     out = np.empty(n, dtype=object)
     if not joined.isascii():
         # Unicode whitespace would be trimmed off a value by split_addresses: none may be left.
-        if _NOT_NEWLINE_SPACE.search(joined) or not one_at_sign_per_line(joined, n):
+        if _NOT_NEWLINE_SPACE.search(joined) or not lines.one_at_sign:
             return split_addresses(emails)[1]
-        domains = joined.replace("\n", "@").split("@")[1::2]
+        domains = lines.pieces[1::2]
         wide = {d: normalise_domain(d) or d for d in set(domains) if not d.isascii()}
         out[:] = [wide.get(d, d) for d in domains] if wide else domains
         return out
-    if one_at_sign_per_line(joined, n):
-        out[:] = joined.replace("\n", "@").split("@")[1::2]
+    if lines.one_at_sign:
+        out[:] = lines.pieces[1::2]
         return out
-    lines = joined.split("\n")
-    if len(lines) != n:  # a value holding a newline: one value at a time
+    split = joined.split("\n")
+    if len(split) != n:  # a value holding a newline: one value at a time
         return split_addresses(emails)[1]
-    out[:] = [t.rpartition("@")[2] if t.find("@") > 0 else "" for t in lines]
+    out[:] = [t.rpartition("@")[2] if t.find("@") > 0 else "" for t in split]
     return out
 
 

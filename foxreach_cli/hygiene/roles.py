@@ -24,7 +24,7 @@ from disposable_email_domains import blocklist
 
 from foxreach_cli.mapping.lexicon import lexicon
 
-from .addresses import join_lines, one_at_sign_per_line, parent_domains
+from .addresses import LowerLines, parent_domains
 
 #: Local parts that name a role, compared without separators (see the module docstring): the
 #: lexicon's ``[roles]`` (RFC 2142 and verification services' role lists).
@@ -39,24 +39,31 @@ def role_local(local: str) -> str:
     return base if base in ROLE_LOCALS else ""
 
 
-def role_locals(addresses: Sequence[object] | np.ndarray) -> np.ndarray:
+def role_locals(
+    addresses: Sequence[object] | np.ndarray, lines: LowerLines | None = None
+) -> np.ndarray:
     """Per address (normal form, see ``addresses.split_addresses``) the role local part, or
     "" when it is not a role address.
 
     As :func:`role_local` on each local part, for a whole chunk in a few C calls over one
     joined text (a Python step per row was a large part of a list's hygiene check). When each
-    line holds one ``@`` (validated emails do): drop the ``+tags`` and the separators, split
-    at ``@`` and newline, and intersect the local parts with the set; only the few role words
-    found are then located. Otherwise each line is cut at its first ``+`` or ``@``."""
+    line holds one ``@`` (validated emails do): the local parts (every other piece of the text
+    split at ``@`` and newline) are joined again, their ``+tags`` and separators dropped, and
+    intersected with the set; only the few role words found are then located. Otherwise each
+    line is cut at its first ``+`` or ``@``. ``lines``: the same addresses as
+    :class:`~.addresses.LowerLines`, when the caller has them (the domain cut shares them)."""
     n = len(addresses)
     out = np.full(n, "", dtype=object)
     if not n:
         return out
-    text = join_lines(addresses).lower()
-    if one_at_sign_per_line(text, n):
+    if lines is None:
+        lines = LowerLines(addresses)
+    if lines.one_at_sign:
+        # The local parts alone: half the text, and no domain is split a second time.
+        text = "\n".join(lines.pieces[0::2])
         if "+" in text:
             text = _TAG.sub("", text)
-        bases = _without_separators(text).replace("\n", "@").split("@")[0::2]
+        bases = _without_separators(text).split("\n")
         found = ROLE_LOCALS.intersection(bases)
         if found:
             column = np.empty(n, dtype=object)
@@ -64,7 +71,7 @@ def role_locals(addresses: Sequence[object] | np.ndarray) -> np.ndarray:
             for word in found:
                 out[column == word] = word
         return out
-    bases = _without_separators(_TAG_AND_DOMAIN.sub("", text)).split("\n")
+    bases = _without_separators(_TAG_AND_DOMAIN.sub("", lines.text)).split("\n")
     if len(bases) != n:  # a value holding a newline: one value at a time
         bases = [
             _TAG_OR_AT.split(a.lower(), 1)[0].translate(_SEPARATORS) if type(a) is str else ""
@@ -84,8 +91,8 @@ def _without_separators(text: str) -> str:
     return text.replace(".", "").replace("-", "").replace("_", "")
 
 
-#: A ``+tag`` of a local part in a text whose lines each hold one ``@``.
-_TAG = re.compile(r"\+[^@\n]*")
+#: A ``+tag`` of a local part, in a text of local parts a line each.
+_TAG = re.compile(r"\+[^\n]*")
 
 #: From a local part's first ``+`` (a tag) or its ``@`` to the end of the line. An address in
 #: normal form has one ``@`` outside quotes; a quoted local part holding ``@`` or ``+`` is cut

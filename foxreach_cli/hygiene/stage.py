@@ -40,7 +40,7 @@ from ..object_arrays import is_none
 from ..reasons import ReasonCode, Rejection
 from ..report import HygieneSummary
 from ..stage_data import EXCLUDED
-from .addresses import domains_of, split_addresses
+from .addresses import LowerLines, domains_of, split_addresses
 from .roles import disposable_domains, role_locals
 from .suppression import Suppression, load_default_list, load_list
 from .verdicts import EXCLUDED_CLASSES, VerdictClass, VerdictColumn
@@ -170,10 +170,13 @@ class Hygiene:
         not an address is left alone) and, per verdict column of the file, its values."""
         n = len(emails)
         values = np.asarray(emails, dtype=object)  # no copy for the pipeline's arrays
+        lines = None
         if self.suppression is None and self.domains is None:
             # Only role and disposable addresses are looked for (every run does): the local
-            # part's base and the domain of each address, cut in C over one joined text.
-            addresses, domains = values, domains_of(values)
+            # part's base and the domain of each address, cut in C over one joined text that
+            # both cuts share.
+            lines = LowerLines(values) if n else None
+            addresses, domains = values, domains_of(values, lines)
         else:
             addresses, domains = split_addresses(values)
         out: list[Rejection | None] = (
@@ -183,11 +186,12 @@ class Hygiene:
         unchecked = np.zeros(n, dtype=bool)
         if self.domains is not None:
             self._apply_domains(out, domains, unchecked)
-        role = role_locals(addresses)
+        role = role_locals(addresses, lines)
         disposable = disposable_domains(domains)
         # A verdict of "disposable" (NeverBounce, Hunter...) counts as a disposable address.
-        for i in np.flatnonzero(said_disposable & (disposable == "")):
-            disposable[i] = domains[i] or "?"
+        if said_disposable.any():
+            for i in np.flatnonzero(said_disposable & (disposable == "")):
+                disposable[i] = domains[i] or "?"
         is_role, is_disposable = role != "", disposable != ""
         opts = self.options
         for i in np.flatnonzero(is_disposable if opts.skip_disposable else []):
@@ -202,9 +206,12 @@ class Hygiene:
         tally.rows_unchecked += int(unchecked.sum())
         # Read once, in C: most chunks have no row left out, and a Python step per row was
         # a large part of the stage.
-        given = np.empty(n, dtype=object)
-        given[:] = out
-        excluded = ~is_none(given)
+        if out.count(None) == n:
+            excluded = np.zeros(n, dtype=bool)
+        else:
+            given = np.empty(n, dtype=object)
+            given[:] = out
+            excluded = ~is_none(given)
         tally.excluded.update(e.code for e in _picked(out, np.flatnonzero(excluded)))
         return ChunkHygiene(out, role, disposable, unchecked, excluded)
 

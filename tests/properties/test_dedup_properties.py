@@ -82,3 +82,35 @@ def test_hypothesis_matches_a_plain_first_seen_set_across_many_chunks(chunks, rn
         assert got == expected_dups
         row += len(emails)
     assert len(d) == len(first_seen)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.integers(0, 12), max_size=30),
+    st.lists(st.integers(0, 12), min_size=30, max_size=60),
+    st.sampled_from([0, 2**63, 2**64 - 13]),
+)
+def test_hypothesis_a_merge_places_the_new_entries_before_equal_old_ones(old, new, base):
+    # Deduper._remember merges two sorted runs into one: sorted, every entry kept, each new
+    # entry before the old entries of an equal hash (any faster merge must keep this).
+    # A small range of hashes makes many equal ones; ``base`` puts them near 0 or 2**64.
+    import numpy as np
+
+    old_h = np.sort(np.asarray(old, dtype=np.uint64) + np.uint64(base))
+    new_h = np.sort(np.asarray(new, dtype=np.uint64) + np.uint64(base))
+    old_o = np.arange(len(old_h), dtype=np.int64)
+    new_o = np.arange(len(old_h), len(old_h) + len(new_h), dtype=np.int64)
+
+    new_at = np.searchsorted(old_h, new_h) + np.arange(len(new_h))
+    old_at = np.ones(len(old_h) + len(new_h), dtype=bool)
+    old_at[new_at] = False
+    want_h = np.empty(len(old_at), dtype=np.uint64)
+    want_o = np.empty(len(old_at), dtype=np.int64)
+    want_h[new_at], want_h[old_at] = new_h, old_h
+    want_o[new_at], want_o[old_at] = new_o, old_o
+    d = Deduper()
+    d._remember(old_h, old_o)
+    d._remember(new_h, new_o)  # no longer than the new run: the old one is merged into it
+    [(got_h, got_o)] = d._runs
+    assert got_h.tolist() == want_h.tolist()
+    assert got_o.tolist() == want_o.tolist()

@@ -12,7 +12,7 @@ import pytest
 from foxreach_cli.details import DetailPart, DetailStore
 from foxreach_cli.outputs import neutralise_formula, write_rejected_csv
 from foxreach_cli.read import open_source, read_rows
-from foxreach_cli.reasons import RETRY_DUPLICATE, ReasonCode
+from foxreach_cli.reasons import EARLIER_PREFIX, RETRY_DUPLICATE, ReasonCode
 from foxreach_cli.reconcile import reconcile
 from foxreach_cli.report import (
     DedupInfo,
@@ -328,3 +328,22 @@ def test_records_come_in_file_and_row_order_across_parts_and_slices():
     )
     assert list(store.records(order=["b.csv"])) == one_by_one
     assert [d.row for d in store.records([DUPLICATE])] == list(range(3, 4500, 3))
+    # Columns (the JSON report's entries) hold what the records hold, in their order, an
+    # earlier run's rows with their prefix.
+    store.add(DetailPart.of("a.csv", [7], ["e@x.io"], INVALID, "missing_email", earlier=True))
+    records = list(store.records(order=["b.csv"]))
+    columns = list(store.columns(order=["b.csv"]))
+    assert [
+        (c.file, row, email, kind, code, params, c.earlier, reason)
+        for c in columns
+        for row, email, kind, code, params, reason in zip(
+            c.rows, c.emails, c.kinds, c.codes, c.params, c.reasons(), strict=True
+        )
+    ] == [(*d, d.text) for d in records]
+    assert any(d.earlier and d.text.startswith(EARLIER_PREFIX) for d in records)
+    one_by_one = records
+    # The emails alone (the report's duplicateEmails) come in the records' order.
+    assert list(store.emails(order=["b.csv"])) == [d.email for d in one_by_one]
+    assert list(store.emails([DUPLICATE, ERROR])) == [
+        d.email for d in store.records([DUPLICATE, ERROR])
+    ]

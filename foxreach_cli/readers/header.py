@@ -187,14 +187,15 @@ class _Row:
         self.first = present[0] if present else ""
         names = sum(_is_name(v) for v in present)
         distinct = len({v.casefold() for v in present})
-        self.name_like = (
+        # Names only, though perhaps few: an export whose other columns have no names.
+        self.names_only = (
             self.filled > 0
             and not self.emails
             and not any(_URL.match(v) for v in present)
             and names * 5 >= self.filled * 4  # mostly names: 4 in 5
             and distinct * 2 >= self.filled  # mostly distinct (exports repeat a few)
-            and self.filled * 2 >= self.width  # mostly non-empty
         )
+        self.name_like = self.names_only and self.filled * 2 >= self.width  # mostly non-empty
 
     def text(self) -> str:
         joined = ", ".join(c.strip() for c in self.cells if c.strip())
@@ -241,7 +242,7 @@ def _tiers(
     widest_above = _widest_above(nonblank)
     tiers: list[tuple[_Row, str] | None] = [None, None, None]
     for k, row in enumerate(nonblank):
-        if not where(row) or not row.name_like:
+        if not where(row) or not row.names_only:
             continue
         block = _block(nonblank, k)
         named = set(row.names(email_header))
@@ -251,6 +252,10 @@ def _tiers(
             if under * 2 >= len(block):
                 tiers[0] = row, _evidence(row, block, named, "names the email column")
                 break  # nothing beats the first of the first tier
+        if not row.name_like:
+            # Mostly empty (",,Email"): the header only by the first tier's evidence, the
+            # addresses under the column it names; else a group or title row.
+            continue
         if tiers[1] is None and named and row.width > widest_above[k] and _fits(row, block):
             cells = ", ".join(row.cells[p].strip() for p in sorted(named))
             tiers[1] = row, f"names the email column ({cells}) and is wider than the rows above it"

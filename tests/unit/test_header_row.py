@@ -65,6 +65,25 @@ def test_a_title_and_filter_lines_above_the_header_are_skipped(tmp_path: Path) -
     assert rows == [(5, "ines@example.com"), (6, "omar@example.com")]
 
 
+def test_a_header_whose_other_columns_have_no_names_is_found(tmp_path: Path) -> None:
+    # An export with two unnamed columns before Email: mostly empty, but it names the email
+    # column and the addresses are under it.
+    text = ",,Email\nA1,x,ines@example.com\n,,omar@example.com\n"
+    header_row, headers, rows = rows_of(write(tmp_path / "unnamed.csv", text))
+    assert header_row == 1
+    assert headers == ["", "", "Email"]
+    assert rows == [(2, "A1"), (3, "")]
+    report = dry_json(str(tmp_path / "unnamed.csv"))
+    assert report["valid"] == 2
+
+
+def test_a_sparse_group_row_above_the_real_header_is_still_skipped(tmp_path: Path) -> None:
+    text = ",,Email,\nFirst,Last,Email,Company\nInes,Varga,ines@example.com,Tailspin\n"
+    header_row, headers, _ = rows_of(write(tmp_path / "grouped.csv", text))
+    assert header_row == 2
+    assert headers == ["First", "Last", "Email", "Company"]
+
+
 def test_a_quoted_paragraph_with_line_breaks_is_one_row(tmp_path: Path) -> None:
     text = 'Notes:\n"first line,\nsecond line"\n\nEmail Address,Name\nli@example.com,Li\n'
     header_row, _headers, rows = rows_of(write(tmp_path / "notes.csv", text))

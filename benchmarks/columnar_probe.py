@@ -27,10 +27,9 @@ docs/benchmarks.md gives the figures and what they mean.
 from __future__ import annotations
 
 import argparse
-import json
-import statistics
-import subprocess
 import sys
+
+from speed_budget import BARE_CSV, child, median
 
 #: Run in a fresh interpreter: prints the seconds of each part, from the interpreter's start.
 PROBE = r"""
@@ -91,43 +90,26 @@ print(json.dumps({
 }))
 """
 
-#: The bare read, timed around the call alone (as benchmarks/speed_budget.py does).
-BARE = r"""
-import sys, time, json
-import pandas as pd
-t = time.perf_counter()
-pd.read_csv(sys.argv[1], dtype=str, keep_default_na=False)
-print(json.dumps({"seconds": time.perf_counter() - t}))
-"""
-
-
-def child(code: str, path: str) -> dict[str, float]:
-    """Run ``code`` in a fresh interpreter on ``path``; its one line of JSON."""
-    out = subprocess.run(
-        [sys.executable, "-c", code, path], check=True, capture_output=True, text=True
-    )
-    result: dict[str, float] = json.loads(out.stdout)
-    return result
-
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("file", help="a CSV file (benchmarks/data/ holds generated ones)")
     parser.add_argument("--runs", type=int, default=3, help="paired runs (median)")
     args = parser.parse_args()
-    probes, bares = [], []
+    probes: list[dict[str, float]] = []
+    bares: list[float] = []
     for n in range(args.runs):
-        bares.append(child(BARE, args.file)["seconds"])
-        probes.append(child(PROBE, args.file))
+        bares.append(child(sys.executable, BARE_CSV, args.file)["seconds"])
+        probes.append(child(sys.executable, PROBE, args.file))
         print(f"  run {n + 1}: bare {bares[-1]:.2f} s, probe {probes[-1]['whole']:.2f} s")
     last = probes[-1]
     print(f"rows {int(last['rows'])}, not created {int(last['not created'])}")
     for part in ("imports", "read", "validate", "dedup", "hygiene", "opt-out scan", "details"):
-        print(f"{part:<14} {statistics.median(p[part] for p in probes):6.2f} s")
-    whole = statistics.median(p["whole"] for p in probes)
-    ratio = statistics.median(p["whole"] / b for p, b in zip(probes, bares, strict=True))
+        print(f"{part:<14} {median([p[part] for p in probes]):6.2f} s")
+    whole = median([p["whole"] for p in probes])
+    ratio = median([p["whole"] / b for p, b in zip(probes, bares, strict=True)])
     print(f"{'whole':<14} {whole:6.2f} s")
-    print(f"{'bare read':<14} {statistics.median(bares):6.2f} s   ratio {ratio:.2f}x")
+    print(f"{'bare read':<14} {median(bares):6.2f} s   ratio {ratio:.2f}x")
 
 
 if __name__ == "__main__":

@@ -172,12 +172,13 @@ class _ServerView:
     ) -> float:
         """When this view lets one more request start (``now`` or earlier: at once), if
         nobody else is seen on the key from ``alone_from`` on."""
-        if self.allowance(in_flight, blind_ends, now, alone=False) > 0:
+        left = self.allowance(in_flight, blind_ends, now, alone=False)
+        if left > 0:
             return now
         if not self.explained:
             return self.until
         # Each of ``frees`` past the slack gives one slot back: the one that makes it one.
-        needed = self.slack + 1 - self.allowance(in_flight, blind_ends, now, alone=False)
+        needed = self.slack + 1 - left
         freed = self.frees[needed - 1] if needed <= len(self.frees) else math.inf
         return min(self.until, max(alone_from, freed))
 
